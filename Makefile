@@ -1,0 +1,61 @@
+# Charter — run `make help` for the targets.
+# `make test` and `make demo` set everything up on a machine that has only
+# python3, node and npm: the virtualenv and node_modules are created when
+# missing (and refreshed when pyproject.toml / package-lock.json change).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# ape keeps its data (compiler caches, accounts) here unless told otherwise.
+export APE_DATA_FOLDER ?= $(HOME)/.ape
+
+VENV_STAMP := $(VENV)/.charter-installed
+NODE_STAMP := node_modules/.charter-installed
+
+.PHONY: help setup compile artifacts test test-fast test-long demo bench lint clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "; printf "Charter — make targets\n\n"} \
+	     /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@printf "\nEnvironment: CHARTER_FUZZ=long makes the fuzz tests run longer.\n"
+
+$(VENV_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules if missing
+
+compile: setup ## Compile the contracts with ape
+	ape compile
+
+artifacts: setup ## Rebuild the ABI + init code shipped in src/charter/abi
+	$(BIN)/python tools/build_artifacts.py
+
+test: setup ## Run every test (unit, stateful fuzz, SDK, scripts)
+	ape test tests -p no:cacheprovider
+
+test-long: setup ## Run every test with the long fuzz profile
+	CHARTER_FUZZ=long ape test tests -p no:cacheprovider
+
+demo: setup ## Run the story on a local anvil chain
+	$(BIN)/python -m charter.demo
+
+bench: setup ## Measure gas on a fresh anvil; writes benchmarks/results/gas.json
+	$(BIN)/python benchmarks/gas.py
+
+lint: setup ## ruff + mypy
+	$(BIN)/ruff check src tests scripts benchmarks tools
+	$(BIN)/mypy src/charter
+
+clean: ## Remove build outputs (keeps .venv and node_modules)
+	rm -rf .build .pytest_cache .hypothesis benchmarks/results/*.tmp

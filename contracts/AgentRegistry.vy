@@ -1,0 +1,624 @@
+# pragma version 0.4.3
+# pragma nonreentrancy on
+"""
+@title Charter AgentRegistry
+@custom:contract-name AgentRegistry
+@license MIT
+@notice On-chain agent identity. Every agent is an ERC-721 token whose
+        owner controls it. The registry implements the ERC-8004 Identity
+        Registry interface (register overloads, agent URI, string-keyed
+        metadata, a verified `agentWallet`, `isAuthorizedOrOwner` and the
+        ERC-8004 events) and adds:
+          - a lifecycle per agent: Active (0), Paused (1), Retired (2).
+            Owners and operators pause and resume; retiring is final;
+          - a unique reverse lookup from a verified wallet to its agent;
+          - `isActive`, the one-read check other contracts make before
+            honouring an agent.
+        There is no admin and no upgrade path: the contract is immutable.
+@dev Agent ids start at 1, so 0 means "no agent" in reverse lookups.
+     Per agent, one storage word holds the owner (160 bits), the status
+     (8 bits), flags (8 bits) and the URI length (16 bits); the URI
+     itself is stored as raw 32-byte words. Registering with a short URI
+     therefore writes the owner word, the balance and the URI words and
+     nothing else.
+"""
+
+
+# ---------------------------------------------------------------- imports
+
+from ethereum.ercs import IERC165
+
+from snekmate.utils import eip712_domain_separator
+
+from .modules import erc721_packed
+from .modules import signatures
+
+implements: IERC165
+
+initializes: erc721_packed
+initializes: eip712_domain_separator
+
+
+# ---------------------------------------------------------------- exports
+
+exports: (
+    erc721_packed.balanceOf,
+    erc721_packed.ownerOf,
+    erc721_packed.getApproved,
+    erc721_packed.isApprovedForAll,
+    erc721_packed.approve,
+    erc721_packed.setApprovalForAll,
+    eip712_domain_separator.eip712Domain,
+)
+
+
+# ---------------------------------------------------------------- constants
+
+URI_MAX: constant(uint256) = 4_096
+KEY_MAX: constant(uint256) = 64
+VALUE_MAX: constant(uint256) = 1_024
+ENTRIES_MAX: constant(uint256) = 16
+
+STATUS_ACTIVE: constant(uint8) = 0
+STATUS_PAUSED: constant(uint8) = 1
+STATUS_RETIRED: constant(uint8) = 2
+
+# A wallet proof may not be valid for longer than this (as in ERC-8004).
+MAX_DEADLINE_DELAY: constant(uint256) = 300
+
+AGENT_WALLET_SET_TYPEHASH: constant(bytes32) = keccak256(
+    "AgentWalletSet(uint256 agentId,address newWallet,address owner,uint256 deadline)"
+)
+AGENT_WALLET_KEY: constant(String[11]) = "agentWallet"
+
+_NAME: constant(String[22]) = "Charter Agent Identity"
+_SYMBOL: constant(String[5]) = "AGENT"
+_EIP712_NAME: constant(String[23]) = "ERC8004IdentityRegistry"
+_EIP712_VERSION: constant(String[1]) = "1"
+
+# Data bits next to the owner (see erc721_packed): status, flags, URI length.
+_STATUS_MASK: constant(uint256) = 255
+_FLAG_OWNER_WALLET: constant(uint256) = 1 << 8
+_URI_LEN_SHIFT: constant(uint256) = 16
+_LOW_128: constant(uint256) = (1 << 128) - 1
+
+_URI_WORDS_MAX: constant(uint256) = URI_MAX // 32
+_IERC165_ID: constant(bytes4) = 0x01ffc9a7
+_IERC721_ID: constant(bytes4) = 0x80ac58cd
+_IERC721_METADATA_ID: constant(bytes4) = 0x5b5e139f
+
+
+# ---------------------------------------------------------------- structs
+
+struct MetadataEntry:
+    metadataKey: String[KEY_MAX]
+    metadataValue: Bytes[VALUE_MAX]
+
+
+# ---------------------------------------------------------------- storage
+
+_next_id: uint256
+_uri_words: HashMap[uint256, HashMap[uint256, bytes32]]
+_metadata: HashMap[uint256, HashMap[String[KEY_MAX], Bytes[VALUE_MAX]]]
+# agentId => wallet set with a proof (the owner-as-wallet default is a flag).
+_wallets: HashMap[uint256, address]
+# wallet => agentId (low 128 bits) | deadline of its last accepted proof (high 128 bits).
+_wallet_index: HashMap[address, uint256]
+
+
+# ---------------------------------------------------------------- events
+
+event Registered:
+    agentId: indexed(uint256)
+    agentURI: String[URI_MAX]
+    owner: indexed(address)
+
+
+event MetadataSet:
+    agentId: indexed(uint256)
+    indexedMetadataKey: indexed(String[KEY_MAX])
+    metadataKey: String[KEY_MAX]
+    metadataValue: Bytes[VALUE_MAX]
+
+
+event URIUpdated:
+    agentId: indexed(uint256)
+    newURI: String[URI_MAX]
+    updatedBy: indexed(address)
+
+
+event StatusChanged:
+    agentId: indexed(uint256)
+    status: uint8
+    updatedBy: indexed(address)
+
+
+# ---------------------------------------------------------------- constructor
+
+@deploy
+def __init__():
+    """
+    @notice Deploy the registry. It takes no arguments so that the same
+            init code (and so the same CREATE2 address) works on every chain.
+    """
+    erc721_packed.__init__()
+    eip712_domain_separator.__init__(_EIP712_NAME, _EIP712_VERSION)
+    self._next_id = 1
+
+
+# ---------------------------------------------------------------- ERC-165 / ERC-721 metadata
+
+@external
+@view
+def supportsInterface(interfaceId: bytes4) -> bool:
+    """
+    @notice ERC-165: ERC-165, ERC-721 and ERC-721 Metadata.
+    @param interfaceId The interface identifier.
+    @return bool True if supported.
+    """
+    return interfaceId in [_IERC165_ID, _IERC721_ID, _IERC721_METADATA_ID]
+
+
+@external
+@view
+def name() -> String[22]:
+    """
+    @notice The collection name.
+    @return String The name.
+    """
+    return _NAME
+
+
+@external
+@view
+def symbol() -> String[5]:
+    """
+    @notice The collection symbol.
+    @return String The symbol.
+    """
+    return _SYMBOL
+
+
+@external
+@view
+def tokenURI(tokenId: uint256) -> String[URI_MAX]:
+    """
+    @notice The agent URI (its registration file / agent card).
+    @param tokenId The agent id; must exist.
+    @return String The URI, empty if none was set.
+    """
+    record: uint256 = self._existing(tokenId)
+    return self._read_uri(tokenId, record)
+
+
+@external
+@view
+def totalSupply() -> uint256:
+    """
+    @notice Number of agents ever registered (agents are never burned;
+            retired agents are counted).
+    @return uint256 The count.
+    """
+    # Cannot underflow: `_next_id` starts at 1 and only grows.
+    return unsafe_sub(self._next_id, 1)
+
+
+# ---------------------------------------------------------------- ERC-721 transfers
+
+@external
+def transferFrom(owner: address, to: address, tokenId: uint256):
+    """
+    @notice Transfer an agent. Clears its agent wallet and the wallet's
+            reverse entry; keeps its status, URI and metadata.
+    @param owner The current owner.
+    @param to The new owner.
+    @param tokenId The agent id.
+    """
+    self._transfer_agent(owner, to, tokenId)
+
+
+@external
+def safeTransferFrom(owner: address, to: address, tokenId: uint256, data: Bytes[1_024] = b""):
+    """
+    @notice Transfer an agent, checking that a contract recipient accepts
+            ERC-721 tokens. Clears its agent wallet like `transferFrom`.
+    @param owner The current owner.
+    @param to The new owner.
+    @param tokenId The agent id.
+    @param data Passed to the recipient's `onERC721Received`.
+    """
+    self._transfer_agent(owner, to, tokenId)
+    erc721_packed._check_on_received(owner, to, tokenId, data)
+
+
+# ---------------------------------------------------------------- ERC-8004: registration
+
+@external
+def register(
+    agentURI: String[URI_MAX] = "", metadata: DynArray[MetadataEntry, ENTRIES_MAX] = []
+) -> uint256:
+    """
+    @notice Register a new agent owned by the caller (ERC-8004: `register()`,
+            `register(string)` and `register(string,(string,bytes)[])`).
+    @dev The agent starts Active with the caller as its agent wallet,
+         as ERC-8004 specifies; that default wallet is not entered in the
+         reverse lookup (an owner may hold many agents).
+    @param agentURI The agent URI (may be empty and set later).
+    @param metadata Initial metadata entries; the key `agentWallet` is reserved.
+    @return uint256 The new agent id.
+    """
+    agent_id: uint256 = self._next_id
+    # Cannot overflow: one id per transaction, far below 2**256.
+    self._next_id = unsafe_add(agent_id, 1)
+    uri_len: uint256 = len(agentURI)
+    erc721_packed._mint(msg.sender, agent_id, (uri_len << _URI_LEN_SHIFT) | _FLAG_OWNER_WALLET)
+    if uri_len != 0:
+        self._write_uri_words(agent_id, agentURI)
+    log Registered(agentId=agent_id, agentURI=agentURI, owner=msg.sender)
+    log MetadataSet(
+        agentId=agent_id,
+        indexedMetadataKey=AGENT_WALLET_KEY,
+        metadataKey=AGENT_WALLET_KEY,
+        metadataValue=self._packed(msg.sender),
+    )
+    for entry: MetadataEntry in metadata:
+        self._write_metadata(agent_id, entry.metadataKey, entry.metadataValue)
+    return agent_id
+
+
+# ---------------------------------------------------------------- ERC-8004: URI and metadata
+
+@external
+def setAgentURI(agentId: uint256, newURI: String[URI_MAX]):
+    """
+    @notice Change an agent's URI (also its `tokenURI`).
+    @param agentId The agent id.
+    @param newURI The new URI.
+    @custom:security Owner, operator or approved address only.
+    """
+    record: uint256 = self._existing(agentId)
+    owner: address = erc721_packed._owner_in(record)
+    self._require_authorized(owner, agentId)
+    data: uint256 = erc721_packed._data_in(record)
+    data = (data & ((1 << _URI_LEN_SHIFT) - 1)) | (len(newURI) << _URI_LEN_SHIFT)
+    erc721_packed._set_data(agentId, owner, data)
+    self._write_uri_words(agentId, newURI)
+    log URIUpdated(agentId=agentId, newURI=newURI, updatedBy=msg.sender)
+
+
+@external
+@view
+def getMetadata(agentId: uint256, metadataKey: String[KEY_MAX]) -> Bytes[VALUE_MAX]:
+    """
+    @notice Read a metadata value. The reserved key `agentWallet` returns
+            the agent wallet as 20 packed bytes (empty when unset).
+    @param agentId The agent id (an unknown id reads as empty).
+    @param metadataKey The key.
+    @return Bytes The value, empty if unset.
+    """
+    if keccak256(metadataKey) == keccak256(AGENT_WALLET_KEY):
+        wallet: address = self._agent_wallet(agentId, self._records(agentId))
+        if wallet == empty(address):
+            return b""
+        return self._packed(wallet)
+    return self._metadata[agentId][metadataKey]
+
+
+@external
+def setMetadata(agentId: uint256, metadataKey: String[KEY_MAX], metadataValue: Bytes[VALUE_MAX]):
+    """
+    @notice Set a metadata value; the key `agentWallet` is reserved.
+    @param agentId The agent id.
+    @param metadataKey The key (1..64 bytes).
+    @param metadataValue The value (up to 1,024 bytes; empty deletes).
+    @custom:security Owner, operator or approved address only.
+    """
+    record: uint256 = self._existing(agentId)
+    self._require_authorized(erc721_packed._owner_in(record), agentId)
+    self._write_metadata(agentId, metadataKey, metadataValue)
+
+
+# ---------------------------------------------------------------- ERC-8004: agent wallet
+
+@external
+def setAgentWallet(agentId: uint256, newWallet: address, deadline: uint256, signature: Bytes[signatures.SIGNATURE_MAX]):
+    """
+    @notice Point an agent at a wallet that proved it consents: `signature`
+            is the wallet's EIP-712 signature (or ERC-1271 approval) of
+            `AgentWalletSet(agentId, newWallet, owner, deadline)` on this
+            registry's domain.
+    @dev A wallet backs at most one agent. A wallet's proofs are consumed
+         in deadline order: once a proof is accepted, no proof of that
+         wallet with the same or an earlier deadline is accepted again,
+         so a proof cannot be replayed after an unset or a transfer.
+    @param agentId The agent id.
+    @param newWallet The wallet.
+    @param deadline Unix time until which the proof is valid; at most
+           five minutes ahead.
+    @param signature The wallet's signature.
+    @custom:security Owner, operator or approved address only; refused
+                     for retired agents.
+    """
+    assert newWallet != empty(address), "registry: zero wallet"
+    assert block.timestamp <= deadline, "registry: proof expired"
+    assert deadline <= block.timestamp + MAX_DEADLINE_DELAY, "registry: deadline too far"
+    record: uint256 = self._existing(agentId)
+    owner: address = erc721_packed._owner_in(record)
+    self._require_authorized(owner, agentId)
+    data: uint256 = erc721_packed._data_in(record)
+    assert data & _STATUS_MASK != convert(STATUS_RETIRED, uint256), "registry: agent retired"
+
+    index: uint256 = self._wallet_index[newWallet]
+    bound: uint256 = index & _LOW_128
+    assert bound == 0 or bound == agentId, "registry: wallet taken"
+    assert deadline > index >> 128, "registry: proof used"
+
+    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(
+        keccak256(abi_encode(AGENT_WALLET_SET_TYPEHASH, agentId, newWallet, owner, deadline))
+    )
+    assert signatures._is_valid_signature(newWallet, digest, signature), "registry: bad wallet proof"
+
+    previous: address = self._wallets[agentId]
+    if previous != empty(address) and previous != newWallet:
+        self._wallet_index[previous] = self._wallet_index[previous] & ~_LOW_128
+    self._wallets[agentId] = newWallet
+    self._wallet_index[newWallet] = (deadline << 128) | agentId
+    if data & _FLAG_OWNER_WALLET != 0:
+        erc721_packed._set_data(agentId, owner, data & ~_FLAG_OWNER_WALLET)
+    log MetadataSet(
+        agentId=agentId,
+        indexedMetadataKey=AGENT_WALLET_KEY,
+        metadataKey=AGENT_WALLET_KEY,
+        metadataValue=self._packed(newWallet),
+    )
+
+
+@external
+@view
+def getAgentWallet(agentId: uint256) -> address:
+    """
+    @notice The agent's wallet: the one set with a proof, else the owner
+            until the first transfer or unset, else the zero address.
+    @param agentId The agent id; must exist.
+    @return address The wallet.
+    """
+    return self._agent_wallet(agentId, self._existing(agentId))
+
+
+@external
+def unsetAgentWallet(agentId: uint256):
+    """
+    @notice Clear the agent's wallet (and its reverse entry).
+    @param agentId The agent id.
+    @custom:security Owner, operator or approved address only.
+    """
+    record: uint256 = self._existing(agentId)
+    owner: address = erc721_packed._owner_in(record)
+    self._require_authorized(owner, agentId)
+    self._clear_wallet(agentId, owner, record)
+
+
+@external
+@view
+def isAuthorizedOrOwner(spender: address, agentId: uint256) -> bool:
+    """
+    @notice Whether `spender` is the agent's owner, an operator of the
+            owner or the agent's approved address.
+    @param spender The address to check.
+    @param agentId The agent id; must exist.
+    @return bool True if authorised.
+    """
+    owner: address = erc721_packed._owner_in(self._existing(agentId))
+    return erc721_packed._is_approved_or_owner(spender, owner, agentId)
+
+
+# ---------------------------------------------------------------- lifecycle
+
+@external
+def pause(agentId: uint256):
+    """
+    @notice Pause an Active agent: it stops being `isActive` at once, so
+            every Charter contract stops honouring it.
+    @param agentId The agent id.
+    @custom:security Owner, operator or approved address only.
+    """
+    self._set_status(agentId, STATUS_ACTIVE, STATUS_PAUSED, "registry: not active")
+
+
+@external
+def resume(agentId: uint256):
+    """
+    @notice Resume a Paused agent.
+    @param agentId The agent id.
+    @custom:security Owner, operator or approved address only.
+    """
+    self._set_status(agentId, STATUS_PAUSED, STATUS_ACTIVE, "registry: not paused")
+
+
+@external
+def retire(agentId: uint256):
+    """
+    @notice Retire an agent, for good: it can never be resumed or pointed
+            at a new wallet, and no Charter contract honours it again.
+            Its URI and metadata stay editable (to say it is retired).
+    @param agentId The agent id (Active or Paused).
+    @custom:security Owner, operator or approved address only. Final.
+    """
+    record: uint256 = self._existing(agentId)
+    owner: address = erc721_packed._owner_in(record)
+    self._require_authorized(owner, agentId)
+    data: uint256 = erc721_packed._data_in(record)
+    assert data & _STATUS_MASK != convert(STATUS_RETIRED, uint256), "registry: agent retired"
+    erc721_packed._set_data(
+        agentId, owner, (data & ~_STATUS_MASK) | convert(STATUS_RETIRED, uint256)
+    )
+    log StatusChanged(agentId=agentId, status=STATUS_RETIRED, updatedBy=msg.sender)
+
+
+@external
+@view
+def statusOf(agentId: uint256) -> uint8:
+    """
+    @notice The agent's lifecycle status: 0 Active, 1 Paused, 2 Retired.
+    @param agentId The agent id; must exist.
+    @return uint8 The status.
+    """
+    return convert(erc721_packed._data_in(self._existing(agentId)) & _STATUS_MASK, uint8)
+
+
+@external
+@view
+def isActive(agentId: uint256) -> bool:
+    """
+    @notice Whether the agent exists and is Active: the check every
+            Charter contract makes before honouring an agent.
+    @param agentId The agent id (unknown ids are not active).
+    @return bool True if Active.
+    """
+    record: uint256 = erc721_packed._record(agentId)
+    return record != 0 and erc721_packed._data_in(record) & _STATUS_MASK == 0
+
+
+@external
+@view
+def agentOfWallet(wallet: address) -> uint256:
+    """
+    @notice Reverse lookup: the agent whose verified wallet is `wallet`,
+            or 0. Only wallets set with a proof are indexed, never the
+            owner-as-wallet default.
+    @param wallet The wallet.
+    @return uint256 The agent id, or 0 if none.
+    """
+    return self._wallet_index[wallet] & _LOW_128
+
+
+# ---------------------------------------------------------------- internal
+
+@internal
+@view
+def _records(agent_id: uint256) -> uint256:
+    return erc721_packed._record(agent_id)
+
+
+@internal
+@view
+def _existing(agent_id: uint256) -> uint256:
+    record: uint256 = erc721_packed._record(agent_id)
+    assert record != 0, "registry: unknown agent"
+    return record
+
+
+@internal
+@view
+def _require_authorized(owner: address, agent_id: uint256):
+    assert erc721_packed._is_approved_or_owner(msg.sender, owner, agent_id), (
+        "registry: not authorized"
+    )
+
+
+@internal
+@view
+def _agent_wallet(agent_id: uint256, record: uint256) -> address:
+    if record == 0:
+        return empty(address)
+    wallet: address = self._wallets[agent_id]
+    if wallet != empty(address):
+        return wallet
+    if erc721_packed._data_in(record) & _FLAG_OWNER_WALLET != 0:
+        return erc721_packed._owner_in(record)
+    return empty(address)
+
+
+@internal
+def _clear_wallet(agent_id: uint256, owner: address, record: uint256):
+    """
+    @dev Remove the agent's wallet (proved or default) and its reverse
+         entry, keeping the wallet's consumed-proof deadline. Emits the
+         ERC-8004 `MetadataSet` for `agentWallet` only if one was set.
+    """
+    data: uint256 = erc721_packed._data_in(record)
+    wallet: address = self._wallets[agent_id]
+    had_wallet: bool = False
+    if wallet != empty(address):
+        self._wallets[agent_id] = empty(address)
+        self._wallet_index[wallet] = self._wallet_index[wallet] & ~_LOW_128
+        had_wallet = True
+    if data & _FLAG_OWNER_WALLET != 0:
+        erc721_packed._set_data(agent_id, owner, data & ~_FLAG_OWNER_WALLET)
+        had_wallet = True
+    if had_wallet:
+        log MetadataSet(
+            agentId=agent_id,
+            indexedMetadataKey=AGENT_WALLET_KEY,
+            metadataKey=AGENT_WALLET_KEY,
+            metadataValue=b"",
+        )
+
+
+@internal
+def _transfer_agent(owner: address, to: address, agent_id: uint256):
+    record: uint256 = self._existing(agent_id)
+    current: address = erc721_packed._owner_in(record)
+    assert current == owner, "erc721: transfer from incorrect owner"
+    assert erc721_packed._is_approved_or_owner(msg.sender, owner, agent_id), (
+        "erc721: caller is not token owner or approved"
+    )
+    self._clear_wallet(agent_id, owner, record)
+    data: uint256 = erc721_packed._data_in(record) & ~_FLAG_OWNER_WALLET
+    erc721_packed._transfer(owner, to, agent_id, data)
+
+
+@internal
+def _set_status(agent_id: uint256, expected: uint8, new_status: uint8, reason: String[24]):
+    record: uint256 = self._existing(agent_id)
+    owner: address = erc721_packed._owner_in(record)
+    self._require_authorized(owner, agent_id)
+    data: uint256 = erc721_packed._data_in(record)
+    status: uint256 = data & _STATUS_MASK
+    assert status != convert(STATUS_RETIRED, uint256), "registry: agent retired"
+    assert status == convert(expected, uint256), reason
+    erc721_packed._set_data(agent_id, owner, (data & ~_STATUS_MASK) | convert(new_status, uint256))
+    log StatusChanged(agentId=agent_id, status=new_status, updatedBy=msg.sender)
+
+
+@internal
+def _write_metadata(agent_id: uint256, key: String[KEY_MAX], val: Bytes[VALUE_MAX]):
+    assert len(key) != 0, "registry: empty key"
+    assert keccak256(key) != keccak256(AGENT_WALLET_KEY), "registry: reserved key"
+    self._metadata[agent_id][key] = val
+    log MetadataSet(agentId=agent_id, indexedMetadataKey=key, metadataKey=key, metadataValue=val)
+
+
+@internal
+def _write_uri_words(agent_id: uint256, uri: String[URI_MAX]):
+    """
+    @dev Store the URI as ceil(len / 32) raw words; its length lives in
+         the token record. Words past the end are left as they are.
+    """
+    n: uint256 = len(uri)
+    padded: Bytes[URI_MAX + 32] = concat(convert(uri, Bytes[URI_MAX]), empty(bytes32))
+    # Cannot overflow: n <= URI_MAX.
+    words: uint256 = unsafe_div(unsafe_add(n, 31), 32)
+    for i: uint256 in range(words, bound=_URI_WORDS_MAX):
+        # Cannot overflow: i < 128, so i * 32 < 4_096.
+        self._uri_words[agent_id][i] = extract32(padded, unsafe_mul(i, 32))
+
+
+@internal
+@view
+def _read_uri(agent_id: uint256, record: uint256) -> String[URI_MAX]:
+    n: uint256 = erc721_packed._data_in(record) >> _URI_LEN_SHIFT
+    if n == 0:
+        return ""
+    buffer: bytes32[_URI_WORDS_MAX] = empty(bytes32[_URI_WORDS_MAX])
+    # Cannot overflow: n <= URI_MAX.
+    words: uint256 = unsafe_div(unsafe_add(n, 31), 32)
+    for i: uint256 in range(words, bound=_URI_WORDS_MAX):
+        buffer[i] = self._uri_words[agent_id][i]
+    return convert(slice(abi_encode(buffer), 0, n), String[URI_MAX])
+
+
+@internal
+@pure
+def _packed(wallet: address) -> Bytes[VALUE_MAX]:
+    return slice(convert(wallet, bytes32), 12, 20)

@@ -1,0 +1,3 @@
+"""Charter: bounded authority for autonomous agents on EVM chains."""
+
+__version__ = "0.1.0"

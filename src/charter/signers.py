@@ -1,0 +1,107 @@
+"""Who sends transactions and signs messages for the SDK.
+
+A :class:`Signer` is anything with an ``address`` that can send a transaction
+and sign an EIP-712 message. Two come with the SDK:
+
+* :class:`LocalSigner` wraps an eth-account ``LocalAccount``: transactions are
+  built, signed locally and sent raw (works with any RPC endpoint).
+* :class:`NodeSigner` uses an account the node manages (``eth_sendTransaction``),
+  such as anvil's unlocked development accounts.
+
+Other frameworks plug in by implementing the protocol (the ape scripts wrap
+ape accounts this way).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.types import TxParams
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """Sends transactions and signs EIP-712 messages for one address."""
+
+    @property
+    def address(self) -> ChecksumAddress: ...
+
+    def send_transaction(self, w3: Web3, tx: TxParams) -> HexBytes:
+        """Send `tx` (``to``, ``data``, optional ``value``/``gas``) and return its hash."""
+        ...
+
+    def sign_typed_data(self, typed_data: dict[str, Any]) -> HexBytes:
+        """Sign a full EIP-712 message (``types``, ``primaryType``, ``domain``, ``message``)."""
+        ...
+
+
+class LocalSigner:
+    """A signer holding a private key (eth-account ``LocalAccount``)."""
+
+    def __init__(self, account: LocalAccount) -> None:
+        self.account = account
+
+    @classmethod
+    def from_key(cls, private_key: str | bytes) -> LocalSigner:
+        return cls(Account.from_key(private_key))
+
+    @property
+    def address(self) -> ChecksumAddress:
+        return Web3.to_checksum_address(self.account.address)
+
+    def send_transaction(self, w3: Web3, tx: TxParams) -> HexBytes:
+        full: dict[str, Any] = dict(tx)
+        full["from"] = self.address
+        full.setdefault("chainId", w3.eth.chain_id)
+        full.setdefault("nonce", w3.eth.get_transaction_count(self.address, "pending"))
+        full.setdefault("value", 0)
+        if "gas" not in full:
+            full["gas"] = _padded_gas(w3, full)
+        if "gasPrice" not in full and "maxFeePerGas" not in full:
+            base = w3.eth.get_block("latest").get("baseFeePerGas")
+            if base is None:
+                full["gasPrice"] = w3.eth.gas_price
+            else:
+                tip = w3.eth.max_priority_fee
+                full["maxPriorityFeePerGas"] = tip
+                full["maxFeePerGas"] = 2 * base + tip
+        signed = self.account.sign_transaction(full)
+        return HexBytes(w3.eth.send_raw_transaction(signed.raw_transaction))
+
+    def sign_typed_data(self, typed_data: dict[str, Any]) -> HexBytes:
+        signed = self.account.sign_message(encode_typed_data(full_message=typed_data))
+        return HexBytes(signed.signature)
+
+
+class NodeSigner:
+    """An account unlocked in the node (anvil's development accounts, for example)."""
+
+    def __init__(self, w3: Web3, address: str) -> None:
+        self.w3 = w3
+        self._address = Web3.to_checksum_address(address)
+
+    @property
+    def address(self) -> ChecksumAddress:
+        return self._address
+
+    def send_transaction(self, w3: Web3, tx: TxParams) -> HexBytes:
+        full: dict[str, Any] = dict(tx)
+        full["from"] = self.address
+        if "gas" not in full:
+            full["gas"] = _padded_gas(w3, full)
+        return HexBytes(w3.eth.send_transaction(full))  # type: ignore[arg-type]
+
+    def sign_typed_data(self, typed_data: dict[str, Any]) -> HexBytes:
+        return HexBytes(self.w3.eth.sign_typed_data(self.address, typed_data))
+
+
+def _padded_gas(w3: Web3, tx: dict[str, Any]) -> int:
+    """Estimate gas with a 20% margin (estimates are exact only at the estimated state)."""
+    estimate = w3.eth.estimate_gas({k: v for k, v in tx.items() if k in ("from", "to", "data", "value")})  # type: ignore[arg-type]
+    return int(estimate * 12 // 10) + 10_000
