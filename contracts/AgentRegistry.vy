@@ -353,9 +353,7 @@ def setAgentWallet(agentId: uint256, newWallet: address, deadline: uint256, sign
     assert bound == 0 or bound == agentId, "registry: wallet taken"
     assert deadline > index >> 128, "registry: proof used"
 
-    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(
-        keccak256(abi_encode(AGENT_WALLET_SET_TYPEHASH, agentId, newWallet, owner, deadline))
-    )
+    digest: bytes32 = self._wallet_digest(agentId, newWallet, owner, deadline)
     assert signatures._is_valid_signature(newWallet, digest, signature), "registry: bad wallet proof"
 
     previous: address = self._wallets[agentId]
@@ -371,6 +369,22 @@ def setAgentWallet(agentId: uint256, newWallet: address, deadline: uint256, sign
         metadataKey=AGENT_WALLET_KEY,
         metadataValue=self._packed(newWallet),
     )
+
+
+@external
+@view
+def hashAgentWalletSet(agentId: uint256, newWallet: address, owner: address, deadline: uint256) -> bytes32:
+    """
+    @notice The EIP-712 digest a wallet signs to consent to backing an
+            agent: for wallets that sign raw digests and for checking
+            off-chain encoders against the contract.
+    @param agentId The agent id.
+    @param newWallet The wallet.
+    @param owner The agent's owner at the time the proof is used.
+    @param deadline The proof's deadline.
+    @return bytes32 The digest.
+    """
+    return self._wallet_digest(agentId, newWallet, owner, deadline)
 
 
 @external
@@ -616,6 +630,14 @@ def _read_uri(agent_id: uint256, record: uint256) -> String[URI_MAX]:
     for i: uint256 in range(words, bound=_URI_WORDS_MAX):
         buffer[i] = self._uri_words[agent_id][i]
     return convert(slice(abi_encode(buffer), 0, n), String[URI_MAX])
+
+
+@internal
+@view
+def _wallet_digest(agent_id: uint256, wallet: address, owner: address, deadline: uint256) -> bytes32:
+    return eip712_domain_separator._hash_typed_data_v4(
+        keccak256(abi_encode(AGENT_WALLET_SET_TYPEHASH, agent_id, wallet, owner, deadline))
+    )
 
 
 @internal
