@@ -1,0 +1,53 @@
+"""Show an agent and change its lifecycle status.
+
+    ape run agent show 1 --network ethereum:local:foundry
+    ape run agent pause 1 --account alice --network ...
+    ape run agent resume 1 ...
+    ape run agent retire 1 ...      # final
+
+Thin wrappers over ``charter.Registry``.
+"""
+
+from __future__ import annotations
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from charter.ape_extras import connect, resolve_account
+
+_account = click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
+_manifest = click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+
+
+@click.group(short_help="Show, pause, resume or retire an agent")
+def cli() -> None:
+    pass
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@network_option()
+@click.argument("agent_id", type=int)
+@_manifest
+def show(agent_id: int, manifest: str | None) -> None:
+    """Print an agent's owner, status, wallet and URI."""
+    info = connect(None, manifest).registry.agent(agent_id)
+    for field, value in info.model_dump(mode="json").items():
+        click.echo(f"{field:>16}: {value}")
+
+
+def _lifecycle(verb: str) -> click.Command:
+    @click.command(name=verb, cls=ConnectedProviderCommand, help=f"{verb.capitalize()} an agent.")
+    @network_option()
+    @click.argument("agent_id", type=int)
+    @_account
+    @_manifest
+    def command(agent_id: int, alias: str | None, manifest: str | None) -> None:
+        registry = connect(resolve_account(alias), manifest).registry
+        getattr(registry, verb)(agent_id)
+        click.echo(f"agent {agent_id}: {registry.status(agent_id).name.lower()}")
+
+    return command
+
+
+for _verb in ("pause", "resume", "retire"):
+    cli.add_command(_lifecycle(_verb))

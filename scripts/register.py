@@ -1,0 +1,33 @@
+"""Register an agent owned by the sending account.
+
+    ape run register --network ethereum:local:foundry --uri ipfs://... --meta role=trader
+    ape run register --network ethereum:sepolia:node --account alice --uri https://...
+
+A thin wrapper over ``charter.Registry.register``.
+"""
+
+from __future__ import annotations
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from charter import MetadataEntry
+from charter.ape_extras import connect, resolve_account
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Register an agent")
+@network_option()
+@click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
+@click.option("--uri", default="", help="agent URI (its registration file / agent card)")
+@click.option("--meta", multiple=True, metavar="KEY=VALUE", help="metadata entry (repeatable)")
+@click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+def cli(alias: str | None, uri: str, meta: tuple[str, ...], manifest: str | None) -> None:
+    entries = []
+    for item in meta:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--meta")
+        entries.append(MetadataEntry(key=key, value=value.encode()))
+    charter = connect(resolve_account(alias), manifest)
+    agent_id = charter.registry.register(uri, metadata=entries)
+    click.echo(f"registered agent {agent_id} on chain {charter.chain_id}")

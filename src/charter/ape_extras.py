@@ -1,0 +1,93 @@
+"""Glue between ape and the SDK (needs the ``dev`` extra: eth-ape).
+
+* :class:`ApeSigner` makes any ape account (test account, keyfile, hardware)
+  an SDK :class:`~charter.signers.Signer`; ape does the signing, prompting
+  and nonce handling as it does for its own transactions.
+* :func:`connect` binds the SDK to ape's connected provider.
+* :func:`is_local` tells whether ape is connected to a development chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account.messages import encode_typed_data
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.types import TxParams
+
+from .exceptions import CharterError
+
+LOCAL_NETWORKS = ("local",)
+
+
+class ApeSigner:
+    """An SDK signer backed by an ape account."""
+
+    def __init__(self, account: Any) -> None:
+        self.account = account
+
+    @property
+    def address(self) -> ChecksumAddress:
+        return Web3.to_checksum_address(str(self.account.address))
+
+    def send_transaction(self, w3: Web3, tx: TxParams) -> HexBytes:
+        from ape import networks
+
+        fields: dict[str, Any] = {
+            "receiver": tx["to"],
+            "data": HexBytes(tx.get("data", b"")),
+            "value": int(tx.get("value", 0)),
+            "sender": self.address,
+        }
+        if "gas" in tx:
+            fields["gas_limit"] = int(tx["gas"])
+        txn = networks.provider.network.ecosystem.create_transaction(**fields)
+        receipt = self.account.call(txn)
+        return HexBytes(receipt.txn_hash)
+
+    def sign_typed_data(self, typed_data: dict[str, Any]) -> HexBytes:
+        signature = self.account.sign_message(encode_typed_data(full_message=typed_data))
+        if signature is None:
+            raise CharterError(f"ape account {self.address} declined to sign the message")
+        return HexBytes(signature.encode_rsv())
+
+
+def web3() -> Web3:
+    """The web3 instance of ape's connected provider."""
+    from ape import networks
+
+    provider = networks.active_provider
+    if provider is None or not provider.is_connected:
+        raise CharterError("ape is not connected to a network; pass --network")
+    w3: Web3 = provider.web3
+    return w3
+
+
+def is_local() -> bool:
+    """True on ape's development networks (local anvil / test chain)."""
+    from ape import networks
+
+    provider = networks.active_provider
+    return provider is not None and provider.network.name in LOCAL_NETWORKS
+
+
+def connect(account: Any = None, manifest: str | None = None) -> Any:
+    """A :class:`~charter.client.Charter` on ape's provider, sending as `account`."""
+    from .client import Charter
+    from .deployments import Manifest
+
+    signer = ApeSigner(account) if account is not None else None
+    return Charter.connect(web3(), signer=signer, manifest=Manifest.load(manifest))
+
+
+def resolve_account(alias: str | None) -> Any:
+    """The ape account named `alias`; on development chains, test account 0 by default."""
+    from ape import accounts
+
+    if alias:
+        return accounts.load(alias)
+    if is_local():
+        return accounts.test_accounts[0]
+    raise CharterError("on a real network, name the sending account with --account ALIAS")
