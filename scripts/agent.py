@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import connect, resolve_account
+from charter.ape_extras import clean_errors, connect, resolve_account
 
 _account = click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
 _manifest = click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
@@ -28,6 +28,7 @@ def cli() -> None:
 @network_option()
 @click.argument("agent_id", type=int)
 @_manifest
+@clean_errors
 def show(agent_id: int, manifest: str | None) -> None:
     """Print an agent's owner, status, wallet and URI."""
     info = connect(None, manifest).registry.agent(agent_id)
@@ -41,6 +42,7 @@ def _lifecycle(verb: str) -> click.Command:
     @click.argument("agent_id", type=int)
     @_account
     @_manifest
+    @clean_errors
     def command(agent_id: int, alias: str | None, manifest: str | None) -> None:
         registry = connect(resolve_account(alias), manifest).registry
         getattr(registry, verb)(agent_id)

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import ApeSigner, is_local, resolve_account, web3
+from charter.ape_extras import clean_errors, ApeSigner, is_local, resolve_account, web3
 from charter.deployments import MANIFEST_ENV, Manifest, create2_address, ensure_deployed
 
 PACKAGED_MANIFEST = (
@@ -32,6 +32,7 @@ PACKAGED_MANIFEST = (
 @click.option("--account", "alias", help="ape account alias (required on real networks)")
 @click.option("--manifest", type=click.Path(dir_okay=False), help="manifest to record addresses in")
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@clean_errors
 def cli(alias: str | None, manifest: str | None, yes: bool) -> None:
     local = is_local()
     account = resolve_account(alias)

@@ -12,7 +12,7 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from charter import MetadataEntry
-from charter.ape_extras import connect, resolve_account
+from charter.ape_extras import clean_errors, connect, resolve_account
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Register an agent")
@@ -21,6 +21,7 @@ from charter.ape_extras import connect, resolve_account
 @click.option("--uri", default="", help="agent URI (its registration file / agent card)")
 @click.option("--meta", multiple=True, metavar="KEY=VALUE", help="metadata entry (repeatable)")
 @click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+@clean_errors
 def cli(alias: str | None, uri: str, meta: tuple[str, ...], manifest: str | None) -> None:
     entries = []
     for item in meta:

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from eth_account.messages import encode_typed_data
@@ -20,6 +22,7 @@ from web3.types import TxParams
 from .exceptions import CharterError
 
 LOCAL_NETWORKS = ("local",)
+DEV_CHAIN_IDS = (31337, 1337)
 
 
 class ApeSigner:
@@ -66,11 +69,13 @@ def web3() -> Web3:
 
 
 def is_local() -> bool:
-    """True on ape's development networks (local anvil / test chain)."""
+    """True on development chains: ape's `local` networks, or chain id 31337 / 1337."""
     from ape import networks
 
     provider = networks.active_provider
-    return provider is not None and provider.network.name in LOCAL_NETWORKS
+    if provider is None:
+        return False
+    return provider.network.name in LOCAL_NETWORKS or provider.chain_id in DEV_CHAIN_IDS
 
 
 def connect(account: Any = None, manifest: str | None = None) -> Any:
@@ -91,3 +96,17 @@ def resolve_account(alias: str | None) -> Any:
     if is_local():
         return accounts.test_accounts[0]
     raise CharterError("on a real network, name the sending account with --account ALIAS")
+
+
+def clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for ape scripts: a CharterError becomes a one-line click error."""
+    import click
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CharterError as exc:
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+
+    return wrapper
