@@ -1,0 +1,109 @@
+"""The ape scripts (`ape run deploy|register|agent`) against one anvil.
+
+Each script runs in its own `ape run` process, attached to a shared anvil
+through APE_FOUNDRY_HOST, the way a user runs them against a node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from charter.artifacts import abi
+from charter.deployments import create2_address
+from charter.devchain import local_anvil
+
+ROOT = Path(__file__).resolve().parents[2]
+APE = str(Path(sys.executable).parent / "ape")
+
+
+@pytest.fixture(scope="module")
+def chain():
+    with local_anvil() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def ape_run(chain, tmp_path_factory):
+    manifest = tmp_path_factory.mktemp("scripts") / "manifest.json"
+    env = {
+        **os.environ,
+        "APE_FOUNDRY_HOST": chain.url,
+        "CHARTER_MANIFEST": str(manifest),
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [APE, "run", *args, "--network", "ethereum:local:foundry"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    run.manifest = manifest  # type: ignore[attr-defined]
+    return run
+
+
+def _registry(chain):
+    w3 = chain.w3
+    return w3.eth.contract(address=create2_address("AgentRegistry"), abi=abi("AgentRegistry"))
+
+
+def test_deploy_is_deterministic_recorded_and_idempotent(chain, ape_run):
+    first = ape_run("deploy")
+    assert first.returncode == 0, first.stdout + first.stderr
+    address = create2_address("AgentRegistry")
+    assert f"deployed at {address}" in first.stdout
+    assert len(chain.w3.eth.get_code(address)) > 0
+    recorded = json.loads(ape_run.manifest.read_text())
+    assert recorded["chains"]["31337"]["AgentRegistry"]["address"] == address
+
+    again = ape_run("deploy")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"already at {address}" in again.stdout
+    assert "0 deployed, 1 already there" in again.stdout
+
+
+def test_register_show_pause_resume_retire(chain, ape_run):
+    registry = _registry(chain)
+    before = registry.functions.totalSupply().call()
+    out = ape_run("register", "--uri", "ipfs://script-card", "--meta", "role=scripted")
+    assert out.returncode == 0, out.stdout + out.stderr
+    agent_id = before + 1
+    assert f"registered agent {agent_id} on chain 31337" in out.stdout
+    assert registry.functions.tokenURI(agent_id).call() == "ipfs://script-card"
+    assert registry.functions.getMetadata(agent_id, "role").call() == b"scripted"
+    test_account_0 = Web3.to_checksum_address(chain.w3.eth.accounts[0])
+    assert registry.functions.ownerOf(agent_id).call() == test_account_0
+
+    shown = ape_run("agent", "show", str(agent_id))
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "ipfs://script-card" in shown.stdout
+    assert "active" in shown.stdout.lower()
+
+    for verb, status in (("pause", 1), ("resume", 0), ("retire", 2)):
+        out = ape_run("agent", verb, str(agent_id))
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert registry.functions.statusOf(agent_id).call() == status
+
+
+def test_script_errors_are_one_line_without_traceback(chain, ape_run):
+    ape_run("deploy")
+    out = ape_run("agent", "pause", "999999")
+    assert out.returncode != 0
+    text = out.stdout + out.stderr
+    assert "UnknownAgent" in text
+    assert "Traceback" not in text
+
+    bad = ape_run("register", "--meta", "no-equals-sign")
+    assert bad.returncode != 0
+    assert "KEY=VALUE" in bad.stdout + bad.stderr
+    assert "Traceback" not in bad.stdout + bad.stderr
