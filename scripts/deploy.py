@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import clean_errors, ApeSigner, is_local, resolve_account, web3
+from charter.ape_extras import ApeSigner, clean_errors, is_local, resolve_account, web3
 from charter.deployments import MANIFEST_ENV, Manifest, create2_address, ensure_deployed
 
 PACKAGED_MANIFEST = (

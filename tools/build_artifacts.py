@@ -27,7 +27,7 @@ def _search_path() -> str:
     spec = importlib.util.find_spec("snekmate")
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("snekmate is not installed: run `make venv` first")
-    return str(Path(list(spec.submodule_search_locations)[0]).parent)
+    return str(Path(next(iter(spec.submodule_search_locations))).parent)
 
 
 def compile_contract(name: str) -> dict:

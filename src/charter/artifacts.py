@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -12,7 +12,7 @@ from hexbytes import HexBytes
 from .exceptions import CharterError
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_artifact(name: str) -> dict[str, Any]:
     """The artifact of contract `name`: ``{"abi": [...], "bytecode": "0x..."}``."""
     try:

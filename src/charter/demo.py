@@ -23,6 +23,8 @@ from .signers import LocalSigner
 from .types import AgentInfo, MetadataEntry
 
 console = Console(highlight=False)
+if not console.is_terminal:
+    console = Console(highlight=False, width=110)
 
 TRADER_CARD = "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa"
 RESEARCHER_CARD = "https://agents.example.org/researcher/agent-card.json"
@@ -65,7 +67,7 @@ def run() -> None:
     trader_wallet = LocalSigner.from_key(DEV_KEYS[3])
     mallory = LocalSigner.from_key(DEV_KEYS[4])
     deployer = LocalSigner.from_key(DEV_KEYS[0])
-    names = {
+    names: dict[str, str] = {
         alice.address: "alice",
         bob.address: "bob",
         trader_wallet.address: "trader-wallet",

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from web3 import Web3
@@ -74,11 +74,9 @@ def local_anvil(chain_id: int = 31337, port: int | None = None) -> Iterator[Loca
             if process.poll() is not None:
                 err = process.stderr.read().decode(errors="replace") if process.stderr else ""
                 raise CharterError(f"anvil exited at start (code {process.returncode}): {err.strip()}")
-            try:
+            with suppress(Exception):  # not listening yet
                 if chain.w3.is_connected():
                     break
-            except Exception:  # noqa: BLE001 - not listening yet
-                pass
             if time.monotonic() > deadline:
                 raise CharterError(f"anvil did not answer on {chain.url} within 30 s")
             time.sleep(0.1)

@@ -22,7 +22,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.types import TxParams
+from web3.types import RPCEndpoint, TxParams
 
 
 @runtime_checkable
@@ -98,7 +98,13 @@ class NodeSigner:
         return HexBytes(w3.eth.send_transaction(full))  # type: ignore[arg-type]
 
     def sign_typed_data(self, typed_data: dict[str, Any]) -> HexBytes:
-        return HexBytes(self.w3.eth.sign_typed_data(self.address, typed_data))
+        # `eth_signTypedData_v4` is the method nodes implement (anvil, hardhat,
+        # geth's clef); web3's `eth.sign_typed_data` calls the unversioned
+        # `eth_signTypedData`, which anvil answers with "Not implemented".
+        result = self.w3.manager.request_blocking(
+            RPCEndpoint("eth_signTypedData_v4"), [self.address, typed_data]
+        )
+        return HexBytes(result)
 
 
 def _padded_gas(w3: Web3, tx: dict[str, Any]) -> int:

@@ -41,6 +41,7 @@ def ape_run(chain, tmp_path_factory):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [APE, "run", *args, "--network", "ethereum:local:foundry"],
+            check=False,
             cwd=ROOT,
             env=env,
             capture_output=True,

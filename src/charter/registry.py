@@ -1,0 +1,591 @@
+"""Client of the AgentRegistry: ERC-8004 identity plus lifecycle and reverse lookup.
+
+    registry = Registry(w3, address, signer=LocalSigner.from_key(key))
+    agent_id = registry.register("ipfs://…", metadata={"name": "scout"})
+    registry.set_agent_wallet(agent_id, wallet_signer)   # the wallet signs its proof
+    registry.pause(agent_id)
+    registry.agent(agent_id)    # AgentInfo(status=PAUSED, wallet=…, wallet_verified=True, …)
+
+Reads need no signer. Writes are checked client-side (sizes, addresses), then
+simulated from the signer's address so a refusal surfaces as a typed
+exception (see :mod:`charter.exceptions`) before anything is sent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import Web3RPCError
+from web3.logs import DISCARD
+from web3.types import BlockIdentifier, TxParams, TxReceipt
+
+from .artifacts import abi
+from .eip712 import agent_wallet_set_typed_data, sign_agent_wallet_set
+from .errors import (
+    MAX_DEADLINE_DELAY,
+    RevertContext,
+    map_revert,
+    revert_reason,
+    translate,
+)
+from .exceptions import (
+    CharterError,
+    ContractRevert,
+    InvalidInput,
+    MissingSigner,
+    TransactionFailed,
+)
+from .signers import LocalSigner, Signer
+from .types import AgentInfo, AgentStatus, MetadataEntry, TxResult
+
+URI_MAX = 4_096
+KEY_MAX = 64
+VALUE_MAX = 1_024
+ENTRIES_MAX = 16
+RESERVED_KEY = "agentWallet"
+DEFAULT_PROOF_LIFETIME = 240
+"""Default validity of a wallet proof, in seconds (the registry allows at most 300)."""
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+_UINT256_MAX = 2**256 - 1
+_GAS_MARGIN_NUM, _GAS_MARGIN_DEN, _GAS_EXTRA = 12, 10, 10_000
+_NEEDS_OWNER = (
+    "registry: not authorized",
+    "erc721: caller is not token owner or approved",
+    "erc721: transfer from incorrect owner",
+)
+
+SignerLike: TypeAlias = Signer | LocalAccount
+MetadataLike: TypeAlias = (
+    Mapping[str, bytes | str] | Iterable[MetadataEntry | tuple[str, bytes | str]]
+)
+
+
+def as_signer(signer: SignerLike) -> Signer:
+    """A :class:`Signer` for a Signer or an eth-account ``LocalAccount``."""
+    if isinstance(signer, LocalAccount):
+        return LocalSigner(signer)
+    if isinstance(signer, Signer):
+        return signer
+    raise InvalidInput(
+        f"{signer!r} is not a signer; pass a charter Signer (LocalSigner, NodeSigner, ...) "
+        "or an eth-account LocalAccount"
+    )
+
+
+def check_address(value: Any, what: str = "address") -> ChecksumAddress:
+    """`value` as a checksummed address, or :class:`InvalidInput`.
+
+    All-lower-case (or all-upper-case) hex is accepted; a mixed-case address
+    must carry a valid EIP-55 checksum, since a typo is likelier than not.
+    """
+    if isinstance(value, bytes) and len(value) == 20:
+        return Web3.to_checksum_address(value)
+    if not isinstance(value, str) or not Web3.is_address(value) or len(value) != 42:
+        raise InvalidInput(
+            f"{what} {value!r} is not a valid address; pass a 20-byte 0x-prefixed hex address"
+        )
+    digits = value[2:]
+    mixed = digits != digits.lower() and digits != digits.upper()
+    if mixed and not Web3.is_checksum_address(value):
+        raise InvalidInput(
+            f"{what} {value!r} is not a valid address: its mixed-case spelling fails the EIP-55 "
+            "checksum; check it for a typo (or pass it in lower case)"
+        )
+    return Web3.to_checksum_address(value)
+
+
+def check_agent_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"agent id must be an integer, got {value!r}")
+    if not 1 <= value <= _UINT256_MAX:
+        raise InvalidInput(f"agent id {value} is out of range; agent ids start at 1")
+    return value
+
+
+def check_uri(uri: Any) -> str:
+    if not isinstance(uri, str):
+        raise InvalidInput(f"the agent URI must be a string, got {type(uri).__name__}")
+    size = len(uri.encode("utf-8"))
+    if size > URI_MAX:
+        raise InvalidInput(
+            f"the agent URI is {size:,} bytes (UTF-8); the registry stores at most {URI_MAX:,}: "
+            "point to a registration file (ipfs://, https://) instead of inlining it"
+        )
+    return uri
+
+
+def check_key(key: Any) -> str:
+    if not isinstance(key, str):
+        raise InvalidInput(f"a metadata key must be a string, got {type(key).__name__}")
+    size = len(key.encode("utf-8"))
+    if not 1 <= size <= KEY_MAX:
+        raise InvalidInput(
+            f"metadata key {key!r} is {size} bytes (UTF-8); keys must be 1 to {KEY_MAX} bytes"
+        )
+    return key
+
+
+def check_value(value: Any, key: str = "") -> bytes:
+    if isinstance(value, str):
+        data = value.encode("utf-8")
+    elif isinstance(value, bytes | bytearray | memoryview):
+        data = bytes(value)
+    else:
+        raise InvalidInput(
+            f"metadata value for {key!r} must be bytes or text, got {type(value).__name__}"
+        )
+    if len(data) > VALUE_MAX:
+        raise InvalidInput(
+            f"metadata value for {key!r} is {len(data):,} bytes; values are at most {VALUE_MAX:,} "
+            "bytes: store a URI or a hash of larger data instead"
+        )
+    return data
+
+
+def check_metadata(metadata: MetadataLike | None) -> list[MetadataEntry]:
+    """Normalise metadata (a mapping, entries or ``(key, value)`` pairs) and check it."""
+    if metadata is None:
+        return []
+    if isinstance(metadata, str | bytes):
+        raise InvalidInput("metadata must be a mapping or a list of (key, value) entries")
+    items: Iterable[Any] = metadata.items() if isinstance(metadata, Mapping) else metadata
+    entries = []
+    for item in items:
+        if isinstance(item, MetadataEntry):
+            key, value = item.key, item.value
+        elif isinstance(item, tuple) and len(item) == 2:
+            key, value = item
+        else:
+            raise InvalidInput(f"metadata entry {item!r} is not a (key, value) pair")
+        key = check_key(key)
+        entries.append(MetadataEntry(key=key, value=check_value(value, key)))
+    if len(entries) > ENTRIES_MAX:
+        raise InvalidInput(
+            f"{len(entries)} metadata entries given; register accepts at most {ENTRIES_MAX}: "
+            "set the others afterwards with set_metadata"
+        )
+    return entries
+
+
+def check_deadline(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _UINT256_MAX:
+        raise InvalidInput(f"a deadline must be a unix time in seconds, got {value!r}")
+    return value
+
+
+class Registry:
+    """Typed client of one AgentRegistry deployment."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        address: str,
+        signer: SignerLike | None = None,
+        *,
+        timeout: float = 120,
+        chain_id: int | None = None,
+    ) -> None:
+        self.w3 = w3
+        self.address: ChecksumAddress = check_address(address, "registry address")
+        self.signer: Signer | None = as_signer(signer) if signer is not None else None
+        self.timeout = timeout
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi("AgentRegistry"))
+        self._chain_id: int | None = chain_id
+
+    def __repr__(self) -> str:
+        who = self.signer.address if self.signer is not None else "read-only"
+        return f"<Registry {self.address} ({who})>"
+
+    def with_signer(self, signer: SignerLike) -> Registry:
+        """The same registry, sending as `signer`."""
+        return Registry(
+            self.w3, self.address, signer, timeout=self.timeout, chain_id=self._chain_id
+        )
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            with translate(self.w3):
+                self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    # ------------------------------------------------------------ reads
+
+    def _call(
+        self,
+        fn: str,
+        *args: Any,
+        agent_id: int | None = None,
+        block: BlockIdentifier = "latest",
+    ) -> Any:
+        """Call view `fn`; a refusal becomes a typed exception about `agent_id`."""
+        context = RevertContext(agent_id=agent_id, chain_id=self._chain_id, registry=self.address)
+        with translate(self.w3, context):
+            return self.contract.get_function_by_name(fn)(*args).call(block_identifier=block)
+
+    def owner_of(self, agent_id: int) -> ChecksumAddress:
+        """The agent's owner. Raises :class:`UnknownAgent`."""
+        agent_id = check_agent_id(agent_id)
+        return Web3.to_checksum_address(self._call("ownerOf", agent_id, agent_id=agent_id))
+
+    def status(self, agent_id: int) -> AgentStatus:
+        """The agent's lifecycle status. Raises :class:`UnknownAgent`."""
+        agent_id = check_agent_id(agent_id)
+        return AgentStatus(self._call("statusOf", agent_id, agent_id=agent_id))
+
+    def is_active(self, agent_id: int) -> bool:
+        """Whether the agent exists and is Active (unknown ids are not active)."""
+        agent_id = check_agent_id(agent_id)
+        return bool(self._call("isActive", agent_id, agent_id=agent_id))
+
+    def uri(self, agent_id: int) -> str:
+        """The agent URI (``tokenURI``). Raises :class:`UnknownAgent`."""
+        agent_id = check_agent_id(agent_id)
+        return str(self._call("tokenURI", agent_id, agent_id=agent_id))
+
+    def agent_wallet(self, agent_id: int) -> ChecksumAddress | None:
+        """The agent wallet (``getAgentWallet``), None if unset. Raises :class:`UnknownAgent`."""
+        agent_id = check_agent_id(agent_id)
+        wallet = self._call("getAgentWallet", agent_id, agent_id=agent_id)
+        return None if int(wallet, 16) == 0 else Web3.to_checksum_address(wallet)
+
+    def agent_id_of_wallet(self, wallet: str) -> int | None:
+        """The agent whose proved wallet is `wallet`, or None."""
+        agent_id = int(self._call("agentOfWallet", check_address(wallet, "wallet")))
+        return agent_id or None
+
+    def get_metadata(self, agent_id: int, key: str) -> bytes:
+        """A metadata value; empty if unset (also for unknown agents, as in ERC-8004)."""
+        agent_id = check_agent_id(agent_id)
+        return bytes(self._call("getMetadata", agent_id, check_key(key), agent_id=agent_id))
+
+    def is_authorized(self, spender: str, agent_id: int) -> bool:
+        """Whether `spender` is the agent's owner, an operator or its approved address."""
+        spender = check_address(spender, "spender")
+        agent_id = check_agent_id(agent_id)
+        return bool(self._call("isAuthorizedOrOwner", spender, agent_id, agent_id=agent_id))
+
+    def total_agents(self) -> int:
+        """How many agents were ever registered (retired ones included)."""
+        return int(self._call("totalSupply"))
+
+    def agent(self, agent_id: int) -> AgentInfo:
+        """Everything about one agent, read at one block. Raises :class:`UnknownAgent`."""
+        agent_id = check_agent_id(agent_id)
+        chain_id = self.chain_id
+        with translate(self.w3):
+            block = int(self.w3.eth.block_number)
+        owner = self._call("ownerOf", agent_id, agent_id=agent_id, block=block)
+        status = AgentStatus(self._call("statusOf", agent_id, agent_id=agent_id, block=block))
+        uri = str(self._call("tokenURI", agent_id, agent_id=agent_id, block=block))
+        wallet_raw = self._call("getAgentWallet", agent_id, agent_id=agent_id, block=block)
+        wallet = None if int(wallet_raw, 16) == 0 else Web3.to_checksum_address(wallet_raw)
+        verified = False
+        if wallet is not None:
+            verified = int(self._call("agentOfWallet", wallet, block=block)) == agent_id
+        return AgentInfo(
+            agent_id=agent_id,
+            owner=Web3.to_checksum_address(owner),
+            status=status,
+            uri=uri,
+            wallet=wallet,
+            wallet_verified=verified,
+            chain_id=chain_id,
+            registry=self.address,
+            block=block,
+        )
+
+    def agent_by_wallet(self, wallet: str) -> AgentInfo | None:
+        """The agent whose proved wallet is `wallet`, or None."""
+        agent_id = self.agent_id_of_wallet(wallet)
+        return self.agent(agent_id) if agent_id is not None else None
+
+    def wallet_digest(
+        self, agent_id: int, wallet: str, deadline: int, owner: str | None = None
+    ) -> bytes:
+        """The EIP-712 digest `wallet` signs, computed by the contract (``hashAgentWalletSet``).
+
+        `owner` defaults to the agent's current owner.
+        """
+        agent_id = check_agent_id(agent_id)
+        wallet = check_address(wallet, "wallet")
+        owner = check_address(owner, "owner") if owner is not None else self.owner_of(agent_id)
+        deadline = check_deadline(deadline)
+        return bytes(self._call("hashAgentWalletSet", agent_id, wallet, owner, deadline))
+
+    def wallet_proof_typed_data(
+        self, agent_id: int, wallet: str, deadline: int, owner: str | None = None
+    ) -> dict[str, Any]:
+        """The EIP-712 message a wallet signs to back `agent_id` (for external signers)."""
+        agent_id = check_agent_id(agent_id)
+        owner = check_address(owner, "owner") if owner is not None else self.owner_of(agent_id)
+        return agent_wallet_set_typed_data(
+            self.chain_id, self.address, agent_id, check_address(wallet, "wallet"), owner,
+            check_deadline(deadline),
+        )
+
+    def sign_wallet_proof(
+        self,
+        wallet_signer: SignerLike,
+        agent_id: int,
+        deadline: int | None = None,
+        owner: str | None = None,
+    ) -> tuple[bytes, int]:
+        """Have `wallet_signer` sign its proof for `agent_id`: ``(signature, deadline)``.
+
+        The deadline defaults to :data:`DEFAULT_PROOF_LIFETIME` seconds after the
+        chain's current time; `owner` to the agent's current owner.
+        """
+        agent_id = check_agent_id(agent_id)
+        deadline = check_deadline(deadline) if deadline is not None else self.default_deadline()
+        owner = check_address(owner, "owner") if owner is not None else self.owner_of(agent_id)
+        with translate(self.w3):
+            signature = sign_agent_wallet_set(
+                wallet_signer, self.chain_id, self.address, agent_id, None, owner, deadline
+            )
+        return signature, deadline
+
+    def chain_time(self) -> int:
+        """The timestamp the next block will (about) have: the pending block's, else the latest's."""
+        with translate(self.w3):
+            latest = int(self.w3.eth.get_block("latest")["timestamp"])
+            try:
+                pending = int(self.w3.eth.get_block("pending")["timestamp"])
+            except CharterError:
+                raise
+            except Exception:  # noqa: BLE001 - nodes without a pending block
+                pending = latest
+        return max(latest, pending)
+
+    def default_deadline(self) -> int:
+        """A wallet-proof deadline :data:`DEFAULT_PROOF_LIFETIME` seconds from now (chain time)."""
+        return self.chain_time() + DEFAULT_PROOF_LIFETIME
+
+    # ------------------------------------------------------------ writes
+
+    def register_tx(self, uri: str = "", metadata: MetadataLike | None = None) -> TxResult:
+        """Register a new agent owned by the signer; the result carries its ``agent_id``."""
+        uri = check_uri(uri)
+        entries = check_metadata(metadata)
+        if entries:
+            fn, args = "register(string,(string,bytes)[])", [uri, [e.as_tuple() for e in entries]]
+        elif uri:
+            fn, args = "register(string)", [uri]
+        else:
+            fn, args = "register()", []
+        receipt = self._send(fn, args, RevertContext(action="register"))
+        events = self.contract.events.Registered().process_receipt(receipt, errors=DISCARD)
+        ids = [int(e["args"]["agentId"]) for e in events if e["address"] == self.address]
+        if len(ids) != 1:
+            raise CharterError(
+                f"transaction {receipt['transactionHash'].to_0x_hex()} emitted no Registered "
+                f"event from {self.address}; is this address a Charter AgentRegistry?"
+            )
+        return _result(receipt, ids[0])
+
+    def register(self, uri: str = "", metadata: MetadataLike | None = None) -> int:
+        """Register a new agent owned by the signer and return its id.
+
+        `metadata` is a mapping ``{key: value}`` or a list of entries; text
+        values are stored as UTF-8. The key ``agentWallet`` is reserved.
+        """
+        agent_id = self.register_tx(uri, metadata).agent_id
+        assert agent_id is not None
+        return agent_id
+
+    def set_uri(self, agent_id: int, uri: str) -> TxResult:
+        """Change the agent URI (its registration file / agent card)."""
+        agent_id = check_agent_id(agent_id)
+        receipt = self._send(
+            "setAgentURI", [agent_id, check_uri(uri)], self._ctx("change the URI of", agent_id)
+        )
+        return _result(receipt, agent_id)
+
+    def set_metadata(self, agent_id: int, key: str, value: bytes | str) -> TxResult:
+        """Set one metadata value (text is stored as UTF-8; empty deletes)."""
+        agent_id = check_agent_id(agent_id)
+        key = check_key(key)
+        data = check_value(value, key)
+        ctx = dataclasses.replace(self._ctx("set metadata of", agent_id), key=key)
+        return _result(self._send("setMetadata", [agent_id, key, data], ctx), agent_id)
+
+    def set_agent_wallet(
+        self,
+        agent_id: int,
+        wallet: SignerLike | str,
+        signature: bytes | str | None = None,
+        deadline: int | None = None,
+    ) -> TxResult:
+        """Point the agent at a wallet that consents with an EIP-712 proof.
+
+        Either pass the wallet's signer (a Signer or LocalAccount): the SDK has
+        it sign the proof, with `deadline` defaulting to 4 minutes from now.
+        Or pass the wallet's address with a `signature` it made and its `deadline`.
+        """
+        agent_id = check_agent_id(agent_id)
+        if isinstance(wallet, str):
+            address = check_address(wallet, "wallet")
+            if signature is None or deadline is None:
+                raise InvalidInput(
+                    "set_agent_wallet with a wallet address needs the wallet's signature and "
+                    "its deadline; or pass the wallet's signer and the SDK signs the proof"
+                )
+            proof = bytes(HexBytes(signature))
+            deadline = check_deadline(deadline)
+            owner = None
+        else:
+            if signature is not None:
+                raise InvalidInput(
+                    "pass either the wallet's signer or its address with a signature, not both"
+                )
+            wallet_signer = as_signer(wallet)
+            address = wallet_signer.address
+            owner = self.owner_of(agent_id)
+            proof, deadline = self.sign_wallet_proof(wallet_signer, agent_id, deadline, owner)
+        ctx = dataclasses.replace(
+            self._ctx("set the wallet of", agent_id), wallet=address, deadline=deadline, owner=owner
+        )
+        receipt = self._send("setAgentWallet", [agent_id, address, deadline, proof], ctx)
+        return _result(receipt, agent_id)
+
+    def unset_agent_wallet(self, agent_id: int) -> TxResult:
+        """Clear the agent wallet (and its reverse lookup entry)."""
+        agent_id = check_agent_id(agent_id)
+        receipt = self._send("unsetAgentWallet", [agent_id], self._ctx("unset the wallet of", agent_id))
+        return _result(receipt, agent_id)
+
+    def pause(self, agent_id: int) -> TxResult:
+        """Pause an Active agent: it stops being honoured at once."""
+        agent_id = check_agent_id(agent_id)
+        return _result(self._send("pause", [agent_id], self._ctx("pause", agent_id)), agent_id)
+
+    def resume(self, agent_id: int) -> TxResult:
+        """Resume a Paused agent."""
+        agent_id = check_agent_id(agent_id)
+        return _result(self._send("resume", [agent_id], self._ctx("resume", agent_id)), agent_id)
+
+    def retire(self, agent_id: int) -> TxResult:
+        """Retire an agent for good (final: it can never be resumed)."""
+        agent_id = check_agent_id(agent_id)
+        return _result(self._send("retire", [agent_id], self._ctx("retire", agent_id)), agent_id)
+
+    def transfer(self, agent_id: int, to: str) -> TxResult:
+        """Transfer the agent to `to` (``transferFrom``); this clears its wallet."""
+        agent_id = check_agent_id(agent_id)
+        to = check_address(to, "recipient")
+        owner = self.owner_of(agent_id)
+        ctx = dataclasses.replace(self._ctx("transfer", agent_id), to=to, owner=owner)
+        return _result(self._send("transferFrom", [owner, to, agent_id], ctx), agent_id)
+
+    # ------------------------------------------------------------ internals
+
+    def _ctx(self, action: str, agent_id: int) -> RevertContext:
+        return RevertContext(
+            action=action,
+            agent_id=agent_id,
+            sender=self.signer.address if self.signer is not None else None,
+            chain_id=self._chain_id,
+            registry=self.address,
+        )
+
+    def _require_signer(self, action: str) -> Signer:
+        if self.signer is None:
+            raise MissingSigner(
+                f"cannot {action} without a signer: this Registry is read-only; create it with "
+                "signer=LocalSigner.from_key(...) / NodeSigner(w3, address) or use "
+                "registry.with_signer(...)"
+            )
+        return self.signer
+
+    def _send(self, fn: str, args: list[Any], ctx: RevertContext) -> TxReceipt:
+        """Simulate, send and wait for a call of `fn`; refusals become typed exceptions."""
+        signer = self._require_signer(ctx.action or fn)
+        ctx = dataclasses.replace(ctx, chain_id=self.chain_id, sender=signer.address)
+        data = self.contract.encode_abi(fn, args=args)
+        call: TxParams = {"from": signer.address, "to": self.address, "data": data}
+        try:
+            with translate(self.w3, ctx):
+                # Simulated on the pending block: it refuses with the contract's
+                # reason, whatever the signer (ape accounts, remote signers...).
+                gas = self._estimate(call)
+                tx: TxParams = {
+                    "to": self.address,
+                    "data": data,
+                    "gas": gas * _GAS_MARGIN_NUM // _GAS_MARGIN_DEN + _GAS_EXTRA,
+                }
+                tx_hash = HexBytes(signer.send_transaction(self.w3, tx))
+                receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout)
+        except ContractRevert as exc:
+            raise self._explain(exc, ctx) from None
+        if receipt["status"] != 1:
+            raise self._explain(self._failure(receipt, call), ctx) from None
+        return receipt
+
+    def _estimate(self, call: TxParams) -> int:
+        """Gas for `call`, simulated on the pending block (whose timestamp is "now":
+        on an idle chain the latest block can be minutes old, and wallet-proof
+        deadlines are checked against the time), else on the latest block for
+        nodes that refuse the pending tag."""
+        try:
+            return int(self.w3.eth.estimate_gas(call, "pending"))
+        except Web3RPCError:  # reverts are ContractLogicError, not this: they propagate
+            return int(self.w3.eth.estimate_gas(call, "latest"))
+
+    def _failure(self, receipt: TxReceipt, call: TxParams) -> CharterError:
+        """Why a mined transaction reverted: replayed on the state before its block."""
+        block = int(receipt["blockNumber"])
+        tx_hash = receipt["transactionHash"].to_0x_hex()
+        try:
+            self.w3.eth.call(call, max(block - 1, 0))
+        except Exception as exc:  # noqa: BLE001 - any error here only loses the reason
+            reason = revert_reason(exc)
+            if reason:
+                return map_revert(reason)
+        return TransactionFailed(
+            f"transaction {tx_hash} reverted in block {block} after using {receipt['gasUsed']:,} "
+            "gas and replaying it gave no reason (out of gas, or the state changed in that "
+            "block); read the agent again and retry"
+        )
+
+    def _explain(self, exc: CharterError, ctx: RevertContext) -> CharterError:
+        """Rebuild a refusal's message with facts read after it (owner, other agent)."""
+        if not isinstance(exc, ContractRevert) or not exc.reason:
+            return exc
+        extra: dict[str, Any] = {}
+        try:
+            if exc.reason in _NEEDS_OWNER and ctx.owner is None and ctx.agent_id is not None:
+                extra["owner"] = self.owner_of(ctx.agent_id)
+            if exc.reason == "registry: wallet taken" and ctx.wallet is not None:
+                extra["other_agent"] = self.agent_id_of_wallet(ctx.wallet)
+        except CharterError:
+            pass
+        return map_revert(exc.reason, dataclasses.replace(ctx, **extra))
+
+
+def _result(receipt: TxReceipt, agent_id: int | None = None) -> TxResult:
+    return TxResult(
+        tx_hash=receipt["transactionHash"].to_0x_hex(),
+        block_number=int(receipt["blockNumber"]),
+        gas_used=int(receipt["gasUsed"]),
+        agent_id=agent_id,
+    )
+
+
+__all__ = [
+    "DEFAULT_PROOF_LIFETIME",
+    "ENTRIES_MAX",
+    "KEY_MAX",
+    "MAX_DEADLINE_DELAY",
+    "URI_MAX",
+    "VALUE_MAX",
+    "Registry",
+    "as_signer",
+]

@@ -1,0 +1,233 @@
+"""The `charter` command line, run in-process with click's CliRunner against anvil."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+
+from charter import AgentStatus, LocalSigner, NodeSigner, Registry
+from charter.cli import cli
+
+from .conftest import dev_key
+
+Invoke = Callable[..., Result]
+
+
+def _runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        return CliRunner()  # click >= 8.2 keeps stderr apart by default
+
+
+@pytest.fixture
+def invoke(rpc_url: str, manifest_path: Path, registry_address: ChecksumAddress) -> Invoke:
+    """Run `charter ARGS` as alice (key in $CHARTER_PRIVATE_KEY) against ape's anvil."""
+    runner = _runner()
+
+    def run(*args: str, key: str | None = dev_key(1), **env: str | None) -> Result:
+        environment: dict[str, str | None] = {
+            "CHARTER_RPC": rpc_url,
+            "CHARTER_MANIFEST": str(manifest_path),
+            "CHARTER_PRIVATE_KEY": key,
+            **env,
+        }
+        return runner.invoke(cli, list(args), env=environment, catch_exceptions=False)
+
+    return run
+
+
+def _ok(result: Result) -> str:
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result.stdout
+
+
+def _json(result: Result) -> Any:
+    return json.loads(_ok(result))
+
+
+def _refused(result: Result) -> str:
+    """A failure: exit 1 and exactly one `error: ...` line on stderr, no traceback."""
+    assert result.exit_code == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.stderr + result.stdout
+    return lines[0]
+
+
+def test_deploy_reports_the_existing_deployment(
+    invoke: Invoke, registry_address: ChecksumAddress, dev_accounts: list[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "cli-manifest.json"
+    data = _json(invoke("--json", "--unlocked", dev_accounts[0], "--manifest", str(path), "deploy"))
+    assert data["chain_id"] == 31337
+    assert data["contracts"] == [
+        {"name": "AgentRegistry", "address": registry_address, "deployed": False,
+         "transaction": None, "block": None, "gas_used": None}
+    ]
+    assert json.loads(path.read_text())["chains"]["31337"]["AgentRegistry"]["address"] == registry_address
+    table = _ok(invoke("--unlocked", dev_accounts[0], "deploy"))
+    assert registry_address in table and "already deployed" in table
+
+
+def test_register_then_show(invoke: Invoke, registry: Registry, alice: LocalSigner) -> None:
+    data = _json(invoke("register", "--uri", "ipfs://cli-card", "--meta", "role=market-maker",
+                        "--meta-hex", "raw=0x00ff", "--json"))
+    agent_id = data["agent_id"]
+    assert data["action"] == "register" and data["owner"] == alice.address
+    assert data["tx_hash"].startswith("0x") and data["gas_used"] > 0
+    assert registry.owner_of(agent_id) == alice.address
+    assert registry.uri(agent_id) == "ipfs://cli-card"
+    assert registry.get_metadata(agent_id, "role") == b"market-maker"
+    assert registry.get_metadata(agent_id, "raw") == b"\x00\xff"
+
+    table = _ok(invoke("agent", "show", str(agent_id), "--meta", "role", "--meta", "raw"))
+    for fragment in (f"Agent {agent_id}", "Active", alice.address, "ipfs://cli-card",
+                     "owner default", "market-maker", "0x00ff", registry.address):
+        assert fragment in table
+
+    shown = _json(invoke("--json", "agent", "show", str(agent_id), "--meta", "role"))
+    expected = registry.agent(agent_id).model_dump(mode="json")
+    assert {k: shown[k] for k in expected if k != "block"} == {k: v for k, v in expected.items() if k != "block"}
+    assert shown["active"] is True and shown["status"] == "ACTIVE"
+    assert shown["metadata"] == {"role": "0x" + b"market-maker".hex()}
+
+
+def test_register_plain_text_output(invoke: Invoke, registry: Registry) -> None:
+    out = _ok(invoke("register"))
+    assert out.startswith("registered agent ") and "tx 0x" in out
+    agent_id = int(out.split()[2])
+    assert registry.uri(agent_id) == ""
+
+
+def test_show_by_wallet(invoke: Invoke, registry: Registry, agent_id: int, new_wallet: Callable[[], LocalAccount]) -> None:
+    wallet = new_wallet()
+    line = _refused(invoke("agent", "show", "--wallet", wallet.address))
+    assert "no agent has proved" in line and wallet.address in line
+    registry.set_agent_wallet(agent_id, wallet)
+    shown = _json(invoke("agent", "show", "--wallet", wallet.address.lower(), "--json"))
+    assert shown["agent_id"] == agent_id
+    assert shown["wallet"] == wallet.address and shown["wallet_verified"] is True
+    assert "(proved)" in _ok(invoke("agent", "show", str(agent_id)))
+
+
+def test_show_needs_exactly_one_of_id_and_wallet(invoke: Invoke, agent_id: int, alice: LocalSigner) -> None:
+    assert "either an AGENT_ID or --wallet" in _refused(invoke("agent", "show"))
+    assert "either an AGENT_ID or --wallet" in _refused(invoke("agent", "show", str(agent_id), "--wallet", alice.address))
+
+
+def test_pause_resume_retire(invoke: Invoke, registry: Registry, agent_id: int) -> None:
+    out = _ok(invoke("agent", "pause", str(agent_id)))
+    assert f"agent {agent_id} paused, now Paused" in out
+    assert registry.status(agent_id) is AgentStatus.PAUSED
+
+    data = _json(invoke("agent", "resume", str(agent_id), "--json"))
+    assert data["action"] == "resume" and data["status"] == "ACTIVE" and data["agent_id"] == agent_id
+    assert registry.status(agent_id) is AgentStatus.ACTIVE
+
+    data = _json(invoke("--json", "agent", "retire", str(agent_id)))
+    assert data["status"] == "RETIRED"
+    assert registry.status(agent_id) is AgentStatus.RETIRED
+
+
+def test_set_uri_and_metadata(invoke: Invoke, registry: Registry, agent_id: int) -> None:
+    assert "URI set" in _ok(invoke("agent", "set-uri", str(agent_id), "https://example.org/v2.json"))
+    assert registry.uri(agent_id) == "https://example.org/v2.json"
+
+    _ok(invoke("agent", "set-metadata", str(agent_id), "endpoint", "https://a2a.example"))
+    assert registry.get_metadata(agent_id, "endpoint") == b"https://a2a.example"
+    data = _json(invoke("agent", "set-metadata", str(agent_id), "blob", "0xdeadbeef", "--hex", "--json"))
+    assert data["key"] == "blob" and data["value"] == "0xdeadbeef"
+    assert registry.get_metadata(agent_id, "blob") == bytes.fromhex("deadbeef")
+
+    assert _ok(invoke("agent", "get-metadata", str(agent_id), "endpoint")).strip() == "https://a2a.example"
+    assert _ok(invoke("agent", "get-metadata", str(agent_id), "blob")).strip() == "0xdeadbeef"
+    assert _json(invoke("agent", "get-metadata", str(agent_id), "blob", "--json"))["value"] == "0xdeadbeef"
+
+
+def test_unlocked_account_sends(invoke: Invoke, registry: Registry, bob: NodeSigner) -> None:
+    data = _json(invoke("--unlocked", bob.address, "--json", "register", key=None))
+    assert registry.owner_of(data["agent_id"]) == bob.address == data["owner"]
+
+
+# ---------------------------------------------------------------- failures
+
+
+def test_contract_refusals_are_one_line(invoke: Invoke, registry: Registry, agent_id: int) -> None:
+    _ok(invoke("agent", "pause", str(agent_id)))
+    line = _refused(invoke("agent", "pause", str(agent_id)))
+    assert line.startswith(f"error: AgentNotActive: agent {agent_id} cannot be paused")
+
+    line = _refused(invoke("agent", "pause", "999999", "--json"))
+    assert line.startswith("error: UnknownAgent: agent 999999 does not exist")
+
+    line = _refused(invoke("agent", "set-metadata", str(agent_id), "agentWallet", "x"))
+    assert line.startswith("error: ReservedMetadataKey:")
+
+
+def test_stranger_is_refused(invoke: Invoke, agent_id: int, mallory: LocalSigner) -> None:
+    line = _refused(invoke("agent", "retire", str(agent_id), key=dev_key(3)))
+    assert line.startswith("error: Unauthorized:") and mallory.address in line
+
+
+def test_invalid_input_is_one_line(invoke: Invoke, agent_id: int) -> None:
+    assert "keys must be 1 to 64 bytes" in _refused(invoke("agent", "set-metadata", str(agent_id), "", "v"))
+    assert "at most 4,096" in _refused(invoke("agent", "set-uri", str(agent_id), "x" * 5_000))
+    assert "not KEY=VALUE" in _refused(invoke("register", "--meta", "novalue"))
+    assert "not hex bytes" in _refused(invoke("agent", "set-metadata", str(agent_id), "k", "zz", "--hex"))
+    assert "not a valid address" in _refused(invoke("agent", "show", "--wallet", "0x1234"))
+
+
+def test_writes_need_an_account(invoke: Invoke, agent_id: int) -> None:
+    line = _refused(invoke("agent", "pause", str(agent_id), key=None))
+    assert "CHARTER_PRIVATE_KEY" in line and "--unlocked" in line
+    # Reads do not.
+    _ok(invoke("agent", "show", str(agent_id), key=None))
+
+
+def test_bad_private_key_is_not_echoed(invoke: Invoke, agent_id: int) -> None:
+    secret = "0x" + "ab" * 31  # 31 bytes: not a key
+    line = _refused(invoke("agent", "pause", str(agent_id), key=secret))
+    assert "not a valid private key" in line and secret not in line and "ab" * 31 not in line
+
+
+def test_private_key_is_never_an_argument(invoke: Invoke, agent_id: int) -> None:
+    key = dev_key(1)
+    result = invoke("--private-key", key, "agent", "pause", str(agent_id), key=None)
+    assert result.exit_code == 2
+    assert "CHARTER_PRIVATE_KEY" in result.stderr
+    assert key not in result.stderr + result.stdout
+
+
+def test_unreachable_rpc(invoke: Invoke) -> None:
+    line = _refused(invoke("--rpc", "http://127.0.0.1:1", "agent", "show", "1"))
+    assert line == (
+        "error: cannot reach the node at http://127.0.0.1:1; start it (for a local chain: "
+        "`anvil`) or point --rpc / $CHARTER_RPC at a running node"
+    )
+    line = _refused(invoke("agent", "show", "1", CHARTER_RPC="ws://127.0.0.1:1"))
+    assert "not an http(s) URL" in line
+
+
+def test_not_deployed_on_a_chain_without_the_registry(invoke: Invoke, tmp_path: Path) -> None:
+    from charter.devchain import local_anvil
+
+    with local_anvil(chain_id=1) as chain:
+        line = _refused(invoke("agent", "show", "1", CHARTER_RPC=chain.url,
+                               CHARTER_MANIFEST=str(tmp_path / "none.json")))
+    assert "AgentRegistry is not deployed on chain 1" in line and "charter deploy" in line
+
+
+def test_help_and_version(invoke: Invoke) -> None:
+    out = _ok(invoke("--help"))
+    assert "deploy" in out and "register" in out and "agent" in out
+    assert "--private-key" not in out
+    assert "0.1.0" in _ok(invoke("--version"))

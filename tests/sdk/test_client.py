@@ -1,0 +1,134 @@
+"""Charter.connect / Charter.deploy: where the registry is found, and when it is not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_typing import ChecksumAddress
+from web3 import Web3
+
+from charter import (
+    AgentStatus,
+    Charter,
+    LocalSigner,
+    Manifest,
+    NodeSigner,
+    NodeUnreachable,
+    NotDeployed,
+)
+from charter.artifacts import init_code
+from charter.deployments import create2_address
+from charter.devchain import LocalChain, local_anvil
+
+from .conftest import dev_key
+
+EMPTY = "0x000000000000000000000000000000000000dEaD"
+
+
+def _plain_deploy(w3: Web3, signer: NodeSigner) -> ChecksumAddress:
+    """A second registry at a CREATE (not CREATE2) address."""
+    tx_hash = signer.send_transaction(w3, {"data": init_code("AgentRegistry")})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    assert receipt["status"] == 1
+    address = receipt["contractAddress"]
+    assert address is not None
+    return Web3.to_checksum_address(address)
+
+
+def test_connect_finds_the_deterministic_address(w3: Web3, registry_address: ChecksumAddress) -> None:
+    charter = Charter.connect(w3, manifest=Manifest(path=None))
+    assert charter.registry.address == registry_address == create2_address("AgentRegistry")
+    assert charter.chain_id == 31337 == charter.registry.chain_id
+    assert charter.signer is None and charter.registry.signer is None
+    assert "AgentRegistry" in repr(charter)
+
+
+def test_connect_prefers_the_manifest_entry(
+    w3: Web3, registry_address: ChecksumAddress, deployer: NodeSigner, alice: LocalSigner, tmp_path: Path
+) -> None:
+    copy = _plain_deploy(w3, deployer)
+    assert copy != registry_address
+    manifest = Manifest.load(tmp_path / "m.json")
+    manifest.record(31337, "AgentRegistry", copy)
+    charter = Charter.connect(w3, signer=alice, manifest=manifest)
+    assert charter.registry.address == copy
+    # A fresh registry: its first agent is 1, whatever the main registry holds.
+    assert charter.registry.register("ipfs://on-the-copy") == 1
+    assert charter.registry.owner_of(1) == alice.address
+
+
+def test_connect_reads_the_manifest_from_the_environment(
+    w3: Web3, registry_address: ChecksumAddress, deployer: NodeSigner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = _plain_deploy(w3, deployer)
+    path = tmp_path / "env-manifest.json"
+    manifest = Manifest.load(path)
+    manifest.record(31337, "AgentRegistry", copy)
+    manifest.save()
+    monkeypatch.setenv("CHARTER_MANIFEST", str(path))
+    assert Charter.connect(w3).registry.address == copy
+
+
+def test_manifest_entry_without_code_falls_back_to_the_deterministic_address(
+    w3: Web3, registry_address: ChecksumAddress
+) -> None:
+    manifest = Manifest(path=None)
+    manifest.record(31337, "AgentRegistry", EMPTY)
+    assert Charter.connect(w3, manifest=manifest).registry.address == registry_address
+
+
+def test_deploy_is_idempotent_and_records_the_manifest(
+    w3: Web3, registry_address: ChecksumAddress, deployer: NodeSigner, tmp_path: Path
+) -> None:
+    path = tmp_path / "deploy.json"
+    results = Charter.deploy(w3, deployer, manifest=Manifest.load(path))
+    assert [(r.name, r.address, r.deployed) for r in results] == [("AgentRegistry", registry_address, False)]
+    saved = json.loads(path.read_text())
+    assert saved["chains"]["31337"]["AgentRegistry"]["address"] == registry_address
+
+
+def test_connect_to_an_unreachable_node() -> None:
+    offline = Web3(Web3.HTTPProvider("http://127.0.0.1:1"))
+    with pytest.raises(NodeUnreachable, match="http://127.0.0.1:1"):
+        Charter.connect(offline, manifest=Manifest(path=None))
+
+
+@pytest.fixture
+def other_chain() -> Iterator[LocalChain]:
+    """A second, empty anvil that claims to be chain 1."""
+    with local_anvil(chain_id=1) as chain:
+        yield chain
+
+
+def test_not_deployed_on_another_chain_until_deployed_there(
+    other_chain: LocalChain, registry_address: ChecksumAddress, manifest_path: Path, tmp_path: Path
+) -> None:
+    w3 = other_chain.w3
+    assert w3.eth.chain_id == 1
+    manifest = Manifest.load(tmp_path / "chains.json")
+    with pytest.raises(NotDeployed) as refused:
+        Charter.connect(w3, manifest=manifest)
+    assert "chain 1" in str(refused.value) and "charter deploy" in str(refused.value)
+
+    # An entry pointing at an address without code does not count as deployed.
+    manifest.record(1, "AgentRegistry", EMPTY)
+    with pytest.raises(NotDeployed, match=EMPTY):
+        Charter.connect(w3, manifest=manifest)
+
+    owner = LocalSigner.from_key(dev_key(1))
+    results = Charter.deploy(w3, owner, manifest=manifest)
+    assert results[0].deployed and results[0].transaction is not None
+    # Same init code, same CREATE2 deployer and salt: the same address on every chain.
+    assert results[0].address == registry_address
+    saved = json.loads((tmp_path / "chains.json").read_text())
+    assert saved["chains"]["1"]["AgentRegistry"]["address"] == registry_address
+
+    charter = Charter.connect(w3, signer=owner, manifest=Manifest.load(tmp_path / "chains.json"))
+    assert charter.chain_id == 1
+    agent_id = charter.registry.register("ipfs://mainnet-lookalike")
+    assert agent_id == 1
+    info = charter.registry.agent(agent_id)
+    assert info.chain_id == 1 and info.status is AgentStatus.ACTIVE
