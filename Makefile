@@ -29,8 +29,10 @@ $(VENV_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# `npm install` (not `npm ci`): it installs exactly the locked versions but
+# tolerates the lock listing only this platform's optional anvil binary.
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 setup: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules if missing
