@@ -38,7 +38,7 @@ def _step(n: int, title: str) -> None:
 def _agents_table(agents: list[AgentInfo], names: dict[str, str]) -> Table:
     table = Table(show_lines=False)
     for column in ("agent", "owner", "status", "active", "wallet", "card"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for info in agents:
         wallet = "-"
         if info.wallet is not None:
