@@ -150,6 +150,7 @@ def __init__():
 
 @external
 @view
+@reentrant
 def supportsInterface(interfaceId: bytes4) -> bool:
     """
     @notice ERC-165: ERC-165, ERC-721 and ERC-721 Metadata.
@@ -161,6 +162,7 @@ def supportsInterface(interfaceId: bytes4) -> bool:
 
 @external
 @view
+@reentrant
 def name() -> String[22]:
     """
     @notice The collection name.
@@ -171,6 +173,7 @@ def name() -> String[22]:
 
 @external
 @view
+@reentrant
 def symbol() -> String[5]:
     """
     @notice The collection symbol.
@@ -181,6 +184,7 @@ def symbol() -> String[5]:
 
 @external
 @view
+@reentrant
 def tokenURI(tokenId: uint256) -> String[URI_MAX]:
     """
     @notice The agent URI (its registration file / agent card).
@@ -193,6 +197,7 @@ def tokenURI(tokenId: uint256) -> String[URI_MAX]:
 
 @external
 @view
+@reentrant
 def totalSupply() -> uint256:
     """
     @notice Number of agents ever registered (agents are never burned;
@@ -288,6 +293,7 @@ def setAgentURI(agentId: uint256, newURI: String[URI_MAX]):
 
 @external
 @view
+@reentrant
 def getMetadata(agentId: uint256, metadataKey: String[KEY_MAX]) -> Bytes[VALUE_MAX]:
     """
     @notice Read a metadata value. The reserved key `agentWallet` returns
@@ -373,6 +379,7 @@ def setAgentWallet(agentId: uint256, newWallet: address, deadline: uint256, sign
 
 @external
 @view
+@reentrant
 def hashAgentWalletSet(agentId: uint256, newWallet: address, owner: address, deadline: uint256) -> bytes32:
     """
     @notice The EIP-712 digest a wallet signs to consent to backing an
@@ -389,6 +396,7 @@ def hashAgentWalletSet(agentId: uint256, newWallet: address, owner: address, dea
 
 @external
 @view
+@reentrant
 def getAgentWallet(agentId: uint256) -> address:
     """
     @notice The agent's wallet: the one set with a proof, else the owner
@@ -414,6 +422,7 @@ def unsetAgentWallet(agentId: uint256):
 
 @external
 @view
+@reentrant
 def isAuthorizedOrOwner(spender: address, agentId: uint256) -> bool:
     """
     @notice Whether `spender` is the agent's owner, an operator of the
@@ -423,7 +432,11 @@ def isAuthorizedOrOwner(spender: address, agentId: uint256) -> bool:
     @return bool True if authorised.
     """
     owner: address = erc721_packed._owner_in(self._existing(agentId))
-    return erc721_packed._is_approved_or_owner(spender, owner, agentId)
+    # An agent without an approved address stores the zero address there,
+    # so the zero address must be refused before the approval lookup.
+    return spender != empty(address) and erc721_packed._is_approved_or_owner(
+        spender, owner, agentId
+    )
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -471,6 +484,7 @@ def retire(agentId: uint256):
 
 @external
 @view
+@reentrant
 def statusOf(agentId: uint256) -> uint8:
     """
     @notice The agent's lifecycle status: 0 Active, 1 Paused, 2 Retired.
@@ -482,6 +496,7 @@ def statusOf(agentId: uint256) -> uint8:
 
 @external
 @view
+@reentrant
 def isActive(agentId: uint256) -> bool:
     """
     @notice Whether the agent exists and is Active: the check every
@@ -495,6 +510,7 @@ def isActive(agentId: uint256) -> bool:
 
 @external
 @view
+@reentrant
 def agentOfWallet(wallet: address) -> uint256:
     """
     @notice Reverse lookup: the agent whose verified wallet is `wallet`,
