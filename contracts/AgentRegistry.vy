@@ -78,6 +78,7 @@ _EIP712_VERSION: constant(String[1]) = "1"
 
 # Data bits next to the owner (see erc721_packed): status, flags, URI length.
 _STATUS_MASK: constant(uint256) = 255
+_ANY_STATUS: constant(uint256) = 256
 _FLAG_OWNER_WALLET: constant(uint256) = 1 << 8
 _URI_LEN_SHIFT: constant(uint256) = 16
 _LOW_128: constant(uint256) = (1 << 128) - 1
@@ -303,7 +304,7 @@ def getMetadata(agentId: uint256, metadataKey: String[KEY_MAX]) -> Bytes[VALUE_M
     @return Bytes The value, empty if unset.
     """
     if keccak256(metadataKey) == keccak256(AGENT_WALLET_KEY):
-        wallet: address = self._agent_wallet(agentId, self._records(agentId))
+        wallet: address = self._agent_wallet(agentId, erc721_packed._record(agentId))
         if wallet == empty(address):
             return b""
         return self._packed(wallet)
@@ -417,7 +418,10 @@ def unsetAgentWallet(agentId: uint256):
     record: uint256 = self._existing(agentId)
     owner: address = erc721_packed._owner_in(record)
     self._require_authorized(owner, agentId)
-    self._clear_wallet(agentId, owner, record)
+    data: uint256 = erc721_packed._data_in(record)
+    cleared: uint256 = self._release_wallet(agentId, data)
+    if cleared != data:
+        erc721_packed._set_data(agentId, owner, cleared)
 
 
 @external
@@ -449,7 +453,7 @@ def pause(agentId: uint256):
     @param agentId The agent id.
     @custom:security Owner, operator or approved address only.
     """
-    self._set_status(agentId, STATUS_ACTIVE, STATUS_PAUSED, "registry: not active")
+    self._set_status(agentId, convert(STATUS_ACTIVE, uint256), STATUS_PAUSED, "registry: not active")
 
 
 @external
@@ -459,7 +463,7 @@ def resume(agentId: uint256):
     @param agentId The agent id.
     @custom:security Owner, operator or approved address only.
     """
-    self._set_status(agentId, STATUS_PAUSED, STATUS_ACTIVE, "registry: not paused")
+    self._set_status(agentId, convert(STATUS_PAUSED, uint256), STATUS_ACTIVE, "registry: not paused")
 
 
 @external
@@ -471,15 +475,7 @@ def retire(agentId: uint256):
     @param agentId The agent id (Active or Paused).
     @custom:security Owner, operator or approved address only. Final.
     """
-    record: uint256 = self._existing(agentId)
-    owner: address = erc721_packed._owner_in(record)
-    self._require_authorized(owner, agentId)
-    data: uint256 = erc721_packed._data_in(record)
-    assert data & _STATUS_MASK != convert(STATUS_RETIRED, uint256), "registry: agent retired"
-    erc721_packed._set_data(
-        agentId, owner, (data & ~_STATUS_MASK) | convert(STATUS_RETIRED, uint256)
-    )
-    log StatusChanged(agentId=agentId, status=STATUS_RETIRED, updatedBy=msg.sender)
+    self._set_status(agentId, _ANY_STATUS, STATUS_RETIRED, "")
 
 
 @external
@@ -526,12 +522,6 @@ def agentOfWallet(wallet: address) -> uint256:
 
 @internal
 @view
-def _records(agent_id: uint256) -> uint256:
-    return erc721_packed._record(agent_id)
-
-
-@internal
-@view
 def _existing(agent_id: uint256) -> uint256:
     record: uint256 = erc721_packed._record(agent_id)
     assert record != 0, "registry: unknown agent"
@@ -560,21 +550,19 @@ def _agent_wallet(agent_id: uint256, record: uint256) -> address:
 
 
 @internal
-def _clear_wallet(agent_id: uint256, owner: address, record: uint256):
+def _release_wallet(agent_id: uint256, data: uint256) -> uint256:
     """
-    @dev Remove the agent's wallet (proved or default) and its reverse
-         entry, keeping the wallet's consumed-proof deadline. Emits the
-         ERC-8004 `MetadataSet` for `agentWallet` only if one was set.
+    @dev Remove the agent's proved wallet and its reverse entry (keeping
+         the wallet's consumed-proof deadline) and return `data` without
+         the owner-default flag, for the caller to store with its own
+         record write. Emits the ERC-8004 `MetadataSet` for `agentWallet`
+         only if a wallet (proved or default) was set.
     """
-    data: uint256 = erc721_packed._data_in(record)
     wallet: address = self._wallets[agent_id]
-    had_wallet: bool = False
+    had_wallet: bool = data & _FLAG_OWNER_WALLET != 0
     if wallet != empty(address):
         self._wallets[agent_id] = empty(address)
         self._wallet_index[wallet] = self._wallet_index[wallet] & ~_LOW_128
-        had_wallet = True
-    if data & _FLAG_OWNER_WALLET != 0:
-        erc721_packed._set_data(agent_id, owner, data & ~_FLAG_OWNER_WALLET)
         had_wallet = True
     if had_wallet:
         log MetadataSet(
@@ -583,6 +571,7 @@ def _clear_wallet(agent_id: uint256, owner: address, record: uint256):
             metadataKey=AGENT_WALLET_KEY,
             metadataValue=b"",
         )
+    return data & ~_FLAG_OWNER_WALLET
 
 
 @internal
@@ -593,20 +582,24 @@ def _transfer_agent(owner: address, to: address, agent_id: uint256):
     assert erc721_packed._is_approved_or_owner(msg.sender, owner, agent_id), (
         "erc721: caller is not token owner or approved"
     )
-    self._clear_wallet(agent_id, owner, record)
-    data: uint256 = erc721_packed._data_in(record) & ~_FLAG_OWNER_WALLET
+    data: uint256 = self._release_wallet(agent_id, erc721_packed._data_in(record))
     erc721_packed._transfer(owner, to, agent_id, data)
 
 
 @internal
-def _set_status(agent_id: uint256, expected: uint8, new_status: uint8, reason: String[24]):
+def _set_status(agent_id: uint256, expected: uint256, new_status: uint8, reason: String[24]):
+    """
+    @dev Move a non-retired agent from status `expected` (or from any
+         status, for `_ANY_STATUS`) to `new_status`; `reason` is the revert
+         reason when the agent is in another status.
+    """
     record: uint256 = self._existing(agent_id)
     owner: address = erc721_packed._owner_in(record)
     self._require_authorized(owner, agent_id)
     data: uint256 = erc721_packed._data_in(record)
     status: uint256 = data & _STATUS_MASK
     assert status != convert(STATUS_RETIRED, uint256), "registry: agent retired"
-    assert status == convert(expected, uint256), reason
+    assert expected == _ANY_STATUS or status == expected, reason
     erc721_packed._set_data(agent_id, owner, (data & ~_STATUS_MASK) | convert(new_status, uint256))
     log StatusChanged(agentId=agent_id, status=new_status, updatedBy=msg.sender)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter import MetadataEntry
 from charter.ape_extras import clean_errors, connect, resolve_account
+from charter.cli import parse_metadata_pairs
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Register an agent")
@@ -23,12 +23,7 @@ from charter.ape_extras import clean_errors, connect, resolve_account
 @click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
 @clean_errors
 def cli(alias: str | None, uri: str, meta: tuple[str, ...], manifest: str | None) -> None:
-    entries = []
-    for item in meta:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--meta")
-        entries.append(MetadataEntry(key=key, value=value.encode()))
+    entries = parse_metadata_pairs(meta)
     charter = connect(resolve_account(alias), manifest)
     agent_id = charter.registry.register(uri, metadata=entries)
     click.echo(f"registered agent {agent_id} on chain {charter.chain_id}")

@@ -15,6 +15,7 @@ and exits with status 1.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -29,7 +30,7 @@ from web3 import Web3
 
 from . import __version__
 from .client import Charter
-from .deployments import DeployResult, Manifest
+from .deployments import MANIFEST_ENV, DeployResult, Manifest
 from .errors import node_unreachable, translate
 from .exceptions import CharterError, InvalidInput, MissingSigner
 from .registry import check_address
@@ -38,7 +39,6 @@ from .types import AgentInfo, TxResult
 
 RPC_ENV = "CHARTER_RPC"
 KEY_ENV = "CHARTER_PRIVATE_KEY"
-MANIFEST_ENV = "CHARTER_MANIFEST"
 DEFAULT_RPC = "http://127.0.0.1:8545"
 
 
@@ -175,7 +175,8 @@ def _tx_line(message: str, result: TxResult) -> str:
     )
 
 
-def _parse_pairs(pairs: Sequence[str], hex_values: bool) -> list[tuple[str, bytes]]:
+def parse_metadata_pairs(pairs: Sequence[str], hex_values: bool = False) -> list[tuple[str, bytes]]:
+    """``KEY=VALUE`` options as ``(key, bytes)`` pairs (VALUE as UTF-8, or hex)."""
     option = "--meta-hex" if hex_values else "--meta"
     parsed = []
     for pair in pairs:
@@ -297,17 +298,7 @@ def deploy(ctx: click.Context, as_json: bool) -> None:
             {
                 "chain_id": chain_id,
                 "manifest": str(manifest.path) if manifest.path is not None else None,
-                "contracts": [
-                    {
-                        "name": r.name,
-                        "address": r.address,
-                        "deployed": r.deployed,
-                        "transaction": r.transaction,
-                        "block": r.block,
-                        "gas_used": r.gas_used,
-                    }
-                    for r in results
-                ],
+                "contracts": [dataclasses.asdict(r) for r in results],
             }
         )
         return
@@ -354,7 +345,7 @@ def register(
 ) -> None:
     """Register a new agent owned by the sending account."""
     state = _state(ctx)
-    metadata = _parse_pairs(meta, hex_values=False) + _parse_pairs(meta_hex, hex_values=True)
+    metadata = parse_metadata_pairs(meta) + parse_metadata_pairs(meta_hex, hex_values=True)
     charter = state.charter("register")
     result = charter.registry.register_tx(uri, metadata)
     assert charter.signer is not None

@@ -42,7 +42,7 @@ from .exceptions import (
     MissingSigner,
     TransactionFailed,
 )
-from .signers import LocalSigner, Signer
+from .signers import LocalSigner, Signer, pad_gas
 from .types import AgentInfo, AgentStatus, MetadataEntry, TxResult
 
 URI_MAX = 4_096
@@ -55,7 +55,6 @@ DEFAULT_PROOF_LIFETIME = 240
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _UINT256_MAX = 2**256 - 1
-_GAS_MARGIN_NUM, _GAS_MARGIN_DEN, _GAS_EXTRA = 12, 10, 10_000
 _NEEDS_OWNER = (
     "registry: not authorized",
     "erc721: caller is not token owner or approved",
@@ -359,8 +358,6 @@ class Registry:
             latest = int(self.w3.eth.get_block("latest")["timestamp"])
             try:
                 pending = int(self.w3.eth.get_block("pending")["timestamp"])
-            except CharterError:
-                raise
             except Exception:  # noqa: BLE001 - nodes without a pending block
                 pending = latest
         return max(latest, pending)
@@ -519,7 +516,7 @@ class Registry:
                 tx: TxParams = {
                     "to": self.address,
                     "data": data,
-                    "gas": gas * _GAS_MARGIN_NUM // _GAS_MARGIN_DEN + _GAS_EXTRA,
+                    "gas": pad_gas(gas),
                 }
                 tx_hash = HexBytes(signer.send_transaction(self.w3, tx))
                 receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout)

@@ -107,7 +107,11 @@ class NodeSigner:
         return HexBytes(result)
 
 
+def pad_gas(estimate: int) -> int:
+    """A gas limit for an estimate: +20% and 10,000 (estimates are exact only at the estimated state)."""
+    return int(estimate) * 12 // 10 + 10_000
+
+
 def _padded_gas(w3: Web3, tx: dict[str, Any]) -> int:
-    """Estimate gas with a 20% margin (estimates are exact only at the estimated state)."""
     estimate = w3.eth.estimate_gas({k: v for k, v in tx.items() if k in ("from", "to", "data", "value")})  # type: ignore[arg-type]
-    return int(estimate * 12 // 10) + 10_000
+    return pad_gas(estimate)
