@@ -20,7 +20,13 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from charter.ape_extras import ApeSigner, clean_errors, is_local, resolve_account, web3
-from charter.deployments import MANIFEST_ENV, Manifest, create2_address, ensure_deployed
+from charter.deployments import (
+    CONTRACTS,
+    MANIFEST_ENV,
+    Manifest,
+    create2_address,
+    ensure_deployed,
+)
 
 PACKAGED_MANIFEST = (
     Path(__file__).resolve().parent.parent / "src" / "charter" / "deployments" / "manifest.json"
@@ -39,7 +45,8 @@ def cli(alias: str | None, manifest: str | None, yes: bool) -> None:
     path = manifest or os.environ.get(MANIFEST_ENV) or (None if local else str(PACKAGED_MANIFEST))
     w3 = web3()
     click.echo(f"chain {w3.eth.chain_id}, deployer {account.address}, manifest {path or '(none)'}")
-    click.echo(f"AgentRegistry -> {create2_address('AgentRegistry')}")
+    for name in CONTRACTS:
+        click.echo(f"{name} -> {create2_address(name)}")
     if not local and not yes:
         click.confirm("Deploy (only contracts that are missing)?", abort=True)
     results = ensure_deployed(

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
 OUT = ROOT / "src" / "charter" / "abi"
-DEPLOYABLE = ("AgentRegistry",)
+DEPLOYABLE = ("AgentRegistry", "SessionManager", "AgentAccount")
 
 
 def _search_path() -> str:

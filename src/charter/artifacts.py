@@ -33,5 +33,5 @@ def abi(name: str) -> list[dict[str, Any]]:
 
 
 def init_code(name: str) -> HexBytes:
-    """The creation bytecode of contract `name` (it takes no constructor arguments)."""
+    """The creation bytecode of contract `name`, without constructor arguments."""
     return HexBytes(load_artifact(name)["bytecode"])

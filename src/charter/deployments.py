@@ -1,9 +1,17 @@
 """Deterministic deployment and the deployment manifest.
 
 Every Charter contract is deployed through the CREATE2 deployer at
-``0x4e59b44847b379578588920cA78FbF26c0B4956C`` with a fixed salt. Its
-constructor takes no arguments, so its address depends only on its init code:
-the same release has the same addresses on every chain.
+``0x4e59b44847b379578588920cA78FbF26c0B4956C`` with a fixed salt. The suite:
+
+- ``AgentRegistry`` (no constructor arguments);
+- ``SessionManager``, bound to the suite's registry;
+- ``AccountDelegate``: an ``AgentAccount`` with an empty owner, bound to the
+  suite's manager: the code an EOA delegates to with EIP-7702.
+
+Constructor arguments are part of the init code and only name other suite
+addresses, so the same release has the same addresses on every chain.
+Per-principal ``AgentAccount`` deployments go through the same deployer:
+their address follows from the owner and a salt (:func:`account_address`).
 
 The manifest is a JSON file that records, per chain id, where each contract
 was found or deployed::
@@ -26,6 +34,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from eth_abi import encode as abi_encode
 from eth_typing import ChecksumAddress
 from eth_utils import keccak
 from hexbytes import HexBytes
@@ -39,20 +48,70 @@ CREATE2_DEPLOYER: ChecksumAddress = Web3.to_checksum_address(
     "0x4e59b44847b379578588920cA78FbF26c0B4956C"
 )
 SALT = b"\x00" * 32
-CONTRACTS: tuple[str, ...] = ("AgentRegistry",)
+ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
+# Suite entries in deployment order; each names the contract it deploys.
+CONTRACTS: tuple[str, ...] = ("AgentRegistry", "SessionManager", "AccountDelegate")
+CONTRACT_OF = {"AgentRegistry": "AgentRegistry", "SessionManager": "SessionManager", "AccountDelegate": "AgentAccount"}
 MANIFEST_ENV = "CHARTER_MANIFEST"
 SCHEMA = 1
 
 
-def create2_address(name: str, salt: bytes = SALT) -> ChecksumAddress:
-    """The address contract `name` gets from the CREATE2 deployer on any chain."""
-    digest = keccak(b"\xff" + HexBytes(CREATE2_DEPLOYER) + salt + keccak(init_code(name)))
+def _contract(name: str) -> str:
+    try:
+        return CONTRACT_OF[name]
+    except KeyError:
+        raise CharterError(f"unknown Charter contract {name!r}; known: {', '.join(CONTRACTS)}") from None
+
+
+def constructor_args(name: str) -> bytes:
+    """The ABI-encoded constructor arguments of suite entry `name`."""
+    if name == "SessionManager":
+        return abi_encode(["address"], [create2_address("AgentRegistry")])
+    if name == "AccountDelegate":
+        return abi_encode(["address", "address"], [ZERO_ADDRESS, create2_address("SessionManager")])
+    _contract(name)
+    return b""
+
+
+def deployment_code(name: str) -> HexBytes:
+    """Init code plus constructor arguments of suite entry `name`."""
+    return HexBytes(bytes(init_code(_contract(name))) + constructor_args(name))
+
+
+def _create2(code: bytes, salt: bytes) -> ChecksumAddress:
+    if len(salt) != 32:
+        raise CharterError(f"a CREATE2 salt is 32 bytes, got {len(salt)}")
+    digest = keccak(b"\xff" + HexBytes(CREATE2_DEPLOYER) + salt + keccak(code))
     return Web3.to_checksum_address(digest[12:])
+
+
+def create2_address(name: str, salt: bytes = SALT) -> ChecksumAddress:
+    """The address suite entry `name` gets from the CREATE2 deployer on any chain."""
+    return _create2(deployment_code(name), salt)
 
 
 def deploy_calldata(name: str, salt: bytes = SALT) -> HexBytes:
     """Calldata for the CREATE2 deployer: the salt followed by the init code."""
-    return HexBytes(salt + bytes(init_code(name)))
+    return HexBytes(salt + bytes(deployment_code(name)))
+
+
+def account_code(owner: str, manager: str | None = None) -> HexBytes:
+    """Init code of a per-principal AgentAccount owned by `owner`."""
+    if Web3.to_checksum_address(owner) == ZERO_ADDRESS:
+        raise CharterError("an AgentAccount needs a non-zero owner (the zero owner is the EIP-7702 delegate)")
+    manager = manager or create2_address("SessionManager")
+    args = abi_encode(["address", "address"], [Web3.to_checksum_address(owner), Web3.to_checksum_address(manager)])
+    return HexBytes(bytes(init_code("AgentAccount")) + args)
+
+
+def account_address(owner: str, salt: bytes = SALT, manager: str | None = None) -> ChecksumAddress:
+    """The address of `owner`'s AgentAccount (one per salt), deployed or not."""
+    return _create2(account_code(owner, manager), salt)
+
+
+def account_deploy_calldata(owner: str, salt: bytes = SALT, manager: str | None = None) -> HexBytes:
+    """Calldata for the CREATE2 deployer that deploys `owner`'s AgentAccount."""
+    return HexBytes(salt + bytes(account_code(owner, manager)))
 
 
 @dataclass

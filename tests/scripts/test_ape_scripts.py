@@ -16,7 +16,7 @@ import pytest
 from web3 import Web3
 
 from charter.artifacts import abi
-from charter.deployments import create2_address
+from charter.deployments import CONTRACTS, create2_address
 from charter.devchain import local_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,16 +61,17 @@ def _registry(chain):
 def test_deploy_is_deterministic_recorded_and_idempotent(chain, ape_run):
     first = ape_run("deploy")
     assert first.returncode == 0, first.stdout + first.stderr
-    address = create2_address("AgentRegistry")
-    assert f"deployed at {address}" in first.stdout
-    assert len(chain.w3.eth.get_code(address)) > 0
     recorded = json.loads(ape_run.manifest.read_text())
-    assert recorded["chains"]["31337"]["AgentRegistry"]["address"] == address
+    for name in CONTRACTS:
+        address = create2_address(name)
+        assert f"{name}: deployed at {address}" in first.stdout
+        assert len(chain.w3.eth.get_code(address)) > 0
+        assert recorded["chains"]["31337"][name]["address"] == address
 
     again = ape_run("deploy")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert f"already at {address}" in again.stdout
-    assert "0 deployed, 1 already there" in again.stdout
+    assert f"already at {create2_address('SessionManager')}" in again.stdout
+    assert f"0 deployed, {len(CONTRACTS)} already there" in again.stdout
 
 
 def test_register_show_pause_resume_retire(chain, ape_run):

@@ -83,7 +83,7 @@ def deployer(w3: Web3, dev_accounts: list[ChecksumAddress]) -> NodeSigner:
 @pytest.fixture
 def registry_address(w3: Web3, deployer: NodeSigner, manifest: Manifest) -> ChecksumAddress:
     """The registry, deployed if this test's chain state does not have it yet."""
-    (result,) = ensure_deployed(w3, deployer, manifest=manifest)
+    result = ensure_deployed(w3, deployer, manifest=manifest)[0]
     assert result.address == create2_address("AgentRegistry")
     assert len(w3.eth.get_code(result.address)) > 0
     return result.address

@@ -14,6 +14,7 @@ from eth_typing import ChecksumAddress
 
 from charter import AgentStatus, LocalSigner, NodeSigner, Registry
 from charter.cli import cli
+from charter.deployments import CONTRACTS, create2_address
 
 from .conftest import dev_key
 
@@ -69,10 +70,10 @@ def test_deploy_reports_the_existing_deployment(
     path = tmp_path / "cli-manifest.json"
     data = _json(invoke("--json", "--unlocked", dev_accounts[0], "--manifest", str(path), "deploy"))
     assert data["chain_id"] == 31337
-    assert data["contracts"] == [
-        {"name": "AgentRegistry", "address": registry_address, "deployed": False,
-         "transaction": None, "block": None, "gas_used": None}
-    ]
+    assert [c["name"] for c in data["contracts"]] == list(CONTRACTS)
+    assert data["contracts"][0] == {"name": "AgentRegistry", "address": registry_address, "deployed": False,
+                                    "transaction": None, "block": None, "gas_used": None}
+    assert all(c["address"] == create2_address(c["name"]) and not c["deployed"] for c in data["contracts"])
     assert json.loads(path.read_text())["chains"]["31337"]["AgentRegistry"]["address"] == registry_address
     table = _ok(invoke("--unlocked", dev_accounts[0], "deploy"))
     assert registry_address in table and "already deployed" in table

@@ -20,7 +20,7 @@ from charter import (
     NotDeployed,
 )
 from charter.artifacts import init_code
-from charter.deployments import create2_address
+from charter.deployments import CONTRACTS, create2_address
 from charter.devchain import LocalChain, local_anvil
 
 from .conftest import dev_key
@@ -85,9 +85,13 @@ def test_deploy_is_idempotent_and_records_the_manifest(
 ) -> None:
     path = tmp_path / "deploy.json"
     results = Charter.deploy(w3, deployer, manifest=Manifest.load(path))
-    assert [(r.name, r.address, r.deployed) for r in results] == [("AgentRegistry", registry_address, False)]
+    assert [(r.name, r.address, r.deployed) for r in results] == [
+        (name, create2_address(name), False) for name in CONTRACTS
+    ]
+    assert results[0].address == registry_address
     saved = json.loads(path.read_text())
-    assert saved["chains"]["31337"]["AgentRegistry"]["address"] == registry_address
+    for name in CONTRACTS:
+        assert saved["chains"]["31337"][name]["address"] == create2_address(name)
 
 
 def test_connect_to_an_unreachable_node() -> None:
