@@ -167,7 +167,7 @@ class _Bench:
         account: str,
         agent: int,
         permissions: list[tuple[str, bytes, int]],
-        conditions: list[tuple[int, int, int, list[int]]] | None = None,
+        conditions: list[tuple[int, int, int, int]] | None = None,
         budgets: list[tuple[str, int, int]] | None = None,
         salt: int = 1,
     ) -> tuple[Any, ...]:
@@ -228,7 +228,7 @@ def bench_sessions(w3: Web3) -> dict[str, int]:
 
     g3 = b.grant(
         principal.address, agent, [(b.target.address, poke, 0)],
-        conditions=[(0, 0, 2, [100]), (0, 1, 0, [int(principal.address, 16)]), (0, 2, 3, [1])], salt=3,
+        conditions=[(0, 0, 2, 100), (0, 1, 0, int(principal.address, 16)), (0, 2, 3, 1)], salt=3,
     )
     b._wait(b.execute(g3, b.sign_grant(g3, principal, deployed=False), b.target.address, data))
     out["sessions.execute_plus3"] = b.gas(b.execute(g3, b"", b.target.address, data))

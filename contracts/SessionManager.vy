@@ -9,7 +9,8 @@
           - a mandatory validity window, no longer than the account's own
             maximum session length (7 days unless the account sets one);
           - allowed (target, selector) pairs, each with a maximum native
-            value per call and conditions on static ABI arguments;
+            value per call and conditions on static ABI arguments
+            (=, !=, <=, >=, or one of several ONE_OF values);
           - budgets: total native value, ERC-20 caps per token with an
             optional refill period (transfer, transferFrom, approve and
             increaseAllowance all count), a maximum number of calls and
@@ -49,7 +50,6 @@ exports: eip712_domain_separator.eip712Domain
 
 MAX_PERMISSIONS: constant(uint256) = 8
 MAX_CONDITIONS: constant(uint256) = 8
-MAX_VALUES: constant(uint256) = 4
 MAX_TOKENS: constant(uint256) = 4
 MAX_BATCH: constant(uint256) = 16
 MAX_CALLDATA: constant(uint256) = 2_048
@@ -62,6 +62,8 @@ OP_EQ: constant(uint8) = 0
 OP_NE: constant(uint8) = 1
 OP_LE: constant(uint8) = 2
 OP_GE: constant(uint8) = 3
+# ONE_OF conditions on the same argument of the same permission are
+# alternatives: the argument must equal one of their values.
 OP_ONE_OF: constant(uint8) = 4
 
 # Stored grant status (bits 0-7 of the state word).
@@ -119,16 +121,17 @@ _FORBIDDEN_SELECTORS: constant(bytes4[11]) = [
 ]
 
 PERMISSION_TYPEHASH: constant(bytes32) = keccak256("Permission(address target,bytes4 selector,uint256 maxValue)")
-CONDITION_TYPEHASH: constant(bytes32) = keccak256("Condition(uint8 permission,uint16 index,uint8 op,uint256[] values)")
+CONDITION_TYPEHASH: constant(bytes32) = keccak256("Condition(uint8 permission,uint16 index,uint8 op,uint256 value)")
 TOKEN_BUDGET_TYPEHASH: constant(bytes32) = keccak256("TokenBudget(address token,uint128 cap,uint32 period)")
 GRANT_TYPEHASH: constant(bytes32) = keccak256(
     "Grant(address account,uint256 agentId,address sessionKey,uint48 validAfter,uint48 validUntil,"
     "uint64 epoch,uint32 maxCalls,uint32 minInterval,uint128 nativeBudget,bytes32 salt,"
     "Permission[] permissions,Condition[] conditions,TokenBudget[] tokenBudgets)"
-    "Condition(uint8 permission,uint16 index,uint8 op,uint256[] values)"
+    "Condition(uint8 permission,uint16 index,uint8 op,uint256 value)"
     "Permission(address target,bytes4 selector,uint256 maxValue)"
     "TokenBudget(address token,uint128 cap,uint32 period)"
 )
+_EMPTY_HASH: constant(bytes32) = keccak256(b"")
 CALL_TYPEHASH: constant(bytes32) = keccak256("Call(address target,uint256 value,bytes data)")
 SESSION_REQUEST_TYPEHASH: constant(bytes32) = keccak256(
     "SessionRequest(bytes32 grantHash,uint256 nonce,uint256 deadline,Call[] calls)"
@@ -155,7 +158,7 @@ struct Condition:
     permission: uint8
     index: uint16
     op: uint8
-    values: DynArray[uint256, MAX_VALUES]
+    value: uint256
 
 struct TokenBudget:
     token: address
@@ -666,7 +669,23 @@ def _check_call(
         offset: uint256 = 4 + 32 * convert(condition.index, uint256)
         if size < offset + 32:
             self._refuse_argument(i, condition.index)
-        if not self._holds(condition.op, extract32(data, offset, output_type=uint256), condition.values):
+        arg: uint256 = extract32(data, offset, output_type=uint256)
+        op: uint8 = condition.op
+        ok: bool = arg == condition.value
+        if op == OP_NE:
+            ok = not ok
+        elif op == OP_LE:
+            ok = arg <= condition.value
+        elif op == OP_GE:
+            ok = arg >= condition.value
+        elif op == OP_ONE_OF and not ok:
+            # Alternatives: the ONE_OF conditions on the same argument of the
+            # same permission; the argument must equal one of their values.
+            for other: Condition in conditions:
+                if other.op == OP_ONE_OF and other.permission == condition.permission and other.index == condition.index and other.value == arg:
+                    ok = True
+                    break
+        if not ok:
             self._refuse_argument(i, condition.index)
 
     if selector != _TRANSFER and selector != _APPROVE and selector != _INCREASE_ALLOWANCE and selector != _TRANSFER_FROM:
@@ -727,26 +746,6 @@ def _hash_call(target: address, call_value: uint256, data: Bytes[MAX_CALLDATA]) 
 
 
 @internal
-@pure
-def _holds(op: uint8, arg: uint256, values: DynArray[uint256, MAX_VALUES]) -> bool:
-    """
-    @dev Whether argument word `arg` satisfies the condition `op values`.
-    """
-    if op == OP_EQ:
-        return arg == values[0]
-    if op == OP_NE:
-        return arg != values[0]
-    if op == OP_LE:
-        return arg <= values[0]
-    if op == OP_GE:
-        return arg >= values[0]
-    for v: uint256 in values:
-        if arg == v:
-            return True
-    return False
-
-
-@internal
 @view
 def _period(valid_after: uint48, length: uint32) -> uint256:
     """
@@ -804,8 +803,6 @@ def _validate(grant: Grant, grant_hash: bytes32):
     for condition: Condition in grant.conditions:
         assert convert(condition.permission, uint256) < n, "sessions: bad condition"
         assert condition.op <= OP_ONE_OF, "sessions: bad condition"
-        count: uint256 = len(condition.values)
-        assert count == 1 or (condition.op == OP_ONE_OF and count != 0), "sessions: bad condition"
     m: uint256 = len(grant.tokenBudgets)
     for j: uint256 in range(m, bound=MAX_TOKENS):
         assert grant.tokenBudgets[j].token != empty(address), "sessions: zero token"
@@ -868,17 +865,8 @@ def _hash_grant(grant: Grant) -> bytes32:
     permissions_hash: bytes32 = self._hash_list(words)
     words = []
     for condition: Condition in grant.conditions:
-        values: Bytes[192] = abi_encode(condition.values)
         words.append(
-            keccak256(
-                abi_encode(
-                    CONDITION_TYPEHASH,
-                    condition.permission,
-                    condition.index,
-                    condition.op,
-                    keccak256(slice(values, 64, 32 * len(condition.values))),
-                )
-            )
+            keccak256(abi_encode(CONDITION_TYPEHASH, condition.permission, condition.index, condition.op, condition.value))
         )
     conditions_hash: bytes32 = self._hash_list(words)
     words = []
@@ -908,5 +896,11 @@ def _hash_grant(grant: Grant) -> bytes32:
 @internal
 @pure
 def _hash_list(hashes: DynArray[bytes32, MAX_CONDITIONS]) -> bytes32:
+    """
+    @dev EIP-712 hash of an array of structs: keccak256 of the
+         concatenated element hashes (a constant for an empty array).
+    """
+    if len(hashes) == 0:
+        return _EMPTY_HASH
     encoded: Bytes[320] = abi_encode(hashes)
     return keccak256(slice(encoded, 64, 32 * len(hashes)))
