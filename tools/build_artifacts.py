@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
 OUT = ROOT / "src" / "charter" / "abi"
 DEPLOYABLE = ("AgentRegistry", "SessionManager", "AgentAccount")
+# Not part of the suite: the ERC-20 `make demo` and `charter demo` deploy.
+EXTRA = {"DemoToken": "tests/mocks/Token.vy"}
 
 
 def _search_path() -> str:
@@ -32,8 +34,9 @@ def _search_path() -> str:
 
 def compile_contract(name: str) -> dict:
     vyper = Path(sys.executable).parent / "vyper"
+    source = EXTRA.get(name, f"contracts/{name}.vy")
     out = subprocess.run(
-        [str(vyper), "-p", _search_path(), "-f", "abi,bytecode", f"contracts/{name}.vy"],
+        [str(vyper), "-p", _search_path(), "-f", "abi,bytecode", source],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -52,7 +55,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only check, do not write")
     args = parser.parse_args()
     stale = []
-    for name in DEPLOYABLE:
+    for name in (*DEPLOYABLE, *EXTRA):
         artifact = compile_contract(name)
         path = OUT / f"{name}.json"
         text = json.dumps(artifact, indent=1, sort_keys=True) + "\n"

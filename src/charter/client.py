@@ -2,6 +2,10 @@
 
     charter = Charter.connect(w3, signer=LocalSigner.from_key(key))
     agent_id = charter.registry.register("ipfs://…")
+    account = charter.accounts.deploy(owner=charter.signer.address)
+    signed = charter.sessions.sign(charter.sessions.prepare(
+        charter.sessions.builder(account, agent_id, agent_key.address)
+        .allow_transfer(token, to=bob, max_amount=100).valid_for(hours=1)))
 
 Addresses come from the deployment manifest for the connected chain, else the
 deterministic CREATE2 address (see :mod:`charter.deployments`).
@@ -13,9 +17,11 @@ from collections.abc import Callable
 
 from web3 import Web3
 
+from .accounts import Accounts
 from .deployments import DeployResult, Manifest, ensure_deployed, resolve_address
 from .errors import translate
 from .registry import Registry, SignerLike, as_signer
+from .sessions import Sessions
 from .signers import Signer
 
 
@@ -35,6 +41,26 @@ class Charter:
         self.chain_id = chain_id
         self.signer = signer
         self.manifest = manifest
+        self._accounts: Accounts | None = None
+        self._sessions: Sessions | None = None
+
+    @property
+    def accounts(self) -> Accounts:
+        """Deployed and EIP-7702 Charter accounts (resolved on first use)."""
+        if self._accounts is None:
+            with translate(self.w3):
+                manager = resolve_address(self.w3, "SessionManager", self.manifest)
+                delegate = resolve_address(self.w3, "AccountDelegate", self.manifest)
+            self._accounts = Accounts(self.w3, manager, delegate, self.signer, chain_id=self.chain_id)
+        return self._accounts
+
+    @property
+    def sessions(self) -> Sessions:
+        """The SessionManager: grants, session calls, relaying, revocation (resolved on first use)."""
+        if self._sessions is None:
+            accounts = self.accounts
+            self._sessions = Sessions(self.w3, accounts.manager, accounts, self.signer, chain_id=self.chain_id)
+        return self._sessions
 
     def __repr__(self) -> str:
         return f"<Charter chain {self.chain_id}: AgentRegistry {self.registry.address}>"

@@ -2,7 +2,12 @@
 
 Starts anvil, deploys the suite deterministically, registers two agents with
 their cards, binds one to a wallet that proves its consent, pauses it, shows
-what changed, shows that strangers are refused, and stops the chain.
+what changed and that strangers are refused. Then sessions: the principal
+turns her EOA into a Charter account (EIP-7702), grants her agent's session
+key one hour to move at most 100 tokens to one recipient, the agent acts in
+scope, out-of-scope and over-budget calls are refused with their reasons, a
+relayer sends a gasless request, the principal revokes everything and the
+next attempt is refused. Then the chain stops.
 
     python -m charter.demo
 """
@@ -10,15 +15,23 @@ what changed, shows that strangers are refused, and stops the chain.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
+from eth_account import Account
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import Wei
 
+from .artifacts import abi, init_code
 from .client import Charter
 from .deployments import Manifest
 from .devchain import DEV_KEYS, local_anvil
+from .errors import format_time
 from .exceptions import CharterError
+from .grants import Call
 from .signers import LocalSigner
 from .types import AgentInfo, MetadataEntry
 
@@ -79,13 +92,14 @@ def run() -> None:
         _step(1, "Start a local chain")
         console.print(f"anvil at {chain.url}, chain id {w3.eth.chain_id}")
 
-        _step(2, "Deploy the registry deterministically (CREATE2)")
+        _step(2, "Deploy the suite deterministically (CREATE2)")
         manifest = Manifest(path=None)
         for result in Charter.deploy(w3, deployer, manifest=manifest):
             console.print(
-                f"AgentRegistry deployed at [cyan]{result.address}[/cyan] "
-                f"({result.gas_used:,} gas) — the same address on every chain"
+                f"{result.name} deployed at [cyan]{result.address}[/cyan] "
+                f"({result.gas_used:,} gas)"
             )
+        console.print("the same addresses on every chain")
         again = Charter.deploy(w3, deployer, manifest=manifest)
         console.print(
             f"running the deployment again: {'no-op' if not any(r.deployed for r in again) else 'deployed?!'}"
@@ -132,8 +146,121 @@ def run() -> None:
             console.print(f"mallory tries to resume it: [red]{exc}[/red]")
         console.print(_agents_table([as_alice.agent(trader), as_alice.agent(researcher)], names))
 
-        _step(7, "Stop the chain")
+        sessions_story(w3, manifest, deployer, alice, bob, mallory, trader, names)
+
+        _step(14, "Stop the chain")
     console.print("anvil stopped. Nothing was left running.")
+
+
+def _refused(who: str, exc: CharterError) -> None:
+    console.print(f"{who}: [red]refused[/red] — {exc}")
+
+
+def sessions_story(
+    w3: Web3,
+    manifest: Manifest,
+    deployer: LocalSigner,
+    alice: LocalSigner,
+    bob: LocalSigner,
+    mallory: LocalSigner,
+    trader: int,
+    names: dict[str, str],
+) -> None:
+    """Alice gives her trading agent a one-hour, 100-token, bob-only session."""
+    charter = Charter.connect(w3, signer=alice, manifest=manifest)
+    sessions, accounts = charter.sessions, charter.accounts
+    session_key = LocalSigner(Account.from_key(Web3.keccak(text="charter demo session key")))
+    names[session_key.address] = "trader-session-key"
+
+    _step(7, "Alice turns her own address into a Charter account (EIP-7702)")
+    upgrade = accounts.upgrade(alice)
+    console.print(
+        f"alice's EOA {alice.address} now delegates to the AccountDelegate "
+        f"({upgrade.gas_used:,} gas): same address, same assets, kind = "
+        f"{accounts.kind(alice.address).value}"  # type: ignore[union-attr]
+    )
+    token = _deploy_demo_token(w3, deployer)
+    _send(w3, deployer, token.functions.mint(alice.address, 1_000))
+    console.print(f"a demo token DEMO at {token.address}; alice holds 1,000 DEMO")
+    fund = deployer.send_transaction(w3, {"to": session_key.address, "value": Wei(10**17)})
+    w3.eth.wait_for_transaction_receipt(fund)
+    charter.registry.resume(trader)
+    console.print(f"alice resumes agent {trader}: active = {charter.registry.is_active(trader)}")
+
+    _step(8, "Alice grants the agent's session key one hour, DEMO to bob only, 100 at most")
+    grant = sessions.prepare(
+        sessions.builder(alice.address, trader, session_key.address)
+        .allow_transfer(token.address, to=bob.address)
+        .token_budget(token.address, cap=100)
+        .max_calls(10)
+        .valid_for(hours=1)
+    )
+    signed = sessions.sign(grant, alice)
+    console.print("signed off-chain as EIP-712 typed data: [green]0 gas[/green]; the grant says:")
+    for line in grant.describe():
+        console.print(f"  • {line}")
+    console.print(f"  • valid {format_time(grant.valid_after)} .. {format_time(grant.valid_until)}")
+    console.print(f"grant hash {'0x' + signed.hash.hex()}")
+
+    _step(9, "The agent acts within scope: 60 DEMO to bob")
+    transfer = sessions.execute(signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 60), key=session_key)
+    state = sessions.state(signed)
+    console.print(
+        f"done ({transfer.gas_used:,} gas, the grant presented on first use); bob holds "
+        f"{token.functions.balanceOf(bob.address).call()} DEMO; the grant is {state.status.label}, "
+        f"{state.tokens[0].left} DEMO and {state.calls_left} calls left"
+    )
+
+    _step(10, "Out of scope and over budget: refused, with the reason")
+    try:
+        sessions.execute(signed, Call.to(token.address, "transfer(address,uint256)", mallory.address, 10), key=session_key)
+    except CharterError as exc:
+        _refused("the agent sends 10 DEMO to mallory", exc)
+    try:
+        sessions.execute(signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 50), key=session_key)
+    except CharterError as exc:
+        _refused("the agent sends 50 more DEMO to bob", exc)
+    try:
+        sessions.execute(signed, Call.to(token.address, "approve(address,uint256)", mallory.address, 10**6), key=session_key)
+    except CharterError as exc:
+        _refused("the agent tries approve() instead", exc)
+
+    _step(11, "Gasless: the agent signs a request, anyone relays it")
+    request = sessions.sign_request(signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 30), key=session_key)
+    before = w3.eth.get_balance(session_key.address)
+    relayed = sessions.relay(request, relayer=deployer)
+    spent = before - w3.eth.get_balance(session_key.address)
+    console.print(
+        f"the session key signed 30 DEMO to bob (nonce {request.nonce}); a relayer sent it and paid "
+        f"{relayed.gas_used:,} gas, the session key paid {spent} wei; bob now holds "
+        f"{token.functions.balanceOf(bob.address).call()} DEMO"
+    )
+    try:
+        sessions.relay(request, relayer=deployer)
+    except CharterError as exc:
+        _refused("relaying the same request again", exc)
+
+    _step(12, "Alice revokes every grant of her account at once")
+    revoke = sessions.revoke_all(alice.address, alice)
+    console.print(f"revoke-all: {revoke.gas_used:,} gas; the grant is {sessions.state(signed).status.label}")
+
+    _step(13, "The agent's next attempt is refused")
+    try:
+        sessions.execute(signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 1), key=session_key)
+    except CharterError as exc:
+        _refused("the agent sends 1 DEMO to bob", exc)
+    console.print(f"bob holds {token.functions.balanceOf(bob.address).call()} DEMO; alice {token.functions.balanceOf(alice.address).call()}")
+
+
+def _deploy_demo_token(w3: Web3, deployer: LocalSigner) -> Contract:
+    tx_hash = deployer.send_transaction(w3, {"data": init_code("DemoToken")})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    return w3.eth.contract(address=receipt["contractAddress"], abi=abi("DemoToken"))  # type: ignore[return-value]
+
+
+def _send(w3: Web3, signer: LocalSigner, fn: Any) -> None:
+    tx_hash = signer.send_transaction(w3, {"to": fn.address, "data": fn._encode_transaction_data()})
+    w3.eth.wait_for_transaction_receipt(tx_hash)
 
 
 def main() -> int:

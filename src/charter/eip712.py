@@ -1,4 +1,4 @@
-"""EIP-712 messages of the registry: the ERC-8004 ``AgentWalletSet`` wallet proof.
+"""EIP-712 helpers, and the registry's message: the ERC-8004 ``AgentWalletSet`` wallet proof.
 
 A wallet consents to backing an agent by signing
 
@@ -84,13 +84,33 @@ def agent_wallet_set_typed_data(
     }
 
 
+def typed_data_digest(typed: dict[str, Any]) -> bytes:
+    """The 32-byte digest of a full EIP-712 message (``keccak256(0x1901 ‖ domainSeparator ‖ structHash)``)."""
+    signable = encode_typed_data(full_message=typed)
+    return bytes(keccak(b"\x19" + signable.version + signable.header + signable.body))
+
+
+def sign_typed(signer: Signer | LocalAccount, typed: dict[str, Any]) -> bytes:
+    """`signer`'s 65-byte ``r ‖ s ‖ v`` signature of a full EIP-712 message."""
+    if isinstance(signer, LocalAccount):
+        signature = bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature)
+    else:
+        signature = bytes(HexBytes(signer.sign_typed_data(typed)))
+    if len(signature) != 65:
+        raise CharterError(
+            f"{signer.address} returned a {len(signature)}-byte signature; Charter needs a "
+            "65-byte (r, s, v) signature from an EOA, or use an ERC-1271 wallet"
+        )
+    return signature
+
+
 def agent_wallet_set_digest(
     chain_id: int, registry: str, agent_id: int, new_wallet: str, owner: str, deadline: int
 ) -> bytes:
     """The 32-byte digest the wallet signs (``keccak256(0x1901 ‖ domainSeparator ‖ structHash)``)."""
-    typed = agent_wallet_set_typed_data(chain_id, registry, agent_id, new_wallet, owner, deadline)
-    signable = encode_typed_data(full_message=typed)
-    return bytes(keccak(b"\x19" + signable.version + signable.header + signable.body))
+    return typed_data_digest(
+        agent_wallet_set_typed_data(chain_id, registry, agent_id, new_wallet, owner, deadline)
+    )
 
 
 def sign_agent_wallet_set(
@@ -114,13 +134,4 @@ def sign_agent_wallet_set(
             f"the proof for wallet {wallet} must be signed by that wallet, not by {signer_address}"
         )
     typed = agent_wallet_set_typed_data(chain_id, registry, agent_id, wallet, owner, deadline)
-    if isinstance(signer, LocalAccount):
-        signature = bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature)
-    else:
-        signature = bytes(HexBytes(signer.sign_typed_data(typed)))
-    if len(signature) != 65:
-        raise CharterError(
-            f"{signer_address} returned a {len(signature)}-byte signature; the registry needs a "
-            "65-byte (r, s, v) signature from an EOA, or use an ERC-1271 wallet"
-        )
-    return signature
+    return sign_typed(signer, typed)

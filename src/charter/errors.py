@@ -10,6 +10,7 @@ web3.py calls so that only Charter exceptions leave it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,16 +29,29 @@ from web3.exceptions import (
 )
 
 from .exceptions import (
+    AccountNotDeployed,
     AgentNotActive,
     AgentNotPaused,
     AgentRetired,
     CharterError,
     ContractRevert,
     EmptyMetadataKey,
+    GrantExists,
+    GrantExpired,
+    GrantNotYetValid,
+    GrantRevoked,
+    GrantSignatureInvalid,
     InvalidApproval,
+    InvalidGrant,
     NodeUnreachable,
     NotERC721Receiver,
+    OutOfScope,
+    OverBudget,
+    RequestInvalid,
     ReservedMetadataKey,
+    SessionAgentInactive,
+    SessionRefused,
+    TooSoon,
     Unauthorized,
     UnknownAgent,
     WalletProofDeadlineTooFar,
@@ -72,6 +86,15 @@ class RevertContext:
     status: str | None = None  # the agent's current status, when known
     chain_id: int | None = None
     registry: str | None = None
+    # sessions
+    account: str | None = None
+    session_key: str | None = None
+    grant_hash: str | None = None
+    valid_after: int | None = None
+    valid_until: int | None = None
+    budget: str | None = None  # "native", "calls" or a token address
+    left: int | None = None  # what remains of `budget`
+    detail: str | None = None  # facts the client found (the refused call, the condition...)
 
 
 def format_time(timestamp: int) -> str:
@@ -242,6 +265,199 @@ def _internal(reason: str) -> Callable[[RevertContext], str]:
     return message
 
 
+# ---------------------------------------------------------------- sessions
+
+
+def _grant(ctx: RevertContext) -> str:
+    parts = []
+    if ctx.grant_hash:
+        parts.append(f"grant {ctx.grant_hash[:10]}…")
+    else:
+        parts.append("the grant")
+    if ctx.account:
+        parts.append(f"of account {ctx.account}")
+    return " ".join(parts)
+
+
+def _detail(ctx: RevertContext) -> str:
+    return f" ({ctx.detail})" if ctx.detail else ""
+
+
+def _session(text: str, advice: str) -> Callable[[RevertContext], str]:
+    """A session message: `text` about the grant, the client's detail, then `advice`."""
+
+    def message(ctx: RevertContext) -> str:
+        return f"{text.format(grant=_grant(ctx), key=ctx.session_key or 'the session key')}{_detail(ctx)}; {advice}"
+
+    return message
+
+
+def _expired_grant(ctx: RevertContext) -> str:
+    when = f" at {format_time(ctx.valid_until)}" if ctx.valid_until is not None else ""
+    return (
+        f"{_grant(ctx)} expired{when}{_detail(ctx)}; the principal must issue a new grant "
+        "(grants are short-lived by design)"
+    )
+
+
+def _not_yet_valid(ctx: RevertContext) -> str:
+    when = f" until {format_time(ctx.valid_after)}" if ctx.valid_after is not None else ""
+    return f"{_grant(ctx)} is not valid yet{when}{_detail(ctx)}; wait for its window to open"
+
+
+def _over(what: str) -> Callable[[RevertContext], str]:
+    def message(ctx: RevertContext) -> str:
+        left = f"; {ctx.left:,} left" if ctx.left is not None else ""
+        return (
+            f"{_grant(ctx)} would exceed its {what}{left}{_detail(ctx)}; spend less, wait for "
+            "the next period if the budget refills, or ask the principal for a new grant"
+        )
+
+    return message
+
+
+def _internal_session(reason: str) -> Callable[[RevertContext], str]:
+    def message(ctx: RevertContext) -> str:
+        return (
+            f"the contract refused with {reason!r}, which a Charter deployment should never "
+            "give; check the addresses you use are Charter contracts, and report it with the "
+            "transaction details"
+        )
+
+    return message
+
+
+_NEW_GRANT = "build a new grant (the SDK's GrantBuilder checks this before signing)"
+_SESSION_REVERTS: dict[str, tuple[type[ContractRevert], Callable[[RevertContext], str]]] = {
+    "sessions: expired": (GrantExpired, _expired_grant),
+    "sessions: not yet valid": (GrantNotYetValid, _not_yet_valid),
+    "sessions: revoked": (GrantRevoked, _session(
+        "{grant} was revoked (by the account or by its session key)",
+        "revocation is final: ask the principal for a new grant")),
+    "sessions: revoked by revokeAll": (GrantRevoked, _session(
+        "{grant} was revoked when the account revoked all its grants (revokeAll)",
+        "ask the principal for a new grant, signed for the account's current epoch")),
+    "sessions: already revoked": (GrantRevoked, _session(
+        "{grant} is already revoked", "nothing to do")),
+    "sessions: agent not active": (SessionAgentInactive, _session(
+        "the agent of {grant} is not Active in the registry (paused or retired)",
+        "its owner must resume it before the session can act")),
+    "sessions: over native budget": (OverBudget, _over("native value budget (wei)")),
+    "sessions: over call limit": (OverBudget, _over("call limit")),
+    "sessions: too soon": (TooSoon, _session(
+        "{grant} allows one call per minimum interval and the last one was too recent",
+        "wait until the interval has elapsed")),
+    "sessions: one call per interval": (TooSoon, _session(
+        "{grant} has a minimum interval between calls, so it refuses batches of several calls",
+        "send the calls one at a time")),
+    "sessions: no calls": (OutOfScope, _session(
+        "an empty batch was sent under {grant}", "send at least one call")),
+    "sessions: not the session key": (Unauthorized, _session(
+        "the sender is not {key}, the session key of {grant}",
+        "send from the session key, or have it sign a request and relay that")),
+    "sessions: not the account": (Unauthorized, _session(
+        "only the grant's account may issue it on-chain",
+        "send issue() from the account (the SDK does it through account.execute)")),
+    "sessions: grant exists": (GrantExists, _session(
+        "{grant} was already issued or used", "it is active already; nothing to issue")),
+    "sessions: bad grant signature": (GrantSignatureInvalid, _session(
+        "the signature presented with {grant} is not the account's EIP-712 signature of it",
+        "have the account's owner sign exactly this grant on this chain and manager "
+        "(Sessions.sign), or issue it on-chain")),
+    "sessions: request expired": (RequestInvalid, _session(
+        "the relayed request for {grant} is past its deadline",
+        "have the session key sign a new request")),
+    "sessions: bad nonce": (RequestInvalid, _session(
+        "the relayed request for {grant} does not carry the grant's next nonce (already "
+        "relayed, or another request went first)",
+        "read the nonce (Sessions.state) and have the session key sign a new request")),
+    "sessions: bad request signature": (RequestInvalid, _session(
+        "the relayed request is not signed by {key} for exactly these calls, nonce, deadline, "
+        "chain and manager", "have the session key sign the request again (Sessions.sign_request)")),
+    "sessions: nonces used up": (RequestInvalid, _session(
+        "{grant} has used all its relay nonces", "ask the principal for a new grant")),
+    "sessions: account has no code": (AccountNotDeployed, _session(
+        "the account of {grant} has no code",
+        "deploy it (Accounts.deploy) or upgrade the EOA with EIP-7702 (Accounts.upgrade)")),
+    "sessions: future epoch": (InvalidGrant, _session(
+        "{grant} names an epoch the account has not reached",
+        "sign grants with the account's current epoch (Sessions.epoch_of)")),
+    "sessions: empty window": (InvalidGrant, _session(
+        "{grant} has an empty validity window (validAfter >= validUntil)", _NEW_GRANT)),
+    "sessions: window too long": (InvalidGrant, _session(
+        "{grant}'s validity window is longer than the account's maximum session length",
+        "issue a shorter grant, or have the account raise its maximum (set_max_session_length)")),
+    "sessions: session too long": (SessionRefused, _session(
+        "a maximum session length over 366 days was refused", "pick at most 366 days")),
+    "sessions: zero account": (InvalidGrant, _session("the grant names no account", _NEW_GRANT)),
+    "sessions: no agent": (InvalidGrant, _session("the grant names agent 0", _NEW_GRANT)),
+    "sessions: zero session key": (InvalidGrant, _session("the grant has no session key", _NEW_GRANT)),
+    "sessions: key is the account": (InvalidGrant, _session(
+        "the grant's session key is the account itself", _NEW_GRANT)),
+    "sessions: no permissions": (InvalidGrant, _session("the grant allows no call", _NEW_GRANT)),
+    "sessions: zero target": (InvalidGrant, _session("a permission targets the zero address", _NEW_GRANT)),
+    "sessions: forbidden target": (InvalidGrant, _session(
+        "a permission targets the account, the SessionManager or the registry, which sessions "
+        "may never call", _NEW_GRANT)),
+    "sessions: forbidden selector": (InvalidGrant, _session(
+        "a permission allows an account-execution function (execute, execTransaction, ...), "
+        "which would turn the session into unlimited authority", _NEW_GRANT)),
+    "sessions: duplicate permission": (InvalidGrant, _session(
+        "two permissions name the same (target, selector)", _NEW_GRANT)),
+    "sessions: bad condition": (InvalidGrant, _session(
+        "a condition names a missing permission or an unknown operator", _NEW_GRANT)),
+    "sessions: zero token": (InvalidGrant, _session("a token budget names the zero address", _NEW_GRANT)),
+    "sessions: duplicate token": (InvalidGrant, _session("two token budgets name the same token", _NEW_GRANT)),
+    "sessions: epoch overflow": (SessionRefused, _internal_session("sessions: epoch overflow")),
+    "sessions: zero registry": (SessionRefused, _internal_session("sessions: zero registry")),
+    "account: not the owner": (Unauthorized, _session(
+        "the sender is not the owner of the account",
+        "send from the account's owner (for an EIP-7702 account: the EOA itself)")),
+    "account: not the manager": (Unauthorized, _session(
+        "only the account's SessionManager may make session calls",
+        "go through SessionManager.execute")),
+    "account: self call": (OutOfScope, _session(
+        "a session call targeted the account itself", "sessions may never call their account")),
+    "account: zero manager": (SessionRefused, _internal_session("account: zero manager")),
+}
+
+_CALL_REASON = re.compile(r"^sessions: call (\d+) (not allowed|value too high|bad calldata|argument (\d+))$")
+_TOKEN_REASON = re.compile(r"^sessions: over token budget (\d+)$")
+
+
+def _session_pattern(reason: str, ctx: RevertContext) -> ContractRevert | None:
+    """The exception for the numbered session reasons (call i ..., token budget j)."""
+    if match := _CALL_REASON.match(reason):
+        call = int(match.group(1))
+        kind = match.group(2)
+        argument = int(match.group(3)) if match.group(3) is not None else None
+        what = {
+            "not allowed": "its (target, selector) is not among the grant's permissions",
+            "value too high": "it sends more wei than its permission's maximum",
+            "bad calldata": "its calldata is too short for its selector / token amount",
+        }.get(kind, f"ABI argument {argument} fails the grant's condition on it")
+        return OutOfScope(
+            f"call {call} is out of the scope of {_grant(ctx)}: {what}{_detail(ctx)}; change the "
+            "call or ask the principal for a grant that allows it",
+            reason,
+            call=call,
+            argument=argument,
+        )
+    if match := _TOKEN_REASON.match(reason):
+        index = int(match.group(1))
+        token = ctx.budget or f"token budget {index}"
+        left = f"; {ctx.left:,} left this period" if ctx.left is not None else ""
+        return OverBudget(
+            f"{_grant(ctx)} would move more of {token} than its cap{left}{_detail(ctx)} "
+            "(transfer, transferFrom, approve and increaseAllowance all count); move less, wait "
+            "for the next period if the budget refills, or ask the principal for a new grant",
+            reason,
+            budget=ctx.budget,
+            left=ctx.left,
+        )
+    return None
+
+
 REVERTS: dict[str, tuple[type[ContractRevert], Callable[[RevertContext], str]]] = {
     "registry: not authorized": (Unauthorized, _unauthorized),
     "registry: unknown agent": (UnknownAgent, _unknown),
@@ -268,8 +484,10 @@ REVERTS: dict[str, tuple[type[ContractRevert], Callable[[RevertContext], str]]] 
     "erc721: non-ERC721Receiver implementer": (NotERC721Receiver, _not_receiver),
     "erc721: token already minted": (ContractRevert, _internal("erc721: token already minted")),
     "erc721: data overflow": (ContractRevert, _internal("erc721: data overflow")),
+    **_SESSION_REVERTS,
 }
-"""Every revert reason of AgentRegistry and its modules, with its exception."""
+"""Every fixed revert reason of the contracts, with its exception (the numbered
+session reasons, ``"sessions: call 2 argument 1"``, are matched by pattern)."""
 
 
 def map_revert(reason: str, context: RevertContext | None = None) -> ContractRevert:
@@ -281,7 +499,13 @@ def map_revert(reason: str, context: RevertContext | None = None) -> ContractRev
     reason = reason.strip()
     if reason in REVERTS:
         cls, message = REVERTS[reason]
-        return cls(message(ctx), reason)
+        error = cls(message(ctx), reason)
+        if isinstance(error, OverBudget):
+            error.budget = ctx.budget or ("calls" if "call limit" in reason else "native")
+            error.left = ctx.left
+        return error
+    if (matched := _session_pattern(reason, ctx)) is not None:
+        return matched
     doing = f" to {ctx.action} {_agent(ctx)}" if ctx.action else ""
     if not reason:
         return ContractRevert(

@@ -53,7 +53,8 @@ class ContractRevert(CharterError):
 
 
 class Unauthorized(ContractRevert):
-    """The sender is not the agent's owner, an operator or its approved address."""
+    """The sender may not do this: not the agent's owner, an operator or its
+    approved address; not the account's owner; not the grant's session key."""
 
 
 class UnknownAgent(ContractRevert):
@@ -118,3 +119,83 @@ class InvalidApproval(ContractRevert):
 
 class NotERC721Receiver(ContractRevert):
     """A safe transfer to a contract that does not accept ERC-721 tokens."""
+
+
+# ---------------------------------------------------------------- sessions
+
+
+class SessionRefused(ContractRevert):
+    """The SessionManager (or an account) refused a session action.
+
+    Subclasses say why; ``reason`` keeps the raw revert reason.
+    """
+
+
+class GrantExpired(SessionRefused):
+    """The grant's validity window has ended (``validUntil`` is inclusive)."""
+
+
+class GrantNotYetValid(SessionRefused):
+    """The grant's validity window has not started (``validAfter``)."""
+
+
+class GrantRevoked(SessionRefused):
+    """The grant was revoked: by hash, by the session key, or by revokeAll."""
+
+
+class SessionAgentInactive(SessionRefused, AgentNotActive):
+    """The grant's agent is not Active in the registry (paused or retired)."""
+
+
+class OutOfScope(SessionRefused):
+    """A call is outside the grant: target, selector, value or an argument.
+
+    ``call`` is the index of the refused call in the batch (0 for a single
+    call) and ``argument`` the refused ABI argument word, when known.
+    """
+
+    def __init__(
+        self, message: str, reason: str = "", call: int | None = None, argument: int | None = None
+    ) -> None:
+        super().__init__(message, reason)
+        self.call = call
+        self.argument = argument
+
+
+class OverBudget(SessionRefused):
+    """A budget would be exceeded: native value, a token cap or the call limit.
+
+    ``budget`` names it (``"native"``, ``"calls"`` or the token address) and
+    ``left`` is what remains of it now, when it could be read.
+    """
+
+    def __init__(
+        self, message: str, reason: str = "", budget: str | None = None, left: int | None = None
+    ) -> None:
+        super().__init__(message, reason)
+        self.budget = budget
+        self.left = left
+
+
+class TooSoon(SessionRefused):
+    """The grant's minimum interval between calls has not elapsed."""
+
+
+class InvalidGrant(SessionRefused):
+    """The grant itself is malformed or not allowed for its account."""
+
+
+class GrantExists(SessionRefused):
+    """The grant was already issued or used; it cannot be issued again."""
+
+
+class GrantSignatureInvalid(SessionRefused):
+    """The grant's signature is not the account's (EIP-712 / ERC-1271)."""
+
+
+class RequestInvalid(SessionRefused):
+    """A relayed request is expired, uses a wrong nonce or is not signed by the session key."""
+
+
+class AccountNotDeployed(SessionRefused):
+    """The grant's account has no code: deploy it or upgrade the EOA with EIP-7702."""

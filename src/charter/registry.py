@@ -22,9 +22,8 @@ from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import Web3RPCError
 from web3.logs import DISCARD
-from web3.types import BlockIdentifier, TxParams, TxReceipt
+from web3.types import BlockIdentifier, TxReceipt
 
 from .artifacts import abi
 from .eip712 import agent_wallet_set_typed_data, sign_agent_wallet_set
@@ -32,7 +31,6 @@ from .errors import (
     MAX_DEADLINE_DELAY,
     RevertContext,
     map_revert,
-    revert_reason,
     translate,
 )
 from .exceptions import (
@@ -40,9 +38,9 @@ from .exceptions import (
     ContractRevert,
     InvalidInput,
     MissingSigner,
-    TransactionFailed,
 )
-from .signers import LocalSigner, Signer, pad_gas
+from .signers import LocalSigner, Signer
+from .tx import result, send_checked
 from .types import AgentInfo, AgentStatus, MetadataEntry, TxResult
 
 URI_MAX = 4_096
@@ -505,51 +503,10 @@ class Registry:
     def _send(self, fn: str, args: list[Any], ctx: RevertContext) -> TxReceipt:
         """Simulate, send and wait for a call of `fn`; refusals become typed exceptions."""
         signer = self._require_signer(ctx.action or fn)
-        ctx = dataclasses.replace(ctx, chain_id=self.chain_id, sender=signer.address)
+        ctx = dataclasses.replace(ctx, chain_id=self.chain_id)
         data = self.contract.encode_abi(fn, args=args)
-        call: TxParams = {"from": signer.address, "to": self.address, "data": data}
-        try:
-            with translate(self.w3, ctx):
-                # Simulated on the pending block: it refuses with the contract's
-                # reason, whatever the signer (ape accounts, remote signers...).
-                gas = self._estimate(call)
-                tx: TxParams = {
-                    "to": self.address,
-                    "data": data,
-                    "gas": pad_gas(gas),
-                }
-                tx_hash = HexBytes(signer.send_transaction(self.w3, tx))
-                receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout)
-        except ContractRevert as exc:
-            raise self._explain(exc, ctx) from None
-        if receipt["status"] != 1:
-            raise self._explain(self._failure(receipt, call), ctx) from None
-        return receipt
-
-    def _estimate(self, call: TxParams) -> int:
-        """Gas for `call`, simulated on the pending block (whose timestamp is "now":
-        on an idle chain the latest block can be minutes old, and wallet-proof
-        deadlines are checked against the time), else on the latest block for
-        nodes that refuse the pending tag."""
-        try:
-            return int(self.w3.eth.estimate_gas(call, "pending"))
-        except Web3RPCError:  # reverts are ContractLogicError, not this: they propagate
-            return int(self.w3.eth.estimate_gas(call, "latest"))
-
-    def _failure(self, receipt: TxReceipt, call: TxParams) -> CharterError:
-        """Why a mined transaction reverted: replayed on the state before its block."""
-        block = int(receipt["blockNumber"])
-        tx_hash = receipt["transactionHash"].to_0x_hex()
-        try:
-            self.w3.eth.call(call, max(block - 1, 0))
-        except Exception as exc:  # noqa: BLE001 - any error here only loses the reason
-            reason = revert_reason(exc)
-            if reason:
-                return map_revert(reason)
-        return TransactionFailed(
-            f"transaction {tx_hash} reverted in block {block} after using {receipt['gasUsed']:,} "
-            "gas and replaying it gave no reason (out of gas, or the state changed in that "
-            "block); read the agent again and retry"
+        return send_checked(
+            self.w3, signer, self.address, data, ctx, timeout=self.timeout, explain=self._explain
         )
 
     def _explain(self, exc: CharterError, ctx: RevertContext) -> CharterError:
@@ -567,13 +524,7 @@ class Registry:
         return map_revert(exc.reason, dataclasses.replace(ctx, **extra))
 
 
-def _result(receipt: TxReceipt, agent_id: int | None = None) -> TxResult:
-    return TxResult(
-        tx_hash=receipt["transactionHash"].to_0x_hex(),
-        block_number=int(receipt["blockNumber"]),
-        gas_used=int(receipt["gasUsed"]),
-        agent_id=agent_id,
-    )
+_result = result
 
 
 __all__ = [

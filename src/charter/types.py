@@ -80,3 +80,5 @@ class TxResult(BaseModel):
     gas_used: int
     agent_id: int | None = None
     """The agent the transaction concerned (the new id for ``register``)."""
+    grant_hash: str | None = None
+    """The session grant the transaction concerned, as 0x-hex."""

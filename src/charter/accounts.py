@@ -1,0 +1,293 @@
+"""Charter accounts: where a principal's assets live and session calls come from.
+
+Two kinds, same code (``AgentAccount``):
+
+* **deployed** — one contract per owner (and salt) at a deterministic CREATE2
+  address: :meth:`Accounts.address_of`, :meth:`Accounts.deploy`;
+* **EIP-7702** — an existing EOA delegates to the shared ``AccountDelegate``
+  and becomes its own Charter account, keeping its address and assets:
+  :meth:`Accounts.upgrade`.
+
+    accounts = charter.accounts
+    account = accounts.deploy(owner=alice.address)          # or accounts.upgrade(alice_key)
+    accounts.execute(account, token, Call.to(token, "transfer(address,uint256)", bob, 5).data)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from eth_utils import keccak
+from hexbytes import HexBytes
+from pydantic import BaseModel, ConfigDict
+from web3 import Web3
+
+from .artifacts import abi
+from .deployments import (
+    CREATE2_DEPLOYER,
+    SALT,
+    account_address,
+    account_deploy_calldata,
+)
+from .errors import RevertContext, translate
+from .exceptions import CharterError, InvalidInput, MissingSigner, NotDeployed
+from .grants import Call, calls_of
+from .registry import SignerLike, as_signer, check_address
+from .signers import LocalSigner, Signer
+from .tx import result, send_checked
+from .types import TxResult
+
+DELEGATION_PREFIX = bytes.fromhex("ef0100")
+"""EIP-7702: an EOA's code is ``0xef0100 ‖ delegate address``."""
+
+_EXECUTE = keccak(text="execute(address,uint256,bytes)")[:4]
+_EXECUTE_BATCH = keccak(text="executeBatch((address,uint256,bytes)[])")[:4]
+
+
+class AccountKind(str, Enum):
+    DEPLOYED = "deployed"
+    EIP7702 = "eip7702"
+
+
+class AccountInfo(BaseModel):
+    """What an address is, as a Charter account."""
+
+    model_config = ConfigDict(frozen=True)
+
+    address: str
+    kind: AccountKind
+    owner: str
+    manager: str
+    balance: int
+    epoch: int
+    max_session_length: int
+
+
+def salt_bytes(salt: int | bytes | str) -> bytes:
+    """A CREATE2 salt from an integer, 32 bytes or 0x-hex."""
+    if isinstance(salt, int) and not isinstance(salt, bool):
+        if not 0 <= salt < 2**256:
+            raise InvalidInput(f"a salt is between 0 and 2**256 - 1, got {salt}")
+        return salt.to_bytes(32, "big")
+    data = bytes(HexBytes(salt)) if isinstance(salt, str | bytes) else b""
+    if len(data) != 32:
+        raise InvalidInput(f"a salt is an integer or 32 bytes, got {salt!r}")
+    return data
+
+
+def execute_calldata(target: str, data: bytes, value: int = 0) -> bytes:
+    """Calldata of the owner's ``account.execute(target, value, data)``."""
+    return _EXECUTE + abi_encode(["address", "uint256", "bytes"], [target, value, data])
+
+
+class Accounts:
+    """Deploy, upgrade and drive Charter accounts on one chain."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        manager: str,
+        delegate: str,
+        signer: SignerLike | None = None,
+        *,
+        chain_id: int | None = None,
+        timeout: float = 120,
+    ) -> None:
+        self.w3 = w3
+        self.manager: ChecksumAddress = check_address(manager, "SessionManager address")
+        self.delegate: ChecksumAddress = check_address(delegate, "AccountDelegate address")
+        self.signer: Signer | None = as_signer(signer) if signer is not None else None
+        self.timeout = timeout
+        self._chain_id = chain_id
+
+    def __repr__(self) -> str:
+        return f"<Accounts manager={self.manager} delegate={self.delegate}>"
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            with translate(self.w3):
+                self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    # ------------------------------------------------------------ reads
+
+    def address_of(self, owner: str, salt: int | bytes | str = 0) -> ChecksumAddress:
+        """The deterministic address of `owner`'s deployed account (deployed or not yet)."""
+        return account_address(check_address(owner, "owner"), salt_bytes(salt), self.manager)
+
+    def kind(self, account: str) -> AccountKind | None:
+        """How `account` is a Charter account of this manager, or None if it is not one."""
+        account = check_address(account, "account")
+        with translate(self.w3):
+            code = bytes(self.w3.eth.get_code(account))
+        if not code:
+            return None
+        if code.startswith(DELEGATION_PREFIX) and len(code) == 23:
+            return AccountKind.EIP7702 if Web3.to_checksum_address(code[3:]) == self.delegate else None
+        try:
+            manager = self._account(account).functions.MANAGER().call()
+        except Exception:  # noqa: BLE001 - not an AgentAccount: any failure means "no"
+            return None
+        return AccountKind.DEPLOYED if Web3.to_checksum_address(manager) == self.manager else None
+
+    def owner_of(self, account: str) -> ChecksumAddress:
+        """Who controls `account` (the EOA itself for an EIP-7702 account)."""
+        account = check_address(account, "account")
+        if self.kind(account) is None:
+            raise NotDeployed(
+                f"{account} is not a Charter account on chain {self.chain_id}: deploy one "
+                "(Accounts.deploy / `charter account deploy`) or upgrade the EOA with EIP-7702 "
+                "(Accounts.upgrade / `charter account upgrade`)"
+            )
+        with translate(self.w3):
+            return Web3.to_checksum_address(self._account(account).functions.owner().call())
+
+    def info(self, account: str) -> AccountInfo:
+        """Kind, owner, manager, balance, epoch and maximum session length of `account`."""
+        account = check_address(account, "account")
+        kind = self.kind(account)
+        owner = self.owner_of(account)
+        assert kind is not None  # owner_of refused non-accounts
+        manager = self.w3.eth.contract(address=self.manager, abi=abi("SessionManager"))
+        with translate(self.w3):
+            return AccountInfo(
+                address=account,
+                kind=kind,
+                owner=owner,
+                manager=self.manager,
+                balance=int(self.w3.eth.get_balance(account)),
+                epoch=int(manager.functions.epochOf(account).call()),
+                max_session_length=int(manager.functions.maxSessionLengthOf(account).call()),
+            )
+
+    # ------------------------------------------------------------ writes
+
+    def deploy(self, owner: str, salt: int | bytes | str = 0, signer: SignerLike | None = None) -> ChecksumAddress:
+        """Deploy `owner`'s account (idempotent) and return its address; anyone may pay for it."""
+        owner = check_address(owner, "owner")
+        salt32 = salt_bytes(salt)
+        address = self.address_of(owner, salt32)
+        with translate(self.w3):
+            if self.w3.eth.get_code(address):
+                return address
+            if not self.w3.eth.get_code(CREATE2_DEPLOYER):
+                raise NotDeployed(f"the CREATE2 deployer {CREATE2_DEPLOYER} is missing on chain {self.chain_id}")
+        sender = self._signer(signer, "deploy an account")
+        send_checked(
+            self.w3, sender, CREATE2_DEPLOYER, account_deploy_calldata(owner, salt32, self.manager),
+            RevertContext(action="deploy an account for", owner=owner), timeout=self.timeout,
+        )
+        with translate(self.w3):
+            if not self.w3.eth.get_code(address):
+                raise CharterError(f"deploying the account of {owner} left no code at {address}")
+        return address
+
+    def upgrade(self, eoa: LocalAccount | LocalSigner | str | bytes, sponsor: SignerLike | None = None) -> TxResult:
+        """Turn an EOA into a Charter account with EIP-7702 (it keeps its address and assets).
+
+        The EOA signs the authorization (so its private key is needed: a
+        LocalAccount, LocalSigner or key). Without `sponsor` the EOA sends the
+        type-4 transaction itself and pays; with one, the sponsor pays.
+        """
+        account = _local_account(eoa)
+        sender = as_signer(sponsor) if sponsor is not None else LocalSigner(account)
+        with translate(self.w3):
+            nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
+            self_sponsored = sender.address == account.address
+            authorization = account.sign_authorization(
+                {"chainId": self.chain_id, "address": self.delegate, "nonce": nonce + 1 if self_sponsored else nonce}
+            )
+            tx: dict[str, Any] = {
+                "to": account.address,
+                "data": b"",
+                "value": 0,
+                "type": 4,
+                "authorizationList": [authorization],
+                "gas": 100_000,
+            }
+            if not isinstance(sender, LocalSigner):
+                raise InvalidInput(
+                    "an EIP-7702 transaction must be signed locally: pass the sponsor as a "
+                    "LocalSigner / LocalAccount (nodes cannot sign type-4 transactions)"
+                )
+            tx_hash = sender.send_transaction(self.w3, tx)  # type: ignore[arg-type]
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout)
+        if receipt["status"] != 1 or self.kind(account.address) is not AccountKind.EIP7702:
+            raise CharterError(
+                f"the EIP-7702 upgrade of {account.address} did not take (transaction "
+                f"{HexBytes(tx_hash).to_0x_hex()}); check that the chain supports EIP-7702 (Prague)"
+            )
+        return result(receipt)
+
+    def execute(
+        self, account: str, target: str, data: bytes | str = b"", value: int = 0, signer: SignerLike | None = None
+    ) -> TxResult:
+        """The owner makes one call from `account` (any call: the owner is unrestricted)."""
+        account = check_address(account, "account")
+        call = Call(target=check_address(target, "target"), value=value, data=HexBytes(data))
+        return result(self.send_as_owner(account, call.target, call.data, call.value, signer, "execute a call from"))
+
+    def execute_batch(self, account: str, calls: Iterable[Call | Sequence[Any]], signer: SignerLike | None = None) -> TxResult:
+        """The owner makes several calls from `account`, all or nothing."""
+        account = check_address(account, "account")
+        batch = calls_of(calls)
+        if not 1 <= len(batch) <= 16:
+            raise InvalidInput(f"a batch has 1 to 16 calls, got {len(batch)}")
+        data = _EXECUTE_BATCH + abi_encode(["(address,uint256,bytes)[]"], [[c.as_tuple() for c in batch]])
+        owner = self._signer(signer, "execute calls from an account")
+        total = sum(c.value for c in batch)
+        receipt = send_checked(
+            self.w3, owner, account, data, RevertContext(action="execute calls from", account=account),
+            value=total, timeout=self.timeout,
+        )
+        return result(receipt)
+
+    def send_as_owner(
+        self, account: str, target: str, data: bytes, value: int, signer: SignerLike | None, action: str,
+        ctx: RevertContext | None = None, explain: Any = None,
+    ) -> Any:
+        """Have the owner send ``account.execute(target, value, data)``; returns the receipt."""
+        owner = self._signer(signer, action)
+        ctx = ctx or RevertContext(action=action, account=account)
+        return send_checked(
+            self.w3, owner, account, execute_calldata(target, data, value), ctx,
+            value=value, timeout=self.timeout, explain=explain,
+        )
+
+    # ------------------------------------------------------------ internals
+
+    def _account(self, address: str) -> Any:
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi("AgentAccount"))
+
+    def _signer(self, signer: SignerLike | None, action: str) -> Signer:
+        if signer is not None:
+            return as_signer(signer)
+        if self.signer is None:
+            raise MissingSigner(f"cannot {action} without a signer: pass signer=... or connect Charter with one")
+        return self.signer
+
+
+def _local_account(eoa: LocalAccount | LocalSigner | str | bytes) -> LocalAccount:
+    from eth_account import Account
+
+    if isinstance(eoa, LocalSigner):
+        return eoa.account
+    if isinstance(eoa, LocalAccount):
+        return eoa
+    if isinstance(eoa, str | bytes):
+        try:
+            return Account.from_key(eoa)
+        except Exception:  # noqa: BLE001 - any parse failure is the same user error
+            raise InvalidInput("the EOA to upgrade must be given as its private key (32 bytes hex)") from None
+    raise InvalidInput(
+        f"{eoa!r} cannot sign an EIP-7702 authorization: pass a LocalAccount, LocalSigner or private key"
+    )
+
+
+__all__ = ["SALT", "AccountInfo", "AccountKind", "Accounts", "execute_calldata", "salt_bytes"]

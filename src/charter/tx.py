@@ -1,0 +1,100 @@
+"""Sending a contract call: simulate, send, wait, and explain refusals.
+
+Every write of the SDK goes through :func:`send_checked`: the call is first
+simulated from the signer's address (so a refusal surfaces as a typed
+exception before anything is signed or paid for), then sent with padded gas,
+and a transaction that reverts once mined is replayed on the state before its
+block to recover the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import Web3RPCError
+from web3.types import TxParams, TxReceipt, Wei
+
+from .errors import RevertContext, map_revert, revert_reason, translate
+from .exceptions import CharterError, ContractRevert, TransactionFailed
+from .signers import Signer, pad_gas
+from .types import TxResult
+
+Explain = Callable[[CharterError, RevertContext], CharterError]
+
+
+def estimate(w3: Web3, call: TxParams) -> int:
+    """Gas for `call`, simulated on the pending block (whose timestamp is "now":
+    on an idle chain the latest block can be minutes old, and deadlines and
+    validity windows are checked against the time), else on the latest block
+    for nodes that refuse the pending tag."""
+    try:
+        return int(w3.eth.estimate_gas(call, "pending"))
+    except Web3RPCError:  # reverts are ContractLogicError, not this: they propagate
+        return int(w3.eth.estimate_gas(call, "latest"))
+
+
+def failure(w3: Web3, receipt: TxReceipt, call: TxParams, ctx: RevertContext) -> CharterError:
+    """Why a mined transaction reverted: replayed on the state before its block."""
+    block = int(receipt["blockNumber"])
+    tx_hash = receipt["transactionHash"].to_0x_hex()
+    try:
+        w3.eth.call(call, max(block - 1, 0))
+    except Exception as exc:  # noqa: BLE001 - any error here only loses the reason
+        reason = revert_reason(exc)
+        if reason:
+            return map_revert(reason, ctx)
+    return TransactionFailed(
+        f"transaction {tx_hash} reverted in block {block} after using {receipt['gasUsed']:,} "
+        "gas and replaying it gave no reason (out of gas, or the state changed in that "
+        "block); read the state again and retry"
+    )
+
+
+def send_checked(
+    w3: Web3,
+    signer: Signer,
+    to: str,
+    data: bytes | str,
+    ctx: RevertContext,
+    *,
+    value: int = 0,
+    timeout: float = 120,
+    explain: Explain | None = None,
+) -> TxReceipt:
+    """Simulate, send and wait for a call; refusals become typed exceptions.
+
+    `explain` may rebuild a refusal with facts read after it (what is left of
+    a budget, who owns the agent...).
+    """
+    ctx = dataclasses.replace(ctx, sender=signer.address)
+    call: TxParams = {"from": signer.address, "to": Web3.to_checksum_address(to), "data": HexBytes(data)}
+    if value:
+        call["value"] = Wei(value)
+    try:
+        with translate(w3, ctx):
+            gas = estimate(w3, call)
+            tx: TxParams = {k: v for k, v in call.items() if k != "from"}  # type: ignore[assignment]
+            tx["gas"] = pad_gas(gas)
+            tx_hash = HexBytes(signer.send_transaction(w3, tx))
+            receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
+    except ContractRevert as exc:
+        raise (explain(exc, ctx) if explain else exc) from None
+    if receipt["status"] != 1:
+        error = failure(w3, receipt, call, ctx)
+        raise (explain(error, ctx) if explain else error) from None
+    return receipt
+
+
+def result(receipt: TxReceipt, agent_id: int | None = None, **extra: Any) -> TxResult:
+    """The :class:`TxResult` of a mined transaction."""
+    return TxResult(
+        tx_hash=receipt["transactionHash"].to_0x_hex(),
+        block_number=int(receipt["blockNumber"]),
+        gas_used=int(receipt["gasUsed"]),
+        agent_id=agent_id,
+        **extra,
+    )
