@@ -23,6 +23,8 @@ from charter import (
     MissingSigner,
     NodeSigner,
     NodeUnreachable,
+    OutOfScope,
+    OverBudget,
     Registry,
     ReservedMetadataKey,
     Unauthorized,
@@ -300,10 +302,47 @@ def test_every_revert_reason_in_the_contracts_is_mapped() -> None:
     reasons: set[str] = set()
     for source in CONTRACTS.rglob("*.vy"):
         text = source.read_text()
-        reasons |= set(re.findall(r'"((?:registry|erc721): [^"]+)"', text))
-    assert len(reasons) >= 20
-    missing = reasons - set(REVERTS)
+        reasons |= set(re.findall(r'"((?:registry|erc721|sessions|account): [^"]+)"', text))
+    assert len(reasons) >= 65
+    # Numbered reasons are built at run time from these prefixes.
+    numbered = {"sessions: call ", "sessions: over token budget "}
+    assert numbered <= reasons
+    missing = reasons - set(REVERTS) - numbered
     assert not missing, f"revert reasons without an exception: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("reason", "cls", "call", "argument"),
+    [
+        ("sessions: call 0 not allowed", OutOfScope, 0, None),
+        ("sessions: call 3 value too high", OutOfScope, 3, None),
+        ("sessions: call 15 bad calldata", OutOfScope, 15, None),
+        ("sessions: call 2 argument 1", OutOfScope, 2, 1),
+    ],
+)
+def test_numbered_call_reasons(reason: str, cls: type, call: int, argument: int | None) -> None:
+    error = map_revert(reason, RevertContext(account="0xA", grant_hash="0x" + "ab" * 32, detail="transfer on 0xT"))
+    assert type(error) is cls and error.reason == reason
+    assert error.call == call and error.argument == argument
+    assert f"call {call}" in str(error) and "transfer on 0xT" in str(error) and ";" in error.message
+    if argument is not None:
+        assert f"argument {argument}" in str(error)
+
+
+def test_token_budget_reason_names_the_token_and_what_is_left() -> None:
+    error = map_revert("sessions: over token budget 1", RevertContext(budget="0xToken", left=40))
+    assert isinstance(error, OverBudget)
+    assert error.budget == "0xToken" and error.left == 40
+    assert "0xToken" in str(error) and "40 left" in str(error)
+    bare = map_revert("sessions: over token budget 1")
+    assert isinstance(bare, OverBudget) and "token budget 1" in str(bare) and bare.left is None
+
+
+def test_native_and_call_budgets_say_which() -> None:
+    native = map_revert("sessions: over native budget", RevertContext(left=5))
+    calls = map_revert("sessions: over call limit")
+    assert isinstance(native, OverBudget) and native.budget == "native" and "5 left" in str(native)
+    assert isinstance(calls, OverBudget) and calls.budget == "calls"
 
 
 @pytest.mark.parametrize("reason", sorted(REVERTS))
@@ -313,7 +352,8 @@ def test_map_revert_messages_say_what_and_what_to_do(reason: str) -> None:
         reason,
         RevertContext(
             action="pause", agent_id=7, sender="0xS", owner="0xO", wallet="0xW", deadline=1_800_000_000,
-            to="0xT", other_agent=3, chain_id=1, registry="0xR",
+            to="0xT", other_agent=3, chain_id=1, registry="0xR", account="0xA", session_key="0xK",
+            grant_hash="0x" + "cd" * 32, valid_after=1_800_000_000, valid_until=1_800_003_600,
         ),
     )
     for error in (bare, rich):
