@@ -1,10 +1,15 @@
-"""The ``charter`` command line: deploy, register and manage agents.
+"""The ``charter`` command line: deploy, register and manage agents and their sessions.
 
     export CHARTER_RPC=http://127.0.0.1:8545 CHARTER_PRIVATE_KEY=0x…
     charter deploy
     charter register --uri ipfs://…/agent-card.json --meta role=market-maker
     charter agent show 1            # a table; add --json for machines
     charter agent pause 1
+    charter account upgrade         # this EOA becomes a Charter account (EIP-7702)
+    charter grant --agent 1 --key 0xKey --allow '0xToken:transfer(address to,uint256 amount):to=0xBob' \
+        --token-budget 0xToken:100 --valid-for 1h --out grant.json
+    charter sessions                # the account's grants, status and budgets left
+    charter revoke 0xGrantHash      # or: charter revoke-all
 
 Transactions are sent from the key in ``$CHARTER_PRIVATE_KEY`` (never a
 command-line argument: it would end up in shell history and process lists) or
@@ -31,9 +36,11 @@ from web3 import Web3
 from . import __version__
 from .client import Charter
 from .deployments import MANIFEST_ENV, DeployResult, Manifest
-from .errors import node_unreachable, translate
+from .errors import format_time, node_unreachable, translate
 from .exceptions import CharterError, InvalidInput, MissingSigner
+from .grants import apply_allow_spec, apply_budget_spec, parse_duration
 from .registry import check_address
+from .sessions import SignedGrant
 from .signers import LocalSigner, NodeSigner, Signer
 from .types import AgentInfo, TxResult
 
@@ -468,6 +475,229 @@ def get_metadata(ctx: click.Context, agent_id: int, key: str, as_json: bool) -> 
         _print_json({"agent_id": agent_id, "key": key, "value": "0x" + value.hex()})
     else:
         click.echo(_display_bytes(value))
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _grant_json(signed: SignedGrant) -> dict[str, Any]:
+    return {"grant_hash": "0x" + signed.hash.hex(), "signed_grant": json.loads(signed.to_json())}
+
+
+@cli.command()
+@click.option("--account", metavar="ADDRESS", help="The account granting (default: the sender, an EIP-7702 account).")
+@click.option("--agent", "agent_id", type=int, required=True, help="The agent the session key acts for.")
+@click.option("--key", "session_key", required=True, metavar="ADDRESS", help="The agent's session key (address).")
+@click.option(
+    "--allow", "allows", multiple=True, required=True, metavar="TARGET[:SIG[:CONDITIONS]]",
+    help="An allowed call (repeatable), e.g. '0xToken:transfer(address to,uint256 amount):to=0xBob|0xCarol,amount<=100'. "
+    "Conditions: NAME=V (V1|V2 for one of), NAME!=V, NAME<=V, NAME>=V, value<=WEI. No SIG: plain ETH sends.",
+)
+@click.option("--token-budget", "budgets", multiple=True, metavar="TOKEN:CAP[/PERIOD]", help="Token cap, optionally refilled every PERIOD (e.g. 0xToken:100/1d).")
+@click.option("--native-budget", type=int, default=0, metavar="WEI", help="Total wei the session may send.")
+@click.option("--max-calls", type=int, default=0, metavar="N", help="At most N calls in total.")
+@click.option("--min-interval", default=None, metavar="DURATION", help="At least this long between calls (e.g. 10m).")
+@click.option("--valid-for", required=True, metavar="DURATION", help="Validity from now: 3600, 30m, 1h, 7d (mandatory).")
+@click.option("--on-chain", is_flag=True, help="Issue on-chain (a transaction) instead of signing off-chain (free).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the signed grant (JSON) here for the agent.")
+@json_option
+@click.pass_context
+def grant(
+    ctx: click.Context, account: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
+    budgets: tuple[str, ...], native_budget: int, max_calls: int, min_interval: str | None, valid_for: str,
+    on_chain: bool, out: str | None, as_json: bool,
+) -> None:
+    """Grant an agent's session key a scoped, expiring session.
+
+    Signed off-chain by default (no transaction; hand the JSON to the agent,
+    it presents it on first use), or issued on-chain with --on-chain. The
+    sender is the account's owner (for an EIP-7702 account: the EOA itself).
+    """
+    charter = _state(ctx).charter("grant")
+    assert charter.signer is not None
+    sessions = charter.sessions
+    builder = sessions.builder(account or charter.signer.address, agent_id, session_key)
+    for spec in allows:
+        apply_allow_spec(builder, spec)
+    for spec in budgets:
+        apply_budget_spec(builder, spec)
+    if native_budget:
+        builder.native_budget(native_budget)
+    if max_calls:
+        builder.max_calls(max_calls)
+    if min_interval:
+        builder.min_interval(parse_duration(min_interval))
+    builder.valid_for(parse_duration(valid_for))
+    prepared = sessions.prepare(builder)
+    tx: TxResult | None = None
+    if on_chain:
+        signed, tx = sessions.issue(prepared)
+    else:
+        signed = sessions.sign(prepared)
+    if out is not None:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(signed.to_json() + "\n")
+    if _wants_json(ctx, as_json):
+        data = _grant_json(signed)
+        data.update(issued_on_chain=on_chain, file=out, transaction=tx.model_dump() if tx else None)
+        _print_json(data)
+        return
+    click.echo(f"grant {'0x' + signed.hash.hex()} for agent {agent_id}, session key {prepared.session_key}")
+    for line in prepared.describe():
+        click.echo(f"  - {line}")
+    click.echo(f"  - valid {format_time(prepared.valid_after)} .. {format_time(prepared.valid_until)}")
+    if tx is not None:
+        click.echo(_tx_line("issued on-chain", tx))
+    else:
+        click.echo("signed off-chain (no transaction)" + (f"; saved to {out}" if out else "; use --out FILE or --json to keep it"))
+
+
+@cli.command()
+@click.argument("grant_hash")
+@click.option("--account", metavar="ADDRESS", help="The grant's account (default: the sender).")
+@json_option
+@click.pass_context
+def revoke(ctx: click.Context, grant_hash: str, account: str | None, as_json: bool) -> None:
+    """Revoke grant GRANT_HASH at once (also one never used)."""
+    charter = _state(ctx).charter("revoke")
+    assert charter.signer is not None
+    account = account or charter.signer.address
+    result = charter.sessions.revoke(grant_hash, account=account)
+    if _wants_json(ctx, as_json):
+        _print_json(_tx_json("revoke", result, account=account))
+    else:
+        click.echo(_tx_line(f"grant {result.grant_hash} of {account} revoked", result))
+
+
+@cli.command("revoke-all")
+@click.option("--account", metavar="ADDRESS", help="The account (default: the sender).")
+@json_option
+@click.pass_context
+def revoke_all(ctx: click.Context, account: str | None, as_json: bool) -> None:
+    """Revoke every grant of the account at once, used or not."""
+    charter = _state(ctx).charter("revoke-all")
+    assert charter.signer is not None
+    account = account or charter.signer.address
+    result = charter.sessions.revoke_all(account)
+    epoch = charter.sessions.epoch_of(account)
+    if _wants_json(ctx, as_json):
+        _print_json(_tx_json("revoke-all", result, account=account, epoch=epoch))
+    else:
+        click.echo(_tx_line(f"every grant of {account} revoked (epoch now {epoch})", result))
+
+
+@cli.command("sessions")
+@click.argument("account", required=False)
+@click.option("--from-block", type=int, default=0, show_default=True, help="Scan events from this block.")
+@json_option
+@click.pass_context
+def sessions_command(ctx: click.Context, account: str | None, from_block: int, as_json: bool) -> None:
+    """List ACCOUNT's grants (default: the sender's) with status, expiry and budgets left."""
+    state = _state(ctx)
+    if account is None:
+        account = state.signer("sessions (without ACCOUNT)").address
+    charter = state.charter()
+    records = charter.sessions.grants(account, from_block=from_block)
+    if _wants_json(ctx, as_json):
+        _print_json({"account": check_address(account), "grants": [r.model_dump(mode="json") for r in records]})
+        return
+    if not records:
+        click.echo(f"no grant of {account} was used, issued or revoked on chain (since block {from_block})")
+        return
+    table = Table(title=f"grants of {check_address(account)}", title_justify="left")
+    for column in ("grant", "agent", "session key", "status", "valid until", "calls left", "wei left", "tokens left"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        st = r.state
+        calls = "-" if st is None else ("unlimited" if st.calls_left is None else f"{st.calls_left:,}")
+        tokens = "-" if st is None else ", ".join(f"{t.left:,} of {t.token}" for t in st.tokens) or "-"
+        table.add_row(
+            r.grant_hash, str(r.agent_id or "-"), r.session_key or "-", r.status_label,
+            format_time(r.valid_until) if r.valid_until else "-", calls,
+            "-" if st is None else f"{st.native_left:,}", tokens,
+        )
+    _console().print(table)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@cli.group(cls=CharterGroup)
+def account() -> None:
+    """Charter accounts: deployed per owner, or an EOA upgraded with EIP-7702."""
+
+
+@account.command("address")
+@click.argument("owner")
+@click.option("--salt", default="0", show_default=True, help="CREATE2 salt (integer or 0x + 64 hex).")
+@json_option
+@click.pass_context
+def account_address_command(ctx: click.Context, owner: str, salt: str, as_json: bool) -> None:
+    """Print the deterministic address of OWNER's deployed account."""
+    address = _state(ctx).charter().accounts.address_of(owner, _salt(salt))
+    if _wants_json(ctx, as_json):
+        _print_json({"owner": check_address(owner), "salt": salt, "account": address})
+    else:
+        click.echo(address)
+
+
+@account.command("deploy")
+@click.option("--owner", metavar="ADDRESS", help="The owner (default: the sender).")
+@click.option("--salt", default="0", show_default=True, help="CREATE2 salt (integer or 0x + 64 hex).")
+@json_option
+@click.pass_context
+def account_deploy(ctx: click.Context, owner: str | None, salt: str, as_json: bool) -> None:
+    """Deploy an account for OWNER (idempotent; anyone may pay)."""
+    charter = _state(ctx).charter("account deploy")
+    assert charter.signer is not None
+    owner = owner or charter.signer.address
+    address = charter.accounts.deploy(owner, _salt(salt))
+    if _wants_json(ctx, as_json):
+        _print_json({"owner": check_address(owner), "account": address})
+    else:
+        click.echo(f"account {address} (owner {check_address(owner)})")
+
+
+@account.command("upgrade")
+@json_option
+@click.pass_context
+def account_upgrade(ctx: click.Context, as_json: bool) -> None:
+    """Turn the sender's EOA ($CHARTER_PRIVATE_KEY) into a Charter account (EIP-7702)."""
+    state = _state(ctx)
+    signer = state.signer("account upgrade")
+    if not isinstance(signer, LocalSigner):
+        raise InvalidInput(f"EIP-7702 needs the EOA's own key to sign the authorization: set ${KEY_ENV} (not --unlocked)")
+    result = state.charter("account upgrade").accounts.upgrade(signer)
+    if _wants_json(ctx, as_json):
+        _print_json(_tx_json("account upgrade", result, account=signer.address))
+    else:
+        click.echo(_tx_line(f"{signer.address} is now a Charter account (EIP-7702)", result))
+
+
+@account.command("show")
+@click.argument("address", required=False)
+@json_option
+@click.pass_context
+def account_show(ctx: click.Context, address: str | None, as_json: bool) -> None:
+    """Show ADDRESS (default: the sender) as a Charter account."""
+    state = _state(ctx)
+    address = address or state.signer("account show (without ADDRESS)").address
+    info = state.charter().accounts.info(address)
+    if _wants_json(ctx, as_json):
+        _print_json(info.model_dump(mode="json"))
+        return
+    rows = [(k, str(v.value if hasattr(v, "value") else v)) for k, v in info.model_dump().items()]
+    _console().print(_kv_table(f"account {info.address}", rows))
+
+
+def _salt(text: str) -> int | str:
+    text = text.strip()
+    if text.startswith("0x") and len(text) == 66:
+        return text
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise InvalidInput(f"--salt {text!r} is neither an integer nor 0x + 64 hex digits") from None
 
 
 def main() -> None:

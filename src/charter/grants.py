@@ -261,12 +261,13 @@ class Grant(BaseModel):
         """The grant in words, one line per rule (for humans and the CLI)."""
         lines = []
         for i, p in enumerate(self.permissions):
-            function = TOKEN_SELECTORS.get(p.selector) or (
-                "plain ETH send" if p.selector == b"\x00" * 4 else "0x" + p.selector.hex()
-            )
             value = f", up to {p.max_value:,} wei per call" if p.max_value else ""
             rules = [describe_condition(c) for c in self.conditions if c.permission == i]
             where = f" where {' and '.join(merge_one_of(rules))}" if rules else ""
+            if p.selector == b"\x00" * 4:
+                lines.append(f"send ETH to {p.target}{value}{where}")
+                continue
+            function = TOKEN_SELECTORS.get(p.selector) or "0x" + p.selector.hex()
             lines.append(f"call {function} on {p.target}{value}{where}")
         for b in self.token_budgets:
             per = f" every {_duration(b.period)}" if b.period else " in total"
@@ -895,3 +896,81 @@ __all__ = [
     "not_equal",
     "one_of",
 ]
+
+
+# ---------------------------------------------------------------- text specs (CLI and ape scripts)
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400}
+_CONDITION = re.compile(r"^\s*([A-Za-z_$][A-Za-z0-9_$]*|\d+)\s*(<=|>=|!=|=)\s*(.+?)\s*$")
+
+
+def parse_duration(text: str) -> int:
+    """``"90"``, ``"30m"``, ``"1h"``, ``"7d"``, ``"2w"`` as seconds."""
+    match = _DURATION.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise InvalidInput(f"{text!r} is not a duration; write e.g. 3600, 30m, 1h, 7d")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _spec_value(text: str) -> Any:
+    text = text.strip()
+    if Web3.is_address(text) and len(text) == 42:
+        return text
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text.replace("_", ""), 0)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is neither an address nor an integer") from None
+
+
+_SPEC_OPS = {"!=": not_equal, "<=": at_most, ">=": at_least}
+
+
+def apply_allow_spec(builder: GrantBuilder, spec: str) -> GrantBuilder:
+    """Apply one ``TARGET[:SIGNATURE[:CONDITIONS]]`` permission, e.g.
+
+    ``0xToken:transfer(address to,uint256 amount):to=0xBob|0xCarol,amount<=100``.
+    Conditions: ``NAME=V`` (or ``V1|V2|…`` for one of), ``NAME!=V``,
+    ``NAME<=V``, ``NAME>=V``; NAME is a parameter name or position;
+    ``value<=WEI`` sets the most wei per call. No signature: plain ETH sends.
+    """
+    target, _, rest = spec.partition(":")
+    signature, conditions = rest, ""
+    if "(" in rest:
+        close = _matching(rest[rest.index("(") :]) + rest.index("(")
+        signature, conditions = rest[: close + 1], rest[close + 1 :].lstrip(":")
+    elif rest.startswith("0x") and ":" in rest:
+        signature, conditions = rest.split(":", 1)
+    named: dict[str, Rule] = {}
+    where: dict[int, Rule] = {}
+    max_value = 0
+    for part in filter(None, (p.strip() for p in conditions.split(","))):
+        match = _CONDITION.match(part)
+        if not match:
+            raise InvalidInput(f"condition {part!r} is not NAME=V, NAME!=V, NAME<=V or NAME>=V")
+        name, op, raw = match.groups()
+        if name == "value":
+            if op != "<=":
+                raise InvalidInput("the call value takes only a maximum: value<=WEI")
+            max_value = _spec_value(raw)
+            continue
+        values = [_spec_value(v) for v in raw.split("|")]
+        if len(values) > 1 and op != "=":
+            raise InvalidInput(f"{part!r}: a list of values (a|b) only works with =")
+        rule = one_of(*values) if op == "=" else _SPEC_OPS[op](values[0])
+        if name.isdigit():
+            where[int(name)] = where[int(name)] & rule if int(name) in where else rule
+        else:
+            named[name] = named[name] & rule if name in named else rule
+    return builder.allow(target, signature, max_value=max_value, where=where or None, **named)  # type: ignore[arg-type]
+
+
+def apply_budget_spec(builder: GrantBuilder, spec: str) -> GrantBuilder:
+    """Apply one ``TOKEN:CAP[/PERIOD]`` token budget, e.g. ``0xToken:100/1d``."""
+    token, sep, rest = spec.partition(":")
+    if not sep:
+        raise InvalidInput(f"token budget {spec!r} is not TOKEN:CAP or TOKEN:CAP/PERIOD")
+    cap, _, period = rest.partition("/")
+    return builder.token_budget(token, _spec_value(cap), per=parse_duration(period) if period else 0)

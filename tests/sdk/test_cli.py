@@ -232,3 +232,102 @@ def test_help_and_version(invoke: Invoke) -> None:
     assert "deploy" in out and "register" in out and "agent" in out
     assert "--private-key" not in out
     assert "0.1.0" in _ok(invoke("--version"))
+
+
+# ---------------------------------------------------------------- sessions and accounts
+
+
+@pytest.fixture
+def principal_key(w3: Any, dev_accounts: list[ChecksumAddress]) -> str:
+    """A fresh, funded EOA key for the session commands."""
+    from eth_account import Account
+
+    key = Account.create().key.to_0x_hex()
+    w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": dev_accounts[0], "to": Account.from_key(key).address, "value": 10**18})
+    )
+    return key
+
+
+@pytest.fixture
+def token(w3: Any, dev_accounts: list[ChecksumAddress]) -> Any:
+    from charter.artifacts import abi, init_code
+
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": dev_accounts[0], "data": init_code("DemoToken")}))
+    return w3.eth.contract(address=receipt["contractAddress"], abi=abi("DemoToken"))
+
+
+def test_account_upgrade_show_address_and_deploy(invoke: Invoke, principal_key: str) -> None:
+    from eth_account import Account
+
+    me = Account.from_key(principal_key).address
+    assert "is now a Charter account" in _ok(invoke("account", "upgrade", key=principal_key))
+    shown = _json(invoke("account", "show", "--json", key=principal_key))
+    assert shown["kind"] == "eip7702" and shown["owner"] == me and shown["epoch"] == 0
+    predicted = _ok(invoke("account", "address", me, "--salt", "3")).strip()
+    deployed = _json(invoke("--json", "account", "deploy", "--salt", "3", key=principal_key))
+    assert deployed["account"] == predicted
+    assert _json(invoke("account", "show", predicted, "--json"))["kind"] == "deployed"
+    line = _refused(invoke("account", "show", "0x000000000000000000000000000000000000dEaD"))
+    assert "not a Charter account" in line
+    assert "not --unlocked" in _refused(invoke("--unlocked", me, "account", "upgrade"))
+
+
+def test_grant_use_list_and_revoke(invoke: Invoke, principal_key: str, token: Any, w3: Any, dev_accounts: list[ChecksumAddress], tmp_path: Path, registry: Registry, charter: Any) -> None:
+    from eth_account import Account
+
+    from charter import Call, Charter, SignedGrant
+
+    me = Account.from_key(principal_key).address
+    _ok(invoke("account", "upgrade", key=principal_key))
+    agent_id = _json(invoke("register", "--json", key=principal_key))["agent_id"]
+    token.functions.mint(me, 1_000).transact({"from": dev_accounts[0]})
+    agent_key = LocalSigner(Account.create())
+    bob = dev_accounts[2]
+    out = tmp_path / "grant.json"
+    allow = f"{token.address}:transfer(address to,uint256 amount):to={bob},amount<=50"
+    text = _ok(invoke("grant", "--agent", str(agent_id), "--key", agent_key.address, "--allow", allow,
+                      "--token-budget", f"{token.address}:80/1d", "--max-calls", "5", "--valid-for", "1h",
+                      "--out", str(out), key=principal_key))
+    assert "signed off-chain" in text and "argument 1 <= 50" in text and "every 1 day" in text
+    signed = SignedGrant.from_json(out.read_text())
+    grant_hash = "0x" + signed.hash.hex()
+    assert grant_hash in text
+
+    # The agent uses it through the SDK (it pays no gas: relayed by a dev account).
+    sessions = Charter.connect(w3, signer=NodeSigner(w3, dev_accounts[0]), manifest=charter.manifest).sessions
+    sessions.relay(sessions.sign_request(signed, Call.to(token.address, "transfer(address,uint256)", bob, 30), key=agent_key))
+    listed = _json(invoke("sessions", "--json", key=principal_key))
+    assert listed["account"] == me
+    (record,) = listed["grants"]
+    assert record["grant_hash"] == grant_hash and record["state"]["status"] == 1
+    assert record["state"]["tokens"][0]["left"] == 50 and record["state"]["calls_left"] == 4
+    table = _ok(invoke("sessions", me))
+    assert "active" in table and grant_hash[:12] in table
+
+    assert grant_hash in _ok(invoke("revoke", grant_hash, key=principal_key))
+    assert "already revoked" in _refused(invoke("revoke", grant_hash, key=principal_key))
+    assert _json(invoke("sessions", me, "--json"))["grants"][0]["state"]["status"] == 2
+
+    issued = _json(invoke("--json", "grant", "--agent", str(agent_id), "--key", agent_key.address, "--allow", allow,
+                          "--valid-for", "30m", "--on-chain", key=principal_key))
+    assert issued["issued_on_chain"] and issued["transaction"]["gas_used"] > 0
+    done = _json(invoke("revoke-all", "--json", key=principal_key))
+    assert done["epoch"] == 1
+    states = {g["grant_hash"]: g["state"]["status"] for g in _json(invoke("sessions", me, "--json"))["grants"]}
+    assert states[issued["grant_hash"]] == 3  # revoked by revoke-all
+
+
+def test_grant_refusals_are_one_line(invoke: Invoke, principal_key: str, token: Any) -> None:
+    from eth_account import Account
+
+    key_address = Account.create().address
+    _ok(invoke("account", "upgrade", key=principal_key))
+    base = ("grant", "--agent", "1", "--key", key_address)
+    assert "not a duration" in _refused(invoke(*base, "--allow", f"{token.address}:transfer(address,uint256)", "--valid-for", "0", key=principal_key))
+    assert "allows at most" in _refused(invoke(*base, "--allow", f"{token.address}:transfer(address,uint256)", "--valid-for", "8d", key=principal_key))
+    assert "no parameter named" in _refused(invoke(*base, "--allow", f"{token.address}:transfer(address,uint256):to=1", "--valid-for", "1h", key=principal_key))
+    assert "account-execution" in _refused(invoke(*base, "--allow", f"{token.address}:execute(address,uint256,bytes)", "--valid-for", "1h", key=principal_key))
+    assert "TOKEN:CAP" in _refused(invoke(*base, "--allow", token.address, "--token-budget", "100", "--valid-for", "1h", key=principal_key))
+    missing = invoke(*base, "--allow", token.address, key=principal_key)
+    assert missing.exit_code == 2 and "--valid-for" in missing.stderr

@@ -1,0 +1,688 @@
+"""Python model of Charter's SessionManager for `test_sessions_machine.py`.
+
+Written from the design (docs/sessions.md) and the contract's documented
+order of checks, independently of the contract's code paths:
+
+- EIP-712 digests of grants, session requests and the AgentAccount's
+  `CharterMessage` wrapper (domains bound to chain id and contract);
+- the manager's per-grant state word, per-(grant, token) spend word and
+  per-account epoch / maximum session length;
+- `predict(...)`: whether an `execute` / `executeBatch` (direct or relayed)
+  goes through, and if so the new state and the effect of the calls on a
+  mirrored world (ETH, ERC-20 balances and allowances, Target.count), so
+  that calls the target itself would refuse are predicted too.
+
+Only allow/refuse is compared with the contract; the reason returned with a
+refusal is informative (statistics, failure messages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from eth_abi import encode
+from eth_utils import keccak
+
+# ---------------------------------------------------------------- constants
+
+OP_EQ, OP_NE, OP_LE, OP_GE, OP_ONE_OF = range(5)
+NONE, ACTIVE, REVOKED = 0, 1, 2
+DEFAULT_MAX_SESSION = 7 * 86_400
+MAX_SESSION_CEILING = 366 * 86_400
+MASK_32 = 2**32 - 1
+MASK_48 = 2**48 - 1
+MASK_64 = 2**64 - 1
+MASK_128 = 2**128 - 1
+ZERO = "0x" + "00" * 20
+
+
+def sel(signature: str) -> bytes:
+    return keccak(text=signature)[:4]
+
+
+EMPTY_SELECTOR = b"\x00" * 4
+POKE = sel("poke(uint256,address,uint256)")
+FAIL = sel("fail(string)")
+TRANSFER = sel("transfer(address,uint256)")
+TRANSFER_FROM = sel("transferFrom(address,address,uint256)")
+APPROVE = sel("approve(address,uint256)")
+INCREASE_ALLOWANCE = sel("increaseAllowance(address,uint256)")
+TOKEN_SELECTORS = {TRANSFER, TRANSFER_FROM, APPROVE, INCREASE_ALLOWANCE}
+FORBIDDEN_SELECTORS = {
+    sel(s)
+    for s in [
+        "execute(address,uint256,bytes)",
+        "executeBatch((address,uint256,bytes)[])",
+        "executeFromManager(address,uint256,bytes)",
+        "executeBatchFromManager((address,uint256,bytes)[])",
+        "execute(bytes32,bytes)",
+        "executeFromExecutor(bytes32,bytes)",
+        "executeBatch(address[],uint256[],bytes[])",
+        "execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)",
+        "execTransactionFromModule(address,uint256,bytes,uint8)",
+        "execTransactionFromModuleReturnData(address,uint256,bytes,uint8)",
+        "redeemDelegations(bytes[],bytes32[],bytes[])",
+    ]
+}
+
+PERMISSION_TYPEHASH = keccak(text="Permission(address target,bytes4 selector,uint256 maxValue)")
+CONDITION_TYPEHASH = keccak(text="Condition(uint8 permission,uint16 index,uint8 op,uint256 value)")
+TOKEN_BUDGET_TYPEHASH = keccak(text="TokenBudget(address token,uint128 cap,uint32 period)")
+GRANT_TYPEHASH = keccak(
+    text="Grant(address account,uint256 agentId,address sessionKey,uint48 validAfter,uint48 validUntil,"
+    "uint64 epoch,uint32 maxCalls,uint32 minInterval,uint128 nativeBudget,bytes32 salt,"
+    "Permission[] permissions,Condition[] conditions,TokenBudget[] tokenBudgets)"
+    "Condition(uint8 permission,uint16 index,uint8 op,uint256 value)"
+    "Permission(address target,bytes4 selector,uint256 maxValue)"
+    "TokenBudget(address token,uint128 cap,uint32 period)"
+)
+CALL_TYPEHASH = keccak(text="Call(address target,uint256 value,bytes data)")
+SESSION_REQUEST_TYPEHASH = keccak(
+    text="SessionRequest(bytes32 grantHash,uint256 nonce,uint256 deadline,Call[] calls)"
+    "Call(address target,uint256 value,bytes data)"
+)
+MESSAGE_TYPEHASH = keccak(text="CharterMessage(bytes32 hash)")
+DOMAIN_TYPEHASH = keccak(
+    text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+)
+
+GRANT_ABI = (
+    "(address,uint256,address,uint48,uint48,uint64,uint32,uint32,uint128,bytes32,"
+    "(address,bytes4,uint256)[],(uint8,uint16,uint8,uint256)[],(address,uint128,uint32)[])"
+)
+
+
+def norm(address) -> str:
+    return str(address).lower()
+
+
+def calldata(signature: str, types: list[str], args: list) -> bytes:
+    return sel(signature) + encode(types, args)
+
+
+# ---------------------------------------------------------------- EIP-712
+
+_DOMAINS: dict[tuple, bytes] = {}
+
+
+def domain_separator(name: str, chain_id: int, contract: str) -> bytes:
+    key = (name, chain_id, contract)
+    if key not in _DOMAINS:
+        _DOMAINS[key] = keccak(
+            encode(
+                ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+                [DOMAIN_TYPEHASH, keccak(text=name), keccak(text="1"), chain_id, contract],
+            )
+        )
+    return _DOMAINS[key]
+
+
+def typed_digest(domain: bytes, struct_hash: bytes) -> bytes:
+    return keccak(b"\x19\x01" + domain + struct_hash)
+
+
+@dataclass(frozen=True)
+class Permission:
+    target: str
+    selector: bytes
+    max_value: int
+
+
+@dataclass(frozen=True)
+class Condition:
+    permission: int
+    index: int
+    op: int
+    value: int
+
+
+@dataclass(frozen=True)
+class TokenBudget:
+    token: str
+    cap: int
+    period: int
+
+
+@dataclass(frozen=True)
+class Grant:
+    account: str
+    agent_id: int
+    session_key: str
+    valid_after: int
+    valid_until: int
+    epoch: int
+    max_calls: int
+    min_interval: int
+    native_budget: int
+    salt: bytes
+    permissions: tuple[Permission, ...]
+    conditions: tuple[Condition, ...]
+    budgets: tuple[TokenBudget, ...]
+
+    def as_abi(self) -> tuple:
+        return (
+            self.account,
+            self.agent_id,
+            self.session_key,
+            self.valid_after,
+            self.valid_until,
+            self.epoch,
+            self.max_calls,
+            self.min_interval,
+            self.native_budget,
+            self.salt,
+            [(p.target, p.selector, p.max_value) for p in self.permissions],
+            [(c.permission, c.index, c.op, c.value) for c in self.conditions],
+            [(b.token, b.cap, b.period) for b in self.budgets],
+        )
+
+    def with_account(self, account: str, epoch: int | None = None) -> Grant:
+        return replace(self, account=account, epoch=self.epoch if epoch is None else epoch)
+
+    def struct_hash(self) -> bytes:
+        def list_hash(items: list[bytes]) -> bytes:
+            return keccak(b"".join(items))
+
+        permissions = list_hash(
+            [
+                keccak(
+                    encode(
+                        ["bytes32", "address", "bytes4", "uint256"],
+                        [PERMISSION_TYPEHASH, p.target, p.selector, p.max_value],
+                    )
+                )
+                for p in self.permissions
+            ]
+        )
+        conditions = list_hash(
+            [
+                keccak(
+                    encode(
+                        ["bytes32", "uint8", "uint16", "uint8", "uint256"],
+                        [CONDITION_TYPEHASH, c.permission, c.index, c.op, c.value],
+                    )
+                )
+                for c in self.conditions
+            ]
+        )
+        budgets = list_hash(
+            [
+                keccak(
+                    encode(
+                        ["bytes32", "address", "uint128", "uint32"],
+                        [TOKEN_BUDGET_TYPEHASH, b.token, b.cap, b.period],
+                    )
+                )
+                for b in self.budgets
+            ]
+        )
+        return keccak(
+            encode(
+                [
+                    "bytes32", "address", "uint256", "address", "uint48", "uint48", "uint64",
+                    "uint32", "uint32", "uint128", "bytes32", "bytes32", "bytes32", "bytes32",
+                ],
+                [
+                    GRANT_TYPEHASH, self.account, self.agent_id, self.session_key,
+                    self.valid_after, self.valid_until, self.epoch, self.max_calls,
+                    self.min_interval, self.native_budget, self.salt,
+                    permissions, conditions, budgets,
+                ],
+            )
+        )  # fmt: skip
+
+    def digest(self, chain_id: int, manager: str) -> bytes:
+        """`hashGrant` on `manager` at `chain_id`."""
+        return typed_digest(
+            domain_separator("Charter SessionManager", chain_id, manager), self.struct_hash()
+        )
+
+
+def account_message(chain_id: int, account: str, digest: bytes) -> bytes:
+    """`AgentAccount.hashMessage(digest)`: what a deployed account's owner signs."""
+    return typed_digest(
+        domain_separator("Charter AgentAccount", chain_id, account),
+        keccak(encode(["bytes32", "bytes32"], [MESSAGE_TYPEHASH, digest])),
+    )
+
+
+@dataclass(frozen=True)
+class Call:
+    target: str
+    value: int
+    data: bytes
+
+    def as_abi(self) -> tuple:
+        return (self.target, self.value, self.data)
+
+
+def calls_hash(calls: list[Call]) -> bytes:
+    return keccak(
+        b"".join(
+            keccak(
+                encode(
+                    ["bytes32", "address", "uint256", "bytes32"],
+                    [CALL_TYPEHASH, c.target, c.value, keccak(c.data)],
+                )
+            )
+            for c in calls
+        )
+    )
+
+
+def request_digest(
+    chain_id: int, manager: str, grant_hash: bytes, nonce: int, deadline: int, calls: list[Call]
+) -> bytes:
+    """`hashRequest`: what a session key signs for a relayed request."""
+    return typed_digest(
+        domain_separator("Charter SessionManager", chain_id, manager),
+        keccak(
+            encode(
+                ["bytes32", "bytes32", "uint256", "uint256", "bytes32"],
+                [SESSION_REQUEST_TYPEHASH, grant_hash, nonce, deadline, calls_hash(calls)],
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Sig:
+    """A signature and what it was made over (who, which digest)."""
+
+    signer: str | None
+    digest: bytes | None
+    raw: bytes
+
+    def proves(self, signer: str, digest: bytes) -> bool:
+        return self.signer == signer and self.digest == digest
+
+
+NO_SIG = Sig(None, None, b"")
+
+
+# ---------------------------------------------------------------- state
+
+
+@dataclass
+class Word:
+    """The grant's state word (status 8 | calls 32 | last 48 | nonce 32 | native 128)."""
+
+    status: int = NONE
+    calls: int = 0
+    last: int = 0
+    nonce: int = 0
+    native: int = 0
+
+    def pack(self) -> int:
+        return (
+            self.status
+            | self.calls << 8
+            | self.last << 40
+            | self.nonce << 88
+            | self.native << 120
+        )
+
+    def copy(self) -> Word:
+        return replace(self)
+
+
+@dataclass
+class Config:
+    epoch: int = 0
+    max_length: int = 0  # 0: the default
+
+    @property
+    def limit(self) -> int:
+        return self.max_length or DEFAULT_MAX_SESSION
+
+
+@dataclass
+class World:
+    """What session calls can change outside the manager."""
+
+    eth: dict[str, int]
+    bal: dict[tuple[str, str], int]  # (token, holder)
+    allow: dict[tuple[str, str, str], int]  # (token, owner, spender)
+    count: int
+
+    def copy(self) -> World:
+        return World(dict(self.eth), dict(self.bal), dict(self.allow), self.count)
+
+
+@dataclass
+class Context:
+    """Addresses and roles (lowercase)."""
+
+    registry: str
+    target: str
+    tokens: tuple[str, ...]
+    eoas: frozenset[str]  # plain addresses that accept any call
+    contracts: frozenset[str]  # addresses with code (accounts included)
+    owner_of: dict[str, str]  # deployed account -> owner EOA
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    reason: str
+    word: Word | None = None
+    spent: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (period, spent)
+    world: World | None = None
+    spend: dict[str, int] = field(default_factory=dict)  # token -> amount charged now
+
+
+class Refused(Exception):
+    pass
+
+
+def word_arg(data: bytes, index: int) -> int | None:
+    offset = 4 + 32 * index
+    if len(data) < offset + 32:
+        return None
+    return int.from_bytes(data[offset : offset + 32], "big")
+
+
+def validate(grant: Grant, manager: str, ctx: Context) -> str | None:
+    """`_validate`: the checks made once, when a grant becomes active."""
+    if grant.account == ZERO:
+        return "zero account"
+    if grant.agent_id == 0:
+        return "no agent"
+    if grant.session_key == ZERO:
+        return "zero session key"
+    if grant.session_key == grant.account:
+        return "key is the account"
+    if not grant.permissions:
+        return "no permissions"
+    seen = set()
+    for p in grant.permissions:
+        if p.target == ZERO:
+            return "zero target"
+        if p.target in (grant.account, manager, ctx.registry):
+            return "forbidden target"
+        if p.selector in FORBIDDEN_SELECTORS:
+            return "forbidden selector"
+        if (p.target, p.selector) in seen:
+            return "duplicate permission"
+        seen.add((p.target, p.selector))
+    for c in grant.conditions:
+        if c.permission >= len(grant.permissions) or c.op > OP_ONE_OF:
+            return "bad condition"
+    tokens = [b.token for b in grant.budgets]
+    if ZERO in tokens:
+        return "zero token"
+    if len(set(tokens)) != len(tokens):
+        return "duplicate token"
+    return None
+
+
+def check_account(grant: Grant, config: Config) -> str | None:
+    """`_check_account`: epoch and window length, on every use."""
+    if grant.epoch < config.epoch:
+        return "revoked by revokeAll"
+    if grant.epoch > config.epoch:
+        return "future epoch"
+    if grant.valid_after >= grant.valid_until:
+        return "empty window"
+    if grant.valid_until - grant.valid_after > config.limit:
+        return "window too long"
+    return None
+
+
+def period_index(grant: Grant, budget: TokenBudget, now: int) -> int:
+    return 0 if budget.period == 0 else (now - grant.valid_after) // budget.period
+
+
+def find_permission(grant: Grant, target: str, data: bytes) -> int | None:
+    selector = data[:4] if len(data) >= 4 else EMPTY_SELECTOR
+    for k, p in enumerate(grant.permissions):
+        if p.target == target and p.selector == selector:
+            return k
+    return None
+
+
+def check_call(i: int, grant: Grant, call: Call) -> tuple[int | None, int]:
+    """`_check_call`: refuse unless a permission allows the call; returns the
+    token budget it spends from and the amount."""
+    data = call.data
+    if 0 < len(data) < 4:
+        raise Refused(f"call {i} bad calldata")
+    p = find_permission(grant, call.target, data)
+    if p is None:
+        raise Refused(f"call {i} not allowed")
+    if call.value > grant.permissions[p].max_value:
+        raise Refused(f"call {i} value too high")
+    for c in grant.conditions:
+        if c.permission != p:
+            continue
+        arg = word_arg(data, c.index)
+        if arg is None:
+            raise Refused(f"call {i} argument {c.index} (short)")
+        if c.op == OP_EQ:
+            ok = arg == c.value
+        elif c.op == OP_NE:
+            ok = arg != c.value
+        elif c.op == OP_LE:
+            ok = arg <= c.value
+        elif c.op == OP_GE:
+            ok = arg >= c.value
+        else:  # ONE_OF: any ONE_OF on the same argument of the same permission
+            ok = any(
+                o.op == OP_ONE_OF and o.permission == p and o.index == c.index and o.value == arg
+                for o in grant.conditions
+            )
+        if not ok:
+            raise Refused(f"call {i} argument {c.index}")
+    selector = data[:4] if len(data) >= 4 else EMPTY_SELECTOR
+    if selector not in TOKEN_SELECTORS:
+        return None, 0
+    for j, b in enumerate(grant.budgets):
+        if b.token == call.target:
+            amount = word_arg(data, 2 if selector == TRANSFER_FROM else 1)
+            if amount is None:
+                raise Refused(f"call {i} bad calldata (token)")
+            if amount > b.cap:
+                raise Refused(f"over token budget {j} (call)")
+            return j, amount
+    return None, 0
+
+
+def _address_arg(data: bytes, index: int) -> str | None:
+    value = word_arg(data, index)
+    if value is None or value >= 2**160:
+        return None
+    return "0x" + value.to_bytes(20, "big").hex()
+
+
+def simulate_call(world: World, sender: str, call: Call, ctx: Context) -> str | None:
+    """Run one call made by `sender` on the mirrored world; returns why it
+    reverts, or None (and updates `world`)."""
+    data, value, target = call.data, call.value, call.target
+    if world.eth.get(sender, 0) < value:
+        return "not enough ETH"
+    if target == ctx.target:
+        selector = data[:4] if len(data) >= 4 else None
+        if selector == POKE:
+            if len(data) < 100 or _address_arg(data, 1) is None:
+                return "poke: bad calldata"
+            world.count += 1
+        elif selector == FAIL:
+            return "target failed"
+    elif target in ctx.tokens:
+        if value:
+            return "token: not payable"
+        selector = data[:4] if len(data) >= 4 else None
+        if selector in (TRANSFER, APPROVE, INCREASE_ALLOWANCE):
+            to = _address_arg(data, 0)
+            amount = word_arg(data, 1)
+            if to is None or amount is None:
+                return "token: bad calldata"
+            if selector == TRANSFER:
+                if world.bal.get((target, sender), 0) < amount:
+                    return "token: balance"
+                world.bal[(target, sender)] -= amount
+                world.bal[(target, to)] = world.bal.get((target, to), 0) + amount
+            elif selector == APPROVE:
+                world.allow[(target, sender, to)] = amount
+            else:
+                new = world.allow.get((target, sender, to), 0) + amount
+                if new >= 2**256:
+                    return "token: allowance overflow"
+                world.allow[(target, sender, to)] = new
+        elif selector == TRANSFER_FROM:
+            owner, to = _address_arg(data, 0), _address_arg(data, 1)
+            amount = word_arg(data, 2)
+            if owner is None or to is None or amount is None:
+                return "token: bad calldata"
+            if world.allow.get((target, owner, sender), 0) < amount:
+                return "token: allowance"
+            if world.bal.get((target, owner), 0) < amount:
+                return "token: balance"
+            world.allow[(target, owner, sender)] -= amount
+            world.bal[(target, owner)] -= amount
+            world.bal[(target, to)] = world.bal.get((target, to), 0) + amount
+        else:
+            return "token: no such function"
+    elif target not in ctx.eoas:
+        raise AssertionError(f"unmodelled call target {target}")
+    if value:
+        world.eth[sender] -= value
+        world.eth[target] = world.eth.get(target, 0) + value
+    return None
+
+
+@dataclass
+class Attempt:
+    """One `execute` / `executeBatch` as sent."""
+
+    grant: Grant
+    grant_sig: Sig
+    calls: list[Call]
+    sender: str  # msg.sender
+    relay: tuple[int, int, Sig] | None = None  # (nonce, deadline, signature)
+
+
+def predict(
+    attempt: Attempt,
+    *,
+    now: int,
+    chain_id: int,
+    manager: str,
+    word: Word,
+    spent: dict[str, tuple[int, int]],
+    config: Config,
+    agent_active: bool,
+    world: World,
+    ctx: Context,
+) -> Outcome:
+    """What `execute` (one call) or `executeBatch` does, in the contract's
+    order of checks. `word`/`spent`/`config` are the manager's state for the
+    grant as seen on `manager` at `chain_id`."""
+    try:
+        return _predict(attempt, now, chain_id, manager, word, spent, config, agent_active, world, ctx)
+    except Refused as refused:
+        return Outcome(False, str(refused))
+
+
+def _predict(attempt, now, chain_id, manager, word, spent, config, agent_active, world, ctx):
+    grant = attempt.grant
+    grant_hash = grant.digest(chain_id, manager)
+    w = word.copy()
+    if attempt.relay is None or attempt.relay[2].raw == b"":
+        if attempt.sender != grant.session_key:
+            raise Refused("not the session key")
+    else:
+        nonce, deadline, signature = attempt.relay
+        if now > deadline:
+            raise Refused("request expired")
+        if w.nonce != nonce:
+            raise Refused("bad nonce")
+        digest = request_digest(chain_id, manager, grant_hash, nonce, deadline, attempt.calls)
+        if not signature.proves(grant.session_key, digest):
+            raise Refused("bad request signature")
+        w.nonce += 1
+    if w.status == NONE:
+        # `_activate`: the account's signature of the grant.
+        if grant.account in ctx.owner_of:
+            ok = attempt.grant_sig.proves(
+                ctx.owner_of[grant.account], account_message(chain_id, grant.account, grant_hash)
+            )
+        else:  # a plain address signs the digest itself
+            ok = attempt.grant_sig.proves(grant.account, grant_hash)
+        if not ok:
+            raise Refused("bad grant signature")
+        w.status = ACTIVE
+        invalid = validate(grant, manager, ctx)
+        if invalid:
+            raise Refused(invalid)
+    # `_open`
+    if w.status != ACTIVE:
+        raise Refused("revoked")
+    if grant.account not in ctx.contracts:
+        raise Refused("account has no code")
+    bad = check_account(grant, config)
+    if bad:
+        raise Refused(bad)
+    if now < grant.valid_after:
+        raise Refused("not yet valid")
+    if now > grant.valid_until:
+        raise Refused("expired")
+    if not agent_active:
+        raise Refused("agent not active")
+    n = len(attempt.calls)
+    if n == 0:
+        raise Refused("no calls")
+    if grant.min_interval:
+        if n != 1:
+            raise Refused("one call per interval")
+        if w.last != 0 and now < w.last + grant.min_interval:
+            raise Refused("too soon")
+    w.calls += n
+    if grant.max_calls and w.calls > grant.max_calls:
+        raise Refused("over call limit")
+    if w.calls > MASK_32:
+        raise Refused("over call limit")
+    w.last = now
+    # each call, with running totals
+    spend: dict[int, int] = {}
+    native = 0
+    for i, call in enumerate(attempt.calls):
+        j, amount = check_call(i, grant, call)
+        if j is not None:
+            spend[j] = spend.get(j, 0) + amount
+        native += call.value
+    # `_close`
+    w.native += native
+    if w.native > grant.native_budget:
+        raise Refused("over native budget")
+    new_spent: dict[str, tuple[int, int]] = {}
+    charged: dict[str, int] = {}
+    for j, budget in enumerate(grant.budgets):
+        amount = spend.get(j, 0)
+        if amount == 0:
+            continue
+        period = period_index(grant, budget, now)
+        old_period, old_spent = spent.get(budget.token, (0, 0))
+        total = amount + (old_spent if old_period == period else 0)
+        if total > budget.cap:
+            raise Refused(f"over token budget {j}")
+        new_spent[budget.token] = (period, total)
+        charged[budget.token] = amount
+    # the account makes the calls, in order, all or nothing
+    after = world.copy()
+    for i, call in enumerate(attempt.calls):
+        failure = simulate_call(after, grant.account, call, ctx)
+        if failure:
+            raise Refused(f"call {i} reverted in the target: {failure}")
+    return Outcome(True, "ok", w, new_spent, after, charged)
+
+
+def predict_issue(
+    grant: Grant, sender: str, word: Word, config: Config, manager: str, ctx: Context
+) -> str | None:
+    """`issue(grant)`: None if it goes through."""
+    if sender != grant.account:
+        return "not the account"
+    if word.pack() != 0:
+        return "grant exists"
+    return check_account(grant, config) or validate(grant, manager, ctx)
