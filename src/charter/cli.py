@@ -38,7 +38,7 @@ from .client import Charter
 from .deployments import MANIFEST_ENV, DeployResult, Manifest
 from .errors import format_time, node_unreachable, translate
 from .exceptions import CharterError, InvalidInput, MissingSigner
-from .grants import apply_allow_spec, apply_budget_spec, parse_duration
+from .grants import builder_from_specs
 from .registry import check_address
 from .sessions import SignedGrant
 from .signers import LocalSigner, NodeSigner, Signer
@@ -516,18 +516,10 @@ def grant(
     charter = _state(ctx).charter("grant")
     assert charter.signer is not None
     sessions = charter.sessions
-    builder = sessions.builder(account or charter.signer.address, agent_id, session_key)
-    for spec in allows:
-        apply_allow_spec(builder, spec)
-    for spec in budgets:
-        apply_budget_spec(builder, spec)
-    if native_budget:
-        builder.native_budget(native_budget)
-    if max_calls:
-        builder.max_calls(max_calls)
-    if min_interval:
-        builder.min_interval(parse_duration(min_interval))
-    builder.valid_for(parse_duration(valid_for))
+    builder = builder_from_specs(
+        account or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
+        native_budget, max_calls, min_interval,
+    )
     prepared = sessions.prepare(builder)
     tx: TxResult | None = None
     if on_chain:

@@ -974,3 +974,29 @@ def apply_budget_spec(builder: GrantBuilder, spec: str) -> GrantBuilder:
         raise InvalidInput(f"token budget {spec!r} is not TOKEN:CAP or TOKEN:CAP/PERIOD")
     cap, _, period = rest.partition("/")
     return builder.token_budget(token, _spec_value(cap), per=parse_duration(period) if period else 0)
+
+
+def builder_from_specs(
+    account: Any,
+    agent_id: int,
+    session_key: Any,
+    allows: Sequence[str],
+    valid_for: str,
+    budgets: Sequence[str] = (),
+    native_budget: int = 0,
+    max_calls: int = 0,
+    min_interval: str | None = None,
+) -> GrantBuilder:
+    """A builder from the command-line specs (``--allow``, ``--token-budget``, ...)."""
+    builder = GrantBuilder(account, agent_id, session_key)
+    for spec in allows:
+        apply_allow_spec(builder, spec)
+    for spec in budgets:
+        apply_budget_spec(builder, spec)
+    if native_budget:
+        builder.native_budget(native_budget)
+    if max_calls:
+        builder.max_calls(max_calls)
+    if min_interval:
+        builder.min_interval(parse_duration(min_interval))
+    return builder.valid_for(parse_duration(valid_for))

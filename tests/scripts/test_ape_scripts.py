@@ -109,3 +109,55 @@ def test_script_errors_are_one_line_without_traceback(chain, ape_run):
     assert bad.returncode != 0
     assert "KEY=VALUE" in bad.stdout + bad.stderr
     assert "Traceback" not in bad.stdout + bad.stderr
+
+
+def test_grant_sessions_revoke_scripts(chain, ape_run):
+    from eth_account import Account
+
+    from charter import Call, Charter, LocalSigner, NodeSigner, SignedGrant
+    from charter.artifacts import init_code
+    from charter.deployments import Manifest
+
+    assert ape_run("deploy").returncode == 0
+    w3 = chain.w3
+    owner = Web3.to_checksum_address(w3.eth.accounts[0])  # ape's test account 0
+    registry = _registry(chain)
+    assert ape_run("register").returncode == 0
+    agent_id = registry.functions.totalSupply().call()
+    charter = Charter.connect(w3, signer=NodeSigner(w3, owner), manifest=Manifest.load(ape_run.manifest))
+    account = charter.accounts.deploy(owner, salt=11)
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": owner, "data": init_code("DemoToken")}))
+    token = w3.eth.contract(address=receipt["contractAddress"], abi=abi("DemoToken"))
+    token.functions.mint(account, 100).transact({"from": owner})
+    key = LocalSigner(Account.create())
+    w3.eth.send_transaction({"from": owner, "to": key.address, "value": 10**17})
+    bob = Web3.to_checksum_address(w3.eth.accounts[2])
+
+    allow = f"{token.address}:transfer(address to,uint256 amount):to={bob}"
+    out = ape_run("grant", "--account-address", account, "--agent", str(agent_id), "--key", key.address,
+                  "--allow", allow, "--token-budget", f"{token.address}:60", "--valid-for", "1h", "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    data = json.loads(out.stdout[out.stdout.index("{"):])
+    signed = SignedGrant.model_validate(data["signed_grant"])
+    assert "0x" + signed.hash.hex() == data["grant_hash"] and not data["issued_on_chain"]
+    charter.sessions.execute(signed, Call.to(token.address, "transfer(address,uint256)", bob, 25), key=key)
+    assert token.functions.balanceOf(bob).call() == 25
+
+    listed = ape_run("sessions", account)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert data["grant_hash"] in listed.stdout and "active" in listed.stdout
+    assert f"35 of {token.address} left" in listed.stdout
+
+    revoked = ape_run("revoke", data["grant_hash"], "--account-address", account)
+    assert revoked.returncode == 0, revoked.stdout + revoked.stderr
+    assert charter.sessions.state(signed).status.name == "REVOKED"
+
+    issued = ape_run("grant", "--account-address", account, "--agent", str(agent_id), "--key", key.address,
+                     "--allow", allow, "--valid-for", "30m", "--on-chain")
+    assert issued.returncode == 0 and "issued on-chain" in issued.stdout, issued.stdout + issued.stderr
+    everything = ape_run("revoke", "--all", "--account-address", account)
+    assert everything.returncode == 0 and "epoch now 1" in everything.stdout, everything.stdout + everything.stderr
+
+    both = ape_run("revoke")
+    assert both.returncode != 0 and "GRANT_HASH or --all" in both.stdout + both.stderr
+    assert "Traceback" not in both.stdout + both.stderr

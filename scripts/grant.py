@@ -1,0 +1,74 @@
+"""Grant an agent's session key a scoped, expiring session.
+
+    ape run grant --network ethereum:local:foundry --agent 1 --key 0xSessionKey \
+        --allow '0xToken:transfer(address to,uint256 amount):to=0xBob,amount<=100' \
+        --token-budget 0xToken:100/1d --valid-for 1h --out grant.json
+
+Signed off-chain by the sending ape account (no transaction; the agent
+presents it on first use), or issued on-chain with --on-chain. The account
+is --account-address (a deployed AgentAccount the sender owns) or, by
+default, the sender itself (an EOA upgraded with EIP-7702). Specs are the
+same as `charter grant`. A thin wrapper over ``charter.Sessions``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from charter.ape_extras import clean_errors, connect, resolve_account
+from charter.errors import format_time
+from charter.grants import builder_from_specs
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Grant a session key a scoped, expiring session")
+@network_option()
+@click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
+@click.option("--account-address", help="the granting account (default: the sender)")
+@click.option("--agent", "agent_id", type=int, required=True, help="the agent the key acts for")
+@click.option("--key", "session_key", required=True, help="the session key's address")
+@click.option("--allow", "allows", multiple=True, required=True, metavar="TARGET[:SIG[:CONDITIONS]]", help="allowed call (repeatable)")
+@click.option("--token-budget", "budgets", multiple=True, metavar="TOKEN:CAP[/PERIOD]", help="token cap (repeatable)")
+@click.option("--native-budget", type=int, default=0, help="total wei")
+@click.option("--max-calls", type=int, default=0, help="at most N calls")
+@click.option("--min-interval", default=None, help="minimum time between calls (e.g. 10m)")
+@click.option("--valid-for", required=True, help="validity from now (e.g. 1h)")
+@click.option("--on-chain", is_flag=True, help="issue on-chain instead of signing off-chain")
+@click.option("--out", type=click.Path(dir_okay=False), help="write the signed grant (JSON) here")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+@clean_errors
+def cli(
+    alias: str | None, account_address: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
+    budgets: tuple[str, ...], native_budget: int, max_calls: int, min_interval: str | None, valid_for: str,
+    on_chain: bool, out: str | None, as_json: bool, manifest: str | None,
+) -> None:
+    charter = connect(resolve_account(alias), manifest)
+    sessions = charter.sessions
+    builder = builder_from_specs(
+        account_address or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
+        native_budget, max_calls, min_interval,
+    )
+    grant = sessions.prepare(builder)
+    tx = None
+    if on_chain:
+        signed, tx = sessions.issue(grant)
+    else:
+        signed = sessions.sign(grant)
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(signed.to_json() + "\n")
+    grant_hash = "0x" + signed.hash.hex()
+    if as_json:
+        click.echo(json.dumps({
+            "grant_hash": grant_hash, "signed_grant": json.loads(signed.to_json()),
+            "issued_on_chain": on_chain, "transaction": tx.model_dump() if tx else None,
+        }, indent=2))
+        return
+    click.echo(f"grant {grant_hash} for agent {agent_id}, session key {grant.session_key}")
+    for line in grant.describe():
+        click.echo(f"  - {line}")
+    click.echo(f"  - valid {format_time(grant.valid_after)} .. {format_time(grant.valid_until)}")
+    click.echo(f"issued on-chain in {tx.tx_hash}" if tx else "signed off-chain (no transaction)")

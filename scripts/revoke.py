@@ -1,0 +1,48 @@
+"""Revoke one grant, or every grant of the account, at once.
+
+    ape run revoke 0xGrantHash --network ethereum:local:foundry
+    ape run revoke --all --network ...          # revoke-all: every grant, used or not
+
+The account is --account-address (a deployed AgentAccount the sender owns)
+or, by default, the sender (an EIP-7702 account). A thin wrapper over
+``charter.Sessions.revoke`` / ``revoke_all``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from charter.ape_extras import clean_errors, connect, resolve_account
+from charter.exceptions import InvalidInput
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Revoke a grant (or all with --all)")
+@network_option()
+@click.argument("grant_hash", required=False)
+@click.option("--all", "revoke_all", is_flag=True, help="revoke every grant of the account (revoke-all)")
+@click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
+@click.option("--account-address", help="the account (default: the sender)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+@clean_errors
+def cli(
+    grant_hash: str | None, revoke_all: bool, alias: str | None, account_address: str | None, as_json: bool,
+    manifest: str | None,
+) -> None:
+    if (grant_hash is None) == (not revoke_all):
+        raise InvalidInput("give either a GRANT_HASH or --all (one of them)")
+    charter = connect(resolve_account(alias), manifest)
+    account = account_address or charter.signer.address
+    if revoke_all:
+        result = charter.sessions.revoke_all(account)
+        what = f"every grant of {account} revoked (epoch now {charter.sessions.epoch_of(account)})"
+    else:
+        result = charter.sessions.revoke(grant_hash, account=account)
+        what = f"grant {result.grant_hash} of {account} revoked"
+    if as_json:
+        click.echo(json.dumps({"account": account, "all": revoke_all, **result.model_dump()}, indent=2))
+    else:
+        click.echo(f"{what} (tx {result.tx_hash})")
