@@ -18,8 +18,8 @@
         A grant is issued on-chain by the account (`issue`) or signed
         off-chain by it as EIP-712 typed data (ERC-1271 for contract
         accounts) and presented by the agent on first use. The session
-        key then executes through `execute` (it sends the transaction) or
-        `executeRelayed` (it signs a request that anyone may send).
+        key then calls `execute` / `executeBatch` itself, or signs a request
+        that anyone may send with the same functions' `relay` argument.
         Revocation is O(1) and immediate: `revoke` one grant by hash (also
         one never used), `revokeAll` of an account (epoch), `renounce` by
         the session key, or the agent leaving Active in the registry.
