@@ -39,6 +39,7 @@ from charter import (
     ZeroWallet,
 )
 from charter.errors import REVERTS, RevertContext, map_revert, translate
+from charter.tx import failure
 
 ZERO = "0x0000000000000000000000000000000000000000"
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
@@ -393,7 +394,7 @@ def test_a_mined_revert_is_explained_by_replaying_it(w3: Web3, registry: Registr
     tx_hash = w3.eth.send_transaction({**call, "gas": 100_000})  # type: ignore[typeddict-item]
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     assert receipt["status"] == 0
-    error = registry._failure(receipt, call)  # type: ignore[arg-type]
+    error = failure(w3, receipt, call, RevertContext())  # type: ignore[arg-type]
     assert isinstance(error, Unauthorized)
 
 
@@ -405,6 +406,6 @@ def test_a_mined_revert_without_reason_is_transaction_failed(w3: Web3, registry:
     tx_hash = alice.send_transaction(w3, {"to": registry.address, "data": data, "gas": 30_000})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     assert receipt["status"] == 0  # out of gas
-    error = registry._failure(receipt, call)  # type: ignore[arg-type]
+    error = failure(w3, receipt, call, RevertContext())  # type: ignore[arg-type]
     assert isinstance(error, TransactionFailed)
     assert tx_hash.to_0x_hex() in str(error) and "out of gas" in str(error)
