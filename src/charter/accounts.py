@@ -35,11 +35,11 @@ from .deployments import (
     account_deploy_calldata,
 )
 from .errors import RevertContext, translate
-from .exceptions import CharterError, InvalidInput, MissingSigner, NotDeployed
+from .exceptions import CharterError, InvalidInput, NotDeployed
 from .grants import Call, calls_of
-from .registry import SignerLike, as_signer, check_address
-from .signers import LocalSigner, Signer
-from .tx import result, send_checked
+from .registry import check_address
+from .signers import LocalSigner, SignerLike, as_signer
+from .tx import ChainClient, result, send_checked
 from .types import TxResult
 
 DELEGATION_PREFIX = bytes.fromhex("ef0100")
@@ -85,7 +85,7 @@ def execute_calldata(target: str, data: bytes, value: int = 0) -> bytes:
     return _EXECUTE + abi_encode(["address", "uint256", "bytes"], [target, value, data])
 
 
-class Accounts:
+class Accounts(ChainClient):
     """Deploy, upgrade and drive Charter accounts on one chain."""
 
     def __init__(
@@ -98,22 +98,12 @@ class Accounts:
         chain_id: int | None = None,
         timeout: float = 120,
     ) -> None:
-        self.w3 = w3
+        super().__init__(w3, signer, chain_id=chain_id, timeout=timeout)
         self.manager: ChecksumAddress = check_address(manager, "SessionManager address")
         self.delegate: ChecksumAddress = check_address(delegate, "AccountDelegate address")
-        self.signer: Signer | None = as_signer(signer) if signer is not None else None
-        self.timeout = timeout
-        self._chain_id = chain_id
 
     def __repr__(self) -> str:
         return f"<Accounts manager={self.manager} delegate={self.delegate}>"
-
-    @property
-    def chain_id(self) -> int:
-        if self._chain_id is None:
-            with translate(self.w3):
-                self._chain_id = int(self.w3.eth.chain_id)
-        return self._chain_id
 
     # ------------------------------------------------------------ reads
 
@@ -264,13 +254,6 @@ class Accounts:
 
     def _account(self, address: str) -> Any:
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi("AgentAccount"))
-
-    def _signer(self, signer: SignerLike | None, action: str) -> Signer:
-        if signer is not None:
-            return as_signer(signer)
-        if self.signer is None:
-            raise MissingSigner(f"cannot {action} without a signer: pass signer=... or connect Charter with one")
-        return self.signer
 
 
 def _local_account(eoa: LocalAccount | LocalSigner | str | bytes) -> LocalAccount:

@@ -20,9 +20,9 @@ from web3 import Web3
 from .accounts import Accounts
 from .deployments import DeployResult, Manifest, ensure_deployed, resolve_address
 from .errors import translate
-from .registry import Registry, SignerLike, as_signer
+from .registry import Registry
 from .sessions import Sessions
-from .signers import Signer
+from .signers import Signer, SignerLike, as_signer
 
 
 class Charter:

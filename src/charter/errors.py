@@ -258,8 +258,9 @@ def _not_receiver(ctx: RevertContext) -> str:
 def _internal(reason: str) -> Callable[[RevertContext], str]:
     def message(ctx: RevertContext) -> str:
         return (
-            f"the registry refused with {reason!r}, an internal check that should never "
-            "fail; please report it with the transaction details"
+            f"the contract refused with {reason!r}, an internal check that should never "
+            "fail; check the address is a Charter contract, and please report it with the "
+            "transaction details"
         )
 
     return message
@@ -311,17 +312,6 @@ def _over(what: str) -> Callable[[RevertContext], str]:
         return (
             f"{_grant(ctx)} would exceed its {what}{left}{_detail(ctx)}; spend less, wait for "
             "the next period if the budget refills, or ask the principal for a new grant"
-        )
-
-    return message
-
-
-def _internal_session(reason: str) -> Callable[[RevertContext], str]:
-    def message(ctx: RevertContext) -> str:
-        return (
-            f"the contract refused with {reason!r}, which a Charter deployment should never "
-            "give; check the addresses you use are Charter contracts, and report it with the "
-            "transaction details"
         )
 
     return message
@@ -408,8 +398,8 @@ _SESSION_REVERTS: dict[str, tuple[type[ContractRevert], Callable[[RevertContext]
         "a condition names a missing permission or an unknown operator", _NEW_GRANT)),
     "sessions: zero token": (InvalidGrant, _session("a token budget names the zero address", _NEW_GRANT)),
     "sessions: duplicate token": (InvalidGrant, _session("two token budgets name the same token", _NEW_GRANT)),
-    "sessions: epoch overflow": (SessionRefused, _internal_session("sessions: epoch overflow")),
-    "sessions: zero registry": (SessionRefused, _internal_session("sessions: zero registry")),
+    "sessions: epoch overflow": (SessionRefused, _internal("sessions: epoch overflow")),
+    "sessions: zero registry": (SessionRefused, _internal("sessions: zero registry")),
     "account: not the owner": (Unauthorized, _session(
         "the sender is not the owner of the account",
         "send from the account's owner (for an EIP-7702 account: the EOA itself)")),
@@ -418,7 +408,7 @@ _SESSION_REVERTS: dict[str, tuple[type[ContractRevert], Callable[[RevertContext]
         "go through SessionManager.execute")),
     "account: self call": (OutOfScope, _session(
         "a session call targeted the account itself", "sessions may never call their account")),
-    "account: zero manager": (SessionRefused, _internal_session("account: zero manager")),
+    "account: zero manager": (SessionRefused, _internal("account: zero manager")),
 }
 
 _CALL_REASON = re.compile(r"^sessions: call (\d+) (not allowed|value too high|bad calldata|argument (\d+))$")

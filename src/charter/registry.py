@@ -17,7 +17,6 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
-from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
@@ -39,8 +38,8 @@ from .exceptions import (
     InvalidInput,
     MissingSigner,
 )
-from .signers import LocalSigner, Signer
-from .tx import result, send_checked
+from .signers import Signer, SignerLike, as_signer
+from .tx import ChainClient, result, send_checked
 from .types import AgentInfo, AgentStatus, MetadataEntry, TxResult
 
 URI_MAX = 4_096
@@ -59,22 +58,9 @@ _NEEDS_OWNER = (
     "erc721: transfer from incorrect owner",
 )
 
-SignerLike: TypeAlias = Signer | LocalAccount
 MetadataLike: TypeAlias = (
     Mapping[str, bytes | str] | Iterable[MetadataEntry | tuple[str, bytes | str]]
 )
-
-
-def as_signer(signer: SignerLike) -> Signer:
-    """A :class:`Signer` for a Signer or an eth-account ``LocalAccount``."""
-    if isinstance(signer, LocalAccount):
-        return LocalSigner(signer)
-    if isinstance(signer, Signer):
-        return signer
-    raise InvalidInput(
-        f"{signer!r} is not a signer; pass a charter Signer (LocalSigner, NodeSigner, ...) "
-        "or an eth-account LocalAccount"
-    )
 
 
 def check_address(value: Any, what: str = "address") -> ChecksumAddress:
@@ -178,7 +164,7 @@ def check_deadline(value: Any) -> int:
     return value
 
 
-class Registry:
+class Registry(ChainClient):
     """Typed client of one AgentRegistry deployment."""
 
     def __init__(
@@ -190,12 +176,9 @@ class Registry:
         timeout: float = 120,
         chain_id: int | None = None,
     ) -> None:
-        self.w3 = w3
+        super().__init__(w3, signer, chain_id=chain_id, timeout=timeout)
         self.address: ChecksumAddress = check_address(address, "registry address")
-        self.signer: Signer | None = as_signer(signer) if signer is not None else None
-        self.timeout = timeout
         self.contract: Contract = w3.eth.contract(address=self.address, abi=abi("AgentRegistry"))
-        self._chain_id: int | None = chain_id
 
     def __repr__(self) -> str:
         who = self.signer.address if self.signer is not None else "read-only"
@@ -206,13 +189,6 @@ class Registry:
         return Registry(
             self.w3, self.address, signer, timeout=self.timeout, chain_id=self._chain_id
         )
-
-    @property
-    def chain_id(self) -> int:
-        if self._chain_id is None:
-            with translate(self.w3):
-                self._chain_id = int(self.w3.eth.chain_id)
-        return self._chain_id
 
     # ------------------------------------------------------------ reads
 

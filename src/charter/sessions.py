@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -43,7 +43,6 @@ from .exceptions import (
     CharterError,
     ContractRevert,
     InvalidInput,
-    MissingSigner,
     OutOfScope,
     OverBudget,
 )
@@ -65,9 +64,9 @@ from .grants import (
     manager_domain,
     merge_one_of,
 )
-from .registry import SignerLike, as_signer, check_address
-from .signers import Signer
-from .tx import result, send_checked
+from .registry import check_address
+from .signers import Signer, SignerLike
+from .tx import ChainClient, result, send_checked
 from .types import TxResult
 
 DEFAULT_REQUEST_LIFETIME = 300
@@ -134,11 +133,28 @@ class GrantStatus(IntEnum):
         return self in (GrantStatus.PENDING, GrantStatus.ACTIVE)
 
 
-class SignedGrant(BaseModel):
+class _Portable(BaseModel):
+    """A model that travels as JSON between principal, agent and relayer."""
+
+    model_config = ConfigDict(frozen=True)
+    what: ClassVar[str] = "Charter object"
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        try:
+            return cls.model_validate_json(text)
+        except ValueError as exc:
+            raise InvalidInput(f"not a {cls.what}: {exc}") from None
+
+
+class SignedGrant(_Portable):
     """A grant bound to its chain and manager, with the account's signature
     (empty when it was issued on-chain). What the principal hands the agent."""
 
-    model_config = ConfigDict(frozen=True)
+    what: ClassVar[str] = "signed Charter grant"
 
     grant: Grant
     chain_id: int
@@ -149,37 +165,17 @@ class SignedGrant(BaseModel):
     def hash(self) -> bytes:
         return self.grant.hash(self.chain_id, self.manager)
 
-    def to_json(self) -> str:
-        return self.model_dump_json(indent=2)
 
-    @classmethod
-    def from_json(cls, text: str) -> SignedGrant:
-        try:
-            return cls.model_validate_json(text)
-        except ValueError as exc:
-            raise InvalidInput(f"not a signed Charter grant: {exc}") from None
-
-
-class SessionRequest(BaseModel):
+class SessionRequest(_Portable):
     """Calls signed by the session key for anyone to relay (``Sessions.relay``)."""
 
-    model_config = ConfigDict(frozen=True)
+    what: ClassVar[str] = "signed Charter session request"
 
     grant: SignedGrant
     calls: tuple[Call, ...]
     nonce: int
     deadline: int
     signature: Data
-
-    def to_json(self) -> str:
-        return self.model_dump_json(indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> SessionRequest:
-        try:
-            return cls.model_validate_json(text)
-        except ValueError as exc:
-            raise InvalidInput(f"not a signed Charter session request: {exc}") from None
 
 
 class TokenAllowance(BaseModel):
@@ -248,7 +244,7 @@ class GrantRecord(BaseModel):
 # ---------------------------------------------------------------- client
 
 
-class Sessions:
+class Sessions(ChainClient):
     """Typed client of one SessionManager."""
 
     def __init__(
@@ -261,24 +257,14 @@ class Sessions:
         chain_id: int | None = None,
         timeout: float = 120,
     ) -> None:
-        self.w3 = w3
+        super().__init__(w3, signer, chain_id=chain_id, timeout=timeout)
         self.address: ChecksumAddress = check_address(address, "SessionManager address")
         self.accounts = accounts
-        self.signer: Signer | None = as_signer(signer) if signer is not None else None
-        self.timeout = timeout
         self.contract = w3.eth.contract(address=self.address, abi=abi("SessionManager"))
-        self._chain_id = chain_id
         self._registry: ChecksumAddress | None = None
 
     def __repr__(self) -> str:
         return f"<Sessions {self.address}>"
-
-    @property
-    def chain_id(self) -> int:
-        if self._chain_id is None:
-            with translate(self.w3):
-                self._chain_id = int(self.w3.eth.chain_id)
-        return self._chain_id
 
     @property
     def registry(self) -> ChecksumAddress:
@@ -692,13 +678,6 @@ class Sessions:
             asked = sum(c.value for c in calls)
             return {"budget": "native", "left": state.native_left, "detail": f"budget {grant.native_budget:,} wei, this sends {asked:,}"}
         return {}
-
-    def _signer(self, signer: SignerLike | None, action: str) -> Signer:
-        if signer is not None:
-            return as_signer(signer)
-        if self.signer is None:
-            raise MissingSigner(f"cannot {action} without a signer: pass one (key=..., principal=...) or connect with signer=...")
-        return self.signer
 
     def _owner_signer(self, principal: SignerLike | None) -> Signer:
         return self._signer(principal, "act for the account")

@@ -14,7 +14,7 @@ ape accounts this way).
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -23,6 +23,8 @@ from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import RPCEndpoint, TxParams
+
+from .exceptions import InvalidInput
 
 
 @runtime_checkable
@@ -105,6 +107,21 @@ class NodeSigner:
             RPCEndpoint("eth_signTypedData_v4"), [self.address, typed_data]
         )
         return HexBytes(result)
+
+
+SignerLike: TypeAlias = "Signer | LocalAccount"
+
+
+def as_signer(signer: SignerLike) -> Signer:
+    """A :class:`Signer` for a Signer or an eth-account ``LocalAccount``."""
+    if isinstance(signer, LocalAccount):
+        return LocalSigner(signer)
+    if isinstance(signer, Signer):
+        return signer
+    raise InvalidInput(
+        f"{signer!r} is not a signer; pass a charter Signer (LocalSigner, NodeSigner, ...) "
+        "or an eth-account LocalAccount"
+    )
 
 
 def pad_gas(estimate: int) -> int:
