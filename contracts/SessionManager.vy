@@ -652,6 +652,11 @@ def _check_call(
         if size < 4:
             self._refuse_call(i, "bad calldata")
         selector = convert(slice(data, 0, 4), bytes4)
+        if selector == empty(bytes4):
+            # The empty selector stands for plain ETH sends (no calldata) only:
+            # calldata starting with four zero bytes would reach the target's
+            # fallback with any payload.
+            self._refuse_call(i, "not allowed")
 
     p: uint256 = MAX_PERMISSIONS
     for k: uint256 in range(len(permissions), bound=MAX_PERMISSIONS):

@@ -584,6 +584,17 @@ def one_of(*values: Any) -> Rule:
     return Rule(tuple((Op.ONE_OF, v) for v in flat))
 
 
+def _narrow_bits(abi_type: str | None) -> int | None:
+    """Bits of an unsigned argument narrower than a word (address, bool, uintN < 256)."""
+    if abi_type == "address":
+        return 160
+    if abi_type == "bool":
+        return 1
+    if abi_type is not None and abi_type.startswith("uint") and abi_type != "uint256":
+        return int(abi_type[4:])
+    return None
+
+
 def _word(abi_type: str | None, value: Any, op: Op, what: str) -> int:
     """`value` as the 32-byte word an argument of `abi_type` holds."""
     try:
@@ -738,7 +749,15 @@ class GrantBuilder:
             )
         if index >= 2**16:
             raise InvalidInput(f"{what}: argument word {index} is out of range")
-        return [(index, op, _word(abi_type, value, op, what)) for op, value in rule.checks]
+        checks = [(index, op, _word(abi_type, value, op, what)) for op, value in rule.checks]
+        # The manager compares whole words. A narrow argument with dirty high
+        # bits passes != and >= checks, and a target that masks them instead of
+        # reverting would act on the clean value: bound the word as well.
+        bits = _narrow_bits(abi_type)
+        loose = bits is not None and any(op in (Op.NE, Op.GE) for _, op, _ in checks)
+        if loose and bits is not None and not any(op == Op.LE and value < 2**bits for _, op, value in checks):
+            checks.append((index, Op.LE, 2**bits - 1))
+        return checks
 
     def _check_condition_count(self) -> None:
         count = sum(len(p.conditions) for p in self._permissions)

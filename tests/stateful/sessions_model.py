@@ -447,6 +447,8 @@ def check_call(i: int, grant: Grant, call: Call) -> tuple[int | None, int]:
     data = call.data
     if 0 < len(data) < 4:
         raise Refused(f"call {i} bad calldata")
+    if len(data) >= 4 and data[:4] == EMPTY_SELECTOR:
+        raise Refused(f"call {i} not allowed (zero selector: plain ETH sends only)")
     p = find_permission(grant, call.target, data)
     if p is None:
         raise Refused(f"call {i} not allowed")
