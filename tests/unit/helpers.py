@@ -79,12 +79,15 @@ EVENT_LAYOUTS: dict[str, list[tuple[str, str, bool]]] = {
         ("updatedBy", "address", True),
     ],
 }
-EVENT_TOPICS = {
-    int.from_bytes(
-        keccak(text=f"{name}({','.join(t for _, t, _ in fields)})"), "big"
-    ): name
-    for name, fields in EVENT_LAYOUTS.items()
-}
+def event_topics(layouts: dict[str, list[tuple[str, str, bool]]]) -> dict[int, str]:
+    """topic0 -> event name, from the layouts' signatures."""
+    return {
+        int.from_bytes(keccak(text=f"{name}({','.join(t for _, t, _ in fields)})"), "big"): name
+        for name, fields in layouts.items()
+    }
+
+
+EVENT_TOPICS = event_topics(EVENT_LAYOUTS)
 
 
 class Event(NamedTuple):
@@ -100,18 +103,22 @@ def _decode_topic(typ: str, topic: int) -> Any:
     return to_checksum_address(value) if typ == "address" else value
 
 
-def decode_events(contract) -> list[Event]:
-    """All events `contract` emitted in its last call, in order, decoded with
-    the layouts above (so a wrong signature or a wrong `indexed` fails)."""
+def decode_events(contract, emitter=None, layouts=EVENT_LAYOUTS) -> list[Event]:
+    """The events `emitter` (default: `contract`) logged during the last call
+    made to `contract` (nested calls included), in order, decoded with
+    `layouts` (so an unknown topic, a wrong signature or a wrong `indexed`
+    fails)."""
     computation = contract._computation
     entries = sorted(computation.get_raw_log_entries()) if computation else []
-    address = bytes.fromhex(str(contract.address)[2:])
+    source = emitter if emitter is not None else contract
+    address = bytes.fromhex(str(getattr(source, "address", source))[2:])
+    topics_of = EVENT_TOPICS if layouts is EVENT_LAYOUTS else event_topics(layouts)
     out = []
-    for _log_id, emitter, topics, data in entries:
-        if emitter != address:
+    for _log_id, logged_by, topics, data in entries:
+        if logged_by != address:
             continue
-        name = EVENT_TOPICS[topics[0]]
-        fields = EVENT_LAYOUTS[name]
+        name = topics_of[topics[0]]
+        fields = layouts[name]
         indexed = [f for f in fields if f[2]]
         plain = [f for f in fields if not f[2]]
         assert len(topics) == 1 + len(indexed), f"{name}: wrong number of topics"

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
+
+from ..helpers import Event
+from ..helpers import decode_events as _decode_events
 
 ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS = ROOT / "contracts"
@@ -501,50 +503,11 @@ EVENT_LAYOUTS: dict[str, list[tuple[str, str, bool]]] = {
         ("maxSessionLength", "uint256", False),
     ],
 }
-EVENT_TOPICS = {
-    int.from_bytes(
-        keccak(text=f"{name}({','.join(t for _, t, _ in fields)})"), "big"
-    ): name
-    for name, fields in EVENT_LAYOUTS.items()
-}
-
-
-class Event(NamedTuple):
-    name: str
-    args: dict[str, Any]
-
-
-def _decode(typ: str, raw: bytes) -> Any:
-    (value,) = abi_decode([typ], raw)
-    return to_checksum_address(value) if typ == "address" else value
-
-
 def decode_events(called_contract, emitter) -> list[Event]:
     """The events `emitter` logged during the last call made to
     `called_contract` (also from nested calls, e.g. an owner going through
-    `account.execute`), decoded with the documented layouts: an unknown
-    topic, a wrong signature or a wrong `indexed` fails."""
-    computation = called_contract._computation
-    entries = sorted(computation.get_raw_log_entries()) if computation else []
-    address = bytes.fromhex(str(getattr(emitter, "address", emitter))[2:])
-    out = []
-    for _log_id, source, topics, data in entries:
-        if source != address:
-            continue
-        name = EVENT_TOPICS[topics[0]]
-        fields = EVENT_LAYOUTS[name]
-        indexed = [f for f in fields if f[2]]
-        plain = [f for f in fields if not f[2]]
-        assert len(topics) == 1 + len(indexed), f"{name}: wrong number of topics"
-        values = {
-            n: _decode(t, topic.to_bytes(32, "big"))
-            for (n, t, _), topic in zip(indexed, topics[1:])
-        }
-        decoded = abi_decode([t for _, t, _ in plain], data)
-        for (n, t, _), v in zip(plain, decoded):
-            values[n] = to_checksum_address(v) if t == "address" else v
-        out.append(Event(name, {n: values[n] for n, _, _ in fields}))
-    return out
+    `account.execute`), decoded with the documented layouts above."""
+    return _decode_events(called_contract, emitter, EVENT_LAYOUTS)
 
 
 # ---------------------------------------------------------------- state word
