@@ -427,32 +427,40 @@ class Sessions(ChainClient):
         """The EIP-712 message of the grant on this chain and manager."""
         return grant.typed_data(self.chain_id, self.address)
 
+    def signing_typed_data(self, grant: Grant) -> dict[str, Any]:
+        """The EIP-712 message whose signature approves `grant` for its account.
+
+        An EIP-7702 account (or an EOA that will upgrade) signs the grant
+        itself; the owner of a deployed account signs the account's
+        ``CharterMessage`` wrapping of the grant hash, checked through the
+        account's ERC-1271 ``isValidSignature`` (so a contract owner, a Safe
+        for instance, signs this message its own way). Build
+        ``SignedGrant(grant=..., chain_id=..., manager=..., signature=...)``
+        from a signature made elsewhere.
+        """
+        if self.accounts.kind(grant.account) is AccountKind.DEPLOYED:
+            return account_message_typed_data(self.chain_id, grant.account, self.hash(grant))
+        return self.typed_data(grant)
+
     def sign(self, grant: Grant, principal: SignerLike | None = None) -> SignedGrant:
         """The account's off-chain signature of `grant` (costs nothing; the agent
-        presents it on first use).
-
-        For an EIP-7702 account (or an EOA that will upgrade) the EOA signs the
-        grant itself; for a deployed account its owner signs the account's
-        ``CharterMessage`` wrapping of the grant hash (ERC-1271).
-        """
+        presents it on first use). See :meth:`signing_typed_data` for what is signed."""
         signer = self._signer(principal, "sign a grant")
         account = grant.account
-        kind = self.accounts.kind(account)
-        if kind is AccountKind.DEPLOYED:
+        typed = self.signing_typed_data(grant)
+        if typed["primaryType"] == "CharterMessage":
             owner = self.accounts.owner_of(account)
             if owner != signer.address:
                 raise InvalidInput(
                     f"account {account} is owned by {owner}, so {signer.address} cannot sign its "
-                    "grants; sign with the owner's key"
+                    "grants; sign with the owner's key (a contract owner signs signing_typed_data "
+                    "its own way)"
                 )
-            typed = account_message_typed_data(self.chain_id, account, self.hash(grant))
-        else:
-            if signer.address != account:
-                raise InvalidInput(
-                    f"{account} is an EOA (or EIP-7702 account), so only its own key can sign its "
-                    f"grants, not {signer.address}"
-                )
-            typed = self.typed_data(grant)
+        elif signer.address != account:
+            raise InvalidInput(
+                f"{account} is an EOA (or EIP-7702 account), so only its own key can sign its "
+                f"grants, not {signer.address}"
+            )
         signature = sign_typed(signer, typed)
         return SignedGrant(grant=grant, chain_id=self.chain_id, manager=self.address, signature=signature)
 

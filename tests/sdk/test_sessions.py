@@ -404,3 +404,23 @@ def test_grants_of_an_account_from_events(as_principal: Charter, grant_for: Call
     assert records["0x" + issued.hash.hex()].grant == issued.grant
     gone = records["0x" + never_used.hash.hex()]
     assert gone.revoked and gone.grant is None and gone.status_label == "revoked"
+
+
+def test_a_grant_signed_elsewhere_from_the_signing_payload(
+    as_principal: Charter, principal: LocalSigner, agent: int, agent_key: LocalSigner, bob: NodeSigner, token: Any, mint: Callable[[str, int], None]
+) -> None:
+    from eth_account.messages import encode_typed_data
+
+    sessions = as_principal.sessions
+    account = as_principal.accounts.deploy(principal.address, salt=5)
+    mint(account, 10)
+    grant = sessions.prepare(GrantBuilder(account, agent, agent_key.address).allow_transfer(token.address, to=bob.address).valid_for(minutes=10))
+    typed = sessions.signing_typed_data(grant)
+    assert typed["primaryType"] == "CharterMessage" and typed["domain"]["verifyingContract"] == account
+    # e.g. a hardware wallet or a remote signer produced this signature
+    signature = principal.account.sign_message(encode_typed_data(full_message=typed)).signature
+    signed = SignedGrant(grant=grant, chain_id=sessions.chain_id, manager=sessions.address, signature=signature)
+    sessions.execute(signed, _transfer(token, bob.address, 4), key=agent_key)
+    assert token.functions.balanceOf(bob.address).call() == 4
+    eoa_grant = sessions.prepare(GrantBuilder(principal.address, agent, agent_key.address).allow_transfer(token.address).valid_for(minutes=10))
+    assert sessions.signing_typed_data(eoa_grant)["primaryType"] == "Grant"
