@@ -238,7 +238,8 @@ class GrantRecord(BaseModel):
     def status_label(self) -> str:
         if self.state is not None:
             return self.state.status.label
-        return "revoked" if self.revoked else "active"
+        # Without the grant its window, epoch and budgets are unknown here.
+        return "revoked" if self.revoked else "activated (state unknown: read it with the grant)"
 
 
 # ---------------------------------------------------------------- client
