@@ -209,10 +209,15 @@ class GrantState(BaseModel):
     nonce: int
     tokens: tuple[TokenAllowance, ...] = ()
     block: int
+    problem: str | None = None
+    """Why a use would be refused although `status` does not say so (the
+    manager's status view skips these checks): a window longer than the
+    account's current maximum, an epoch the account has not reached, an
+    account without code."""
 
     @property
     def usable(self) -> bool:
-        return self.status.usable
+        return self.status.usable and self.problem is None
 
 
 class GrantRecord(BaseModel):
@@ -237,7 +242,8 @@ class GrantRecord(BaseModel):
     @property
     def status_label(self) -> str:
         if self.state is not None:
-            return self.state.status.label
+            label = self.state.status.label
+            return f"{label}, but {self.state.problem}" if self.state.problem else label
         # Without the grant its window, epoch and budgets are unknown here.
         return "revoked" if self.revoked else "activated (state unknown: read it with the grant)"
 
@@ -309,6 +315,7 @@ class Sessions(ChainClient):
                 )
                 for b in grant.token_budgets
             )
+            problem = self._problem(grant, block)
         status, used, left, spent, native_left, last, after, until, nonce = raw
         return GrantState(
             grant_hash=self.hash(grant).hex(),
@@ -326,7 +333,20 @@ class Sessions(ChainClient):
             nonce=nonce,
             tokens=tokens,
             block=block,
+            problem=problem,
         )
+
+    def _problem(self, grant: Grant, block: int) -> str | None:
+        functions = self.contract.functions
+        epoch = int(functions.epochOf(grant.account).call(block_identifier=block))
+        if grant.epoch > epoch:
+            return f"names epoch {grant.epoch} but the account is at epoch {epoch}: refused until then"
+        limit = int(functions.maxSessionLengthOf(grant.account).call(block_identifier=block))
+        if grant.valid_until - grant.valid_after > limit:
+            return f"its window is longer than the account's maximum session length ({limit:,} s): refused on use"
+        if not self.w3.eth.get_code(Web3.to_checksum_address(grant.account), block_identifier=block):
+            return "the account has no code: deploy it or upgrade the EOA (EIP-7702)"
+        return None
 
     def grants(self, account: str, from_block: int = 0, with_state: bool = True) -> list[GrantRecord]:
         """Every grant of `account` that was activated (used or issued) or revoked.

@@ -424,3 +424,18 @@ def test_a_grant_signed_elsewhere_from_the_signing_payload(
     assert token.functions.balanceOf(bob.address).call() == 4
     eoa_grant = sessions.prepare(GrantBuilder(principal.address, agent, agent_key.address).allow_transfer(token.address).valid_for(minutes=10))
     assert sessions.signing_typed_data(eoa_grant)["primaryType"] == "Grant"
+
+
+def test_state_names_refusals_the_status_view_cannot_see(as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, bob: NodeSigner, token: Any) -> None:
+    sessions = as_principal.sessions
+    builder = GrantBuilder(upgraded, agent, agent_key.address).allow_transfer(token.address, to=bob.address)
+    long_one = sessions.sign(sessions.prepare(builder.valid_for(days=2)))
+    assert sessions.state(long_one).usable and sessions.state(long_one).problem is None
+    sessions.set_max_session_length(upgraded, 86_400)
+    state = sessions.state(long_one)
+    assert state.status is GrantStatus.PENDING and not state.usable
+    assert "maximum session length" in (state.problem or "")
+    future = sessions.sign(sessions.prepare(builder.valid_for(hours=1)).model_copy(update={"epoch": 1}))
+    assert "epoch 1" in (sessions.state(future).problem or "")
+    nowhere = GrantBuilder(agent_key.address, agent, bob.address).allow_transfer(token.address).valid_for(hours=1).build(now=sessions.chain_time())
+    assert "no code" in (sessions.state(nowhere).problem or "")
