@@ -19,7 +19,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
-from ..helpers import Event
+from ..helpers import SECP256K1_N, Event, join, split
 from ..helpers import decode_events as _decode_events
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -28,7 +28,6 @@ MOCKS = ROOT / "tests" / "mocks"
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO32 = b"\x00" * 32
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 DAY = 86_400
 DEFAULT_MAX_SESSION = 7 * DAY
@@ -352,18 +351,6 @@ def sign_digest(signer, digest: bytes) -> bytes:
 
 
 # ---------------------------------------------------------------- signatures
-
-
-def split(signature: bytes) -> tuple[int, int, int]:
-    return (
-        int.from_bytes(signature[:32], "big"),
-        int.from_bytes(signature[32:64], "big"),
-        signature[64],
-    )
-
-
-def join(r: int, s: int, v: int) -> bytes:
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
 
 
 def high_s(signature: bytes) -> bytes:
