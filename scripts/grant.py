@@ -19,7 +19,6 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from charter.ape_extras import clean_errors, connect, resolve_account
-from charter.errors import format_time
 from charter.grants import builder_from_specs
 
 
@@ -51,24 +50,11 @@ def cli(
         account_address or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
         native_budget, max_calls, min_interval,
     )
-    grant = sessions.prepare(builder)
-    tx = None
-    if on_chain:
-        signed, tx = sessions.issue(grant)
-    else:
-        signed = sessions.sign(grant)
+    signed, tx = sessions.grant(builder, on_chain=on_chain)
     if out:
-        with open(out, "w", encoding="utf-8") as handle:
-            handle.write(signed.to_json() + "\n")
-    grant_hash = "0x" + signed.hash.hex()
+        signed.save(out)
     if as_json:
-        click.echo(json.dumps({
-            "grant_hash": grant_hash, "signed_grant": json.loads(signed.to_json()),
-            "issued_on_chain": on_chain, "transaction": tx.model_dump() if tx else None,
-        }, indent=2))
+        click.echo(json.dumps(signed.summary(tx), indent=2))
         return
-    click.echo(f"grant {grant_hash} for agent {agent_id}, session key {grant.session_key}")
-    for line in grant.describe():
-        click.echo(f"  - {line}")
-    click.echo(f"  - valid {format_time(grant.valid_after)} .. {format_time(grant.valid_until)}")
+    click.echo("\n".join(signed.report()))
     click.echo(f"issued on-chain in {tx.tx_hash}" if tx else "signed off-chain (no transaction)")

@@ -36,7 +36,7 @@ from .deployments import (
 )
 from .errors import RevertContext, translate
 from .exceptions import CharterError, InvalidInput, NotDeployed
-from .grants import Call, calls_of
+from .grants import MAX_BATCH, Call, calls_of, salt_bytes
 from .registry import check_address
 from .signers import LocalSigner, SignerLike, as_signer
 from .tx import ChainClient, result, send_checked
@@ -66,18 +66,6 @@ class AccountInfo(BaseModel):
     balance: int
     epoch: int
     max_session_length: int
-
-
-def salt_bytes(salt: int | bytes | str) -> bytes:
-    """A CREATE2 salt from an integer, 32 bytes or 0x-hex."""
-    if isinstance(salt, int) and not isinstance(salt, bool):
-        if not 0 <= salt < 2**256:
-            raise InvalidInput(f"a salt is between 0 and 2**256 - 1, got {salt}")
-        return salt.to_bytes(32, "big")
-    data = bytes(HexBytes(salt)) if isinstance(salt, str | bytes) else b""
-    if len(data) != 32:
-        raise InvalidInput(f"a salt is an integer or 32 bytes, got {salt!r}")
-    return data
 
 
 def execute_calldata(target: str, data: bytes, value: int = 0) -> bytes:
@@ -187,6 +175,11 @@ class Accounts(ChainClient):
         """
         account = _local_account(eoa)
         sender = as_signer(sponsor) if sponsor is not None else LocalSigner(account)
+        if not isinstance(sender, LocalSigner):
+            raise InvalidInput(
+                "an EIP-7702 transaction must be signed locally: pass the sponsor as a "
+                "LocalSigner / LocalAccount (nodes cannot sign type-4 transactions)"
+            )
         with translate(self.w3):
             nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
             self_sponsored = sender.address == account.address
@@ -201,11 +194,6 @@ class Accounts(ChainClient):
                 "authorizationList": [authorization],
                 "gas": 100_000,
             }
-            if not isinstance(sender, LocalSigner):
-                raise InvalidInput(
-                    "an EIP-7702 transaction must be signed locally: pass the sponsor as a "
-                    "LocalSigner / LocalAccount (nodes cannot sign type-4 transactions)"
-                )
             tx_hash = sender.send_transaction(self.w3, tx)  # type: ignore[arg-type]
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout)
         if receipt["status"] != 1 or self.kind(account.address) is not AccountKind.EIP7702:
@@ -227,8 +215,8 @@ class Accounts(ChainClient):
         """The owner makes several calls from `account`, all or nothing."""
         account = check_address(account, "account")
         batch = calls_of(calls)
-        if not 1 <= len(batch) <= 16:
-            raise InvalidInput(f"a batch has 1 to 16 calls, got {len(batch)}")
+        if not 1 <= len(batch) <= MAX_BATCH:
+            raise InvalidInput(f"a batch has 1 to {MAX_BATCH} calls, got {len(batch)}")
         data = _EXECUTE_BATCH + abi_encode(["(address,uint256,bytes)[]"], [[c.as_tuple() for c in batch]])
         owner = self._signer(signer, "execute calls from an account")
         total = sum(c.value for c in batch)

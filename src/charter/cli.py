@@ -40,7 +40,6 @@ from .errors import format_time, node_unreachable, translate
 from .exceptions import CharterError, InvalidInput, MissingSigner
 from .grants import builder_from_specs
 from .registry import check_address
-from .sessions import SignedGrant
 from .signers import LocalSigner, NodeSigner, Signer
 from .types import AgentInfo, TxResult
 
@@ -480,10 +479,6 @@ def get_metadata(ctx: click.Context, agent_id: int, key: str, as_json: bool) -> 
 # ---------------------------------------------------------------- sessions
 
 
-def _grant_json(signed: SignedGrant) -> dict[str, Any]:
-    return {"grant_hash": "0x" + signed.hash.hex(), "signed_grant": json.loads(signed.to_json())}
-
-
 @cli.command()
 @click.option("--account", metavar="ADDRESS", help="The account granting (default: the sender, an EIP-7702 account).")
 @click.option("--agent", "agent_id", type=int, required=True, help="The agent the session key acts for.")
@@ -520,24 +515,13 @@ def grant(
         account or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
         native_budget, max_calls, min_interval,
     )
-    prepared = sessions.prepare(builder)
-    tx: TxResult | None = None
-    if on_chain:
-        signed, tx = sessions.issue(prepared)
-    else:
-        signed = sessions.sign(prepared)
+    signed, tx = sessions.grant(builder, on_chain=on_chain)
     if out is not None:
-        with open(out, "w", encoding="utf-8") as handle:
-            handle.write(signed.to_json() + "\n")
+        signed.save(out)
     if _wants_json(ctx, as_json):
-        data = _grant_json(signed)
-        data.update(issued_on_chain=on_chain, file=out, transaction=tx.model_dump() if tx else None)
-        _print_json(data)
+        _print_json({**signed.summary(tx), "file": out})
         return
-    click.echo(f"grant {'0x' + signed.hash.hex()} for agent {agent_id}, session key {prepared.session_key}")
-    for line in prepared.describe():
-        click.echo(f"  - {line}")
-    click.echo(f"  - valid {format_time(prepared.valid_after)} .. {format_time(prepared.valid_until)}")
+    click.echo("\n".join(signed.report()))
     if tx is not None:
         click.echo(_tx_line("issued on-chain", tx))
     else:
@@ -626,7 +610,7 @@ def account() -> None:
 @click.pass_context
 def account_address_command(ctx: click.Context, owner: str, salt: str, as_json: bool) -> None:
     """Print the deterministic address of OWNER's deployed account."""
-    address = _state(ctx).charter().accounts.address_of(owner, _salt(salt))
+    address = _state(ctx).charter().accounts.address_of(owner, salt)
     if _wants_json(ctx, as_json):
         _print_json({"owner": check_address(owner), "salt": salt, "account": address})
     else:
@@ -643,7 +627,7 @@ def account_deploy(ctx: click.Context, owner: str | None, salt: str, as_json: bo
     charter = _state(ctx).charter("account deploy")
     assert charter.signer is not None
     owner = owner or charter.signer.address
-    address = charter.accounts.deploy(owner, _salt(salt))
+    address = charter.accounts.deploy(owner, salt)
     if _wants_json(ctx, as_json):
         _print_json({"owner": check_address(owner), "account": address})
     else:
@@ -680,16 +664,6 @@ def account_show(ctx: click.Context, address: str | None, as_json: bool) -> None
         return
     rows = [(k, str(v.value if hasattr(v, "value") else v)) for k, v in info.model_dump().items()]
     _console().print(_kv_table(f"account {info.address}", rows))
-
-
-def _salt(text: str) -> int | str:
-    text = text.strip()
-    if text.startswith("0x") and len(text) == 66:
-        return text
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise InvalidInput(f"--salt {text!r} is neither an integer nor 0x + 64 hex digits") from None
 
 
 def main() -> None:

@@ -829,11 +829,8 @@ class GrantBuilder:
         return self
 
     def salt(self, value: bytes | int | str) -> GrantBuilder:
-        """Tell otherwise identical grants apart (default: random)."""
-        try:
-            self._salt = _fixed_bytes(32)(value if not isinstance(value, bytes) or len(value) == 32 else value.rjust(32, b"\x00"))
-        except ValueError as exc:
-            raise InvalidInput(f"salt: {exc}") from None
+        """Tell otherwise identical grants apart (default: random); see :func:`salt_bytes`."""
+        self._salt = salt_bytes(value)
         return self
 
     # ------------------------------------------------------------ build
@@ -876,6 +873,26 @@ class GrantBuilder:
             conditions=conditions,
             token_budgets=tuple(self._budgets),
         )
+
+
+def salt_bytes(salt: int | bytes | str) -> bytes:
+    """A 32-byte salt from an integer, a decimal string, 32 bytes or 0x + 64 hex digits."""
+    if isinstance(salt, str) and not salt.strip().startswith("0x"):
+        try:
+            salt = int(salt.strip().replace("_", ""))
+        except ValueError:
+            raise InvalidInput(f"salt {salt!r} is neither an integer nor 0x + 64 hex digits") from None
+    if isinstance(salt, int) and not isinstance(salt, bool):
+        if not 0 <= salt < 2**256:
+            raise InvalidInput(f"a salt is between 0 and 2**256 - 1, got {salt}")
+        return salt.to_bytes(32, "big")
+    try:
+        data = bytes(HexBytes(salt)) if isinstance(salt, str | bytes) else b""
+    except ValueError:
+        data = b""
+    if len(data) != 32:
+        raise InvalidInput(f"a salt is an integer or 32 bytes (0x + 64 hex digits), got {salt!r}")
+    return data
 
 
 def _checked(value: Any, what: str) -> str:

@@ -360,7 +360,7 @@ class Registry(ChainClient):
                 f"transaction {receipt['transactionHash'].to_0x_hex()} emitted no Registered "
                 f"event from {self.address}; is this address a Charter AgentRegistry?"
             )
-        return _result(receipt, ids[0])
+        return result(receipt, ids[0])
 
     def register(self, uri: str = "", metadata: MetadataLike | None = None) -> int:
         """Register a new agent owned by the signer and return its id.
@@ -378,7 +378,7 @@ class Registry(ChainClient):
         receipt = self._send(
             "setAgentURI", [agent_id, check_uri(uri)], self._ctx("change the URI of", agent_id)
         )
-        return _result(receipt, agent_id)
+        return result(receipt, agent_id)
 
     def set_metadata(self, agent_id: int, key: str, value: bytes | str) -> TxResult:
         """Set one metadata value (text is stored as UTF-8; empty deletes)."""
@@ -386,7 +386,7 @@ class Registry(ChainClient):
         key = check_key(key)
         data = check_value(value, key)
         ctx = dataclasses.replace(self._ctx("set metadata of", agent_id), key=key)
-        return _result(self._send("setMetadata", [agent_id, key, data], ctx), agent_id)
+        return result(self._send("setMetadata", [agent_id, key, data], ctx), agent_id)
 
     def set_agent_wallet(
         self,
@@ -425,28 +425,28 @@ class Registry(ChainClient):
             self._ctx("set the wallet of", agent_id), wallet=address, deadline=deadline, owner=owner
         )
         receipt = self._send("setAgentWallet", [agent_id, address, deadline, proof], ctx)
-        return _result(receipt, agent_id)
+        return result(receipt, agent_id)
 
     def unset_agent_wallet(self, agent_id: int) -> TxResult:
         """Clear the agent wallet (and its reverse lookup entry)."""
         agent_id = check_agent_id(agent_id)
         receipt = self._send("unsetAgentWallet", [agent_id], self._ctx("unset the wallet of", agent_id))
-        return _result(receipt, agent_id)
+        return result(receipt, agent_id)
 
     def pause(self, agent_id: int) -> TxResult:
         """Pause an Active agent: it stops being honoured at once."""
         agent_id = check_agent_id(agent_id)
-        return _result(self._send("pause", [agent_id], self._ctx("pause", agent_id)), agent_id)
+        return result(self._send("pause", [agent_id], self._ctx("pause", agent_id)), agent_id)
 
     def resume(self, agent_id: int) -> TxResult:
         """Resume a Paused agent."""
         agent_id = check_agent_id(agent_id)
-        return _result(self._send("resume", [agent_id], self._ctx("resume", agent_id)), agent_id)
+        return result(self._send("resume", [agent_id], self._ctx("resume", agent_id)), agent_id)
 
     def retire(self, agent_id: int) -> TxResult:
         """Retire an agent for good (final: it can never be resumed)."""
         agent_id = check_agent_id(agent_id)
-        return _result(self._send("retire", [agent_id], self._ctx("retire", agent_id)), agent_id)
+        return result(self._send("retire", [agent_id], self._ctx("retire", agent_id)), agent_id)
 
     def transfer(self, agent_id: int, to: str) -> TxResult:
         """Transfer the agent to `to` (``transferFrom``); this clears its wallet."""
@@ -454,7 +454,7 @@ class Registry(ChainClient):
         to = check_address(to, "recipient")
         owner = self.owner_of(agent_id)
         ctx = dataclasses.replace(self._ctx("transfer", agent_id), to=to, owner=owner)
-        return _result(self._send("transferFrom", [owner, to, agent_id], ctx), agent_id)
+        return result(self._send("transferFrom", [owner, to, agent_id], ctx), agent_id)
 
     # ------------------------------------------------------------ internals
 
@@ -498,9 +498,6 @@ class Registry(ChainClient):
         except CharterError:
             pass
         return map_revert(exc.reason, dataclasses.replace(ctx, **extra))
-
-
-_result = result
 
 
 __all__ = [

@@ -22,6 +22,7 @@ what is left of it.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from typing import Any, ClassVar, Self
@@ -38,7 +39,7 @@ from web3.types import TxReceipt
 from .accounts import AccountKind, Accounts
 from .artifacts import abi
 from .eip712 import EIP712_DOMAIN_TYPE, sign_typed, typed_data_digest
-from .errors import RevertContext, map_revert, translate
+from .errors import RevertContext, format_time, map_revert, translate
 from .exceptions import (
     CharterError,
     ContractRevert,
@@ -164,6 +165,29 @@ class SignedGrant(_Portable):
     @property
     def hash(self) -> bytes:
         return self.grant.hash(self.chain_id, self.manager)
+
+    def save(self, path: str) -> None:
+        """Write the grant as JSON for the agent (:meth:`from_json` reads it back)."""
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(self.to_json() + "\n")
+
+    def report(self) -> list[str]:
+        """The grant for humans: hash, agent and key, one line per rule, the window."""
+        g = self.grant
+        return [
+            f"grant 0x{self.hash.hex()} for agent {g.agent_id}, session key {g.session_key}",
+            *(f"  - {line}" for line in g.describe()),
+            f"  - valid {format_time(g.valid_after)} .. {format_time(g.valid_until)}",
+        ]
+
+    def summary(self, tx: TxResult | None = None) -> dict[str, Any]:
+        """The grant for machines (``--json``): hash, the signed grant, how it was issued."""
+        return {
+            "grant_hash": "0x" + self.hash.hex(),
+            "signed_grant": json.loads(self.to_json()),
+            "issued_on_chain": tx is not None,
+            "transaction": tx.model_dump() if tx is not None else None,
+        }
 
 
 class SessionRequest(_Portable):
@@ -484,6 +508,15 @@ class Sessions(ChainClient):
             )
         signature = sign_typed(signer, typed)
         return SignedGrant(grant=grant, chain_id=self.chain_id, manager=self.address, signature=signature)
+
+    def grant(
+        self, builder: GrantBuilder, principal: SignerLike | None = None, *, on_chain: bool = False
+    ) -> tuple[SignedGrant, TxResult | None]:
+        """:meth:`prepare` then :meth:`sign` (free), or :meth:`issue` with `on_chain`."""
+        prepared = self.prepare(builder)
+        if on_chain:
+            return self.issue(prepared, principal)
+        return self.sign(prepared, principal), None
 
     def issue(self, grant: Grant, principal: SignerLike | None = None) -> tuple[SignedGrant, TxResult]:
         """Issue `grant` on-chain (the owner sends ``account.execute(manager, issue(grant))``).

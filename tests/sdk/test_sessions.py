@@ -439,3 +439,22 @@ def test_state_names_refusals_the_status_view_cannot_see(as_principal: Charter, 
     assert "epoch 1" in (sessions.state(future).problem or "")
     nowhere = GrantBuilder(agent_key.address, agent, bob.address).allow_transfer(token.address).valid_for(hours=1).build(now=sessions.chain_time())
     assert "no code" in (sessions.state(nowhere).problem or "")
+
+
+def test_only_the_owner_revokes_and_only_the_key_renounces(
+    as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, mallory: LocalSigner, token: Any, agent_key: LocalSigner
+) -> None:
+    sessions = as_principal.sessions
+    signed = sessions.sign(grant_for(upgraded, bob.address))
+    with pytest.raises(Unauthorized, match="not the owner"):
+        sessions.revoke(signed, principal=mallory)
+    with pytest.raises(Unauthorized, match="not the owner"):
+        sessions.revoke_all(upgraded, principal=mallory)
+    with pytest.raises(Unauthorized, match="not the owner"):
+        sessions.set_max_session_length(upgraded, 60, principal=mallory)
+    with pytest.raises(Unauthorized, match="session key"):
+        sessions.renounce(signed, key=mallory)
+    # nothing changed: the grant still works
+    assert sessions.epoch_of(upgraded) == 0 and sessions.max_session_length(upgraded) == 7 * 86_400
+    sessions.execute(signed, _transfer(token, bob.address, 1), key=agent_key)
+    assert sessions.state(signed).status is GrantStatus.ACTIVE
