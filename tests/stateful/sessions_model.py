@@ -522,7 +522,7 @@ def simulate_call(world: World, sender: str, call: Call, ctx: Context) -> str | 
             if selector == TRANSFER:
                 if world.bal.get((target, sender), 0) < amount:
                     return "token: balance"
-                world.bal[(target, sender)] -= amount
+                world.bal[(target, sender)] = world.bal.get((target, sender), 0) - amount
                 world.bal[(target, to)] = world.bal.get((target, to), 0) + amount
             elif selector == APPROVE:
                 world.allow[(target, sender, to)] = amount
@@ -540,8 +540,9 @@ def simulate_call(world: World, sender: str, call: Call, ctx: Context) -> str | 
                 return "token: allowance"
             if world.bal.get((target, owner), 0) < amount:
                 return "token: balance"
-            world.allow[(target, owner, sender)] -= amount
-            world.bal[(target, owner)] -= amount
+            # A zero amount passes both checks for a holder the world has no entry for.
+            world.allow[(target, owner, sender)] = world.allow.get((target, owner, sender), 0) - amount
+            world.bal[(target, owner)] = world.bal.get((target, owner), 0) - amount
             world.bal[(target, to)] = world.bal.get((target, to), 0) + amount
         else:
             return "token: no such function"
