@@ -17,13 +17,13 @@ Speed: the registry is deployed once per test; every example runs inside a
 `boa.env.anchor()` entered in `__init__` and left in `teardown()`, so each
 example starts from the fresh deployment.
 
-Profiles: default 200 examples x 30 steps; `CHARTER_FUZZ=long` runs
+Profiles (`profile.py`): by default 200 examples x 30 steps from a fixed
+seed; `CHARTER_FUZZ=random` draws new sequences, `CHARTER_FUZZ=long` runs
 2,000 examples x 60 steps.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +31,6 @@ import boa
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -42,18 +41,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from .profile import MAX_EXAMPLES, SETTINGS, STEPS
+
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_SOURCE = ROOT / "contracts" / "AgentRegistry.vy"
 
-LONG = os.environ.get("CHARTER_FUZZ") == "long"
-MAX_EXAMPLES = 2_000 if LONG else 200
-STEPS = 60 if LONG else 30
-SETTINGS = settings(
-    max_examples=MAX_EXAMPLES,
-    stateful_step_count=STEPS,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 ZERO = "0x0000000000000000000000000000000000000000"
 ACTIVE, PAUSED, RETIRED = 0, 1, 2
