@@ -21,7 +21,7 @@ NODE_STAMP := node_modules/.charter-installed
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "; printf "Charter — make targets\n\n"} \
 	     /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@printf "\nEnvironment: CHARTER_FUZZ=long makes the fuzz tests run longer.\n"
+	@printf "\nEnvironment: the fuzz tests replay fixed sequences; CHARTER_FUZZ=random draws\nnew ones, CHARTER_FUZZ=long draws ten times as many, twice as long.\n"
 
 $(VENV_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

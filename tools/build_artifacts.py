@@ -28,7 +28,7 @@ EXTRA = {"DemoToken": "tests/mocks/Token.vy"}
 def _search_path() -> str:
     spec = importlib.util.find_spec("snekmate")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("snekmate is not installed: run `make venv` first")
+        raise SystemExit("snekmate is not installed: run `make setup` first")
     return str(Path(next(iter(spec.submodule_search_locations))).parent)
 
 
