@@ -1,9 +1,11 @@
 """Pure helpers for the SessionManager unit tests.
 
 Everything here is written from docs/sessions.md and the EIP-712 / ABI
-specifications, independently of the contracts and of the `charter`
-package: grant and call records, the full EIP-712 typed-data dicts
-(hashed and signed with eth_account), calldata builders, an event decoder
+specifications, independently of the contracts: grant and call records, the
+full EIP-712 typed-data dicts (the struct type tables are the `charter`
+package's; the messages are built here and hashed and signed with
+eth_account, and the state machine's model derives the same type hashes from
+its own strings), calldata builders, an event decoder
 driven by the documented event layouts, signature surgery (high-s,
 compact) and the raw storage slots used by the few white-box tests.
 """
@@ -18,6 +20,14 @@ from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
+
+from charter.eip712 import EIP712_DOMAIN_TYPE
+from charter.grants import (
+    FORBIDDEN_SELECTORS,
+    GRANT_TYPES,
+    MESSAGE_TYPES,
+    REQUEST_TYPES,
+)
 
 from ..helpers import SECP256K1_N, Event, join, split
 from ..helpers import decode_events as _decode_events
@@ -81,20 +91,9 @@ TRANSFER_FROM = sel("transferFrom(address,address,uint256)")
 APPROVE = sel("approve(address,uint256)")
 INCREASE_ALLOWANCE = sel("increaseAllowance(address,uint256)")
 
-# Account-execution entry points a session may never call (docs/sessions.md).
-FORBIDDEN_SIGNATURES = [
-    "execute(address,uint256,bytes)",
-    "executeBatch((address,uint256,bytes)[])",
-    "executeFromManager(address,uint256,bytes)",
-    "executeBatchFromManager((address,uint256,bytes)[])",
-    "execute(bytes32,bytes)",
-    "executeFromExecutor(bytes32,bytes)",
-    "executeBatch(address[],uint256[],bytes[])",
-    "execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)",
-    "execTransactionFromModule(address,uint256,bytes,uint8)",
-    "execTransactionFromModuleReturnData(address,uint256,bytes,uint8)",
-    "redeemDelegations(bytes[],bytes32[],bytes[])",
-]
+# Account-execution entry points a session may never call: the SDK checks them
+# before signing; the unit tests hold the contract to the same list.
+FORBIDDEN_SIGNATURES = list(FORBIDDEN_SELECTORS.values())
 
 GRANT_ABI = (
     "(address,uint256,address,uint48,uint48,uint64,uint32,uint32,uint128,bytes32,"
@@ -188,14 +187,6 @@ class Call:
 
 # ---------------------------------------------------------------- EIP-712
 
-_DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
-
-
 def _domain(name: str, chain_id: int, contract) -> dict:
     return {
         "name": name,
@@ -208,40 +199,7 @@ def _domain(name: str, chain_id: int, contract) -> dict:
 def grant_typed_data(grant: Grant, chain_id: int, manager) -> dict:
     """The full EIP-712 typed data of a grant in a manager's domain."""
     return {
-        "types": {
-            "EIP712Domain": _DOMAIN_TYPE,
-            "Grant": [
-                {"name": "account", "type": "address"},
-                {"name": "agentId", "type": "uint256"},
-                {"name": "sessionKey", "type": "address"},
-                {"name": "validAfter", "type": "uint48"},
-                {"name": "validUntil", "type": "uint48"},
-                {"name": "epoch", "type": "uint64"},
-                {"name": "maxCalls", "type": "uint32"},
-                {"name": "minInterval", "type": "uint32"},
-                {"name": "nativeBudget", "type": "uint128"},
-                {"name": "salt", "type": "bytes32"},
-                {"name": "permissions", "type": "Permission[]"},
-                {"name": "conditions", "type": "Condition[]"},
-                {"name": "tokenBudgets", "type": "TokenBudget[]"},
-            ],
-            "Permission": [
-                {"name": "target", "type": "address"},
-                {"name": "selector", "type": "bytes4"},
-                {"name": "maxValue", "type": "uint256"},
-            ],
-            "Condition": [
-                {"name": "permission", "type": "uint8"},
-                {"name": "index", "type": "uint16"},
-                {"name": "op", "type": "uint8"},
-                {"name": "value", "type": "uint256"},
-            ],
-            "TokenBudget": [
-                {"name": "token", "type": "address"},
-                {"name": "cap", "type": "uint128"},
-                {"name": "period", "type": "uint32"},
-            ],
-        },
+        "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, **GRANT_TYPES},
         "primaryType": "Grant",
         "domain": _domain(MANAGER_NAME, chain_id, manager),
         "message": {
@@ -294,20 +252,7 @@ def request_typed_data(
 ) -> dict:
     """SessionRequest(bytes32 grantHash,uint256 nonce,uint256 deadline,Call[] calls)."""
     return {
-        "types": {
-            "EIP712Domain": _DOMAIN_TYPE,
-            "SessionRequest": [
-                {"name": "grantHash", "type": "bytes32"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-                {"name": "calls", "type": "Call[]"},
-            ],
-            "Call": [
-                {"name": "target", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "data", "type": "bytes"},
-            ],
-        },
+        "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, **REQUEST_TYPES},
         "primaryType": "SessionRequest",
         "domain": _domain(MANAGER_NAME, chain_id, manager),
         "message": {
@@ -330,10 +275,7 @@ def message_typed_data(digest: bytes, chain_id: int, account) -> dict:
     """CharterMessage(bytes32 hash) in a deployed AgentAccount's domain: what
     the account's owner signs for ERC-1271."""
     return {
-        "types": {
-            "EIP712Domain": _DOMAIN_TYPE,
-            "CharterMessage": [{"name": "hash", "type": "bytes32"}],
-        },
+        "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, **MESSAGE_TYPES},
         "primaryType": "CharterMessage",
         "domain": _domain(ACCOUNT_NAME, chain_id, account),
         "message": {"hash": bytes(digest)},
