@@ -29,6 +29,7 @@ from ethereum.ercs import IERC165
 
 from snekmate.utils import eip712_domain_separator
 
+from .modules import session_types
 from .modules import signatures
 
 implements: IERC165
@@ -43,9 +44,6 @@ exports: eip712_domain_separator.eip712Domain
 
 # ---------------------------------------------------------------- constants
 
-MAX_BATCH: constant(uint256) = 16
-MAX_CALLDATA: constant(uint256) = 1_024
-MAX_SESSION_CALLDATA: constant(uint256) = 2_048
 MAX_OWNER_CALLDATA: constant(uint256) = 8_192
 MAX_RETURN: constant(uint256) = 1_024
 
@@ -68,14 +66,6 @@ _EIP712_VERSION: constant(String[1]) = "1"
 # Empty for the EIP-7702 delegate: the account is then its own owner.
 _OWNER: immutable(address)
 MANAGER: public(immutable(address))
-
-
-# ---------------------------------------------------------------- structs
-
-struct Call:
-    target: address
-    value: uint256
-    data: Bytes[MAX_CALLDATA]
 
 
 # ---------------------------------------------------------------- constructor
@@ -119,7 +109,7 @@ def execute(target: address, amount: uint256, data: Bytes[MAX_OWNER_CALLDATA]) -
 
 @external
 @payable
-def executeBatch(calls: DynArray[Call, MAX_BATCH]):
+def executeBatch(calls: DynArray[session_types.Call, session_types.MAX_BATCH]):
     """
     @notice Make several calls from the account, in order, all or
             nothing. Owner only.
@@ -127,7 +117,7 @@ def executeBatch(calls: DynArray[Call, MAX_BATCH]):
            calldata).
     """
     assert msg.sender == self._owner(), "account: not the owner"
-    for c: Call in calls:
+    for c: session_types.Call in calls:
         success: bool = False
         response: Bytes[MAX_RETURN] = b""
         success, response = raw_call(c.target, c.data, value=c.value, max_outsize=MAX_RETURN, revert_on_failure=False)
@@ -138,7 +128,7 @@ def executeBatch(calls: DynArray[Call, MAX_BATCH]):
 # ---------------------------------------------------------------- sessions
 
 @external
-def executeFromManager(target: address, callValue: uint256, data: Bytes[MAX_SESSION_CALLDATA]):
+def executeFromManager(target: address, callValue: uint256, data: Bytes[session_types.MAX_CALL_DATA]):
     """
     @notice Make one call that the SessionManager has checked against a
             grant of this account. Only the manager may call.
@@ -157,14 +147,14 @@ def executeFromManager(target: address, callValue: uint256, data: Bytes[MAX_SESS
 
 
 @external
-def executeBatchFromManager(calls: DynArray[Call, MAX_BATCH]):
+def executeBatchFromManager(calls: DynArray[session_types.Call, session_types.MAX_BATCH]):
     """
     @notice Make several calls that the SessionManager has checked against
             a grant of this account, in order, all or nothing. Only the
             manager may call.
     """
     assert msg.sender == MANAGER, "account: not the manager"
-    for c: Call in calls:
+    for c: session_types.Call in calls:
         assert c.target != self, "account: self call"
         success: bool = False
         response: Bytes[MAX_RETURN] = b""

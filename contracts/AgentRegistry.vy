@@ -76,11 +76,15 @@ _SYMBOL: constant(String[5]) = "AGENT"
 _EIP712_NAME: constant(String[23]) = "ERC8004IdentityRegistry"
 _EIP712_VERSION: constant(String[1]) = "1"
 
-# Data bits next to the owner (see erc721_packed): status, flags, URI length.
+# Data bits next to the owner (see erc721_packed): status 8 | flags 8 |
+# URI length 16 | transfers 32.
 _STATUS_MASK: constant(uint256) = 255
 _ANY_STATUS: constant(uint256) = 256
 _FLAG_OWNER_WALLET: constant(uint256) = 1 << 8
 _URI_LEN_SHIFT: constant(uint256) = 16
+_URI_LEN_MASK: constant(uint256) = (1 << 16) - 1
+_TRANSFERS_SHIFT: constant(uint256) = 32
+_MASK_32: constant(uint256) = (1 << 32) - 1
 _LOW_128: constant(uint256) = (1 << 128) - 1
 
 _URI_WORDS_MAX: constant(uint256) = URI_MAX // 32
@@ -286,7 +290,7 @@ def setAgentURI(agentId: uint256, newURI: String[URI_MAX]):
     owner: address = erc721_packed._owner_in(record)
     self._require_authorized(owner, agentId)
     data: uint256 = erc721_packed._data_in(record)
-    data = (data & ((1 << _URI_LEN_SHIFT) - 1)) | (len(newURI) << _URI_LEN_SHIFT)
+    data = (data & ~(_URI_LEN_MASK << _URI_LEN_SHIFT)) | (len(newURI) << _URI_LEN_SHIFT)
     erc721_packed._set_data(agentId, owner, data)
     self._write_uri_words(agentId, newURI)
     log URIUpdated(agentId=agentId, newURI=newURI, updatedBy=msg.sender)
@@ -507,6 +511,55 @@ def isActive(agentId: uint256) -> bool:
 @external
 @view
 @reentrant
+def generationOf(agentId: uint256) -> uint256:
+    """
+    @notice The agent's generation: 1 when registered, one more on every
+            transfer. A session grant names the generation it was made
+            for and stops working when the agent changes hands.
+    @param agentId The agent id (0 for an unknown id).
+    @return uint256 The generation.
+    """
+    record: uint256 = erc721_packed._record(agentId)
+    if record == 0:
+        return 0
+    return self._generation(record)
+
+
+@external
+@view
+@reentrant
+def activeGeneration(agentId: uint256) -> uint256:
+    """
+    @notice The agent's generation if it is Active, else 0: the one-read
+            check the SessionManager makes on every session call.
+    @param agentId The agent id (unknown ids return 0).
+    @return uint256 The generation, or 0 if unknown, paused or retired.
+    """
+    record: uint256 = erc721_packed._record(agentId)
+    if record == 0 or erc721_packed._data_in(record) & _STATUS_MASK != 0:
+        return 0
+    return self._generation(record)
+
+
+@external
+@view
+@reentrant
+def consentSigners(agentId: uint256) -> (address, address):
+    """
+    @notice Who may consent for the agent to a session key: its owner and
+            its wallet (zero addresses for an unknown agent; a zero wallet
+            if none is set).
+    @param agentId The agent id.
+    @return address The owner.
+    @return address The wallet.
+    """
+    record: uint256 = erc721_packed._record(agentId)
+    return erc721_packed._owner_in(record), self._agent_wallet(agentId, record)
+
+
+@external
+@view
+@reentrant
 def agentOfWallet(wallet: address) -> uint256:
     """
     @notice Reverse lookup: the agent whose verified wallet is `wallet`,
@@ -537,16 +590,22 @@ def _require_authorized(owner: address, agent_id: uint256):
 
 
 @internal
+@pure
+def _generation(record: uint256) -> uint256:
+    # At most 2**32 - 1 (the transfer count is 32 bits): no overflow.
+    return unsafe_add((erc721_packed._data_in(record) >> _TRANSFERS_SHIFT) & _MASK_32, 1)
+
+
+@internal
 @view
 def _agent_wallet(agent_id: uint256, record: uint256) -> address:
     if record == 0:
         return empty(address)
-    wallet: address = self._wallets[agent_id]
-    if wallet != empty(address):
-        return wallet
+    # The owner-as-wallet flag and a proved wallet exclude each other
+    # (`setAgentWallet` clears the flag): the flag saves the wallet read.
     if erc721_packed._data_in(record) & _FLAG_OWNER_WALLET != 0:
         return erc721_packed._owner_in(record)
-    return empty(address)
+    return self._wallets[agent_id]
 
 
 @internal
@@ -583,6 +642,10 @@ def _transfer_agent(owner: address, to: address, agent_id: uint256):
         "erc721: caller is not token owner or approved"
     )
     data: uint256 = self._release_wallet(agent_id, erc721_packed._data_in(record))
+    # A new generation: every session grant bound to the old one stops.
+    assert (data >> _TRANSFERS_SHIFT) & _MASK_32 < _MASK_32, "registry: too many transfers"
+    # The transfer count is below 2**32 - 1 (checked above): no carry.
+    data = unsafe_add(data, 1 << _TRANSFERS_SHIFT)
     erc721_packed._transfer(owner, to, agent_id, data)
 
 
@@ -630,7 +693,7 @@ def _write_uri_words(agent_id: uint256, uri: String[URI_MAX]):
 @internal
 @view
 def _read_uri(agent_id: uint256, record: uint256) -> String[URI_MAX]:
-    n: uint256 = erc721_packed._data_in(record) >> _URI_LEN_SHIFT
+    n: uint256 = (erc721_packed._data_in(record) >> _URI_LEN_SHIFT) & _URI_LEN_MASK
     if n == 0:
         return ""
     buffer: bytes32[_URI_WORDS_MAX] = empty(bytes32[_URI_WORDS_MAX])

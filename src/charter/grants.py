@@ -285,6 +285,7 @@ GRANT_TYPES: dict[str, list[dict[str, str]]] = {
     "Grant": [
         {"name": "account", "type": "address"},
         {"name": "agentId", "type": "uint256"},
+        {"name": "agentGeneration", "type": "uint32"},
         {"name": "sessionKey", "type": "address"},
         {"name": "validAfter", "type": "uint48"},
         {"name": "validUntil", "type": "uint48"},

@@ -37,6 +37,7 @@ from .helpers import (
     fixed_key,
     grant_typed_data,
     map_slot,
+    pack_grant_signature,
     message_typed_data,
     poke,
     request_typed_data,
@@ -54,7 +55,8 @@ STRANGER = fixed_key("stranger")  # a key with no role at all
 WALLET_SIGNER = fixed_key("wallet-signer")  # behind the ERC-1271 owner
 EOA7702 = fixed_key("eoa-7702")  # an EOA "delegated" to the AgentAccount code
 PLAIN_EOA = fixed_key("plain-eoa")  # an EOA without code
-AGENT_OWNER = fixed_address("agent-owner")
+AGENT_OWNER_KEY = fixed_key("agent-owner")  # owns both agents; signs their consent
+AGENT_OWNER = AGENT_OWNER_KEY.address
 RELAYER = fixed_address("relayer")
 RECIPIENT = fixed_address("recipient")
 FRIEND = fixed_address("friend")  # approves the account for transferFrom
@@ -73,6 +75,9 @@ def world():
     managers = _load(CONTRACTS / "SessionManager.vy")
     manager = managers.deploy(registry.address)
     manager2 = managers.deploy(registry.address)
+    views = _load(CONTRACTS / "SessionView.vy")
+    view = views.deploy(manager.address)
+    view2 = views.deploy(manager2.address)
     accounts = _load(CONTRACTS / "AgentAccount.vy")
     account = accounts.deploy(OWNER.address, manager.address)
     account_b = accounts.deploy(OWNER.address, manager.address)
@@ -101,6 +106,9 @@ def world():
         registry=registry,
         manager=manager,
         manager2=manager2,
+        view=view,
+        view2=view2,
+        view_deployer=views,
         account=account,
         account_b=account_b,
         account_c=account_c,
@@ -159,6 +167,17 @@ def manager(world):
 @pytest.fixture
 def manager2(world):
     return world.manager2
+
+
+@pytest.fixture
+def view(world):
+    """The SessionView of `manager` (grantState, tokenAllowance, hashes)."""
+    return world.view
+
+
+@pytest.fixture
+def view2(world):
+    return world.view2
 
 
 @pytest.fixture
@@ -271,9 +290,41 @@ def sign_grant(world, grant_hash) -> Callable[..., bytes]:
 
 
 @pytest.fixture
-def execute(world, sign_grant):
-    """Direct `execute` sent by the session key (or `sender`); `sig=None`
-    presents the account's valid grant signature."""
+def consent(world, grant_hash) -> Callable[..., bytes]:
+    """The agent's consent to a grant's session key: its owner (AGENT_OWNER,
+    or `signer`) signs the grant digest."""
+
+    def _consent(grant: Grant, manager=None, signer=None, chain_id: int | None = None) -> bytes:
+        return sign_digest(
+            AGENT_OWNER_KEY if signer is None else signer, grant_hash(grant, chain_id, manager)
+        )
+
+    return _consent
+
+
+@pytest.fixture
+def grant_signature(world, sign_grant, consent) -> Callable[..., bytes]:
+    """The first-use `grantSignature`: abi.encode(account signature, agent
+    consent). `sig` replaces the account's signature, `agent` the consent;
+    `raw` is sent as it is."""
+
+    def _signature(grant: Grant, manager=None, sig=None, agent=None, raw=None) -> bytes:
+        if raw is not None:
+            return raw
+        address = world.manager.address if manager is None else manager
+        return pack_grant_signature(
+            sign_grant(grant, manager=address) if sig is None else sig,
+            consent(grant, manager=address) if agent is None else agent,
+        )
+
+    return _signature
+
+
+@pytest.fixture
+def execute(world, grant_signature):
+    """Direct `execute` sent by the session key (or `sender`); by default
+    presents the account's valid grant signature and the agent owner's
+    consent (`sig`, `agent`, `raw` replace them, see `grant_signature`)."""
 
     def _execute(
         grant: Grant,
@@ -283,9 +334,11 @@ def execute(world, sign_grant):
         sig=None,
         sender=None,
         manager=None,
+        agent=None,
+        raw=None,
     ):
         manager = world.manager if manager is None else manager
-        signature = sign_grant(grant, manager=manager.address) if sig is None else sig
+        signature = grant_signature(grant, manager.address, sig, agent, raw)
         with boa.env.prank(grant.session_key if sender is None else str(sender)):
             return manager.execute(grant.abi(), signature, str(target), value, data)
 
@@ -293,10 +346,12 @@ def execute(world, sign_grant):
 
 
 @pytest.fixture
-def execute_batch(world, sign_grant):
-    def _batch(grant: Grant, calls: list[Call], sig=None, sender=None, manager=None):
+def execute_batch(world, grant_signature):
+    def _batch(
+        grant: Grant, calls: list[Call], sig=None, sender=None, manager=None, agent=None, raw=None
+    ):
         manager = world.manager if manager is None else manager
-        signature = sign_grant(grant, manager=manager.address) if sig is None else sig
+        signature = grant_signature(grant, manager.address, sig, agent, raw)
         with boa.env.prank(grant.session_key if sender is None else str(sender)):
             return manager.executeBatch(
                 grant.abi(), signature, [c.abi() for c in calls]
@@ -338,7 +393,7 @@ def request_sig(world, grant_hash):
 
 
 @pytest.fixture
-def execute_relayed(world, sign_grant):
+def execute_relayed(world, grant_signature):
     """Relayed `execute` / `executeBatch` sent by RELAYER (or `sender`)."""
 
     def _relayed(
@@ -349,9 +404,11 @@ def execute_relayed(world, sign_grant):
         sender=RELAYER,
         manager=None,
         batch=None,
+        agent=None,
+        raw=None,
     ):
         manager = world.manager if manager is None else manager
-        signature = sign_grant(grant, manager=manager.address) if sig is None else sig
+        signature = grant_signature(grant, manager.address, sig, agent, raw)
         with boa.env.prank(str(sender)):
             if (len(calls) == 1) if batch is None else not batch:
                 c = calls[0]
@@ -389,12 +446,18 @@ def as_account(world):
 
 
 @pytest.fixture
-def issue(as_account):
-    """Issue a grant on-chain from its account; returns the contract called."""
+def issue(world, as_account, consent):
+    """Issue a grant on-chain from its account with the agent owner's
+    consent (`agent` replaces it); returns the contract called."""
 
-    def _issue(grant: Grant, manager=None):
+    def _issue(grant: Grant, manager=None, agent=None):
+        address = world.manager.address if manager is None else manager.address
         return as_account(
-            grant.account, f"issue({GRANT_ABI})", grant.abi(), manager=manager
+            grant.account,
+            f"issue({GRANT_ABI},bytes)",
+            grant.abi(),
+            consent(grant, manager=address) if agent is None else agent,
+            manager=manager,
         )
 
     return _issue

@@ -59,7 +59,8 @@ OP_EQ, OP_NE, OP_LE, OP_GE, OP_ONE_OF = range(5)
     NOT_YET_VALID,
     AGENT_INACTIVE,
     EXHAUSTED,
-) = range(8)
+    AGENT_TRANSFERRED,
+) = range(9)
 
 # Stored status in bits 0-7 of the state word.
 STORED_NONE, STORED_ACTIVE, STORED_REVOKED = 0, 1, 2
@@ -96,7 +97,7 @@ INCREASE_ALLOWANCE = sel("increaseAllowance(address,uint256)")
 FORBIDDEN_SIGNATURES = list(FORBIDDEN_SELECTORS.values())
 
 GRANT_ABI = (
-    "(address,uint256,address,uint48,uint48,uint64,uint32,uint32,uint128,bytes32,"
+    "(address,uint256,uint32,address,uint48,uint48,uint64,uint32,uint32,uint128,bytes32,"
     "(address,bytes4,uint256)[],(uint8,uint16,uint8,uint256)[],(address,uint128,uint32)[])"
 )
 CALL_ABI = "(address,uint256,bytes)"
@@ -144,6 +145,7 @@ class Grant:
     session_key: str
     valid_after: int
     valid_until: int
+    agent_generation: int = 1
     epoch: int = 0
     max_calls: int = 0
     min_interval: int = 0
@@ -158,6 +160,7 @@ class Grant:
         return (
             str(self.account),
             self.agent_id,
+            self.agent_generation,
             str(self.session_key),
             self.valid_after,
             self.valid_until,
@@ -205,6 +208,7 @@ def grant_typed_data(grant: Grant, chain_id: int, manager) -> dict:
         "message": {
             "account": to_checksum_address(str(grant.account)),
             "agentId": grant.agent_id,
+            "agentGeneration": grant.agent_generation,
             "sessionKey": to_checksum_address(str(grant.session_key)),
             "validAfter": grant.valid_after,
             "validUntil": grant.valid_until,
@@ -285,6 +289,12 @@ def message_typed_data(digest: bytes, chain_id: int, account) -> dict:
 def typed_digest(typed: dict) -> bytes:
     signable = encode_typed_data(full_message=typed)
     return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def pack_grant_signature(account_signature: bytes, agent_consent: bytes = b"") -> bytes:
+    """`grantSignature` on first use of an off-chain grant:
+    abi.encode(accountSignature, agentConsent) (docs/sessions.md)."""
+    return abi_encode(["bytes", "bytes"], [bytes(account_signature), bytes(agent_consent)])
 
 
 def sign_digest(signer, digest: bytes) -> bytes:

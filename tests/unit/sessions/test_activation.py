@@ -38,12 +38,11 @@ from .helpers import (
 
 
 def test_first_use_activates_deployed_account_grant(
-    manager, make_grant, execute, grant_hash, target, account, now
-):
+    manager, make_grant, execute, grant_hash, target, account, now, view):
     grant = make_grant()
     gh = grant_hash(grant)
     assert manager.stateOf(account.address, gh) == 0
-    assert manager.grantState(grant.abi()).status == 0  # pending
+    assert view.grantState(grant.abi()).status == 0  # pending
     execute(grant, target.address, 7, poke(1, target.address, 2))
     logs = decode_events(manager, manager)  # before any other call to the manager
     assert target.count() == 1
@@ -66,14 +65,13 @@ def test_first_use_activates_deployed_account_grant(
 
 
 def test_active_grant_needs_no_signature_and_logs_no_event(
-    manager, make_grant, execute, activate, target
-):
+    manager, make_grant, execute, activate, target, view):
     grant = make_grant()
     activate(grant)
     execute(grant, target.address, 0, poke(), sig=b"")
     assert decode_events(manager, manager) == []
     assert target.count() == 2
-    assert manager.grantState(grant.abi()).callsUsed == 2
+    assert view.grantState(grant.abi()).callsUsed == 2
 
 
 def test_active_grant_ignores_whatever_signature_comes_with_it(
@@ -87,14 +85,14 @@ def test_active_grant_ignores_whatever_signature_comes_with_it(
     assert target.count() == 2
 
 
-def test_first_use_with_erc1271_owner(world, manager, make_grant, execute, target):
+def test_first_use_with_erc1271_owner(world, manager, make_grant, execute, target, view):
     """An account owned by a contract: the account's ERC-1271 check asks the
     owner's ERC-1271, which checks its signer's key."""
     account = world.wallet_account
     grant = make_grant(account=account.address)
     execute(grant, target.address, 0, poke())
     assert str(target.lastCaller()) == str(account.address)
-    assert manager.grantState(grant.abi()).status == 1
+    assert view.grantState(grant.abi()).status == 1
 
 
 def test_first_use_with_eip7702_account(
@@ -125,13 +123,13 @@ def test_eip7702_account_refuses_wrapped_signature(
         execute(grant, target.address, 0, poke(), sig=sign_digest(EOA7702, wrapped))
 
 
-def test_relayed_first_use(manager, make_grant, request_sig, execute_relayed, target):
+def test_relayed_first_use(manager, make_grant, request_sig, execute_relayed, target, view):
     """A relayer may present the grant signature with the first (relayed) use."""
     grant = make_grant()
     call = Call(target.address, 0, poke())
     execute_relayed(grant, [call], request_sig(grant, [call]))
     assert target.count() == 1
-    assert manager.grantState(grant.abi()).status == 1
+    assert view.grantState(grant.abi()).status == 1
 
 
 @pytest.mark.parametrize(
@@ -163,8 +161,7 @@ def test_first_use_bad_grant_signature(
 
 
 def test_issue_activates_without_signature(
-    manager, make_grant, issue, execute, grant_hash, target, account
-):
+    manager, make_grant, issue, execute, grant_hash, target, account, view):
     grant = make_grant()
     called = issue(grant)
     gh = grant_hash(grant)
@@ -181,16 +178,16 @@ def test_issue_activates_without_signature(
             },
         )
     ]
-    assert manager.grantState(grant.abi()).status == 1
+    assert view.grantState(grant.abi()).status == 1
     execute(grant, target.address, 0, poke(), sig=b"")
     assert target.count() == 1
     assert decode_events(manager, manager) == []
 
 
-def test_issue_returns_the_grant_hash(manager, make_grant, account, grant_hash):
+def test_issue_returns_the_grant_hash(manager, make_grant, account, grant_hash, consent):
     grant = make_grant()
     with boa.env.prank(account.address):
-        assert bytes(manager.issue(grant.abi())) == grant_hash(grant)
+        assert bytes(manager.issue(grant.abi(), consent(grant))) == grant_hash(grant)
 
 
 def test_issue_by_eip7702_account_itself(
@@ -210,7 +207,7 @@ def test_issue_not_the_account(manager, make_grant, refused, grant_hash):
             refused("sessions: not the account", grant_hash(grant)),
             boa.env.prank(sender),
         ):
-            manager.issue(grant.abi())
+            manager.issue(grant.abi(), b"")
 
 
 def test_issue_twice(make_grant, issue, refused, grant_hash):
@@ -247,11 +244,11 @@ def test_issue_checks_epoch_and_window(
         issue(old)
 
 
-def test_issue_a_grant_not_yet_valid(manager, make_grant, issue, now):
+def test_issue_a_grant_not_yet_valid(manager, make_grant, issue, now, view):
     """`issue` does not look at the clock: a grant for later can be issued."""
     grant = make_grant(valid_after=now() + 100, valid_until=now() + 200)
     issue(grant)
-    assert manager.grantState(grant.abi()).status == 5  # active but not yet valid
+    assert view.grantState(grant.abi()).status == 5  # active but not yet valid
 
 
 # ---------------------------------------------------------------- grants refused at activation
@@ -349,13 +346,13 @@ def test_first_use_refuses_defective_grant(
 
 
 def test_first_use_refuses_grant_whose_key_is_the_account(
-    world, make_grant, sign_grant, refused, grant_hash
+    world, make_grant, grant_signature, refused, grant_hash
 ):
     """The account itself presenting a grant naming it as session key (its
     owner drives `account.execute(manager, execute(...))`)."""
     account = world.account
     grant = make_grant(session_key=account.address)
-    data = execute_calldata(grant, sign_grant(grant), world.target.address, 0, poke())
+    data = execute_calldata(grant, grant_signature(grant), world.target.address, 0, poke())
     with (
         refused("sessions: key is the account", grant_hash(grant)),
         boa.env.prank(OWNER.address),
@@ -386,8 +383,7 @@ def test_forbidden_selectors_refused_on_any_target(
 
 
 def test_refused_grant_stays_pending(
-    world, manager, make_grant, execute, grant_hash, target
-):
+    world, manager, make_grant, execute, grant_hash, target, view):
     """A refusal at activation stores nothing: the grant is still pending
     and no GrantActivated was logged."""
     grant = make_grant(
@@ -399,13 +395,12 @@ def test_refused_grant_stays_pending(
     with boa.reverts("sessions: forbidden target"):
         execute(grant, target.address, 0, poke())
     assert manager.stateOf(world.account.address, grant_hash(grant)) == 0
-    assert manager.grantState(grant.abi()).status == 0
+    assert view.grantState(grant.abi()).status == 0
     assert manager.epochOf(world.account.address) == 0
 
 
 def test_limits_accepted_at_activation(
-    world, manager, make_grant, issue, target, token, token2
-):
+    world, manager, make_grant, issue, target, token, token2, view):
     """Edge values that activation accepts: 8 permissions, 8 conditions,
     4 budgets, ONE_OF (op 4), a window of exactly the maximum length."""
     perms = (
@@ -426,12 +421,11 @@ def test_limits_accepted_at_activation(
         ],
     )
     issue(grant)
-    assert manager.grantState(grant.abi()).status == 1
+    assert view.grantState(grant.abi()).status == 1
 
 
 def test_same_target_different_selectors_is_not_a_duplicate(
-    manager, make_grant, issue, token
-):
+    manager, make_grant, issue, token, view):
     grant = make_grant(
         permissions=[
             Permission(str(token.address), TRANSFER, 0),
@@ -439,7 +433,7 @@ def test_same_target_different_selectors_is_not_a_duplicate(
         ]
     )
     issue(grant)
-    assert manager.grantState(grant.abi()).status == 1
+    assert view.grantState(grant.abi()).status == 1
 
 
 def test_account_with_no_code_first_use(
@@ -453,13 +447,13 @@ def test_account_with_no_code_first_use(
 
 
 def test_account_with_no_code_after_issue(
-    manager, make_grant, execute, grant_hash, refused, target
+    manager, make_grant, execute, grant_hash, refused, target, consent
 ):
     """`issue` works from a plain EOA (msg.sender is the account) but every
     use is refused until the EOA has code."""
     grant = make_grant(account=PLAIN_EOA.address)
     with boa.env.prank(PLAIN_EOA.address):
-        manager.issue(grant.abi())
+        manager.issue(grant.abi(), consent(grant))
     assert manager.stateOf(PLAIN_EOA.address, grant_hash(grant)) == STORED_ACTIVE
     with refused("sessions: account has no code", grant_hash(grant)):
         execute(grant, target.address, 0, poke(), sig=b"")
@@ -492,6 +486,6 @@ def test_issue_calldata_matches_abi(manager, make_grant):
     ABI the contract exposes."""
     grant = make_grant()
     assert (
-        calldata(f"issue({GRANT_ABI})", grant.abi())[:4]
-        == bytes(manager.issue.prepare_calldata(grant.abi()))[:4]
+        calldata(f"issue({GRANT_ABI},bytes)", grant.abi(), b"")[:4]
+        == bytes(manager.issue.prepare_calldata(grant.abi(), b""))[:4]
     )

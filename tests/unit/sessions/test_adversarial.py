@@ -103,8 +103,7 @@ def test_batch_cannot_split_native_value_past_the_budget(
 
 
 def test_call_counter_ceiling(
-    manager, make_grant, activate, execute_batch, grant_hash, refused, target, account
-):
+    manager, make_grant, activate, execute_batch, grant_hash, refused, target, account, view):
     """White-box: an unlimited grant at 2**32 - 2 calls cannot add a batch
     that would wrap the 32-bit counter."""
     grant = make_grant()
@@ -121,7 +120,7 @@ def test_call_counter_ceiling(
     with refused("sessions: over call limit", gh):
         execute_batch(grant, [call] * 3, sig=b"")
     execute_batch(grant, [call] * 2, sig=b"")
-    assert manager.grantState(grant.abi()).callsUsed == MASK_32
+    assert view.grantState(grant.abi()).callsUsed == MASK_32
 
 
 # ---------------------------------------------------------------- forbidden targets and selectors
@@ -340,8 +339,7 @@ def test_reentry_into_execute_is_blocked(
     grant_hash,
     reentrant,
     target,
-    account,
-):
+    account, view):
     grant = _hook_grant(make_grant, reentrant, target)
     gh = grant_hash(grant)
     inner = Call(str(target.address), 0, poke(99))
@@ -361,19 +359,18 @@ def test_reentry_into_execute_is_blocked(
         b"",
     )  # lock: empty revert
     assert target.count() == 0
-    state = manager.grantState(grant.abi())
+    state = view.grantState(grant.abi())
     assert (state.callsUsed, state.nonce) == (1, 0)
     # control: the same payload outside a session call goes through
     reentrant.disarm()
     assert reentrant.fire()
     assert target.count() == 1
-    assert manager.grantState(grant.abi()).nonce == 1
+    assert view.grantState(grant.abi()).nonce == 1
     assert manager.stateOf(account.address, gh) & 0xFF == 1
 
 
 def test_reentry_into_execute_batch_is_blocked(
-    manager, make_grant, sign_grant, request_sig, execute_batch, reentrant, target
-):
+    manager, make_grant, sign_grant, request_sig, execute_batch, reentrant, target, view):
     grant = _hook_grant(make_grant, reentrant, target)
     inner = [
         Call(str(target.address), 0, poke(1)),
@@ -386,7 +383,7 @@ def test_reentry_into_execute_batch_is_blocked(
     execute_batch(grant, [Call(str(reentrant.address), 0, poke())])
     assert (reentrant.last_ok(), reentrant.last_output()) == (False, b"")
     assert target.count() == 0
-    assert manager.grantState(grant.abi()).callsUsed == 1
+    assert view.grantState(grant.abi()).callsUsed == 1
 
 
 def test_strict_reentry_reverts_everything(
@@ -398,8 +395,7 @@ def test_strict_reentry_reverts_everything(
     grant_hash,
     refused,
     reentrant,
-    target,
-):
+    target, view):
     grant = _hook_grant(make_grant, reentrant, target)
     inner = Call(str(target.address), 0, poke())
     payload = execute_calldata(
@@ -414,14 +410,14 @@ def test_strict_reentry_reverts_everything(
     with refused(None, grant_hash(grant)):
         execute(grant, reentrant.address, 0, poke())
     assert reentrant.attempts() == 0 and reentrant.pokes() == 0
-    assert manager.grantState(grant.abi()).status == 0  # still pending
+    assert view.grantState(grant.abi()).status == 0  # still pending
 
 
 @pytest.mark.parametrize(
     "entry", ["revoke", "revokeAll", "renounce", "setMaxSessionLength", "issue"]
 )
 def test_reentry_into_state_changing_functions_is_blocked(
-    manager, make_grant, execute, grant_hash, reentrant, target, entry
+    manager, make_grant, execute, grant_hash, reentrant, target, entry, consent
 ):
     """The callback names the hook contract itself (its own grants, its own
     account word), so each call would succeed outside a session call."""
@@ -438,7 +434,7 @@ def test_reentry_into_state_changing_functions_is_blocked(
         "revokeAll": calldata("revokeAll()"),
         "renounce": calldata(f"renounce({GRANT_ABI})", theirs.abi()),
         "setMaxSessionLength": calldata("setMaxSessionLength(uint256)", 1),
-        "issue": calldata(f"issue({GRANT_ABI})", own.abi()),
+        "issue": calldata(f"issue({GRANT_ABI},bytes)", own.abi(), consent(own)),
     }[entry]
 
     def seen():
@@ -491,8 +487,7 @@ def test_reentrant_token_cannot_double_spend_the_cap(
     execute,
     grant_hash,
     reentrant,
-    account,
-):
+    account, view):
     """A budgeted token that calls back during `transfer` with a second,
     validly signed transfer: blocked by the lock, and the budget was
     already charged before the call (control shows the budget refusal)."""
@@ -515,7 +510,7 @@ def test_reentrant_token_cannot_double_spend_the_cap(
     execute(grant, evil.address, 0, transfer(RECIPIENT, 100))
     assert (evil.last_ok(), evil.last_output()) == (False, b"")
     assert (evil.balanceOf(RECIPIENT), evil.balanceOf(STRANGER.address)) == (100, 0)
-    assert manager.tokenAllowance(grant.abi(), evil.address) == 0
+    assert view.tokenAllowance(grant.abi(), evil.address) == 0
     evil.disarm()
     assert not evil.fire()
     assert b"sessions: over token budget 0" in bytes(evil.last_output())
@@ -839,13 +834,12 @@ def test_high_s_request_signature(
     refused,
     target,
     manager,
-    chain_id,
-):
+    chain_id, view):
     grant = make_grant()
     call = Call(str(target.address), 0, poke())
     nonce, deadline, signature = request_sig(grant, [call])
     digest = bytes(
-        manager.hashRequest(grant_hash(grant), nonce, deadline, [call.abi()])
+        view.hashRequest(grant_hash(grant), nonce, deadline, [call.abi()])
     )
     assert recovers_to(high_s(signature), digest) == KEY.address
     with refused("sessions: bad request signature", grant_hash(grant)):

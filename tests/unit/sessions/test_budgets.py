@@ -51,16 +51,15 @@ KINDS = ["transfer", "transferFrom", "approve", "increaseAllowance"]
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_selector_spends_from_the_cap(
-    manager, make_grant, execute, grant_hash, refused, token, account, kind
-):
+    manager, make_grant, execute, grant_hash, refused, token, account, kind, view):
     grant = _token_grant(make_grant, token, 100)
     gh = grant_hash(grant)
     execute(grant, token.address, 0, _spend(kind, account, 60))
-    assert manager.tokenAllowance(grant.abi(), token.address) == 40
+    assert view.tokenAllowance(grant.abi(), token.address) == 40
     with refused("sessions: over token budget 0", gh):
         execute(grant, token.address, 0, _spend(kind, account, 41), sig=b"")
     execute(grant, token.address, 0, _spend(kind, account, 40), sig=b"")
-    assert manager.tokenAllowance(grant.abi(), token.address) == 0
+    assert view.tokenAllowance(grant.abi(), token.address) == 0
     with refused("sessions: over token budget 0", gh):
         execute(grant, token.address, 0, _spend(kind, account, 1), sig=b"")
 
@@ -119,7 +118,7 @@ def test_budget_index_in_reason(
         execute(grant, token.address, 0, transfer(RECIPIENT, 11))
 
 
-def test_budgets_are_per_token(manager, make_grant, execute, token, token2):
+def test_budgets_are_per_token(manager, make_grant, execute, token, token2, view):
     grant = make_grant(
         permissions=[
             Permission(str(token.address), TRANSFER, 0),
@@ -132,8 +131,8 @@ def test_budgets_are_per_token(manager, make_grant, execute, token, token2):
     )
     execute(grant, token.address, 0, transfer(RECIPIENT, 10))
     execute(grant, token2.address, 0, transfer(RECIPIENT, 5), sig=b"")
-    assert manager.tokenAllowance(grant.abi(), token.address) == 0
-    assert manager.tokenAllowance(grant.abi(), token2.address) == 0
+    assert view.tokenAllowance(grant.abi(), token.address) == 0
+    assert view.tokenAllowance(grant.abi(), token2.address) == 0
 
 
 def test_token_call_too_short(make_grant, execute, grant_hash, refused, token, account):
@@ -151,11 +150,11 @@ def test_token_call_too_short(make_grant, execute, grant_hash, refused, token, a
             execute(grant, token.address, 0, data)
 
 
-def test_transfer_from_amount_is_the_third_word(manager, make_grant, execute, token):
+def test_transfer_from_amount_is_the_third_word(manager, make_grant, execute, token, view):
     grant = _token_grant(make_grant, token, 50)
     # from=FRIEND (a large word as an address), to, amount 50: only 50 counts.
     execute(grant, token.address, 0, transfer_from(FRIEND, RECIPIENT, 50))
-    assert manager.tokenAllowance(grant.abi(), token.address) == 0
+    assert view.tokenAllowance(grant.abi(), token.address) == 0
 
 
 def test_unbudgeted_token_is_not_capped(make_grant, execute, token, token2):
@@ -182,8 +181,7 @@ def test_le_condition_caps_without_budget(
 
 
 def test_other_selectors_on_budgeted_token_do_not_spend(
-    manager, make_grant, execute, target
-):
+    manager, make_grant, execute, target, view):
     """Only the four standard selectors spend: a poke on a contract that has
     a budget (as if it were a token) is not charged."""
     grant = make_grant(
@@ -191,15 +189,14 @@ def test_other_selectors_on_budgeted_token_do_not_spend(
         token_budgets=[TokenBudget(str(target.address), 5, 0)],
     )
     execute(grant, target.address, 0, poke(10**6, RECIPIENT, 10**6))
-    assert manager.tokenAllowance(grant.abi(), target.address) == 5
+    assert view.tokenAllowance(grant.abi(), target.address) == 5
 
 
 # ---------------------------------------------------------------- batches: running totals
 
 
 def test_batch_token_running_total(
-    manager, make_grant, execute_batch, grant_hash, refused, token
-):
+    manager, make_grant, execute_batch, grant_hash, refused, token, view):
     grant = _token_grant(make_grant, token, 100)
     t = str(token.address)
     gh = grant_hash(grant)
@@ -220,7 +217,7 @@ def test_batch_token_running_total(
     execute_batch(
         grant, [Call(t, 0, transfer(RECIPIENT, 60)), Call(t, 0, approve(RECIPIENT, 40))]
     )
-    assert manager.tokenAllowance(grant.abi(), token.address) == 0
+    assert view.tokenAllowance(grant.abi(), token.address) == 0
     assert token.balanceOf(RECIPIENT) == 60
 
 
@@ -237,8 +234,7 @@ def test_batch_running_total_includes_earlier_spend(
 
 
 def test_batch_two_tokens(
-    manager, make_grant, execute_batch, grant_hash, refused, token, token2
-):
+    manager, make_grant, execute_batch, grant_hash, refused, token, token2, view):
     grant = make_grant(
         permissions=[
             Permission(str(token.address), TRANSFER, 0),
@@ -268,14 +264,13 @@ def test_batch_two_tokens(
         ],
     )
     assert (
-        manager.tokenAllowance(grant.abi(), a),
-        manager.tokenAllowance(grant.abi(), b),
+        view.tokenAllowance(grant.abi(), a),
+        view.tokenAllowance(grant.abi(), b),
     ) == (0, 0)
 
 
 def test_batch_native_running_total(
-    manager, make_grant, execute, execute_batch, grant_hash, refused, target
-):
+    manager, make_grant, execute, execute_batch, grant_hash, refused, target, view):
     grant = make_grant(
         native_budget=100, permissions=[Permission(str(target.address), POKE, 40)]
     )
@@ -286,15 +281,14 @@ def test_batch_native_running_total(
     with refused("sessions: over native budget", grant_hash(grant)):
         execute_batch(grant, [Call(t, 40, poke()), Call(t, 31, poke())], sig=b"")
     execute_batch(grant, [Call(t, 40, poke()), Call(t, 30, poke())], sig=b"")
-    assert manager.grantState(grant.abi()).nativeLeft == 0
+    assert view.grantState(grant.abi()).nativeLeft == 0
 
 
 # ---------------------------------------------------------------- refill periods
 
 
 def test_refill_boundaries(
-    manager, make_grant, execute, grant_hash, refused, token, now
-):
+    manager, make_grant, execute, grant_hash, refused, token, now, view):
     start = now()
     grant = _token_grant(
         make_grant, token, 100, period=100, valid_after=start, valid_until=start + 1_000
@@ -302,19 +296,19 @@ def test_refill_boundaries(
     gh = grant_hash(grant)
     execute(grant, token.address, 0, transfer(RECIPIENT, 100))
     boa.env.timestamp = start + 99  # last second of period 0
-    assert manager.tokenAllowance(grant.abi(), token.address) == 0
+    assert view.tokenAllowance(grant.abi(), token.address) == 0
     with refused("sessions: over token budget 0", gh):
         execute(grant, token.address, 0, transfer(RECIPIENT, 1), sig=b"")
     boa.env.timestamp = start + 100  # first second of period 1
-    assert manager.tokenAllowance(grant.abi(), token.address) == 100
+    assert view.tokenAllowance(grant.abi(), token.address) == 100
     execute(grant, token.address, 0, transfer(RECIPIENT, 70), sig=b"")
-    assert manager.tokenAllowance(grant.abi(), token.address) == 30
+    assert view.tokenAllowance(grant.abi(), token.address) == 30
     boa.env.timestamp = start + 199
     with refused("sessions: over token budget 0", gh):
         execute(grant, token.address, 0, transfer(RECIPIENT, 31), sig=b"")
     execute(grant, token.address, 0, transfer(RECIPIENT, 30), sig=b"")
     boa.env.timestamp = start + 550  # period 5: unused periods do not accumulate
-    assert manager.tokenAllowance(grant.abi(), token.address) == 100
+    assert view.tokenAllowance(grant.abi(), token.address) == 100
     with refused("sessions: over token budget 0", gh):
         execute(grant, token.address, 0, transfer(RECIPIENT, 101), sig=b"")
     execute(grant, token.address, 0, transfer(RECIPIENT, 100), sig=b"")
@@ -348,14 +342,13 @@ def test_period_of_one_second(
 
 
 def test_lifetime_budget_never_refills(
-    manager, make_grant, execute, grant_hash, refused, token, now
-):
+    manager, make_grant, execute, grant_hash, refused, token, now, view):
     grant = _token_grant(
         make_grant, token, 10, period=0, valid_until=now() + 7 * 86_400
     )
     execute(grant, token.address, 0, transfer(RECIPIENT, 10))
     boa.env.time_travel(seconds=7 * 86_400)
-    assert manager.tokenAllowance(grant.abi(), token.address) == 0
+    assert view.tokenAllowance(grant.abi(), token.address) == 0
     with refused("sessions: over token budget 0", grant_hash(grant)):
         execute(grant, token.address, 0, transfer(RECIPIENT, 1), sig=b"")
 
@@ -375,32 +368,31 @@ def test_batch_in_new_period_starts_from_zero(
 # ---------------------------------------------------------------- tokenAllowance
 
 
-def test_token_allowance_view(manager, make_grant, execute, token, token2, target, now):
+def test_token_allowance_view(manager, make_grant, execute, token, token2, target, now, view):
     start = now() + 10
     grant = _token_grant(
         make_grant, token, 100, period=50, valid_after=start, valid_until=start + 500
     )
     assert (
-        manager.tokenAllowance(grant.abi(), token.address) == 100
+        view.tokenAllowance(grant.abi(), token.address) == 100
     )  # before validAfter: the cap
-    assert manager.tokenAllowance(grant.abi(), token2.address) == 0  # no budget
-    assert manager.tokenAllowance(grant.abi(), target.address) == 0
+    assert view.tokenAllowance(grant.abi(), token2.address) == 0  # no budget
+    assert view.tokenAllowance(grant.abi(), target.address) == 0
     boa.env.timestamp = start
-    assert manager.tokenAllowance(grant.abi(), token.address) == 100  # unused
+    assert view.tokenAllowance(grant.abi(), token.address) == 100  # unused
     execute(grant, token.address, 0, transfer(RECIPIENT, 35))
-    assert manager.tokenAllowance(grant.abi(), token.address) == 65
+    assert view.tokenAllowance(grant.abi(), token.address) == 65
     boa.env.timestamp = start + 49
-    assert manager.tokenAllowance(grant.abi(), token.address) == 65
+    assert view.tokenAllowance(grant.abi(), token.address) == 65
     boa.env.timestamp = start + 50
-    assert manager.tokenAllowance(grant.abi(), token.address) == 100
+    assert view.tokenAllowance(grant.abi(), token.address) == 100
 
 
 def test_token_allowance_of_unused_grant_with_spent_word_elsewhere(
-    manager, make_grant, execute, token
-):
+    manager, make_grant, execute, token, view):
     """Spending is per grant: another grant's spend does not show."""
     a = _token_grant(make_grant, token, 100)
     b = _token_grant(make_grant, token, 100, salt=b"\x01" * 32)
     execute(a, token.address, 0, transfer(RECIPIENT, 100))
-    assert manager.tokenAllowance(a.abi(), token.address) == 0
-    assert manager.tokenAllowance(b.abi(), token.address) == 100
+    assert view.tokenAllowance(a.abi(), token.address) == 0
+    assert view.tokenAllowance(b.abi(), token.address) == 100

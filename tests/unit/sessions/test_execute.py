@@ -110,23 +110,22 @@ def test_bad_calldata_one_to_three_bytes(
         execute(grant, target.address, 0, POKE[:size], sig=b"")
 
 
-def test_selector_only_calldata_passes_the_manager(manager, make_grant, execute):
+def test_selector_only_calldata_passes_the_manager(manager, make_grant, execute, view):
     """Four bytes are a whole selector: the manager lets the call through
     (argument decoding is the target's business; here an EOA takes it)."""
     grant = make_grant(permissions=[Permission(RECIPIENT, POKE, 0)])
     execute(grant, RECIPIENT, 0, POKE)
-    assert manager.grantState(grant.abi()).callsUsed == 1
+    assert view.grantState(grant.abi()).callsUsed == 1
 
 
 def test_target_revert_reverts_everything(
-    manager, make_grant, execute, grant_hash, refused, target
-):
+    manager, make_grant, execute, grant_hash, refused, target, view):
     """A failing call bubbles up its revert data and undoes the activation
     and the counters."""
     grant = make_grant(permissions=[Permission(str(target.address), FAIL, 0)])
     with refused("boom", grant_hash(grant)):
         execute(grant, target.address, 0, calldata("fail(string)", "boom"))
-    assert manager.grantState(grant.abi()).status == 0
+    assert view.grantState(grant.abi()).status == 0
 
 
 def test_account_without_enough_eth(
@@ -290,8 +289,7 @@ def test_condition_with_large_index(make_grant, execute, grant_hash, refused, ta
 
 
 def test_native_budget_total(
-    manager, make_grant, execute, activate, grant_hash, refused, target
-):
+    manager, make_grant, execute, activate, grant_hash, refused, target, view):
     grant = make_grant(
         native_budget=100, permissions=[Permission(str(target.address), POKE, 60)]
     )
@@ -300,12 +298,12 @@ def test_native_budget_total(
     with refused("sessions: over native budget", grant_hash(grant)):
         execute(grant, target.address, 41, poke(), sig=b"")
     execute(grant, target.address, 40, poke(), sig=b"")  # exactly the budget
-    state = manager.grantState(grant.abi())
+    state = view.grantState(grant.abi())
     assert (state.nativeSpent, state.nativeLeft) == (100, 0)
     with refused("sessions: over native budget", grant_hash(grant)):
         execute(grant, target.address, 1, poke(), sig=b"")
     execute(grant, target.address, 0, poke(), sig=b"")  # value-free calls go on
-    assert manager.grantState(grant.abi()).callsUsed == 4
+    assert view.grantState(grant.abi()).callsUsed == 4
 
 
 def test_zero_native_budget(make_grant, execute, grant_hash, refused, target):
@@ -316,32 +314,31 @@ def test_zero_native_budget(make_grant, execute, grant_hash, refused, target):
     assert target.count() == 1
 
 
-def test_max_native_budget(manager, make_grant, execute, target, account):
+def test_max_native_budget(manager, make_grant, execute, target, account, view):
     grant = make_grant(
         native_budget=2**128 - 1,
         permissions=[Permission(str(target.address), POKE, 2**256 - 1)],
     )
     execute(grant, target.address, 10**18, poke())
-    assert manager.grantState(grant.abi()).nativeLeft == 2**128 - 1 - 10**18
+    assert view.grantState(grant.abi()).nativeLeft == 2**128 - 1 - 10**18
 
 
 # ---------------------------------------------------------------- call limit
 
 
-def test_max_calls(manager, make_grant, execute, grant_hash, refused, target):
+def test_max_calls(manager, make_grant, execute, grant_hash, refused, target, view):
     grant = make_grant(max_calls=2)
     execute(grant, target.address, 0, poke())
-    assert manager.grantState(grant.abi()).callsLeft == 1
+    assert view.grantState(grant.abi()).callsLeft == 1
     execute(grant, target.address, 0, poke(), sig=b"")
-    assert manager.grantState(grant.abi()).callsLeft == 0
+    assert view.grantState(grant.abi()).callsLeft == 0
     with refused("sessions: over call limit", grant_hash(grant)):
         execute(grant, target.address, 0, poke(), sig=b"")
     assert target.count() == 2
 
 
 def test_max_calls_counts_every_call_of_a_batch(
-    manager, make_grant, execute_batch, grant_hash, refused, target
-):
+    manager, make_grant, execute_batch, grant_hash, refused, target, view):
     grant = make_grant(max_calls=3)
     call = Call(str(target.address), 0, poke())
     with refused("sessions: over call limit", grant_hash(grant)):
@@ -351,7 +348,7 @@ def test_max_calls_counts_every_call_of_a_batch(
         execute_batch(grant, [call] * 2, sig=b"")
     execute_batch(grant, [call], sig=b"")
     assert target.count() == 3
-    assert manager.grantState(grant.abi()).callsUsed == 3
+    assert view.grantState(grant.abi()).callsUsed == 3
 
 
 def test_one_call_limit(make_grant, execute, grant_hash, refused, target):
@@ -478,7 +475,7 @@ def test_paused_agent_blocks_first_use_and_other_agents_unaffected(
 
 def test_unknown_agent(make_grant, execute, grant_hash, refused, target):
     grant = make_grant(agent_id=999)
-    with refused("sessions: agent not active", grant_hash(grant)):
+    with refused("sessions: unknown agent", grant_hash(grant)):
         execute(grant, target.address, 0, poke())
 
 
@@ -486,8 +483,7 @@ def test_unknown_agent(make_grant, execute, grant_hash, refused, target):
 
 
 def test_batch_runs_in_order(
-    manager, make_grant, execute_batch, target, account, token
-):
+    manager, make_grant, execute_batch, target, account, token, view):
     grant = make_grant(
         native_budget=30,
         permissions=[
@@ -503,7 +499,7 @@ def test_batch_runs_in_order(
     execute_batch(grant, calls)
     assert target.count() == 2 and target.lastValue() == 20
     assert token.balanceOf(RECIPIENT) == 7
-    state = manager.grantState(grant.abi())
+    state = view.grantState(grant.abi())
     assert (state.callsUsed, state.nativeSpent) == (3, 30)
 
 

@@ -10,7 +10,12 @@ import boa
 from .helpers import CONTRACTS, poke
 
 HERE = Path(__file__).parent
-SOURCES = [CONTRACTS / "SessionManager.vy", CONTRACTS / "AgentAccount.vy"]
+SOURCES = [
+    CONTRACTS / "SessionManager.vy",
+    CONTRACTS / "SessionView.vy",
+    CONTRACTS / "AgentAccount.vy",
+    *sorted((CONTRACTS / "modules").glob("*.vy")),
+]
 
 # Reasons built at run time (`_refuse_call`, `_refuse_argument`,
 # `_over_token_budget`): each form must be asserted with a concrete index.
@@ -64,4 +69,4 @@ def test_zero_account_is_unreachable(manager, make_grant, execute, target):
     with boa.reverts("sessions: bad grant signature"):
         execute(grant, target.address, 0, poke(), sig=b"\x00" * 65)
     with boa.reverts("sessions: not the account"):
-        manager.issue(grant.abi())
+        manager.issue(grant.abi(), b"")

@@ -25,8 +25,7 @@ def call(target):
 
 
 def test_relayed_execute(
-    manager, make_grant, request_sig, execute_relayed, grant_hash, target, account, call
-):
+    manager, make_grant, request_sig, execute_relayed, grant_hash, target, account, call, view):
     grant = make_grant()
     execute_relayed(grant, [call], request_sig(grant, [call]))
     assert (target.count(), str(target.lastCaller()), target.lastValue()) == (
@@ -34,24 +33,23 @@ def test_relayed_execute(
         str(account.address),
         5,
     )
-    state = manager.grantState(grant.abi())
+    state = view.grantState(grant.abi())
     assert (state.nonce, state.callsUsed, state.nativeSpent) == (1, 1, 5)
     assert (
         unpack_state(manager.stateOf(account.address, grant_hash(grant)))["nonce"] == 1
     )
 
 
-def test_relayed_batch(manager, make_grant, request_sig, execute_relayed, target, call):
+def test_relayed_batch(manager, make_grant, request_sig, execute_relayed, target, call, view):
     grant = make_grant()
     calls = [call, Call(str(target.address), 0, poke(9)), call]
     execute_relayed(grant, calls, request_sig(grant, calls))
     assert target.count() == 3
-    assert manager.grantState(grant.abi()).nonce == 1
+    assert view.grantState(grant.abi()).nonce == 1
 
 
 def test_sequential_nonces(
-    manager, make_grant, request_sig, execute_relayed, grant_hash, refused, target, call
-):
+    manager, make_grant, request_sig, execute_relayed, grant_hash, refused, target, call, view):
     grant = make_grant()
     gh = grant_hash(grant)
     for nonce in range(3):
@@ -61,7 +59,7 @@ def test_sequential_nonces(
             request_sig(grant, [call], nonce=nonce),
             sig=b"" if nonce else None,
         )
-    assert manager.grantState(grant.abi()).nonce == 3
+    assert view.grantState(grant.abi()).nonce == 3
     with refused("sessions: bad nonce", gh):
         execute_relayed(grant, [call], request_sig(grant, [call], nonce=2), sig=b"")
     with refused("sessions: bad nonce", gh):
@@ -83,12 +81,11 @@ def test_replayed_request(
 
 
 def test_direct_use_does_not_consume_the_nonce(
-    manager, make_grant, execute, request_sig, execute_relayed, target, call
-):
+    manager, make_grant, execute, request_sig, execute_relayed, target, call, view):
     grant = make_grant()
     relay = request_sig(grant, [call])
     execute(grant, target.address, 0, poke())
-    assert manager.grantState(grant.abi()).nonce == 0
+    assert view.grantState(grant.abi()).nonce == 0
     execute_relayed(grant, [call], relay, sig=b"")
     assert target.count() == 2
 
@@ -161,15 +158,14 @@ def test_request_bound_to_its_deadline_and_grant(
 
 
 def test_single_request_also_runs_as_batch_of_one(
-    manager, make_grant, request_sig, execute_relayed, target, call
-):
+    manager, make_grant, request_sig, execute_relayed, target, call, view):
     """execute hashes its call as a one-element array: the same signed
     request may be sent through executeBatch with that one call (same
     effect, same nonce)."""
     grant = make_grant()
     execute_relayed(grant, [call], request_sig(grant, [call]), batch=True)
     assert target.count() == 1
-    assert manager.grantState(grant.abi()).nonce == 1
+    assert view.grantState(grant.abi()).nonce == 1
 
 
 def test_anyone_may_relay(make_grant, request_sig, execute_relayed, target, call):
@@ -217,15 +213,14 @@ def test_relayed_request_still_checks_the_grant(
 
 
 def test_refused_relayed_request_keeps_its_nonce(
-    manager, make_grant, request_sig, execute_relayed, target, call
-):
+    manager, make_grant, request_sig, execute_relayed, target, call, view):
     grant = make_grant(native_budget=4)  # call sends 5
     relay = request_sig(grant, [call])
     with boa.reverts("sessions: over native budget"):
         execute_relayed(grant, [call], relay)
     ok = Call(call.target, 4, call.data)
     execute_relayed(grant, [ok], request_sig(grant, [ok], nonce=0))
-    assert manager.grantState(grant.abi()).nonce == 1
+    assert view.grantState(grant.abi()).nonce == 1
 
 
 def test_nonces_used_up(
@@ -238,8 +233,7 @@ def test_nonces_used_up(
     grant_hash,
     refused,
     call,
-    account,
-):
+    account, view):
     """White-box: the 32-bit nonce field at its last value (set in storage)
     refuses a correctly signed request for that nonce."""
     grant = make_grant()
@@ -251,7 +245,7 @@ def test_nonces_used_up(
     )
     word = manager.stateOf(account.address, gh)
     boa.env.set_storage(str(manager.address), slot, word | pack_state(nonce=MASK_32))
-    assert manager.grantState(grant.abi()).nonce == MASK_32
+    assert view.grantState(grant.abi()).nonce == MASK_32
     with refused("sessions: nonces used up", gh):
         execute_relayed(
             grant, [call], request_sig(grant, [call], nonce=MASK_32), sig=b""
@@ -262,4 +256,4 @@ def test_nonces_used_up(
     execute_relayed(
         grant, [call], request_sig(grant, [call], nonce=MASK_32 - 1), sig=b""
     )
-    assert manager.grantState(grant.abi()).nonce == MASK_32
+    assert view.grantState(grant.abi()).nonce == MASK_32

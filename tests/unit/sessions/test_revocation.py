@@ -30,8 +30,7 @@ def test_revoke_active_grant(
     grant_hash,
     refused,
     target,
-    account,
-):
+    account, view):
     grant = make_grant()
     activate(grant)
     gh = grant_hash(grant)
@@ -47,7 +46,7 @@ def test_revoke_active_grant(
         )
     ]
     assert manager.stateOf(account.address, gh) & 0xFF == STORED_REVOKED
-    assert manager.grantState(grant.abi()).status == 2
+    assert view.grantState(grant.abi()).status == 2
     with refused("sessions: revoked", gh):
         execute(grant, target.address, 0, poke(), sig=b"")
     with refused("sessions: revoked", gh):  # the signature does not bring it back
@@ -55,25 +54,23 @@ def test_revoke_active_grant(
 
 
 def test_revoke_keeps_the_counters(
-    manager, make_grant, activate, as_account, grant_hash, account
-):
+    manager, make_grant, activate, as_account, grant_hash, account, view):
     grant = make_grant()
     activate(grant)
     gh = grant_hash(grant)
     before = manager.stateOf(account.address, gh)
     as_account(account.address, "revoke(bytes32)", gh)
     assert manager.stateOf(account.address, gh) == (before & ~0xFF) | STORED_REVOKED
-    state = manager.grantState(grant.abi())
+    state = view.grantState(grant.abi())
     assert (state.status, state.callsUsed) == (2, 1)
 
 
 def test_revoke_grant_never_used(
-    manager, make_grant, as_account, execute, grant_hash, refused, target, account
-):
+    manager, make_grant, as_account, execute, grant_hash, refused, target, account, view):
     grant = make_grant()
     gh = grant_hash(grant)
     as_account(account.address, "revoke(bytes32)", gh)
-    assert manager.grantState(grant.abi()).status == 2
+    assert view.grantState(grant.abi()).status == 2
     with refused("sessions: revoked", gh):
         execute(grant, target.address, 0, poke())
 
@@ -96,8 +93,7 @@ def test_revoke_twice(make_grant, as_account, grant_hash, refused, account):
 
 
 def test_revoke_only_touches_the_callers_grants(
-    manager, make_grant, activate, grant_hash, execute, target, account
-):
+    manager, make_grant, activate, grant_hash, execute, target, account, view):
     """Anyone may call revoke, but it writes only under msg.sender."""
     grant = make_grant()
     activate(grant)
@@ -107,7 +103,7 @@ def test_revoke_only_touches_the_callers_grants(
             manager.revoke(gh)
         assert manager.stateOf(sender, gh) & 0xFF == STORED_REVOKED
     execute(grant, target.address, 0, poke(), sig=b"")
-    assert manager.grantState(grant.abi()).status == 1
+    assert view.grantState(grant.abi()).status == 1
 
 
 def test_revoke_by_eip7702_account(
@@ -141,8 +137,7 @@ def test_revoke_all(
     grant_hash,
     refused,
     target,
-    account,
-):
+    account, view):
     used, unused = make_grant(), make_grant(salt=b"\x01" * 32)
     activate(used)
     called = as_account(account.address, "revokeAll()")
@@ -151,7 +146,7 @@ def test_revoke_all(
     ]
     assert manager.epochOf(account.address) == 1
     for grant in (used, unused):
-        assert manager.grantState(grant.abi()).status == 3
+        assert view.grantState(grant.abi()).status == 3
         with refused("sessions: revoked by revokeAll", grant_hash(grant)):
             execute(grant, target.address, 0, poke())
     fresh = make_grant(epoch=1)
@@ -214,8 +209,7 @@ def test_epoch_overflow(manager, as_account, account):
 
 
 def test_renounce(
-    manager, make_grant, activate, execute, grant_hash, refused, target, account
-):
+    manager, make_grant, activate, execute, grant_hash, refused, target, account, view):
     grant = make_grant()
     activate(grant)
     gh = grant_hash(grant)
@@ -231,7 +225,7 @@ def test_renounce(
             },
         )
     ]
-    assert manager.grantState(grant.abi()).status == 2
+    assert view.grantState(grant.abi()).status == 2
     with refused("sessions: revoked", gh):
         execute(grant, target.address, 0, poke(), sig=b"")
 

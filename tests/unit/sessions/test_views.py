@@ -41,9 +41,9 @@ def test_zero_registry_refused(world):
         world.manager_deployer.deploy(ZERO_ADDRESS)
 
 
-def test_grant_state_of_fresh_grant(manager, make_grant, now):
+def test_grant_state_of_fresh_grant(manager, make_grant, now, view):
     grant = make_grant(max_calls=5, native_budget=77)
-    state = manager.grantState(grant.abi())
+    state = view.grantState(grant.abi())
     assert state.status == PENDING
     assert (state.callsUsed, state.callsLeft, state.nativeSpent, state.nativeLeft) == (
         0,
@@ -60,24 +60,23 @@ def test_grant_state_of_fresh_grant(manager, make_grant, now):
 
 
 def test_grant_state_fields_after_use(
-    manager, make_grant, execute, request_sig, execute_relayed, target, now
-):
+    manager, make_grant, execute, request_sig, execute_relayed, target, now, view):
     grant = make_grant(max_calls=5, native_budget=100)
     execute(grant, target.address, 30, poke())
     boa.env.time_travel(seconds=17)
     call = Call(str(target.address), 20, poke())
     execute_relayed(grant, [call, call], request_sig(grant, [call, call]), sig=b"")
-    state = manager.grantState(grant.abi())
+    state = view.grantState(grant.abi())
     assert state.status == ACTIVE
     assert (state.callsUsed, state.callsLeft) == (3, 2)
     assert (state.nativeSpent, state.nativeLeft) == (70, 30)
     assert (state.lastCall, state.nonce) == (now(), 1)
 
 
-def test_unlimited_calls_left(manager, make_grant, execute, target):
+def test_unlimited_calls_left(manager, make_grant, execute, target, view):
     grant = make_grant(max_calls=0)
     execute(grant, target.address, 0, poke())
-    assert manager.grantState(grant.abi()).callsLeft == MASK_32
+    assert view.grantState(grant.abi()).callsLeft == MASK_32
 
 
 def test_status_codes(
@@ -91,9 +90,8 @@ def test_status_codes(
     target,
     account,
     agent_id,
-    now,
-):
-    status = lambda g: manager.grantState(g.abi()).status
+    now, view):
+    status = lambda g: view.grantState(g.abi()).status
 
     pending = make_grant(salt=b"\x01" * 32)
     assert status(pending) == PENDING
@@ -132,21 +130,20 @@ def test_status_codes(
 
 
 def test_status_precedence(
-    manager, registry, make_grant, activate, as_account, account, agent_id, now
-):
+    manager, registry, make_grant, activate, as_account, account, agent_id, now, view):
     """Revoked > revoked by revokeAll > expired > not yet valid > agent
     inactive > calls used up, as the view's docstring orders them."""
     grant = make_grant(max_calls=1)
     activate(grant)
     with boa.env.prank(AGENT_OWNER):
         registry.retire(agent_id)
-    assert manager.grantState(grant.abi()).status == AGENT_INACTIVE  # over "exhausted"
+    assert view.grantState(grant.abi()).status == AGENT_INACTIVE  # over "exhausted"
     boa.env.timestamp = grant.valid_until + 1
-    assert manager.grantState(grant.abi()).status == EXPIRED
+    assert view.grantState(grant.abi()).status == EXPIRED
     as_account(account.address, "revokeAll()")
-    assert manager.grantState(grant.abi()).status == REVOKED_ALL
-    as_account(account.address, "revoke(bytes32)", manager.hashGrant(grant.abi()))
-    assert manager.grantState(grant.abi()).status == REVOKED
+    assert view.grantState(grant.abi()).status == REVOKED_ALL
+    as_account(account.address, "revoke(bytes32)", view.hashGrant(grant.abi()))
+    assert view.grantState(grant.abi()).status == REVOKED
 
 
 def test_state_word_layout(

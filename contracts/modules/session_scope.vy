@@ -1,0 +1,171 @@
+# pragma version ~=0.4.3
+"""
+@title Session scope: what a grant allows
+@custom:contract-name session_scope
+@license MIT
+@notice Stateless checks of a grant's permissions: the list itself once,
+        at activation (`_check_permissions`), and every call against it
+        (`_check_call`), with the revert reasons they raise.
+"""
+
+
+from . import session_types
+
+
+# ---------------------------------------------------------------- constants
+
+_TRANSFER: constant(bytes4) = method_id("transfer(address,uint256)", output_type=bytes4)
+_TRANSFER_FROM: constant(bytes4) = method_id("transferFrom(address,address,uint256)", output_type=bytes4)
+_APPROVE: constant(bytes4) = method_id("approve(address,uint256)", output_type=bytes4)
+_INCREASE_ALLOWANCE: constant(bytes4) = method_id("increaseAllowance(address,uint256)", output_type=bytes4)
+
+# Account-execution entry points (Charter's own and those of common smart
+# accounts): a session may never call them, on any target.
+FORBIDDEN_SELECTORS: constant(bytes4[11]) = [
+    method_id("execute(address,uint256,bytes)", output_type=bytes4),
+    method_id("executeBatch((address,uint256,bytes)[])", output_type=bytes4),
+    method_id("executeFromManager(address,uint256,bytes)", output_type=bytes4),
+    method_id("executeBatchFromManager((address,uint256,bytes)[])", output_type=bytes4),
+    method_id("execute(bytes32,bytes)", output_type=bytes4),
+    method_id("executeFromExecutor(bytes32,bytes)", output_type=bytes4),
+    method_id("executeBatch(address[],uint256[],bytes[])", output_type=bytes4),
+    method_id("execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)", output_type=bytes4),
+    method_id("execTransactionFromModule(address,uint256,bytes,uint8)", output_type=bytes4),
+    method_id("execTransactionFromModuleReturnData(address,uint256,bytes,uint8)", output_type=bytes4),
+    method_id("redeemDelegations(bytes[],bytes32[],bytes[])", output_type=bytes4),
+]
+
+
+# ---------------------------------------------------------------- internal
+
+@internal
+@pure
+def _check_permissions(grant: session_types.Grant, manager: address, registry: address):
+    """
+    @dev The permission list is usable: non-empty, no zero target, no call
+         into the account, the manager or the registry, no account-execution
+         selector, no duplicate (target, selector); conditions point at a
+         permission and use a known operator; token budgets are distinct.
+    """
+    n: uint256 = len(grant.permissions)
+    assert n != 0, "sessions: no permissions"
+    for p: uint256 in range(n, bound=session_types.MAX_PERMISSIONS):
+        target: address = grant.permissions[p].target
+        selector: bytes4 = grant.permissions[p].selector
+        assert target != empty(address), "sessions: zero target"
+        assert target != grant.account and target != manager and target != registry, "sessions: forbidden target"
+        for forbidden: bytes4 in FORBIDDEN_SELECTORS:
+            assert selector != forbidden, "sessions: forbidden selector"
+        for q: uint256 in range(p + 1, n, bound=session_types.MAX_PERMISSIONS):
+            assert grant.permissions[q].target != target or grant.permissions[q].selector != selector, "sessions: duplicate permission"
+    for condition: session_types.Condition in grant.conditions:
+        assert convert(condition.permission, uint256) < n, "sessions: bad condition"
+        assert condition.op <= session_types.OP_ONE_OF, "sessions: bad condition"
+    m: uint256 = len(grant.tokenBudgets)
+    for j: uint256 in range(m, bound=session_types.MAX_TOKENS):
+        assert grant.tokenBudgets[j].token != empty(address), "sessions: zero token"
+        for k: uint256 in range(j + 1, m, bound=session_types.MAX_TOKENS):
+            assert grant.tokenBudgets[k].token != grant.tokenBudgets[j].token, "sessions: duplicate token"
+
+
+@internal
+@pure
+def _check_call(
+    i: uint256,
+    target: address,
+    call_value: uint256,
+    data: Bytes[session_types.MAX_CALL_DATA],
+    permissions: DynArray[session_types.Permission, session_types.MAX_PERMISSIONS],
+    conditions: DynArray[session_types.Condition, session_types.MAX_CONDITIONS],
+    budgets: DynArray[session_types.TokenBudget, session_types.MAX_TOKENS],
+) -> (uint256, uint256):
+    """
+    @dev Refuse call `i` unless a permission allows it. Returns the 1-based
+         index of the token budget it spends from (0: none) and the amount.
+    """
+    size: uint256 = len(data)
+    selector: bytes4 = empty(bytes4)
+    if size != 0:
+        if size < 4:
+            self._refuse_call(i, "bad calldata")
+        selector = convert(slice(data, 0, 4), bytes4)
+        if selector == empty(bytes4):
+            # The empty selector stands for plain ETH sends (no calldata) only:
+            # calldata starting with four zero bytes would reach the target's
+            # fallback with any payload.
+            self._refuse_call(i, "not allowed")
+
+    p: uint256 = session_types.MAX_PERMISSIONS
+    for k: uint256 in range(len(permissions), bound=session_types.MAX_PERMISSIONS):
+        if permissions[k].target == target and permissions[k].selector == selector:
+            p = k
+            break
+    if p == session_types.MAX_PERMISSIONS:
+        self._refuse_call(i, "not allowed")
+    if call_value > permissions[p].maxValue:
+        self._refuse_call(i, "value too high")
+
+    for condition: session_types.Condition in conditions:
+        if convert(condition.permission, uint256) != p:
+            continue
+        offset: uint256 = 4 + 32 * convert(condition.index, uint256)
+        if size < offset + 32:
+            self._refuse_argument(i, condition.index)
+        arg: uint256 = extract32(data, offset, output_type=uint256)
+        op: uint8 = condition.op
+        ok: bool = arg == condition.value
+        if op == session_types.OP_NE:
+            ok = not ok
+        elif op == session_types.OP_LE:
+            ok = arg <= condition.value
+        elif op == session_types.OP_GE:
+            ok = arg >= condition.value
+        elif op == session_types.OP_ONE_OF and not ok:
+            # Alternatives: the ONE_OF conditions on the same argument of the
+            # same permission; the argument must equal one of their values.
+            for other: session_types.Condition in conditions:
+                if other.op == session_types.OP_ONE_OF and other.permission == condition.permission and other.index == condition.index and other.value == arg:
+                    ok = True
+                    break
+        if not ok:
+            self._refuse_argument(i, condition.index)
+
+    if selector != _TRANSFER and selector != _APPROVE and selector != _INCREASE_ALLOWANCE and selector != _TRANSFER_FROM:
+        return 0, 0
+    for j: uint256 in range(len(budgets), bound=session_types.MAX_TOKENS):
+        if budgets[j].token == target:
+            # transferFrom(from, to, amount) has the amount third; the others second.
+            offset: uint256 = 36
+            if selector == _TRANSFER_FROM:
+                offset = 68
+            if size < offset + 32:
+                self._refuse_call(i, "bad calldata")
+            amount: uint256 = extract32(data, offset, output_type=uint256)
+            if amount > convert(budgets[j].cap, uint256):
+                self._over_token_budget(j)
+            return j + 1, amount
+    return 0, 0
+
+
+@internal
+@pure
+def _refuse_call(i: uint256, why: String[16]):
+    raw_revert(self._error(concat("sessions: call ", uint2str(convert(i, uint8)), " ", why)))
+
+
+@internal
+@pure
+def _refuse_argument(i: uint256, index: uint16):
+    raw_revert(self._error(concat("sessions: call ", uint2str(convert(i, uint8)), " argument ", uint2str(index))))
+
+
+@internal
+@pure
+def _over_token_budget(j: uint256):
+    raw_revert(self._error(concat("sessions: over token budget ", uint2str(convert(j, uint8)))))
+
+
+@internal
+@pure
+def _error(reason: String[64]) -> Bytes[164]:
+    return abi_encode(reason, method_id=method_id("Error(string)"))
