@@ -30,10 +30,13 @@ from ethereum.ercs import IERC165
 
 from snekmate.utils import eip712_domain_separator
 
+from interfaces import IAgentRegistry
+
 from .modules import erc721_packed
 from .modules import signatures
 
 implements: IERC165
+implements: IAgentRegistry
 
 initializes: erc721_packed
 initializes: eip712_domain_separator
