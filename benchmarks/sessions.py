@@ -49,7 +49,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 
-from charter.artifacts import abi
+from charter._core.artifacts import abi
 from charter.deployments import (
     CREATE2_DEPLOYER,
     account_address,

@@ -19,7 +19,7 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from charter.ape_extras import clean_errors, connect, resolve_account
-from charter.grants import builder_from_specs
+from charter.sessions.builder import builder_from_specs
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Grant a session key a scoped, expiring session")

@@ -25,15 +25,15 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import Wei
 
-from .artifacts import abi, init_code
+from ._core.artifacts import abi, init_code
+from ._core.deployments import Manifest
+from ._core.revert import format_time
+from ._core.signers import LocalSigner
+from .accounts.models import Call
 from .client import Charter
-from .deployments import Manifest
 from .devchain import DEV_KEYS, local_anvil
-from .errors import format_time
 from .exceptions import CharterError
-from .grants import Call
-from .signers import LocalSigner
-from .types import AgentInfo, MetadataEntry
+from .registry.models import AgentInfo, MetadataEntry
 
 console = Console(highlight=False)
 if not console.is_terminal:

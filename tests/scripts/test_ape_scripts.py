@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from charter.artifacts import abi
+from charter._core.artifacts import abi
 from charter.deployments import CONTRACTS, create2_address
 from charter.devchain import local_anvil
 
@@ -115,7 +115,7 @@ def test_grant_sessions_revoke_scripts(chain, ape_run):
     from eth_account import Account
 
     from charter import Call, Charter, LocalSigner, NodeSigner, SignedGrant
-    from charter.artifacts import init_code
+    from charter._core.artifacts import init_code
     from charter.deployments import Manifest
 
     assert ape_run("deploy").returncode == 0

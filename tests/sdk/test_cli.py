@@ -251,7 +251,7 @@ def principal_key(w3: Any, dev_accounts: list[ChecksumAddress]) -> str:
 
 @pytest.fixture
 def token(w3: Any, dev_accounts: list[ChecksumAddress]) -> Any:
-    from charter.artifacts import abi, init_code
+    from charter._core.artifacts import abi, init_code
 
     receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": dev_accounts[0], "data": init_code("DemoToken")}))
     return w3.eth.contract(address=receipt["contractAddress"], abi=abi("DemoToken"))

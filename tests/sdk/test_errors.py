@@ -38,8 +38,8 @@ from charter import (
     ZeroAddress,
     ZeroWallet,
 )
-from charter.errors import REVERTS, RevertContext, map_revert, translate
-from charter.tx import failure
+from charter._core.revert import REVERTS, RevertContext, map_revert, translate
+from charter._core.tx import failure
 
 ZERO = "0x0000000000000000000000000000000000000000"
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
@@ -276,7 +276,7 @@ def test_invalid_input_is_refused_before_sending(
 def test_a_signer_cannot_sign_another_wallets_proof(
     registry: Registry, agent_id: int, new_wallet: Callable[[], LocalAccount]
 ) -> None:
-    from charter.eip712 import sign_agent_wallet_set
+    from charter.registry.typed_data import sign_agent_wallet_set
 
     signer, other = new_wallet(), new_wallet()
     with pytest.raises(InvalidInput, match="must be signed by that wallet"):

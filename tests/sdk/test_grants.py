@@ -16,15 +16,14 @@ from charter import (
     not_equal,
     one_of,
 )
-from charter.grants import (
-    FunctionSignature,
-    Grant,
-    Op,
+from charter._core.abi_types import FunctionSignature
+from charter.sessions.builder import (
     apply_allow_spec,
     apply_budget_spec,
     builder_from_specs,
     parse_duration,
 )
+from charter.sessions.models import Grant, Op
 
 ACCOUNT = "0x" + "11" * 20
 KEY = "0x" + "22" * 20

@@ -36,7 +36,7 @@ from charter import (
     at_most,
     one_of,
 )
-from charter.artifacts import abi, init_code
+from charter._core.artifacts import abi, init_code
 
 TRANSFER = "transfer(address,uint256)"
 

@@ -33,15 +33,16 @@ from rich.console import Console
 from rich.table import Table
 from web3 import Web3
 
-from . import __version__
-from .client import Charter
-from .deployments import MANIFEST_ENV, DeployResult, Manifest
-from .errors import format_time, node_unreachable, translate
-from .exceptions import CharterError, InvalidInput, MissingSigner
-from .grants import builder_from_specs
-from .registry import check_address
-from .signers import LocalSigner, NodeSigner, Signer
-from .types import AgentInfo, TxResult
+from .. import __version__
+from .._core.checks import check_address
+from .._core.deployments import MANIFEST_ENV, DeployResult, Manifest
+from .._core.revert import format_time, node_unreachable, translate
+from .._core.signers import LocalSigner, NodeSigner, Signer
+from .._core.tx import TxResult
+from ..client import Charter
+from ..exceptions import CharterError, InvalidInput, MissingSigner
+from ..registry.models import AgentInfo
+from ..sessions.builder import builder_from_specs
 
 RPC_ENV = "CHARTER_RPC"
 KEY_ENV = "CHARTER_PRIVATE_KEY"
