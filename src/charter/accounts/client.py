@@ -185,7 +185,9 @@ class Accounts(ChainClient):
         call = Call(target=check_address(target, "target"), value=value, data=HexBytes(data))
         return result(self.send_as_owner(account, call.target, call.data, call.value, signer, "execute a call from"))
 
-    def execute_batch(self, account: str, calls: Iterable[Call | Sequence[Any]], signer: SignerLike | None = None) -> TxResult:
+    def execute_batch(
+        self, account: str, calls: Iterable[Call | Sequence[Any]], signer: SignerLike | None = None
+    ) -> TxResult:
         """The owner makes several calls from `account`, all or nothing."""
         account = check_address(account, "account")
         batch = calls_of(calls)
@@ -225,9 +227,10 @@ def _local_account(eoa: LocalAccount | LocalSigner | str | bytes) -> LocalAccoun
         return eoa
     if isinstance(eoa, str | bytes):
         try:
-            return Account.from_key(eoa)
+            account: LocalAccount = Account.from_key(eoa)
         except Exception:  # noqa: BLE001 - any parse failure is the same user error
             raise InvalidInput("the EOA to upgrade must be given as its private key (32 bytes hex)") from None
+        return account
     raise InvalidInput(
         f"{eoa!r} cannot sign an EIP-7702 authorization: pass a LocalAccount, LocalSigner or private key"
     )

@@ -19,7 +19,7 @@ DELEGATION_PREFIX = bytes.fromhex("ef0100")
 """EIP-7702: an EOA's code is ``0xef0100 ‖ delegate address``."""
 
 
-class AccountKind(str, Enum):
+class AccountKind(str, Enum):  # noqa: UP042 - a StrEnum would change str(kind)
     DEPLOYED = "deployed"
     EIP7702 = "eip7702"
 

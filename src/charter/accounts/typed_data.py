@@ -20,7 +20,12 @@ MESSAGE_TYPES: dict[str, list[dict[str, str]]] = {"CharterMessage": [{"name": "h
 
 def account_domain(chain_id: int, account: str) -> dict[str, Any]:
     """The EIP-712 domain of `account` on `chain_id`."""
-    return {"name": ACCOUNT_DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id, "verifyingContract": parse_address(account)}
+    return {
+        "name": ACCOUNT_DOMAIN_NAME,
+        "version": DOMAIN_VERSION,
+        "chainId": chain_id,
+        "verifyingContract": parse_address(account),
+    }
 
 
 def account_message_typed_data(chain_id: int, account: str, digest: bytes) -> dict[str, Any]:

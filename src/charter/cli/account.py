@@ -65,7 +65,9 @@ def account_upgrade(ctx: click.Context, as_json: bool) -> None:
     state = get_state(ctx)
     signer = state.signer("account upgrade")
     if not isinstance(signer, LocalSigner):
-        raise InvalidInput(f"EIP-7702 needs the EOA's own key to sign the authorization: set ${KEY_ENV} (not --unlocked)")
+        raise InvalidInput(
+            f"EIP-7702 needs the EOA's own key to sign the authorization: set ${KEY_ENV} (not --unlocked)"
+        )
     result = state.charter("account upgrade").accounts.upgrade(signer)
     if wants_json(ctx, as_json):
         print_json(tx_json("account upgrade", result, account=signer.address))

@@ -205,7 +205,12 @@ def get_metadata(ctx: click.Context, agent_id: int, key: str, as_json: bool) -> 
 
 @agent.command("set-wallet")
 @click.argument("agent_id", type=int)
-@click.option("--address", "wallet", metavar="ADDRESS", help="The wallet, when its proof was signed elsewhere (with --signature and --deadline).")
+@click.option(
+    "--address",
+    "wallet",
+    metavar="ADDRESS",
+    help="The wallet, when its proof was signed elsewhere (with --signature and --deadline).",
+)
 @click.option("--signature", metavar="0xHEX", help="The wallet's EIP-712 AgentWalletSet proof (with --address).")
 @click.option("--deadline", type=int, metavar="UNIX_TIME", help="The proof's deadline (at most 5 minutes ahead).")
 @json_option

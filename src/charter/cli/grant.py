@@ -36,20 +36,42 @@ def _grant_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _OPTIONS = [
-    click.option("--account", metavar="ADDRESS", help="The account granting (default: the sender, an EIP-7702 account)."),
+    click.option(
+        "--account", metavar="ADDRESS", help="The account granting (default: the sender, an EIP-7702 account)."
+    ),
     click.option("--agent", "agent_id", type=int, required=True, help="The agent the session key acts for."),
     click.option("--key", "session_key", required=True, metavar="ADDRESS", help="The agent's session key (address)."),
     click.option(
-    "--allow", "allows", multiple=True, required=True, metavar="TARGET[:SIG[:CONDITIONS]]",
-        help="An allowed call (repeatable), e.g. '0xToken:transfer(address to,uint256 amount):to=0xBob|0xCarol,amount<=100'. "
+        "--allow",
+        "allows",
+        multiple=True,
+        required=True,
+        metavar="TARGET[:SIG[:CONDITIONS]]",
+        help="An allowed call (repeatable), e.g. "
+        "'0xToken:transfer(address to,uint256 amount):to=0xBob|0xCarol,amount<=100'. "
         "Conditions: NAME=V (V1|V2 for one of), NAME!=V, NAME<=V, NAME>=V, value<=WEI. No SIG: plain ETH sends.",
-),
-    click.option("--token-budget", "budgets", multiple=True, metavar="TOKEN:CAP[/PERIOD]", help="Token cap, optionally refilled every PERIOD (e.g. 0xToken:100/1d)."),
+    ),
+    click.option(
+        "--token-budget",
+        "budgets",
+        multiple=True,
+        metavar="TOKEN:CAP[/PERIOD]",
+        help="Token cap, optionally refilled every PERIOD (e.g. 0xToken:100/1d).",
+    ),
     click.option("--native-budget", type=int, default=0, metavar="WEI", help="Total wei the session may send."),
     click.option("--max-calls", type=int, default=0, metavar="N", help="At most N calls in total."),
-    click.option("--min-interval", default=None, metavar="DURATION", help="At least this long between calls (e.g. 10m)."),
-    click.option("--valid-for", required=True, metavar="DURATION", help="Validity from now: 3600, 30m, 1h, 7d (mandatory)."),
-    click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the signed grant (JSON) here for the agent."),
+    click.option(
+        "--min-interval", default=None, metavar="DURATION", help="At least this long between calls (e.g. 10m)."
+    ),
+    click.option(
+        "--valid-for", required=True, metavar="DURATION", help="Validity from now: 3600, 30m, 1h, 7d (mandatory)."
+    ),
+    click.option(
+        "--out",
+        type=click.Path(dir_okay=False, writable=True),
+        metavar="FILE",
+        help="Write the signed grant (JSON) here for the agent.",
+    ),
 ]
 
 
@@ -75,7 +97,10 @@ def _run(
     if tx is not None:
         click.echo(tx_line("issued on-chain", tx))
     else:
-        click.echo("signed off-chain (no transaction)" + (f"; saved to {out}" if out else "; use --out FILE or --json to keep it"))
+        click.echo(
+            "signed off-chain (no transaction)"
+            + (f"; saved to {out}" if out else "; use --out FILE or --json to keep it")
+        )
 
 
 @grant.command("create")
@@ -83,7 +108,7 @@ def _run(
 @click.option("--on-chain", is_flag=True, help="Issue on-chain (a transaction) instead of signing off-chain (free).")
 @json_option
 @click.pass_context
-def create(ctx: click.Context, on_chain: bool, **spec: Any) -> None:
+def create(ctx: click.Context, /, on_chain: bool, **spec: Any) -> None:
     """Grant an agent's session key a scoped, expiring session.
 
     Signed off-chain by default (no transaction; hand the JSON to the agent,
@@ -97,7 +122,7 @@ def create(ctx: click.Context, on_chain: bool, **spec: Any) -> None:
 @_grant_options
 @json_option
 @click.pass_context
-def issue(ctx: click.Context, **spec: Any) -> None:
+def issue(ctx: click.Context, /, **spec: Any) -> None:
     """Issue a grant on-chain (a transaction from the account's owner).
 
     The same options as ``charter grant create``; the agent then needs no

@@ -363,7 +363,9 @@ class GrantBuilder:
             )
         kind, a, b = self._window
         valid_after, valid_until = (now + a, now + a + b) if kind == "relative" else (a, b)
-        permissions = tuple(Permission(target=p.target, selector=p.selector, max_value=p.max_value) for p in self._permissions)
+        permissions = tuple(
+            Permission(target=p.target, selector=p.selector, max_value=p.max_value) for p in self._permissions
+        )
         conditions = tuple(
             Condition(permission=i, index=index, op=op, value=value)
             for i, p in enumerate(self._permissions)
@@ -452,7 +454,7 @@ def apply_allow_spec(builder: GrantBuilder, spec: str) -> GrantBuilder:
             where[int(name)] = where[int(name)] & rule if int(name) in where else rule
         else:
             named[name] = named[name] & rule if name in named else rule
-    return builder.allow(target, signature, max_value=max_value, where=where or None, **named)  # type: ignore[arg-type]
+    return builder.allow(target, signature, max_value=max_value, where=where or None, **named)
 
 
 def apply_budget_spec(builder: GrantBuilder, spec: str) -> GrantBuilder:

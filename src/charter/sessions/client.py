@@ -160,12 +160,16 @@ class Sessions(SessionsView):
         signed = self._bound(grant)
         call = calls_of([call])[0]
         if len(call.data) > MAX_CALLDATA:
-            raise InvalidInput(f"a session call carries at most {MAX_CALLDATA:,} bytes of calldata, got {len(call.data):,}")
+            raise InvalidInput(
+                f"a session call carries at most {MAX_CALLDATA:,} bytes of calldata, got {len(call.data):,}"
+            )
         sender = self._signer(key, "execute a session call")
         data = calldata("execute", signed.grant.as_tuple(), self._presented(signed), call.target, call.value, call.data)
         return self._send_session(signed, sender, data, [call], "execute")
 
-    def execute_batch(self, grant: SignedGrant, calls: Iterable[Call | Sequence[Any]], key: SignerLike | None = None) -> TxResult:
+    def execute_batch(
+        self, grant: SignedGrant, calls: Iterable[Call | Sequence[Any]], key: SignerLike | None = None
+    ) -> TxResult:
         """The session key makes several calls, all or nothing; budgets are running totals."""
         signed = self._bound(grant)
         batch = self._batch(calls)
@@ -203,7 +207,9 @@ class Sessions(SessionsView):
         signature = sign_typed(signer, typed)
         return SessionRequest(grant=signed, calls=tuple(batch), nonce=nonce, deadline=deadline, signature=signature)
 
-    def request_typed_data(self, grant: SignedGrant, calls: Sequence[Call], nonce: int, deadline: int) -> dict[str, Any]:
+    def request_typed_data(
+        self, grant: SignedGrant, calls: Sequence[Call], nonce: int, deadline: int
+    ) -> dict[str, Any]:
         """The EIP-712 message a session key signs for a relayed request."""
         return request_typed_data(grant.hash, calls, nonce, deadline, self.chain_id, self.address)
 
@@ -220,12 +226,16 @@ class Sessions(SessionsView):
             c = request.calls[0]
             data = calldata("execute_relayed", grant, self._presented(signed), c.target, c.value, c.data, relay)
         else:
-            data = calldata("executeBatch_relayed", grant, self._presented(signed), [c.as_tuple() for c in request.calls], relay)
+            data = calldata(
+                "executeBatch_relayed", grant, self._presented(signed), [c.as_tuple() for c in request.calls], relay
+            )
         return self._send_session(signed, sender, data, list(request.calls), "relay")
 
     # ------------------------------------------------------------ revocation
 
-    def revoke(self, grant: Grant | SignedGrant | bytes | str, principal: SignerLike | None = None, account: str | None = None) -> TxResult:
+    def revoke(
+        self, grant: Grant | SignedGrant | bytes | str, principal: SignerLike | None = None, account: str | None = None
+    ) -> TxResult:
         """Revoke one grant at once (also one never used). By hash, `account` is needed."""
         if isinstance(grant, SignedGrant | Grant):
             inner = grant.grant if isinstance(grant, SignedGrant) else grant
@@ -235,7 +245,9 @@ class Sessions(SessionsView):
             if account is None:
                 raise InvalidInput("revoking by hash needs the account the grant belongs to (account=...)")
         account = check_address(account, "account")
-        ctx = RevertContext(action="revoke", account=account, grant_hash="0x" + grant_hash.hex(), chain_id=self.chain_id)
+        ctx = RevertContext(
+            action="revoke", account=account, grant_hash="0x" + grant_hash.hex(), chain_id=self.chain_id
+        )
         receipt = self.accounts.send_as_owner(
             account, self.address, calldata("revoke", grant_hash), 0, self._owner_signer(principal),
             "revoke a grant of", ctx,
@@ -278,7 +290,9 @@ class Sessions(SessionsView):
 
     def _bound(self, grant: SignedGrant) -> SignedGrant:
         if not isinstance(grant, SignedGrant):
-            raise InvalidInput("pass the SignedGrant returned by Sessions.sign / Sessions.issue (or SignedGrant.from_json)")
+            raise InvalidInput(
+                "pass the SignedGrant returned by Sessions.sign / Sessions.issue (or SignedGrant.from_json)"
+            )
         if grant.chain_id != self.chain_id or grant.manager != self.address:
             raise InvalidInput(
                 f"the grant was made for chain {grant.chain_id} and manager {grant.manager}, not for "
@@ -292,7 +306,9 @@ class Sessions(SessionsView):
             raise InvalidInput(f"a session batch has 1 to {MAX_BATCH} calls, got {len(batch)}")
         for i, c in enumerate(batch):
             if len(batch) > 1 and len(c.data) > MAX_BATCH_CALLDATA:
-                raise InvalidInput(f"call {i} carries {len(c.data):,} bytes; batched calls carry at most {MAX_BATCH_CALLDATA:,}")
+                raise InvalidInput(
+                    f"call {i} carries {len(c.data):,} bytes; batched calls carry at most {MAX_BATCH_CALLDATA:,}"
+                )
         return batch
 
     def _presented(self, grant: SignedGrant) -> bytes:
@@ -313,7 +329,9 @@ class Sessions(SessionsView):
             chain_id=self.chain_id,
         )
 
-    def _send_session(self, signed: SignedGrant, sender: Signer, data: bytes, calls: list[Call], action: str) -> TxResult:
+    def _send_session(
+        self, signed: SignedGrant, sender: Signer, data: bytes, calls: list[Call], action: str
+    ) -> TxResult:
         receipt: TxReceipt = send_checked(
             self.w3, sender, self.address, data, self._ctx(action, signed.grant),
             timeout=self.timeout, explain=self._explainer(signed.grant, calls),

@@ -244,9 +244,17 @@ def facts(
             per = f" per {token.period:,} s" if token.period else ""
             return {"budget": token.token, "left": left, "detail": f"cap {token.cap:,}{per}, this asked for {asked:,}"}
         if "call limit" in error.reason:
-            return {"budget": "calls", "left": now.calls_left, "detail": f"limit {grant.max_calls:,}, {len(calls)} more asked"}
+            return {
+                "budget": "calls",
+                "left": now.calls_left,
+                "detail": f"limit {grant.max_calls:,}, {len(calls)} more asked",
+            }
         asked = sum(c.value for c in calls)
-        return {"budget": "native", "left": now.native_left, "detail": f"budget {grant.native_budget:,} wei, this sends {asked:,}"}
+        return {
+            "budget": "native",
+            "left": now.native_left,
+            "detail": f"budget {grant.native_budget:,} wei, this sends {asked:,}",
+        }
     return {}
 
 
@@ -276,5 +284,9 @@ def describe_refused_call(grant: Grant, call: Call, argument: int | None) -> str
     offset = 4 + 32 * argument
     got = int.from_bytes(call.data[offset : offset + 32], "big") if len(call.data) >= offset + 32 else None
     rules = merge_one_of([describe_condition(c) for c in grant.conditions if c.permission == p and c.index == argument])
-    value = Web3.to_checksum_address(f"0x{got:040x}") if got is not None and 2**100 <= got < 2**160 else (f"{got:,}" if got is not None else "missing")
+    value = (
+        Web3.to_checksum_address(f"0x{got:040x}")
+        if got is not None and 2**100 <= got < 2**160
+        else (f"{got:,}" if got is not None else "missing")
+    )
     return f"{text}; argument {argument} is {value}, the grant needs {' and '.join(rules)}"

@@ -230,13 +230,27 @@ def merge_one_of(rules: list[str]) -> list[str]:
 
 def grant_from_tuple(raw: Sequence[Any]) -> Grant:
     """A :class:`Grant` from the ABI tuple (as decoded from calldata)."""
-    (account, agent_id, key, after, until, epoch, max_calls, interval, native, salt, permissions, conditions, budgets) = raw
+    (
+        account,
+        agent_id,
+        key,
+        after,
+        until,
+        epoch,
+        max_calls,
+        interval,
+        native,
+        salt,
+        permissions,
+        conditions,
+        budgets,
+    ) = raw
     return Grant(
         account=account, agent_id=agent_id, session_key=key, valid_after=after, valid_until=until,
         epoch=epoch, max_calls=max_calls, min_interval=interval, native_budget=native, salt=salt,
-        permissions=tuple({"target": t, "selector": s, "max_value": v} for t, s, v in permissions),  # type: ignore[misc]
-        conditions=tuple({"permission": p, "index": i, "op": o, "value": v} for p, i, o, v in conditions),  # type: ignore[misc]
-        token_budgets=tuple({"token": t, "cap": c, "period": p} for t, c, p in budgets),  # type: ignore[misc]
+        permissions=tuple({"target": t, "selector": s, "max_value": v} for t, s, v in permissions),
+        conditions=tuple({"permission": p, "index": i, "op": o, "value": v} for p, i, o, v in conditions),
+        token_budgets=tuple({"token": t, "cap": c, "period": p} for t, c, p in budgets),
     )
 
 

@@ -70,7 +70,12 @@ REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
 
 def manager_domain(chain_id: int, manager: str) -> dict[str, Any]:
     """The EIP-712 domain of `manager` on `chain_id`."""
-    return {"name": MANAGER_DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id, "verifyingContract": parse_address(manager)}
+    return {
+        "name": MANAGER_DOMAIN_NAME,
+        "version": DOMAIN_VERSION,
+        "chainId": chain_id,
+        "verifyingContract": parse_address(manager),
+    }
 
 
 def grant_typed_data(grant: Grant, chain_id: int, manager: str) -> dict[str, Any]:

@@ -88,8 +88,12 @@ class SessionsView(ChainClient):
             raw = self.contract.functions.grantState(grant.as_tuple()).call(block_identifier=block)
             tokens = tuple(
                 TokenAllowance(
-                    token=b.token, cap=b.cap, period=b.period,
-                    left=int(self.contract.functions.tokenAllowance(grant.as_tuple(), b.token).call(block_identifier=block)),
+                    token=b.token,
+                    cap=b.cap,
+                    period=b.period,
+                    left=int(
+                        self.contract.functions.tokenAllowance(grant.as_tuple(), b.token).call(block_identifier=block)
+                    ),
                 )
                 for b in grant.token_budgets
             )

@@ -93,7 +93,8 @@ def test_status_codes(
     agent_id,
     now,
 ):
-    status = lambda g: manager.grantState(g.abi()).status
+    def status(g):
+        return manager.grantState(g.abi()).status
 
     pending = make_grant(salt=b"\x01" * 32)
     assert status(pending) == PENDING
