@@ -30,10 +30,10 @@ from rich.table import Table
 from web3 import Web3
 from web3.contract import Contract
 
-from charter.artifacts import abi
+from charter import NodeSigner
+from charter._core.artifacts import abi
 from charter.deployments import Manifest, create2_address, ensure_deployed
 from charter.devchain import DEV_KEYS, local_anvil
-from charter.signers import NodeSigner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sessions import bench_sessions, derived, session_checks

@@ -49,7 +49,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 
-from charter.artifacts import abi
+from charter._core.artifacts import abi
 from charter.deployments import (
     CREATE2_DEPLOYER,
     account_address,
@@ -188,7 +188,11 @@ class _Bench:
         return bytes(signer.unsafe_sign_hash(digest).signature)
 
     def execute(self, grant: tuple[Any, ...], signature: bytes, to: str, data: bytes) -> bytes:
-        return self.send(self.key, self.manager.address, self.manager_call(self.manager.functions.execute, grant, signature, to, 0, data))
+        return self.send(
+            self.key,
+            self.manager.address,
+            self.manager_call(self.manager.functions.execute, grant, signature, to, 0, data),
+        )
 
     def manager_call(self, fn: Callable[..., Any], *args: Any) -> bytes:
         return bytes(HexBytes(fn(*args)._encode_transaction_data()))
@@ -251,12 +255,16 @@ def bench_sessions(w3: Web3) -> dict[str, int]:
     gn = b.grant(principal.address, agent, [(b.token.address, transfer, 0)], salt=5)
     b._wait(b.execute(gn, b.sign_grant(gn, principal, deployed=False), b.token.address, tdata))
     out["sessions.erc20_session"] = b.gas(b.execute(gn, b"", b.token.address, tdata))
-    gt = b.grant(principal.address, agent, [(b.token.address, transfer, 0)], budgets=[(b.token.address, 10**20, DAY)], salt=6)
+    gt = b.grant(
+        principal.address, agent, [(b.token.address, transfer, 0)], budgets=[(b.token.address, 10**20, DAY)], salt=6
+    )
     b._wait(b.send(principal, b.manager.address, b.manager_call(m.issue, gt)))
     out["sessions.erc20_period_first"] = b.gas(b.execute(gt, b"", b.token.address, tdata))
     out["sessions.erc20_period_next"] = b.gas(b.execute(gt, b"", b.token.address, tdata))
 
-    out["sessions.revoke"] = b.gas(b.send(principal, b.manager.address, b.manager_call(m.revoke, m.hashGrant(gn).call())))
+    out["sessions.revoke"] = b.gas(
+        b.send(principal, b.manager.address, b.manager_call(m.revoke, m.hashGrant(gn).call()))
+    )
     unused = b.grant(principal.address, agent, [(b.target.address, poke, 0)], salt=9)
     out["sessions.revoke_unused"] = b.gas(
         b.send(principal, b.manager.address, b.manager_call(m.revoke, m.hashGrant(unused).call()))
@@ -322,7 +330,11 @@ def session_checks(r: dict[str, int]) -> list[tuple[str, int, int]]:
             10_000,
         ),
         ("sessions.execute_plus3 - sessions.execute", r["sessions.execute_plus3"] - r["sessions.execute"], 6_000),
-        ("sessions.batch10 / (1.3 x sessions.batch10_direct)", r["sessions.batch10"], int(1.3 * r["sessions.batch10_direct"])),
+        (
+            "sessions.batch10 / (1.3 x sessions.batch10_direct)",
+            r["sessions.batch10"],
+            int(1.3 * r["sessions.batch10_direct"]),
+        ),
         ("sessions.revoke", r["sessions.revoke"], 30_000),
         ("sessions.revoke_all", r["sessions.revoke_all"], 30_000),
         ("sessions.grant_onchain", r["sessions.grant_onchain"], 80_000),

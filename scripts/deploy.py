@@ -58,4 +58,6 @@ def cli(alias: str | None, manifest: str | None, yes: bool) -> None:
             + (f"deployed at {r.address} (gas {r.gas_used:,})" if r.deployed else f"already at {r.address}")
         ),
     )
-    click.echo(f"done: {sum(r.deployed for r in results)} deployed, {sum(not r.deployed for r in results)} already there")
+    click.echo(
+        f"done: {sum(r.deployed for r in results)} deployed, {sum(not r.deployed for r in results)} already there"
+    )

@@ -19,7 +19,7 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from charter.ape_extras import clean_errors, connect, resolve_account
-from charter.grants import builder_from_specs
+from charter.sessions.builder import builder_from_specs
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Grant a session key a scoped, expiring session")
@@ -28,7 +28,14 @@ from charter.grants import builder_from_specs
 @click.option("--account-address", help="the granting account (default: the sender)")
 @click.option("--agent", "agent_id", type=int, required=True, help="the agent the key acts for")
 @click.option("--key", "session_key", required=True, help="the session key's address")
-@click.option("--allow", "allows", multiple=True, required=True, metavar="TARGET[:SIG[:CONDITIONS]]", help="allowed call (repeatable)")
+@click.option(
+    "--allow",
+    "allows",
+    multiple=True,
+    required=True,
+    metavar="TARGET[:SIG[:CONDITIONS]]",
+    help="allowed call (repeatable)",
+)
 @click.option("--token-budget", "budgets", multiple=True, metavar="TOKEN:CAP[/PERIOD]", help="token cap (repeatable)")
 @click.option("--native-budget", type=int, default=0, help="total wei")
 @click.option("--max-calls", type=int, default=0, help="at most N calls")

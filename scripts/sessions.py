@@ -14,8 +14,8 @@ import json
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
+from charter._core.revert import format_time
 from charter.ape_extras import clean_errors, connect, resolve_account
-from charter.errors import format_time
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="List an account's session grants")

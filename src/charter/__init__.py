@@ -5,69 +5,96 @@
     charter = Charter.connect(w3, signer=LocalSigner.from_key(key))
     agent_id = charter.registry.register("ipfs://…/agent-card.json")
 
-Sessions (scoped, expiring authority for an agent's key): ``charter.sessions``
-and ``charter.accounts``; see :mod:`charter.sessions`.
+One subpackage per layer, each with the same modules (``client``, ``models``,
+``typed_data``, ``errors``; ``builder`` for sessions): :mod:`charter.registry`
+(identity), :mod:`charter.sessions` (grants and session keys) and
+:mod:`charter.accounts` (Charter accounts). Errors are in
+:mod:`charter.exceptions`. The names below are imported on first use.
 """
 
-from .accounts import AccountInfo, AccountKind, Accounts
-from .client import Charter
-from .deployments import Manifest
-from .exceptions import (
-    AccountNotDeployed,
-    AgentNotActive,
-    AgentNotPaused,
-    AgentRetired,
-    CharterError,
-    ContractRevert,
-    EmptyMetadataKey,
-    GrantExists,
-    GrantExpired,
-    GrantNotYetValid,
-    GrantRevoked,
-    GrantSignatureInvalid,
-    InvalidApproval,
-    InvalidGrant,
-    InvalidInput,
-    MissingSigner,
-    NodeUnreachable,
-    NotDeployed,
-    NotERC721Receiver,
-    OutOfScope,
-    OverBudget,
-    RequestInvalid,
-    ReservedMetadataKey,
-    SessionAgentInactive,
-    SessionRefused,
-    TooSoon,
-    TransactionFailed,
-    Unauthorized,
-    UnknownAgent,
-    WalletProofDeadlineTooFar,
-    WalletProofExpired,
-    WalletProofInvalid,
-    WalletProofUsed,
-    WalletTaken,
-    WrongOwner,
-    ZeroAddress,
-    ZeroWallet,
-)
-from .grants import (
-    Call,
-    Grant,
-    GrantBuilder,
-    at_least,
-    at_most,
-    between,
-    equals,
-    not_equal,
-    one_of,
-)
-from .registry import Registry
-from .sessions import GrantState, GrantStatus, SessionRequest, Sessions, SignedGrant
-from .signers import LocalSigner, NodeSigner, Signer
-from .types import AgentInfo, AgentStatus, MetadataEntry, TxResult
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXCEPTIONS = (
+    "AccountNotDeployed",
+    "AgentNotActive",
+    "AgentNotPaused",
+    "AgentRetired",
+    "CharterError",
+    "ContractRevert",
+    "EmptyMetadataKey",
+    "GrantExists",
+    "GrantExpired",
+    "GrantNotYetValid",
+    "GrantRevoked",
+    "GrantSignatureInvalid",
+    "InvalidApproval",
+    "InvalidGrant",
+    "InvalidInput",
+    "MissingSigner",
+    "NodeUnreachable",
+    "NotDeployed",
+    "NotERC721Receiver",
+    "OutOfScope",
+    "OverBudget",
+    "RequestInvalid",
+    "ReservedMetadataKey",
+    "SessionAgentInactive",
+    "SessionRefused",
+    "TooSoon",
+    "TransactionFailed",
+    "Unauthorized",
+    "UnknownAgent",
+    "WalletProofDeadlineTooFar",
+    "WalletProofExpired",
+    "WalletProofInvalid",
+    "WalletProofUsed",
+    "WalletTaken",
+    "WrongOwner",
+    "ZeroAddress",
+    "ZeroWallet",
+)
+
+_EXPORTS: dict[str, str] = {
+    # the suite
+    "Charter": "charter.client",
+    "Manifest": "charter._core.deployments",
+    "TxResult": "charter._core.tx",
+    # who signs
+    "Signer": "charter._core.signers",
+    "LocalSigner": "charter._core.signers",
+    "NodeSigner": "charter._core.signers",
+    # identity
+    "Registry": "charter.registry.client",
+    "AgentInfo": "charter.registry.models",
+    "AgentStatus": "charter.registry.models",
+    "MetadataEntry": "charter.registry.models",
+    # accounts
+    "Accounts": "charter.accounts.client",
+    "AccountInfo": "charter.accounts.models",
+    "AccountKind": "charter.accounts.models",
+    "Call": "charter.accounts.models",
+    # sessions
+    "Sessions": "charter.sessions.client",
+    "Grant": "charter.sessions.models",
+    "GrantState": "charter.sessions.models",
+    "GrantStatus": "charter.sessions.models",
+    "SessionRequest": "charter.sessions.models",
+    "SignedGrant": "charter.sessions.models",
+    "GrantBuilder": "charter.sessions.builder",
+    "at_least": "charter.sessions.builder",
+    "at_most": "charter.sessions.builder",
+    "between": "charter.sessions.builder",
+    "equals": "charter.sessions.builder",
+    "not_equal": "charter.sessions.builder",
+    "one_of": "charter.sessions.builder",
+    # errors
+    **dict.fromkeys(_EXCEPTIONS, "charter.exceptions"),
+}
 
 __all__ = [
     "AccountInfo",
@@ -136,3 +163,83 @@ __all__ = [
     "not_equal",
     "one_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'charter' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:
+    from ._core.deployments import Manifest
+    from ._core.signers import LocalSigner, NodeSigner, Signer
+    from ._core.tx import TxResult
+    from .accounts.client import Accounts
+    from .accounts.models import AccountInfo, AccountKind, Call
+    from .client import Charter
+    from .exceptions import (
+        AccountNotDeployed,
+        AgentNotActive,
+        AgentNotPaused,
+        AgentRetired,
+        CharterError,
+        ContractRevert,
+        EmptyMetadataKey,
+        GrantExists,
+        GrantExpired,
+        GrantNotYetValid,
+        GrantRevoked,
+        GrantSignatureInvalid,
+        InvalidApproval,
+        InvalidGrant,
+        InvalidInput,
+        MissingSigner,
+        NodeUnreachable,
+        NotDeployed,
+        NotERC721Receiver,
+        OutOfScope,
+        OverBudget,
+        RequestInvalid,
+        ReservedMetadataKey,
+        SessionAgentInactive,
+        SessionRefused,
+        TooSoon,
+        TransactionFailed,
+        Unauthorized,
+        UnknownAgent,
+        WalletProofDeadlineTooFar,
+        WalletProofExpired,
+        WalletProofInvalid,
+        WalletProofUsed,
+        WalletTaken,
+        WrongOwner,
+        ZeroAddress,
+        ZeroWallet,
+    )
+    from .registry.client import Registry
+    from .registry.models import AgentInfo, AgentStatus, MetadataEntry
+    from .sessions.builder import (
+        GrantBuilder,
+        at_least,
+        at_most,
+        between,
+        equals,
+        not_equal,
+        one_of,
+    )
+    from .sessions.client import Sessions
+    from .sessions.models import (
+        Grant,
+        GrantState,
+        GrantStatus,
+        SessionRequest,
+        SignedGrant,
+    )

@@ -1,7 +1,7 @@
 """Glue between ape and the SDK (needs the ``dev`` extra: eth-ape).
 
 * :class:`ApeSigner` makes any ape account (test account, keyfile, hardware)
-  an SDK :class:`~charter.signers.Signer`; ape does the signing, prompting
+  an SDK :class:`~charter.Signer`; ape does the signing, prompting
   and nonce handling as it does for its own transactions.
 * :func:`connect` binds the SDK to ape's connected provider.
 * :func:`is_local` tells whether ape is connected to a development chain.
@@ -80,8 +80,8 @@ def is_local() -> bool:
 
 def connect(account: Any = None, manifest: str | None = None) -> Any:
     """A :class:`~charter.client.Charter` on ape's provider, sending as `account`."""
+    from ._core.deployments import Manifest
     from .client import Charter
-    from .deployments import Manifest
 
     signer = ApeSigner(account) if account is not None else None
     return Charter.connect(web3(), signer=signer, manifest=Manifest.load(manifest))

@@ -17,12 +17,12 @@ from collections.abc import Callable
 
 from web3 import Web3
 
-from .accounts import Accounts
-from .deployments import DeployResult, Manifest, ensure_deployed, resolve_address
-from .errors import translate
-from .registry import Registry
-from .sessions import Sessions
-from .signers import Signer, SignerLike, as_signer
+from ._core.deployments import DeployResult, Manifest, ensure_deployed, resolve_address
+from ._core.revert import translate
+from ._core.signers import Signer, SignerLike, as_signer
+from .accounts.client import Accounts
+from .registry.client import Registry
+from .sessions.client import Sessions
 
 
 class Charter:

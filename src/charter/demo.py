@@ -25,15 +25,15 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import Wei
 
-from .artifacts import abi, init_code
+from ._core.artifacts import abi, init_code
+from ._core.deployments import Manifest
+from ._core.revert import format_time
+from ._core.signers import LocalSigner
+from .accounts.models import Call
 from .client import Charter
-from .deployments import Manifest
 from .devchain import DEV_KEYS, local_anvil
-from .errors import format_time
 from .exceptions import CharterError
-from .grants import Call
-from .signers import LocalSigner
-from .types import AgentInfo, MetadataEntry
+from .registry.models import AgentInfo, MetadataEntry
 
 console = Console(highlight=False)
 if not console.is_terminal:
@@ -203,7 +203,9 @@ def sessions_story(
     console.print(f"grant hash {'0x' + signed.hash.hex()}")
 
     _step(9, "The agent acts within scope: 60 DEMO to bob")
-    transfer = sessions.execute(signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 60), key=session_key)
+    transfer = sessions.execute(
+        signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 60), key=session_key
+    )
     state = sessions.state(signed)
     console.print(
         f"done ({transfer.gas_used:,} gas, the grant presented on first use); bob holds "
@@ -213,7 +215,9 @@ def sessions_story(
 
     _step(10, "Out of scope and over budget: refused, with the reason")
     try:
-        sessions.execute(signed, Call.to(token.address, "transfer(address,uint256)", mallory.address, 10), key=session_key)
+        sessions.execute(
+            signed, Call.to(token.address, "transfer(address,uint256)", mallory.address, 10), key=session_key
+        )
     except CharterError as exc:
         _refused("the agent sends 10 DEMO to mallory", exc)
     try:
@@ -221,12 +225,16 @@ def sessions_story(
     except CharterError as exc:
         _refused("the agent sends 50 more DEMO to bob", exc)
     try:
-        sessions.execute(signed, Call.to(token.address, "approve(address,uint256)", mallory.address, 10**6), key=session_key)
+        sessions.execute(
+            signed, Call.to(token.address, "approve(address,uint256)", mallory.address, 10**6), key=session_key
+        )
     except CharterError as exc:
         _refused("the agent tries approve() instead", exc)
 
     _step(11, "Gasless: the agent signs a request, anyone relays it")
-    request = sessions.sign_request(signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 30), key=session_key)
+    request = sessions.sign_request(
+        signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 30), key=session_key
+    )
     before = w3.eth.get_balance(session_key.address)
     relayed = sessions.relay(request, relayer=deployer)
     spent = before - w3.eth.get_balance(session_key.address)
@@ -249,7 +257,8 @@ def sessions_story(
         sessions.execute(signed, Call.to(token.address, "transfer(address,uint256)", bob.address, 1), key=session_key)
     except CharterError as exc:
         _refused("the agent sends 1 DEMO to bob", exc)
-    console.print(f"bob holds {token.functions.balanceOf(bob.address).call()} DEMO; alice {token.functions.balanceOf(alice.address).call()}")
+    balance = token.functions.balanceOf
+    console.print(f"bob holds {balance(bob.address).call()} DEMO; alice {balance(alice.address).call()}")
 
 
 def _deploy_demo_token(w3: Web3, deployer: LocalSigner) -> Contract:

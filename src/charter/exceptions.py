@@ -2,7 +2,7 @@
 
 Every error says what was wrong and what to do about it. Contract reverts are
 mapped from their prefixed reason (``"registry: ..."``) to a subclass of
-:class:`ContractRevert`; see :func:`charter.errors.map_revert`.
+:class:`ContractRevert`; see :func:`charter._core.revert.map_revert`.
 """
 
 from __future__ import annotations

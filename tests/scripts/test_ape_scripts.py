@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from charter.artifacts import abi
+from charter._core.artifacts import abi
 from charter.deployments import CONTRACTS, create2_address
 from charter.devchain import local_anvil
 
@@ -115,7 +115,7 @@ def test_grant_sessions_revoke_scripts(chain, ape_run):
     from eth_account import Account
 
     from charter import Call, Charter, LocalSigner, NodeSigner, SignedGrant
-    from charter.artifacts import init_code
+    from charter._core.artifacts import init_code
     from charter.deployments import Manifest
 
     assert ape_run("deploy").returncode == 0
@@ -126,7 +126,9 @@ def test_grant_sessions_revoke_scripts(chain, ape_run):
     agent_id = registry.functions.totalSupply().call()
     charter = Charter.connect(w3, signer=NodeSigner(w3, owner), manifest=Manifest.load(ape_run.manifest))
     account = charter.accounts.deploy(owner, salt=11)
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": owner, "data": init_code("DemoToken")}))
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": owner, "data": init_code("DemoToken")})
+    )
     token = w3.eth.contract(address=receipt["contractAddress"], abi=abi("DemoToken"))
     token.functions.mint(account, 100).transact({"from": owner})
     key = LocalSigner(Account.create())

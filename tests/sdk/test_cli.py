@@ -109,7 +109,9 @@ def test_register_plain_text_output(invoke: Invoke, registry: Registry) -> None:
     assert registry.uri(agent_id) == ""
 
 
-def test_show_by_wallet(invoke: Invoke, registry: Registry, agent_id: int, new_wallet: Callable[[], LocalAccount]) -> None:
+def test_show_by_wallet(
+    invoke: Invoke, registry: Registry, agent_id: int, new_wallet: Callable[[], LocalAccount]
+) -> None:
     wallet = new_wallet()
     line = _refused(invoke("agent", "show", "--wallet", wallet.address))
     assert "no agent has proved" in line and wallet.address in line
@@ -122,7 +124,9 @@ def test_show_by_wallet(invoke: Invoke, registry: Registry, agent_id: int, new_w
 
 def test_show_needs_exactly_one_of_id_and_wallet(invoke: Invoke, agent_id: int, alice: LocalSigner) -> None:
     assert "either an AGENT_ID or --wallet" in _refused(invoke("agent", "show"))
-    assert "either an AGENT_ID or --wallet" in _refused(invoke("agent", "show", str(agent_id), "--wallet", alice.address))
+    assert "either an AGENT_ID or --wallet" in _refused(
+        invoke("agent", "show", str(agent_id), "--wallet", alice.address)
+    )
 
 
 def test_pause_resume_retire(invoke: Invoke, registry: Registry, agent_id: int) -> None:
@@ -251,9 +255,11 @@ def principal_key(w3: Any, dev_accounts: list[ChecksumAddress]) -> str:
 
 @pytest.fixture
 def token(w3: Any, dev_accounts: list[ChecksumAddress]) -> Any:
-    from charter.artifacts import abi, init_code
+    from charter._core.artifacts import abi, init_code
 
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": dev_accounts[0], "data": init_code("DemoToken")}))
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": dev_accounts[0], "data": init_code("DemoToken")})
+    )
     return w3.eth.contract(address=receipt["contractAddress"], abi=abi("DemoToken"))
 
 
@@ -273,7 +279,16 @@ def test_account_upgrade_show_address_and_deploy(invoke: Invoke, principal_key: 
     assert "not --unlocked" in _refused(invoke("--unlocked", me, "account", "upgrade"))
 
 
-def test_grant_use_list_and_revoke(invoke: Invoke, principal_key: str, token: Any, w3: Any, dev_accounts: list[ChecksumAddress], tmp_path: Path, registry: Registry, charter: Any) -> None:
+def test_grant_use_list_and_revoke(
+    invoke: Invoke,
+    principal_key: str,
+    token: Any,
+    w3: Any,
+    dev_accounts: list[ChecksumAddress],
+    tmp_path: Path,
+    registry: Registry,
+    charter: Any,
+) -> None:
     from eth_account import Account
 
     from charter import Call, Charter, SignedGrant
@@ -296,7 +311,9 @@ def test_grant_use_list_and_revoke(invoke: Invoke, principal_key: str, token: An
 
     # The agent uses it through the SDK (it pays no gas: relayed by a dev account).
     sessions = Charter.connect(w3, signer=NodeSigner(w3, dev_accounts[0]), manifest=charter.manifest).sessions
-    sessions.relay(sessions.sign_request(signed, Call.to(token.address, "transfer(address,uint256)", bob, 30), key=agent_key))
+    sessions.relay(
+        sessions.sign_request(signed, Call.to(token.address, "transfer(address,uint256)", bob, 30), key=agent_key)
+    )
     listed = _json(invoke("sessions", "--json", key=principal_key))
     assert listed["account"] == me
     (record,) = listed["grants"]
@@ -324,10 +341,24 @@ def test_grant_refusals_are_one_line(invoke: Invoke, principal_key: str, token: 
     key_address = Account.create().address
     _ok(invoke("account", "upgrade", key=principal_key))
     base = ("grant", "--agent", "1", "--key", key_address)
-    assert "not a duration" in _refused(invoke(*base, "--allow", f"{token.address}:transfer(address,uint256)", "--valid-for", "0", key=principal_key))
-    assert "allows at most" in _refused(invoke(*base, "--allow", f"{token.address}:transfer(address,uint256)", "--valid-for", "8d", key=principal_key))
-    assert "no parameter named" in _refused(invoke(*base, "--allow", f"{token.address}:transfer(address,uint256):to=1", "--valid-for", "1h", key=principal_key))
-    assert "account-execution" in _refused(invoke(*base, "--allow", f"{token.address}:execute(address,uint256,bytes)", "--valid-for", "1h", key=principal_key))
-    assert "TOKEN:CAP" in _refused(invoke(*base, "--allow", token.address, "--token-budget", "100", "--valid-for", "1h", key=principal_key))
+    assert "not a duration" in _refused(
+        invoke(*base, "--allow", f"{token.address}:transfer(address,uint256)", "--valid-for", "0", key=principal_key)
+    )
+    assert "allows at most" in _refused(
+        invoke(*base, "--allow", f"{token.address}:transfer(address,uint256)", "--valid-for", "8d", key=principal_key)
+    )
+    assert "no parameter named" in _refused(
+        invoke(
+            *base, "--allow", f"{token.address}:transfer(address,uint256):to=1", "--valid-for", "1h", key=principal_key
+        )
+    )
+    assert "account-execution" in _refused(
+        invoke(
+            *base, "--allow", f"{token.address}:execute(address,uint256,bytes)", "--valid-for", "1h", key=principal_key
+        )
+    )
+    assert "TOKEN:CAP" in _refused(
+        invoke(*base, "--allow", token.address, "--token-budget", "100", "--valid-for", "1h", key=principal_key)
+    )
     missing = invoke(*base, "--allow", token.address, key=principal_key)
     assert missing.exit_code == 2 and "--valid-for" in missing.stderr

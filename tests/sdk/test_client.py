@@ -19,7 +19,7 @@ from charter import (
     NodeUnreachable,
     NotDeployed,
 )
-from charter.artifacts import init_code
+from charter._core.artifacts import init_code
 from charter.deployments import CONTRACTS, create2_address
 from charter.devchain import LocalChain, local_anvil
 

@@ -12,13 +12,13 @@ from eth_utils import keccak
 from web3 import Web3
 
 from charter import NodeSigner, Registry
-from charter.eip712 import (
+from charter.exceptions import InvalidInput
+from charter.registry.typed_data import (
     AGENT_WALLET_SET_TYPEHASH,
     agent_wallet_set_digest,
     agent_wallet_set_typed_data,
     sign_agent_wallet_set,
 )
-from charter.exceptions import InvalidInput
 
 UINT256_MAX = 2**256 - 1
 A = "0x1111111111111111111111111111111111111111"

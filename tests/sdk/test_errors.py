@@ -38,8 +38,8 @@ from charter import (
     ZeroAddress,
     ZeroWallet,
 )
-from charter.errors import REVERTS, RevertContext, map_revert, translate
-from charter.tx import failure
+from charter._core.revert import REVERTS, RevertContext, map_revert, translate
+from charter._core.tx import failure
 
 ZERO = "0x0000000000000000000000000000000000000000"
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
@@ -52,7 +52,9 @@ def _nonce(w3: Web3, address: str) -> int:
 # ---------------------------------------------------------------- authorization and existence
 
 
-def test_stranger_is_unauthorized(as_mallory: Registry, mallory: LocalSigner, alice: LocalSigner, agent_id: int) -> None:
+def test_stranger_is_unauthorized(
+    as_mallory: Registry, mallory: LocalSigner, alice: LocalSigner, agent_id: int
+) -> None:
     for attempt in (
         lambda: as_mallory.pause(agent_id),
         lambda: as_mallory.set_uri(agent_id, "ipfs://hijack"),
@@ -170,7 +172,9 @@ def test_proof_for_another_owner_is_invalid(
         registry.set_agent_wallet(agent_id, wallet.address, signature=signature, deadline=deadline)
 
 
-def test_garbage_signature_is_invalid(registry: Registry, agent_id: int, new_wallet: Callable[[], LocalAccount]) -> None:
+def test_garbage_signature_is_invalid(
+    registry: Registry, agent_id: int, new_wallet: Callable[[], LocalAccount]
+) -> None:
     deadline = registry.default_deadline()
     with pytest.raises(WalletProofInvalid):
         registry.set_agent_wallet(agent_id, new_wallet().address, signature=b"\x00" * 65, deadline=deadline)
@@ -258,12 +262,20 @@ def test_erc721_refusals_through_raw_calls(
         (lambda r, a: r.transfer(a, "0x1234"), "not a valid address"),
         (lambda r, a: r.transfer(a, "0x70997970c51812dc3a010c7d01b50e0d17dc79C8"), "checksum"),
         (lambda r, a: r.set_agent_wallet(a, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), "signature"),
-        (lambda r, a: r.set_agent_wallet(a, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", b"\x00" * 65, -5), "unix time"),
+        (
+            lambda r, a: r.set_agent_wallet(a, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", b"\x00" * 65, -5),
+            "unix time",
+        ),
         (lambda r, a: r.set_agent_wallet(a, object()), "not a signer"),
     ],
 )
 def test_invalid_input_is_refused_before_sending(
-    w3: Web3, registry: Registry, alice: LocalSigner, agent_id: int, attempt: Callable[[Registry, int], object], fragment: str
+    w3: Web3,
+    registry: Registry,
+    alice: LocalSigner,
+    agent_id: int,
+    attempt: Callable[[Registry, int], object],
+    fragment: str,
 ) -> None:
     nonce = _nonce(w3, alice.address)
     with pytest.raises(InvalidInput) as info:
@@ -276,7 +288,7 @@ def test_invalid_input_is_refused_before_sending(
 def test_a_signer_cannot_sign_another_wallets_proof(
     registry: Registry, agent_id: int, new_wallet: Callable[[], LocalAccount]
 ) -> None:
-    from charter.eip712 import sign_agent_wallet_set
+    from charter.registry.typed_data import sign_agent_wallet_set
 
     signer, other = new_wallet(), new_wallet()
     with pytest.raises(InvalidInput, match="must be signed by that wallet"):
@@ -387,7 +399,9 @@ def test_unknown_and_empty_reasons() -> None:
 # ---------------------------------------------------------------- mined, then reverted
 
 
-def test_a_mined_revert_is_explained_by_replaying_it(w3: Web3, registry: Registry, alice: LocalSigner, bob: NodeSigner, agent_id: int) -> None:
+def test_a_mined_revert_is_explained_by_replaying_it(
+    w3: Web3, registry: Registry, alice: LocalSigner, bob: NodeSigner, agent_id: int
+) -> None:
     # Sent with a fixed gas limit, so nothing simulates it first: it is mined and reverts.
     data = registry.contract.encode_abi("pause", args=[agent_id])
     call = {"from": bob.address, "to": registry.address, "data": data}

@@ -16,15 +16,14 @@ from charter import (
     not_equal,
     one_of,
 )
-from charter.grants import (
-    FunctionSignature,
-    Grant,
-    Op,
+from charter._core.abi_types import FunctionSignature
+from charter.sessions.builder import (
     apply_allow_spec,
     apply_budget_spec,
     builder_from_specs,
     parse_duration,
 )
+from charter.sessions.models import Grant, Op
 
 ACCOUNT = "0x" + "11" * 20
 KEY = "0x" + "22" * 20
@@ -42,7 +41,9 @@ def _conditions(grant: Grant) -> list[tuple[int, int, Op, int]]:
 
 
 def test_transfer_to_recipients_with_a_maximum() -> None:
-    grant = _builder().allow_transfer(TOKEN, to=[BOB, CAROL], max_amount=100).valid_for(hours=1).build(now=1_000, epoch=3)
+    grant = (
+        _builder().allow_transfer(TOKEN, to=[BOB, CAROL], max_amount=100).valid_for(hours=1).build(now=1_000, epoch=3)
+    )
     (permission,) = grant.permissions
     assert permission.selector == keccak(text="transfer(address,uint256)")[:4] and permission.max_value == 0
     assert _conditions(grant) == [
@@ -61,7 +62,12 @@ def test_one_value_is_an_equality_and_rules_combine() -> None:
 
 
 def test_dirty_high_bits_cannot_slip_past_not_equal_or_at_least() -> None:
-    grant = _builder().allow(TOKEN, "transfer(address to, uint256 amount)", to=not_equal(BOB), amount=at_least(5)).valid_for(60).build(now=0)
+    grant = (
+        _builder()
+        .allow(TOKEN, "transfer(address to, uint256 amount)", to=not_equal(BOB), amount=at_least(5))
+        .valid_for(60)
+        .build(now=0)
+    )
     assert _conditions(grant) == [(0, 0, Op.NE, int(BOB, 16)), (0, 0, Op.LE, 2**160 - 1), (0, 1, Op.GE, 5)]
     narrow = _builder().allow(TOKEN, "f(uint8 x)", x=at_least(3)).valid_for(60).build(now=0)
     assert _conditions(narrow) == [(0, 0, Op.GE, 3), (0, 0, Op.LE, 255)]
@@ -74,7 +80,12 @@ def test_word_indexes_follow_the_abi_head() -> None:
     assert parsed.types == ("(address,uint256)", "bytes", "uint256[3]", "address")
     assert parsed.names == ("pair", "path", "amounts", "to")
     assert [parsed.word_index(i) for i in range(4)] == [0, 2, 3, 6]
-    grant = _builder().allow(TOKEN, "swap((address,uint256) pair, bytes path, uint256[3] amounts, address to)", to=equals(BOB)).valid_for(60).build(now=0)
+    grant = (
+        _builder()
+        .allow(TOKEN, "swap((address,uint256) pair, bytes path, uint256[3] amounts, address to)", to=equals(BOB))
+        .valid_for(60)
+        .build(now=0)
+    )
     assert _conditions(grant) == [(0, 6, Op.EQ, int(BOB, 16))]
     assert FunctionSignature.parse("f(uint x, int y)").canonical == "f(uint256,int256)"
 

@@ -24,7 +24,10 @@ from charter.registry import DEFAULT_PROOF_LIFETIME
 
 def _registered_events(w3: Web3, registry: Registry, tx: TxResult) -> list[int]:
     receipt = w3.eth.get_transaction_receipt(HexStr(tx.tx_hash))
-    return [int(e["args"]["agentId"]) for e in registry.contract.events.Registered().process_receipt(receipt, errors=DISCARD)]
+    return [
+        int(e["args"]["agentId"])
+        for e in registry.contract.events.Registered().process_receipt(receipt, errors=DISCARD)
+    ]
 
 
 def test_register_without_uri_returns_new_id_owned_by_sender(registry: Registry, alice: LocalSigner) -> None:

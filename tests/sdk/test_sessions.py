@@ -36,7 +36,7 @@ from charter import (
     at_most,
     one_of,
 )
-from charter.artifacts import abi, init_code
+from charter._core.artifacts import abi, init_code
 
 TRANSFER = "transfer(address,uint256)"
 
@@ -126,7 +126,14 @@ def _transfer(token: Any, to: str, amount: int) -> Call:
 # ---------------------------------------------------------------- hashing agrees with the contract
 
 
-def test_grant_and_request_digests_match_the_contract(as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, token: Any, agent_key: LocalSigner) -> None:
+def test_grant_and_request_digests_match_the_contract(
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    bob: NodeSigner,
+    token: Any,
+    agent_key: LocalSigner,
+) -> None:
     sessions = as_principal.sessions
     grant = grant_for(upgraded, bob.address, max_calls=5, native_budget=7)
     assert sessions.hash(grant) == bytes(sessions.contract.functions.hashGrant(grant.as_tuple()).call())
@@ -141,7 +148,14 @@ def test_grant_and_request_digests_match_the_contract(as_principal: Charter, gra
 
 
 def test_upgraded_eoa_grants_and_the_agent_acts_in_scope(
-    w3: Web3, as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, principal: LocalSigner, bob: NodeSigner, token: Any, agent_key: LocalSigner
+    w3: Web3,
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    principal: LocalSigner,
+    bob: NodeSigner,
+    token: Any,
+    agent_key: LocalSigner,
 ) -> None:
     accounts, sessions = as_principal.accounts, as_principal.sessions
     assert accounts.kind(upgraded) is AccountKind.EIP7702
@@ -164,11 +178,23 @@ def test_upgraded_eoa_grants_and_the_agent_acts_in_scope(
     assert state.tokens[0].left == 40
 
     # Once active the signature is no longer sent (and not needed).
-    sessions.execute(SignedGrant(grant=grant, chain_id=signed.chain_id, manager=signed.manager), _transfer(token, bob.address, 40), key=agent_key)
+    sessions.execute(
+        SignedGrant(grant=grant, chain_id=signed.chain_id, manager=signed.manager),
+        _transfer(token, bob.address, 40),
+        key=agent_key,
+    )
     assert token.functions.balanceOf(bob.address).call() == 100
 
 
-def test_out_of_scope_calls_are_refused_with_the_rule(as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, mallory: LocalSigner, token: Any, agent_key: LocalSigner) -> None:
+def test_out_of_scope_calls_are_refused_with_the_rule(
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    bob: NodeSigner,
+    mallory: LocalSigner,
+    token: Any,
+    agent_key: LocalSigner,
+) -> None:
     sessions = as_principal.sessions
     signed = sessions.sign(grant_for(upgraded, bob.address))
     with pytest.raises(OutOfScope) as wrong_recipient:
@@ -179,12 +205,21 @@ def test_out_of_scope_calls_are_refused_with_the_rule(as_principal: Charter, gra
         sessions.execute(signed, Call.to(token.address, "approve(address,uint256)", mallory.address, 1), key=agent_key)
     assert other_function.value.argument is None and "not among the grant's permissions" in str(other_function.value)
     with pytest.raises(OutOfScope, match="more wei"):
-        sessions.execute(signed, Call(target=token.address, value=1, data=_transfer(token, bob.address, 1).data), key=agent_key)
+        sessions.execute(
+            signed, Call(target=token.address, value=1, data=_transfer(token, bob.address, 1).data), key=agent_key
+        )
     assert token.functions.balanceOf(mallory.address).call() == 0
     assert sessions.state(signed).status is GrantStatus.PENDING  # refusals change nothing
 
 
-def test_budgets_are_running_totals_and_say_what_is_left(as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, token: Any, agent_key: LocalSigner) -> None:
+def test_budgets_are_running_totals_and_say_what_is_left(
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    bob: NodeSigner,
+    token: Any,
+    agent_key: LocalSigner,
+) -> None:
     sessions = as_principal.sessions
     signed = sessions.sign(grant_for(upgraded, bob.address, max_calls=3))
     sessions.execute(signed, _transfer(token, bob.address, 60), key=agent_key)
@@ -193,15 +228,21 @@ def test_budgets_are_running_totals_and_say_what_is_left(as_principal: Charter, 
     assert over.value.budget == token.address and over.value.left == 40
     assert "40 left" in str(over.value)
     with pytest.raises(OverBudget):  # 30 + 30 in one batch: the total counts
-        sessions.execute_batch(signed, [_transfer(token, bob.address, 30), _transfer(token, bob.address, 30)], key=agent_key)
-    sessions.execute_batch(signed, [_transfer(token, bob.address, 20), _transfer(token, bob.address, 20)], key=agent_key)
+        sessions.execute_batch(
+            signed, [_transfer(token, bob.address, 30), _transfer(token, bob.address, 30)], key=agent_key
+        )
+    sessions.execute_batch(
+        signed, [_transfer(token, bob.address, 20), _transfer(token, bob.address, 20)], key=agent_key
+    )
     assert token.functions.balanceOf(bob.address).call() == 100
     with pytest.raises(OverBudget) as calls:
         sessions.execute(signed, _transfer(token, bob.address, 0), key=agent_key)
     assert calls.value.budget == "calls" and calls.value.left == 0
 
 
-def test_native_budget_and_interval(w3: Web3, as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, bob: NodeSigner) -> None:
+def test_native_budget_and_interval(
+    w3: Web3, as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, bob: NodeSigner
+) -> None:
     sessions = as_principal.sessions
     grant = sessions.prepare(
         GrantBuilder(upgraded, agent, agent_key.address).allow_eth(bob.address, max_value=10**15)
@@ -245,13 +286,17 @@ def test_relayed_request_costs_the_agent_nothing_and_cannot_be_replayed(
     tampered = carried.model_copy(update={"calls": (_transfer(token, bob.address, 50),), "nonce": 1})
     with pytest.raises(RequestInvalid, match="not signed by"):
         sessions.relay(tampered, relayer=mallory)
-    stale = sessions.sign_request(signed, _transfer(token, bob.address, 1), key=broke_key, deadline=sessions.chain_time() - 1)
+    stale = sessions.sign_request(
+        signed, _transfer(token, bob.address, 1), key=broke_key, deadline=sessions.chain_time() - 1
+    )
     with pytest.raises(RequestInvalid, match="deadline"):
         sessions.relay(stale, relayer=mallory)
     with pytest.raises(InvalidInput, match="session key"):
         sessions.sign_request(signed, _transfer(token, bob.address, 1), key=mallory)
     # A batch relayed in one request.
-    batch = sessions.sign_request(signed, [_transfer(token, bob.address, 5), _transfer(token, bob.address, 6)], key=broke_key)
+    batch = sessions.sign_request(
+        signed, [_transfer(token, bob.address, 5), _transfer(token, bob.address, 6)], key=broke_key
+    )
     sessions.relay(batch, relayer=mallory)
     assert token.functions.balanceOf(bob.address).call() == 36
 
@@ -260,7 +305,15 @@ def test_relayed_request_costs_the_agent_nothing_and_cannot_be_replayed(
 
 
 def test_deployed_account_owner_signs_through_erc1271_and_issues_on_chain(
-    w3: Web3, as_principal: Charter, principal: LocalSigner, agent: int, agent_key: LocalSigner, bob: NodeSigner, mallory: LocalSigner, token: Any, mint: Callable[[str, int], None]
+    w3: Web3,
+    as_principal: Charter,
+    principal: LocalSigner,
+    agent: int,
+    agent_key: LocalSigner,
+    bob: NodeSigner,
+    mallory: LocalSigner,
+    token: Any,
+    mint: Callable[[str, int], None],
 ) -> None:
     accounts, sessions = as_principal.accounts, as_principal.sessions
     predicted = accounts.address_of(principal.address, salt=7)
@@ -270,13 +323,26 @@ def test_deployed_account_owner_signs_through_erc1271_and_issues_on_chain(
     assert accounts.owner_of(account) == principal.address
     mint(account, 500)
 
-    builder = GrantBuilder(account, agent, agent_key.address).allow(
-        token.address, "transfer(address to, uint256 amount)", to=one_of(bob.address, mallory.address), amount=at_most(200)
-    ).valid_for(hours=2)
+    builder = (
+        GrantBuilder(account, agent, agent_key.address)
+        .allow(
+            token.address,
+            "transfer(address to, uint256 amount)",
+            to=one_of(bob.address, mallory.address),
+            amount=at_most(200),
+        )
+        .valid_for(hours=2)
+    )
     signed = sessions.sign(sessions.prepare(builder))
     with pytest.raises(InvalidInput, match="owned by"):
         sessions.sign(signed.grant, mallory)
-    forged = signed.model_copy(update={"signature": sessions.sign(signed.grant.model_copy(update={"account": principal.address}), principal).signature})
+    forged = signed.model_copy(
+        update={
+            "signature": sessions.sign(
+                signed.grant.model_copy(update={"account": principal.address}), principal
+            ).signature
+        }
+    )
     with pytest.raises(GrantSignatureInvalid):
         sessions.execute(forged, _transfer(token, bob.address, 1), key=agent_key)
     sessions.execute(signed, _transfer(token, mallory.address, 200), key=agent_key)
@@ -300,7 +366,14 @@ def test_deployed_account_owner_signs_through_erc1271_and_issues_on_chain(
 # ---------------------------------------------------------------- revocation and time
 
 
-def test_revoke_one_revoke_unused_renounce_and_revoke_all(as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, token: Any, agent_key: LocalSigner) -> None:
+def test_revoke_one_revoke_unused_renounce_and_revoke_all(
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    bob: NodeSigner,
+    token: Any,
+    agent_key: LocalSigner,
+) -> None:
     sessions = as_principal.sessions
     used = sessions.sign(grant_for(upgraded, bob.address))
     unused = sessions.sign(grant_for(upgraded, bob.address))
@@ -331,7 +404,9 @@ def test_revoke_one_revoke_unused_renounce_and_revoke_all(as_principal: Charter,
     assert token.functions.balanceOf(bob.address).call() == 2
 
 
-def test_window_and_agent_status(w3: Web3, as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, bob: NodeSigner, token: Any) -> None:
+def test_window_and_agent_status(
+    w3: Web3, as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, bob: NodeSigner, token: Any
+) -> None:
     sessions = as_principal.sessions
     now = sessions.chain_time()
     base = GrantBuilder(upgraded, agent, agent_key.address).allow_transfer(token.address, to=bob.address)
@@ -351,7 +426,9 @@ def test_window_and_agent_status(w3: Web3, as_principal: Charter, agent: int, ag
         sessions.execute(short, _transfer(token, bob.address, 1), key=agent_key)
 
 
-def test_prepare_refuses_what_the_manager_would(as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, token: Any) -> None:
+def test_prepare_refuses_what_the_manager_would(
+    as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, token: Any
+) -> None:
     sessions = as_principal.sessions
     too_long = GrantBuilder(upgraded, agent, agent_key.address).allow_transfer(token.address).valid_for(days=8)
     with pytest.raises(InvalidInput, match="allows at most"):
@@ -359,7 +436,9 @@ def test_prepare_refuses_what_the_manager_would(as_principal: Charter, agent: in
     sessions.set_max_session_length(upgraded, 10 * 86_400)
     assert sessions.max_session_length(upgraded) == 10 * 86_400
     sessions.prepare(too_long)
-    to_manager = GrantBuilder(upgraded, agent, agent_key.address).allow(sessions.address, "revokeAll()").valid_for(hours=1)
+    to_manager = (
+        GrantBuilder(upgraded, agent, agent_key.address).allow(sessions.address, "revokeAll()").valid_for(hours=1)
+    )
     with pytest.raises(InvalidInput, match="SessionManager"):
         sessions.prepare(to_manager)
     with pytest.raises(InvalidInput, match="account-execution"):
@@ -368,7 +447,14 @@ def test_prepare_refuses_what_the_manager_would(as_principal: Charter, agent: in
         GrantBuilder(upgraded, agent, agent_key.address).allow_transfer(token.address).build(now=0)
 
 
-def test_grants_are_bound_to_chain_and_manager(as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, token: Any, agent_key: LocalSigner) -> None:
+def test_grants_are_bound_to_chain_and_manager(
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    bob: NodeSigner,
+    token: Any,
+    agent_key: LocalSigner,
+) -> None:
     sessions = as_principal.sessions
     signed = sessions.sign(grant_for(upgraded, bob.address))
     assert SignedGrant.from_json(signed.to_json()) == signed
@@ -379,7 +465,14 @@ def test_grants_are_bound_to_chain_and_manager(as_principal: Charter, grant_for:
         SignedGrant.from_json('{"grant": {}}')
 
 
-def test_sender_must_be_the_session_key(as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, mallory: LocalSigner, token: Any) -> None:
+def test_sender_must_be_the_session_key(
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    bob: NodeSigner,
+    mallory: LocalSigner,
+    token: Any,
+) -> None:
     sessions = as_principal.sessions
     signed = sessions.sign(grant_for(upgraded, bob.address))
     with pytest.raises(Unauthorized, match="session key"):
@@ -389,7 +482,14 @@ def test_sender_must_be_the_session_key(as_principal: Charter, grant_for: Callab
 # ---------------------------------------------------------------- listing
 
 
-def test_grants_of_an_account_from_events(as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, token: Any, agent_key: LocalSigner) -> None:
+def test_grants_of_an_account_from_events(
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    bob: NodeSigner,
+    token: Any,
+    agent_key: LocalSigner,
+) -> None:
     sessions = as_principal.sessions
     first = sessions.sign(grant_for(upgraded, bob.address))
     sessions.execute(first, _transfer(token, bob.address, 10), key=agent_key)
@@ -407,14 +507,24 @@ def test_grants_of_an_account_from_events(as_principal: Charter, grant_for: Call
 
 
 def test_a_grant_signed_elsewhere_from_the_signing_payload(
-    as_principal: Charter, principal: LocalSigner, agent: int, agent_key: LocalSigner, bob: NodeSigner, token: Any, mint: Callable[[str, int], None]
+    as_principal: Charter,
+    principal: LocalSigner,
+    agent: int,
+    agent_key: LocalSigner,
+    bob: NodeSigner,
+    token: Any,
+    mint: Callable[[str, int], None],
 ) -> None:
     from eth_account.messages import encode_typed_data
 
     sessions = as_principal.sessions
     account = as_principal.accounts.deploy(principal.address, salt=5)
     mint(account, 10)
-    grant = sessions.prepare(GrantBuilder(account, agent, agent_key.address).allow_transfer(token.address, to=bob.address).valid_for(minutes=10))
+    grant = sessions.prepare(
+        GrantBuilder(account, agent, agent_key.address)
+        .allow_transfer(token.address, to=bob.address)
+        .valid_for(minutes=10)
+    )
     typed = sessions.signing_typed_data(grant)
     assert typed["primaryType"] == "CharterMessage" and typed["domain"]["verifyingContract"] == account
     # e.g. a hardware wallet or a remote signer produced this signature
@@ -422,11 +532,15 @@ def test_a_grant_signed_elsewhere_from_the_signing_payload(
     signed = SignedGrant(grant=grant, chain_id=sessions.chain_id, manager=sessions.address, signature=signature)
     sessions.execute(signed, _transfer(token, bob.address, 4), key=agent_key)
     assert token.functions.balanceOf(bob.address).call() == 4
-    eoa_grant = sessions.prepare(GrantBuilder(principal.address, agent, agent_key.address).allow_transfer(token.address).valid_for(minutes=10))
+    eoa_grant = sessions.prepare(
+        GrantBuilder(principal.address, agent, agent_key.address).allow_transfer(token.address).valid_for(minutes=10)
+    )
     assert sessions.signing_typed_data(eoa_grant)["primaryType"] == "Grant"
 
 
-def test_state_names_refusals_the_status_view_cannot_see(as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, bob: NodeSigner, token: Any) -> None:
+def test_state_names_refusals_the_status_view_cannot_see(
+    as_principal: Charter, agent: int, agent_key: LocalSigner, upgraded: str, bob: NodeSigner, token: Any
+) -> None:
     sessions = as_principal.sessions
     builder = GrantBuilder(upgraded, agent, agent_key.address).allow_transfer(token.address, to=bob.address)
     long_one = sessions.sign(sessions.prepare(builder.valid_for(days=2)))
@@ -437,12 +551,23 @@ def test_state_names_refusals_the_status_view_cannot_see(as_principal: Charter, 
     assert "maximum session length" in (state.problem or "")
     future = sessions.sign(sessions.prepare(builder.valid_for(hours=1)).model_copy(update={"epoch": 1}))
     assert "epoch 1" in (sessions.state(future).problem or "")
-    nowhere = GrantBuilder(agent_key.address, agent, bob.address).allow_transfer(token.address).valid_for(hours=1).build(now=sessions.chain_time())
+    nowhere = (
+        GrantBuilder(agent_key.address, agent, bob.address)
+        .allow_transfer(token.address)
+        .valid_for(hours=1)
+        .build(now=sessions.chain_time())
+    )
     assert "no code" in (sessions.state(nowhere).problem or "")
 
 
 def test_only_the_owner_revokes_and_only_the_key_renounces(
-    as_principal: Charter, grant_for: Callable[..., Any], upgraded: str, bob: NodeSigner, mallory: LocalSigner, token: Any, agent_key: LocalSigner
+    as_principal: Charter,
+    grant_for: Callable[..., Any],
+    upgraded: str,
+    bob: NodeSigner,
+    mallory: LocalSigner,
+    token: Any,
+    agent_key: LocalSigner,
 ) -> None:
     sessions = as_principal.sessions
     signed = sessions.sign(grant_for(upgraded, bob.address))

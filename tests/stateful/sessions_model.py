@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from eth_abi import encode
 from eth_utils import keccak
 
-import charter.grants
+import charter.sessions.models
 
 # ---------------------------------------------------------------- constants
 
@@ -52,7 +52,7 @@ INCREASE_ALLOWANCE = sel("increaseAllowance(address,uint256)")
 TOKEN_SELECTORS = {TRANSFER, TRANSFER_FROM, APPROVE, INCREASE_ALLOWANCE}
 # Account-execution entry points: the SDK's list (which the unit tests hold
 # the contract to).
-FORBIDDEN_SELECTORS = set(charter.grants.FORBIDDEN_SELECTORS)
+FORBIDDEN_SELECTORS = set(charter.sessions.models.FORBIDDEN_SELECTORS)
 
 PERMISSION_TYPEHASH = keccak(text="Permission(address target,bytes4 selector,uint256 maxValue)")
 CONDITION_TYPEHASH = keccak(text="Condition(uint8 permission,uint16 index,uint8 op,uint256 value)")

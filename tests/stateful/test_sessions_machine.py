@@ -530,7 +530,7 @@ class SessionMachine(RuleBasedStateMachine):
         if self._snap is not None:
             return self._snap
         snap = {key: self.read(address, slot) for key, address, slot in self.fixed_reads}
-        for key, address in (("eth", x) for x in (self.A, self.B, self.C, self.ctx.target, R1, R2)):
+        for _key, address in (("eth", x) for x in (self.A, self.B, self.C, self.ctx.target, R1, R2)):
             snap[("eth", address)] = boa.env.get_balance(address)
         words, spent = self.tracked_grants()
         g, s, acc = self.slots["_grants"], self.slots["_spent"], self.slots["_accounts"]
@@ -732,7 +732,9 @@ class SessionMachine(RuleBasedStateMachine):
             target, selector = grant.permissions[p].target, grant.permissions[p].selector
         else:
             p = None
-            name, selector = STRAY_CALLS[pick % len(STRAY_CALLS)] if kind < 18 else STRAY_CALLS[(pick + kind) % len(STRAY_CALLS)]
+            name, selector = (
+                STRAY_CALLS[pick % len(STRAY_CALLS)] if kind < 18 else STRAY_CALLS[(pick + kind) % len(STRAY_CALLS)]
+            )
             target = self.name_to_address(name, account)
         value = VALUES[value_pick]
         if selector == EMPTY_SELECTOR:
@@ -741,7 +743,7 @@ class SessionMachine(RuleBasedStateMachine):
             data = calldata("fail(string)", ["string"], ["no"])
         elif selector in ARG_TYPES:
             words = []
-            for index, (kind_, r) in enumerate(zip(ARG_TYPES[selector], (a, b, c))):
+            for index, (kind_, r) in enumerate(zip(ARG_TYPES[selector], (a, b, c), strict=False)):
                 words.append(self.argument(grant, p, index, kind_, r, account))
             data = selector + b"".join(w.to_bytes(32, "big") for w in words)
         else:
@@ -962,7 +964,9 @@ class SessionMachine(RuleBasedStateMachine):
         )  # fmt: skip
         self.attempt("executeBatch", "executeBatch", attempt)
 
-    def relayed_attempt(self, rec: GrantRecord, calls: list[Call], nonce_v: int, deadline_v: int, sig_v: int, gsig: int) -> Attempt:
+    def relayed_attempt(
+        self, rec: GrantRecord, calls: list[Call], nonce_v: int, deadline_v: int, sig_v: int, gsig: int
+    ) -> Attempt:
         grant = rec.grant
         nonce = self.word(grant.account, rec.hash).nonce
         nonce = {8: nonce + 1, 9: max(nonce - 1, 0)}.get(nonce_v, nonce)
@@ -1074,7 +1078,11 @@ class SessionMachine(RuleBasedStateMachine):
         if relayed:
             key = KEY_OF.get(grant.session_key, KEYS[0])
             deadline = self.now + 60
-            request = (0, deadline, sign(key, request_digest(self.home_chain, self.manager, rec.hash, 0, deadline, calls)))
+            request = (
+                0,
+                deadline,
+                sign(key, request_digest(self.home_chain, self.manager, rec.hash, 0, deadline, calls)),
+            )
         sender = RELAYER if relayed else grant.session_key
         word = Word() if kind != "account" else self.word(moved.account, moved_hash)
         if kind == "account":
@@ -1114,7 +1122,10 @@ class SessionMachine(RuleBasedStateMachine):
                 with boa.env.anchor():
                     ok = self.dispatch(manager_obj, "execute", right)
                 assert ok == outcome.ok, (f"control {kind}: contract {ok}, model {outcome.reason}", moved, calls)
-                self.stats.count(self.stats.ok if ok else self.stats.refused, f"control {kind}" + ("" if ok else f": {reason_key(outcome.reason)}"))
+                self.stats.count(
+                    self.stats.ok if ok else self.stats.refused,
+                    f"control {kind}" + ("" if ok else f": {reason_key(outcome.reason)}"),
+                )
         finally:
             self.evm.patch.chain_id = self.home_chain
         self.changed()
@@ -1260,7 +1271,9 @@ class SessionMachine(RuleBasedStateMachine):
         snap = self.snapshot()
         expected = self.expected()
         if snap != expected:
-            diff = {k: (snap.get(k), expected.get(k)) for k in set(snap) | set(expected) if snap.get(k) != expected.get(k)}
+            diff = {
+                k: (snap.get(k), expected.get(k)) for k in set(snap) | set(expected) if snap.get(k) != expected.get(k)
+            }
             raise AssertionError(f"chain != model (chain, model): {diff}")
 
 

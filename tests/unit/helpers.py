@@ -127,12 +127,13 @@ def decode_events(contract, emitter=None, layouts=EVENT_LAYOUTS) -> list[Event]:
                 [n for n, _, _ in indexed],
                 [
                     _decode_topic(t, topic)
-                    for (_, t, _), topic in zip(indexed, topics[1:])
+                    for (_, t, _), topic in zip(indexed, topics[1:], strict=True)
                 ],
+                strict=True,
             )
         )
         decoded = abi_decode([t for _, t, _ in plain], data)
-        for (n, t, _), v in zip(plain, decoded):
+        for (n, t, _), v in zip(plain, decoded, strict=True):
             values[n] = to_checksum_address(v) if t == "address" else v
         out.append(Event(name, {n: values[n] for n, _, _ in fields}))
     return out

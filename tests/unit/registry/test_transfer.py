@@ -385,7 +385,7 @@ def test_reentry_matrix_during_safe_transfer(registry, agent, owner, receiver):
     receiver.set_mode(MODE_PROBE)
     with boa.env.prank(owner):
         registry.safeTransferFrom(owner, receiver.address, agent)
-    observed = dict(zip([p[0] for p in REENTRY_PROBES], receiver.probe_results()))
+    observed = dict(zip([p[0] for p in REENTRY_PROBES], receiver.probe_results(), strict=True))
     expected = {signature: ok for signature, _, ok in REENTRY_PROBES}
     assert observed == expected
     # The locked calls changed nothing; the unlocked ones saw the new owner.

@@ -21,13 +21,10 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
-from charter.eip712 import EIP712_DOMAIN_TYPE
-from charter.grants import (
-    FORBIDDEN_SELECTORS,
-    GRANT_TYPES,
-    MESSAGE_TYPES,
-    REQUEST_TYPES,
-)
+from charter._core.eip712 import EIP712_DOMAIN_TYPE
+from charter.accounts.typed_data import MESSAGE_TYPES
+from charter.sessions.models import FORBIDDEN_SELECTORS
+from charter.sessions.typed_data import GRANT_TYPES, REQUEST_TYPES
 
 from ..helpers import SECP256K1_N, Event, join, split
 from ..helpers import decode_events as _decode_events

@@ -90,8 +90,11 @@ def test_status_codes(
     target,
     account,
     agent_id,
-    now, view):
-    status = lambda g: view.grantState(g.abi()).status
+    now,
+    view,
+):
+    def status(g):
+        return view.grantState(g.abi()).status
 
     pending = make_grant(salt=b"\x01" * 32)
     assert status(pending) == PENDING

@@ -14,8 +14,7 @@ exception (see :mod:`charter.exceptions`) before anything is sent.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
-from typing import Any, TypeAlias
+from typing import Any
 
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
@@ -24,144 +23,29 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import BlockIdentifier, TxReceipt
 
-from .artifacts import abi
-from .eip712 import agent_wallet_set_typed_data, sign_agent_wallet_set
-from .errors import (
-    MAX_DEADLINE_DELAY,
-    RevertContext,
-    map_revert,
-    translate,
+from .._core.artifacts import abi
+from .._core.chain import ChainClient
+from .._core.checks import check_address
+from .._core.revert import RevertContext, map_revert, translate
+from .._core.signers import Signer, SignerLike, as_signer
+from .._core.tx import TxResult, result, send_checked
+from ..exceptions import CharterError, ContractRevert, InvalidInput, MissingSigner
+from .errors import NEEDS_OWNER
+from .models import (
+    AgentInfo,
+    AgentStatus,
+    MetadataLike,
+    check_agent_id,
+    check_deadline,
+    check_key,
+    check_metadata,
+    check_uri,
+    check_value,
 )
-from .exceptions import (
-    CharterError,
-    ContractRevert,
-    InvalidInput,
-    MissingSigner,
-)
-from .signers import Signer, SignerLike, as_signer
-from .tx import ChainClient, result, send_checked
-from .types import AgentInfo, AgentStatus, MetadataEntry, TxResult
+from .typed_data import agent_wallet_set_typed_data, sign_agent_wallet_set
 
-URI_MAX = 4_096
-KEY_MAX = 64
-VALUE_MAX = 1_024
-ENTRIES_MAX = 16
-RESERVED_KEY = "agentWallet"
 DEFAULT_PROOF_LIFETIME = 240
 """Default validity of a wallet proof, in seconds (the registry allows at most 300)."""
-
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-_UINT256_MAX = 2**256 - 1
-_NEEDS_OWNER = (
-    "registry: not authorized",
-    "erc721: caller is not token owner or approved",
-    "erc721: transfer from incorrect owner",
-)
-
-MetadataLike: TypeAlias = (
-    Mapping[str, bytes | str] | Iterable[MetadataEntry | tuple[str, bytes | str]]
-)
-
-
-def check_address(value: Any, what: str = "address") -> ChecksumAddress:
-    """`value` as a checksummed address, or :class:`InvalidInput`.
-
-    All-lower-case (or all-upper-case) hex is accepted; a mixed-case address
-    must carry a valid EIP-55 checksum, since a typo is likelier than not.
-    """
-    if isinstance(value, bytes) and len(value) == 20:
-        return Web3.to_checksum_address(value)
-    if not isinstance(value, str) or not Web3.is_address(value) or len(value) != 42:
-        raise InvalidInput(
-            f"{what} {value!r} is not a valid address; pass a 20-byte 0x-prefixed hex address"
-        )
-    digits = value[2:]
-    mixed = digits != digits.lower() and digits != digits.upper()
-    if mixed and not Web3.is_checksum_address(value):
-        raise InvalidInput(
-            f"{what} {value!r} is not a valid address: its mixed-case spelling fails the EIP-55 "
-            "checksum; check it for a typo (or pass it in lower case)"
-        )
-    return Web3.to_checksum_address(value)
-
-
-def check_agent_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"agent id must be an integer, got {value!r}")
-    if not 1 <= value <= _UINT256_MAX:
-        raise InvalidInput(f"agent id {value} is out of range; agent ids start at 1")
-    return value
-
-
-def check_uri(uri: Any) -> str:
-    if not isinstance(uri, str):
-        raise InvalidInput(f"the agent URI must be a string, got {type(uri).__name__}")
-    size = len(uri.encode("utf-8"))
-    if size > URI_MAX:
-        raise InvalidInput(
-            f"the agent URI is {size:,} bytes (UTF-8); the registry stores at most {URI_MAX:,}: "
-            "point to a registration file (ipfs://, https://) instead of inlining it"
-        )
-    return uri
-
-
-def check_key(key: Any) -> str:
-    if not isinstance(key, str):
-        raise InvalidInput(f"a metadata key must be a string, got {type(key).__name__}")
-    size = len(key.encode("utf-8"))
-    if not 1 <= size <= KEY_MAX:
-        raise InvalidInput(
-            f"metadata key {key!r} is {size} bytes (UTF-8); keys must be 1 to {KEY_MAX} bytes"
-        )
-    return key
-
-
-def check_value(value: Any, key: str = "") -> bytes:
-    if isinstance(value, str):
-        data = value.encode("utf-8")
-    elif isinstance(value, bytes | bytearray | memoryview):
-        data = bytes(value)
-    else:
-        raise InvalidInput(
-            f"metadata value for {key!r} must be bytes or text, got {type(value).__name__}"
-        )
-    if len(data) > VALUE_MAX:
-        raise InvalidInput(
-            f"metadata value for {key!r} is {len(data):,} bytes; values are at most {VALUE_MAX:,} "
-            "bytes: store a URI or a hash of larger data instead"
-        )
-    return data
-
-
-def check_metadata(metadata: MetadataLike | None) -> list[MetadataEntry]:
-    """Normalise metadata (a mapping, entries or ``(key, value)`` pairs) and check it."""
-    if metadata is None:
-        return []
-    if isinstance(metadata, str | bytes):
-        raise InvalidInput("metadata must be a mapping or a list of (key, value) entries")
-    items: Iterable[Any] = metadata.items() if isinstance(metadata, Mapping) else metadata
-    entries = []
-    for item in items:
-        if isinstance(item, MetadataEntry):
-            key, value = item.key, item.value
-        elif isinstance(item, tuple) and len(item) == 2:
-            key, value = item
-        else:
-            raise InvalidInput(f"metadata entry {item!r} is not a (key, value) pair")
-        key = check_key(key)
-        entries.append(MetadataEntry(key=key, value=check_value(value, key)))
-    if len(entries) > ENTRIES_MAX:
-        raise InvalidInput(
-            f"{len(entries)} metadata entries given; register accepts at most {ENTRIES_MAX}: "
-            "set the others afterwards with set_metadata"
-        )
-    return entries
-
-
-def check_deadline(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _UINT256_MAX:
-        raise InvalidInput(f"a deadline must be a unix time in seconds, got {value!r}")
-    return value
 
 
 class Registry(ChainClient):
@@ -491,7 +375,7 @@ class Registry(ChainClient):
             return exc
         extra: dict[str, Any] = {}
         try:
-            if exc.reason in _NEEDS_OWNER and ctx.owner is None and ctx.agent_id is not None:
+            if exc.reason in NEEDS_OWNER and ctx.owner is None and ctx.agent_id is not None:
                 extra["owner"] = self.owner_of(ctx.agent_id)
             if exc.reason == "registry: wallet taken" and ctx.wallet is not None:
                 extra["other_agent"] = self.agent_id_of_wallet(ctx.wallet)
@@ -499,14 +383,3 @@ class Registry(ChainClient):
             pass
         return map_revert(exc.reason, dataclasses.replace(ctx, **extra))
 
-
-__all__ = [
-    "DEFAULT_PROOF_LIFETIME",
-    "ENTRIES_MAX",
-    "KEY_MAX",
-    "MAX_DEADLINE_DELAY",
-    "URI_MAX",
-    "VALUE_MAX",
-    "Registry",
-    "as_signer",
-]

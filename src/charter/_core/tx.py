@@ -14,16 +14,31 @@ from collections.abc import Callable
 from typing import Any
 
 from hexbytes import HexBytes
+from pydantic import BaseModel, ConfigDict
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 from web3.types import TxParams, TxReceipt, Wei
 
-from .errors import RevertContext, map_revert, revert_reason, translate
-from .exceptions import CharterError, ContractRevert, MissingSigner, TransactionFailed
-from .signers import Signer, SignerLike, as_signer, pad_gas
-from .types import TxResult
+from ..exceptions import CharterError, ContractRevert, TransactionFailed
+from .revert import RevertContext, map_revert, revert_reason, translate
+from .signers import Signer, pad_gas
 
 Explain = Callable[[CharterError, RevertContext], CharterError]
+"""Rebuilds a refusal with facts read after it."""
+
+
+class TxResult(BaseModel):
+    """A mined transaction and the value it produced, if any."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tx_hash: str
+    block_number: int
+    gas_used: int
+    agent_id: int | None = None
+    """The agent the transaction concerned (the new id for ``register``)."""
+    grant_hash: str | None = None
+    """The session grant the transaction concerned, as 0x-hex."""
 
 
 def estimate(w3: Web3, call: TxParams) -> int:
@@ -98,33 +113,3 @@ def result(receipt: TxReceipt, agent_id: int | None = None, **extra: Any) -> TxR
         agent_id=agent_id,
         **extra,
     )
-
-
-class ChainClient:
-    """What the SDK's clients share: the node, an optional default signer, the chain id."""
-
-    def __init__(
-        self, w3: Web3, signer: SignerLike | None = None, *, chain_id: int | None = None, timeout: float = 120
-    ) -> None:
-        self.w3 = w3
-        self.signer: Signer | None = as_signer(signer) if signer is not None else None
-        self.timeout = timeout
-        self._chain_id = chain_id
-
-    @property
-    def chain_id(self) -> int:
-        if self._chain_id is None:
-            with translate(self.w3):
-                self._chain_id = int(self.w3.eth.chain_id)
-        return self._chain_id
-
-    def _signer(self, signer: SignerLike | None, action: str) -> Signer:
-        """`signer`, else the client's own; :class:`MissingSigner` if neither."""
-        if signer is not None:
-            return as_signer(signer)
-        if self.signer is None:
-            raise MissingSigner(
-                f"cannot {action} without a signer: pass one (signer=, key=, principal=...) or "
-                "connect with signer=LocalSigner.from_key(...) / NodeSigner(w3, address)"
-            )
-        return self.signer

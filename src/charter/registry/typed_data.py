@@ -1,4 +1,4 @@
-"""EIP-712 helpers, and the registry's message: the ERC-8004 ``AgentWalletSet`` wallet proof.
+"""The registry's EIP-712 message: the ERC-8004 ``AgentWalletSet`` wallet proof.
 
 A wallet consents to backing an agent by signing
 
@@ -13,25 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
-from hexbytes import HexBytes
 from web3 import Web3
 
-from .exceptions import CharterError, InvalidInput
-from .signers import Signer
+from .._core.checks import UINT256_MAX
+from .._core.eip712 import EIP712_DOMAIN_TYPE, sign_typed, typed_data_digest
+from .._core.signers import Signer
+from ..exceptions import InvalidInput
 
 DOMAIN_NAME = "ERC8004IdentityRegistry"
 DOMAIN_VERSION = "1"
 PRIMARY_TYPE = "AgentWalletSet"
 
-EIP712_DOMAIN_TYPE: list[dict[str, str]] = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 AGENT_WALLET_SET_TYPE: list[dict[str, str]] = [
     {"name": "agentId", "type": "uint256"},
     {"name": "newWallet", "type": "address"},
@@ -42,8 +36,6 @@ AGENT_WALLET_SET_TYPEHASH: bytes = keccak(
     text="AgentWalletSet(uint256 agentId,address newWallet,address owner,uint256 deadline)"
 )
 
-_UINT256_MAX = 2**256 - 1
-
 
 def _address(value: str, what: str) -> str:
     if not isinstance(value, str) or not Web3.is_address(value):
@@ -52,7 +44,7 @@ def _address(value: str, what: str) -> str:
 
 
 def _uint(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _UINT256_MAX:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT256_MAX:
         raise InvalidInput(f"{what} must be an integer between 0 and 2**256 - 1, got {value!r}")
     return value
 
@@ -82,26 +74,6 @@ def agent_wallet_set_typed_data(
             "deadline": _uint(deadline, "deadline"),
         },
     }
-
-
-def typed_data_digest(typed: dict[str, Any]) -> bytes:
-    """The 32-byte digest of a full EIP-712 message (``keccak256(0x1901 ‖ domainSeparator ‖ structHash)``)."""
-    signable = encode_typed_data(full_message=typed)
-    return bytes(keccak(b"\x19" + signable.version + signable.header + signable.body))
-
-
-def sign_typed(signer: Signer | LocalAccount, typed: dict[str, Any]) -> bytes:
-    """`signer`'s 65-byte ``r ‖ s ‖ v`` signature of a full EIP-712 message."""
-    if isinstance(signer, LocalAccount):
-        signature = bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature)
-    else:
-        signature = bytes(HexBytes(signer.sign_typed_data(typed)))
-    if len(signature) != 65:
-        raise CharterError(
-            f"{signer.address} returned a {len(signature)}-byte signature; Charter needs a "
-            "65-byte (r, s, v) signature from an EOA, or use an ERC-1271 wallet"
-        )
-    return signature
 
 
 def agent_wallet_set_digest(

@@ -40,8 +40,8 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 
+from ..exceptions import CharterError, NotDeployed
 from .artifacts import init_code
-from .exceptions import CharterError, NotDeployed
 from .signers import Signer
 
 CREATE2_DEPLOYER: ChecksumAddress = Web3.to_checksum_address(

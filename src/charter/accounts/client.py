@@ -16,61 +16,35 @@ Two kinds, same code (``AgentAccount``):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from enum import Enum
 from typing import Any
 
-from eth_abi import encode as abi_encode
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from eth_utils import keccak
 from hexbytes import HexBytes
-from pydantic import BaseModel, ConfigDict
 from web3 import Web3
 
-from .artifacts import abi
-from .deployments import (
+from .._core.artifacts import abi
+from .._core.chain import ChainClient
+from .._core.checks import check_address, salt_bytes
+from .._core.deployments import (
     CREATE2_DEPLOYER,
-    SALT,
     account_address,
     account_deploy_calldata,
 )
-from .errors import RevertContext, translate
-from .exceptions import CharterError, InvalidInput, NotDeployed
-from .grants import MAX_BATCH, Call, calls_of, salt_bytes
-from .registry import check_address
-from .signers import LocalSigner, SignerLike, as_signer
-from .tx import ChainClient, result, send_checked
-from .types import TxResult
-
-DELEGATION_PREFIX = bytes.fromhex("ef0100")
-"""EIP-7702: an EOA's code is ``0xef0100 ‖ delegate address``."""
-
-_EXECUTE = keccak(text="execute(address,uint256,bytes)")[:4]
-_EXECUTE_BATCH = keccak(text="executeBatch((address,uint256,bytes)[])")[:4]
-
-
-class AccountKind(str, Enum):
-    DEPLOYED = "deployed"
-    EIP7702 = "eip7702"
-
-
-class AccountInfo(BaseModel):
-    """What an address is, as a Charter account."""
-
-    model_config = ConfigDict(frozen=True)
-
-    address: str
-    kind: AccountKind
-    owner: str
-    manager: str
-    balance: int
-    epoch: int
-    max_session_length: int
-
-
-def execute_calldata(target: str, data: bytes, value: int = 0) -> bytes:
-    """Calldata of the owner's ``account.execute(target, value, data)``."""
-    return _EXECUTE + abi_encode(["address", "uint256", "bytes"], [target, value, data])
+from .._core.revert import RevertContext, translate
+from .._core.signers import LocalSigner, SignerLike, as_signer
+from .._core.tx import Explain, TxResult, result, send_checked
+from ..exceptions import CharterError, InvalidInput, NotDeployed
+from .calldata import execute_batch_calldata, execute_calldata
+from .models import (
+    DELEGATION_PREFIX,
+    MAX_BATCH,
+    AccountInfo,
+    AccountKind,
+    Call,
+    calls_of,
+)
 
 
 class Accounts(ChainClient):
@@ -211,13 +185,15 @@ class Accounts(ChainClient):
         call = Call(target=check_address(target, "target"), value=value, data=HexBytes(data))
         return result(self.send_as_owner(account, call.target, call.data, call.value, signer, "execute a call from"))
 
-    def execute_batch(self, account: str, calls: Iterable[Call | Sequence[Any]], signer: SignerLike | None = None) -> TxResult:
+    def execute_batch(
+        self, account: str, calls: Iterable[Call | Sequence[Any]], signer: SignerLike | None = None
+    ) -> TxResult:
         """The owner makes several calls from `account`, all or nothing."""
         account = check_address(account, "account")
         batch = calls_of(calls)
         if not 1 <= len(batch) <= MAX_BATCH:
             raise InvalidInput(f"a batch has 1 to {MAX_BATCH} calls, got {len(batch)}")
-        data = _EXECUTE_BATCH + abi_encode(["(address,uint256,bytes)[]"], [[c.as_tuple() for c in batch]])
+        data = execute_batch_calldata(batch)
         owner = self._signer(signer, "execute calls from an account")
         total = sum(c.value for c in batch)
         receipt = send_checked(
@@ -228,7 +204,7 @@ class Accounts(ChainClient):
 
     def send_as_owner(
         self, account: str, target: str, data: bytes, value: int, signer: SignerLike | None, action: str,
-        ctx: RevertContext | None = None, explain: Any = None,
+        ctx: RevertContext | None = None, explain: Explain | None = None,
     ) -> Any:
         """Have the owner send ``account.execute(target, value, data)``; returns the receipt."""
         owner = self._signer(signer, action)
@@ -245,20 +221,17 @@ class Accounts(ChainClient):
 
 
 def _local_account(eoa: LocalAccount | LocalSigner | str | bytes) -> LocalAccount:
-    from eth_account import Account
-
     if isinstance(eoa, LocalSigner):
         return eoa.account
     if isinstance(eoa, LocalAccount):
         return eoa
     if isinstance(eoa, str | bytes):
         try:
-            return Account.from_key(eoa)
+            account: LocalAccount = Account.from_key(eoa)
         except Exception:  # noqa: BLE001 - any parse failure is the same user error
             raise InvalidInput("the EOA to upgrade must be given as its private key (32 bytes hex)") from None
+        return account
     raise InvalidInput(
         f"{eoa!r} cannot sign an EIP-7702 authorization: pass a LocalAccount, LocalSigner or private key"
     )
 
-
-__all__ = ["SALT", "AccountInfo", "AccountKind", "Accounts", "execute_calldata", "salt_bytes"]

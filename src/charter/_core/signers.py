@@ -24,7 +24,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import RPCEndpoint, TxParams
 
-from .exceptions import InvalidInput
+from ..exceptions import InvalidInput
 
 
 @runtime_checkable

@@ -9,7 +9,7 @@ from typing import Any
 
 from hexbytes import HexBytes
 
-from .exceptions import CharterError
+from ..exceptions import CharterError
 
 
 @cache

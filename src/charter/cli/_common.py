@@ -1,0 +1,211 @@
+"""What every command group of the CLI shares: the global options' state, output, errors.
+
+Private to :mod:`charter.cli`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+from web3 import Web3
+
+from .._core.checks import check_address
+from .._core.deployments import Manifest
+from .._core.revert import node_unreachable
+from .._core.signers import LocalSigner, NodeSigner, Signer
+from .._core.tx import TxResult
+from ..client import Charter
+from ..exceptions import CharterError, InvalidInput, MissingSigner
+
+RPC_ENV = "CHARTER_RPC"
+KEY_ENV = "CHARTER_PRIVATE_KEY"
+WALLET_KEY_ENV = "CHARTER_WALLET_KEY"
+DEFAULT_RPC = "http://127.0.0.1:8545"
+
+
+# ---------------------------------------------------------------- state
+
+
+@dataclass
+class State:
+    """Global options, and the connection made from them on first use."""
+
+    rpc: str
+    manifest_path: str | None
+    as_json: bool
+    unlocked: str | None
+    _w3: Web3 | None = field(default=None, repr=False)
+
+    @property
+    def w3(self) -> Web3:
+        if self._w3 is None:
+            if not self.rpc.startswith(("http://", "https://")):
+                raise InvalidInput(
+                    f"--rpc {self.rpc!r} is not an http(s) URL; pass e.g. {DEFAULT_RPC}"
+                )
+            w3 = Web3(Web3.HTTPProvider(self.rpc, request_kwargs={"timeout": 30}))
+            if not w3.is_connected():
+                raise node_unreachable(self.rpc)
+            self._w3 = w3
+        return self._w3
+
+    def manifest(self) -> Manifest:
+        return Manifest.load(self.manifest_path)
+
+    def signer(self, action: str) -> Signer:
+        """The account that sends transactions: ``--unlocked`` or ``$CHARTER_PRIVATE_KEY``."""
+        if self.unlocked is not None:
+            return NodeSigner(self.w3, check_address(self.unlocked, "--unlocked"))
+        key = os.environ.get(KEY_ENV, "").strip()
+        if not key:
+            raise MissingSigner(
+                f"{action} sends a transaction and needs an account: set ${KEY_ENV} to its "
+                "private key, or pass --unlocked ADDRESS for an account the node has unlocked"
+            )
+        try:
+            return LocalSigner.from_key(key)
+        except Exception:  # noqa: BLE001 - never echo the key or its parse error
+            raise InvalidInput(
+                f"${KEY_ENV} is not a valid private key (expected 32 bytes as 64 hex digits, "
+                "optionally 0x-prefixed)"
+            ) from None
+
+    def charter(self, action: str | None = None) -> Charter:
+        """The suite on the connected chain, sending as the signer if `action` needs one."""
+        signer = self.signer(action) if action is not None else None
+        return Charter.connect(self.w3, signer=signer, manifest=self.manifest())
+
+
+def get_state(ctx: click.Context) -> State:
+    state = ctx.find_object(State)
+    assert state is not None
+    return state
+
+
+def wants_json(ctx: click.Context, local: bool) -> bool:
+    return local or get_state(ctx).as_json
+
+
+# ---------------------------------------------------------------- output
+
+
+def make_console() -> Console:
+    # Wide when piped so addresses and hashes are never folded.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+def kv_table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def display_bytes(value: bytes) -> str:
+    """Text if the value is printable UTF-8, else 0x-hex."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return "0x" + value.hex()
+    return text if text.isprintable() else "0x" + value.hex()
+
+
+def tx_json(action: str, result: TxResult, **extra: Any) -> dict[str, Any]:
+    return {"action": action, **result.model_dump(mode="json"), **extra}
+
+
+def tx_line(message: str, result: TxResult) -> str:
+    return (
+        f"{message} (tx {result.tx_hash}, block {result.block_number}, "
+        f"{result.gas_used:,} gas)"
+    )
+
+
+def parse_metadata_pairs(pairs: Sequence[str], hex_values: bool = False) -> list[tuple[str, bytes]]:
+    """``KEY=VALUE`` options as ``(key, bytes)`` pairs (VALUE as UTF-8, or hex)."""
+    option = "--meta-hex" if hex_values else "--meta"
+    parsed = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidInput(f"{option} {pair!r} is not KEY=VALUE")
+        parsed.append((key, parse_hex(value, f"{option} {key}") if hex_values else value.encode()))
+    return parsed
+
+
+def parse_hex(value: str, what: str) -> bytes:
+    text = value[2:] if value.lower().startswith("0x") else value
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise InvalidInput(f"{what}: {value!r} is not hex bytes (e.g. 0x00ff)") from None
+
+
+# ---------------------------------------------------------------- the group
+
+
+class CharterGroup(click.Group):
+    """A click group that prints Charter errors as one line and exits with 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CharterError as exc:
+            fail(str(exc))
+
+
+class DefaultGroup(CharterGroup):
+    """A group that runs its `default` command when the first argument names none
+    of its commands: ``charter grant --agent 1 ...`` is ``charter grant create --agent 1 ...``."""
+
+    def __init__(self, *args: Any, default: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
+def alias(command: click.Command, name: str) -> click.Command:
+    """`command` under another name, hidden from the help (the verbs of earlier releases)."""
+    hidden = copy.copy(command)
+    hidden.name = name
+    hidden.hidden = True
+    return hidden
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    raise click.exceptions.Exit(1)
+
+
+def refuse_key_option(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        raise click.UsageError(
+            f"private keys are never accepted as arguments (they leak into shell history and "
+            f"process lists); put the key in ${KEY_ENV}",
+            ctx,
+        )
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print machine-readable JSON."
+)
+"""``--json`` on a command (also accepted before the command, as a global option)."""

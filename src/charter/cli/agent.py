@@ -1,0 +1,267 @@
+"""``charter agent ...``: register, show and manage agents (the AgentRegistry)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from rich.table import Table
+
+from .._core.checks import check_address
+from .._core.signers import LocalSigner
+from ..exceptions import CharterError, InvalidInput, MissingSigner
+from ..registry.models import AgentInfo
+from ._common import (
+    WALLET_KEY_ENV,
+    CharterGroup,
+    display_bytes,
+    get_state,
+    json_option,
+    kv_table,
+    make_console,
+    parse_hex,
+    parse_metadata_pairs,
+    print_json,
+    tx_json,
+    tx_line,
+    wants_json,
+)
+
+
+def _agent_json(info: AgentInfo, metadata: dict[str, bytes]) -> dict[str, Any]:
+    data = info.model_dump(mode="json")
+    data["active"] = info.is_active
+    if metadata:
+        data["metadata"] = {k: "0x" + v.hex() for k, v in metadata.items()}
+    return data
+
+
+def _agent_table(info: AgentInfo, metadata: dict[str, bytes]) -> Table:
+    if info.wallet is None:
+        wallet = "-"
+    elif info.wallet_verified:
+        wallet = f"{info.wallet} (proved)"
+    else:
+        wallet = f"{info.wallet} (owner default, not proved)"
+    rows = [
+        ("agent", str(info.agent_id)),
+        ("status", info.status.label),
+        ("owner", info.owner),
+        ("wallet", wallet),
+        ("uri", info.uri or "-"),
+        ("chain", str(info.chain_id)),
+        ("registry", info.registry),
+        ("block", str(info.block)),
+    ]
+    rows += [(f"meta {key}", display_bytes(value) or "-") for key, value in metadata.items()]
+    return kv_table(f"Agent {info.agent_id}", rows)
+
+
+@click.group(cls=CharterGroup)
+def agent() -> None:
+    """Agents: register, show, pause / resume / retire, set the URI, metadata and wallet."""
+
+
+@agent.command()
+@click.option("--uri", default="", metavar="URI", help="The agent URI (its agent card).")
+@click.option(
+    "--meta",
+    "meta",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Initial metadata, VALUE stored as UTF-8 text (repeatable).",
+)
+@click.option(
+    "--meta-hex",
+    "meta_hex",
+    multiple=True,
+    metavar="KEY=0xHEX",
+    help="Initial metadata with raw bytes given in hex (repeatable).",
+)
+@json_option
+@click.pass_context
+def register(
+    ctx: click.Context, uri: str, meta: tuple[str, ...], meta_hex: tuple[str, ...], as_json: bool
+) -> None:
+    """Register a new agent owned by the sending account."""
+    state = get_state(ctx)
+    metadata = parse_metadata_pairs(meta) + parse_metadata_pairs(meta_hex, hex_values=True)
+    charter = state.charter("register")
+    result = charter.registry.register_tx(uri, metadata)
+    assert charter.signer is not None
+    owner = charter.signer.address
+    if wants_json(ctx, as_json):
+        print_json(tx_json("register", result, owner=owner, uri=uri))
+        return
+    click.echo(tx_line(f"registered agent {result.agent_id} owned by {owner}", result))
+
+
+@agent.command()
+@click.argument("agent_id", type=int, required=False)
+@click.option("--wallet", metavar="ADDRESS", help="Find the agent whose proved wallet this is.")
+@click.option(
+    "--meta", "keys", multiple=True, metavar="KEY", help="Also show these metadata values."
+)
+@json_option
+@click.pass_context
+def show(
+    ctx: click.Context,
+    agent_id: int | None,
+    wallet: str | None,
+    keys: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Show agent AGENT_ID (or the agent of --wallet)."""
+    if (agent_id is None) == (wallet is None):
+        raise InvalidInput("give either an AGENT_ID or --wallet ADDRESS (one of them)")
+    registry = get_state(ctx).charter().registry
+    if wallet is not None:
+        found = registry.agent_by_wallet(wallet)
+        if found is None:
+            raise CharterError(
+                f"no agent has proved {check_address(wallet, 'wallet')} as its wallet (only "
+                "wallets set with a signed proof are indexed, not an owner's default wallet)"
+            )
+        info = found
+    else:
+        assert agent_id is not None
+        info = registry.agent(agent_id)
+    metadata = {key: registry.get_metadata(info.agent_id, key) for key in keys}
+    if wants_json(ctx, as_json):
+        print_json(_agent_json(info, metadata))
+    else:
+        make_console().print(_agent_table(info, metadata))
+
+
+def _lifecycle(verb: str, past: str, doc: str) -> click.Command:
+    @click.argument("agent_id", type=int)
+    @json_option
+    @click.pass_context
+    def command(ctx: click.Context, agent_id: int, as_json: bool) -> None:
+        registry = get_state(ctx).charter(verb).registry
+        result = getattr(registry, verb)(agent_id)
+        status = registry.status(agent_id)
+        if wants_json(ctx, as_json):
+            print_json(tx_json(verb, result, status=status.name))
+        else:
+            click.echo(tx_line(f"agent {agent_id} {past}, now {status.label}", result))
+
+    command.__doc__ = doc
+    return agent.command(name=verb)(command)
+
+
+_lifecycle("pause", "paused", "Pause agent AGENT_ID: every Charter contract stops honouring it.")
+_lifecycle("resume", "resumed", "Resume paused agent AGENT_ID.")
+_lifecycle("retire", "retired", "Retire agent AGENT_ID for good (final, cannot be undone).")
+
+
+@agent.command("set-uri")
+@click.argument("agent_id", type=int)
+@click.argument("uri")
+@json_option
+@click.pass_context
+def set_uri(ctx: click.Context, agent_id: int, uri: str, as_json: bool) -> None:
+    """Set the URI (agent card) of agent AGENT_ID."""
+    result = get_state(ctx).charter("set-uri").registry.set_uri(agent_id, uri)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("set-uri", result, uri=uri))
+    else:
+        click.echo(tx_line(f"agent {agent_id} URI set to {uri!r}", result))
+
+
+@agent.command("set-metadata")
+@click.argument("agent_id", type=int)
+@click.argument("key")
+@click.argument("value")
+@click.option("--hex", "is_hex", is_flag=True, help="VALUE is raw bytes in hex (0x…).")
+@json_option
+@click.pass_context
+def set_metadata(
+    ctx: click.Context, agent_id: int, key: str, value: str, is_hex: bool, as_json: bool
+) -> None:
+    """Set metadata KEY of agent AGENT_ID to VALUE (UTF-8 text, or hex with --hex)."""
+    data = parse_hex(value, "VALUE") if is_hex else value.encode()
+    result = get_state(ctx).charter("set-metadata").registry.set_metadata(agent_id, key, data)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("set-metadata", result, key=key, value="0x" + data.hex()))
+    else:
+        click.echo(tx_line(f"agent {agent_id} metadata {key!r} set", result))
+
+
+@agent.command("get-metadata")
+@click.argument("agent_id", type=int)
+@click.argument("key")
+@json_option
+@click.pass_context
+def get_metadata(ctx: click.Context, agent_id: int, key: str, as_json: bool) -> None:
+    """Print metadata KEY of agent AGENT_ID (text if printable, else hex)."""
+    value = get_state(ctx).charter().registry.get_metadata(agent_id, key)
+    if wants_json(ctx, as_json):
+        print_json({"agent_id": agent_id, "key": key, "value": "0x" + value.hex()})
+    else:
+        click.echo(display_bytes(value))
+
+
+@agent.command("set-wallet")
+@click.argument("agent_id", type=int)
+@click.option(
+    "--address",
+    "wallet",
+    metavar="ADDRESS",
+    help="The wallet, when its proof was signed elsewhere (with --signature and --deadline).",
+)
+@click.option("--signature", metavar="0xHEX", help="The wallet's EIP-712 AgentWalletSet proof (with --address).")
+@click.option("--deadline", type=int, metavar="UNIX_TIME", help="The proof's deadline (at most 5 minutes ahead).")
+@json_option
+@click.pass_context
+def set_wallet(
+    ctx: click.Context, agent_id: int, wallet: str | None, signature: str | None, deadline: int | None, as_json: bool
+) -> None:
+    """Point agent AGENT_ID at a wallet that proves its consent (EIP-712).
+
+    The wallet signs its proof with the key in $CHARTER_WALLET_KEY (never an
+    argument), or pass a proof made elsewhere: --address, --signature and
+    --deadline. The sender is the agent's owner.
+    """
+    registry = get_state(ctx).charter("set-wallet").registry
+    if wallet is not None:
+        result = registry.set_agent_wallet(agent_id, check_address(wallet, "--address"), signature, deadline)
+    else:
+        if signature is not None:
+            raise InvalidInput("--signature needs --address: the wallet the proof was signed by")
+        result = registry.set_agent_wallet(agent_id, _wallet_signer(), deadline=deadline)
+    address = registry.agent_wallet(agent_id)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("set-wallet", result, wallet=address))
+    else:
+        click.echo(tx_line(f"agent {agent_id} wallet set to {address}", result))
+
+
+@agent.command("unset-wallet")
+@click.argument("agent_id", type=int)
+@json_option
+@click.pass_context
+def unset_wallet(ctx: click.Context, agent_id: int, as_json: bool) -> None:
+    """Clear the wallet of agent AGENT_ID (and its reverse lookup)."""
+    result = get_state(ctx).charter("unset-wallet").registry.unset_agent_wallet(agent_id)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("unset-wallet", result))
+    else:
+        click.echo(tx_line(f"agent {agent_id} wallet cleared", result))
+
+
+def _wallet_signer() -> LocalSigner:
+    key = os.environ.get(WALLET_KEY_ENV, "").strip()
+    if not key:
+        raise MissingSigner(
+            f"the wallet must sign its proof: set ${WALLET_KEY_ENV} to its private key, or pass a "
+            "proof signed elsewhere with --address, --signature and --deadline"
+        )
+    try:
+        return LocalSigner.from_key(key)
+    except Exception:  # noqa: BLE001 - never echo the key or its parse error
+        raise InvalidInput(
+            f"${WALLET_KEY_ENV} is not a valid private key (expected 32 bytes as 64 hex digits, "
+            "optionally 0x-prefixed)"
+        ) from None

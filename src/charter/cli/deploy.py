@@ -1,0 +1,55 @@
+"""``charter deploy``: the Charter contracts, at the same CREATE2 addresses on every chain."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+from rich.table import Table
+
+from .._core.deployments import DeployResult
+from .._core.revert import translate
+from ..client import Charter
+from ._common import get_state, json_option, make_console, print_json, wants_json
+
+
+@click.command()
+@json_option
+@click.pass_context
+def deploy(ctx: click.Context, as_json: bool) -> None:
+    """Deploy the Charter contracts (CREATE2: the same address on every chain).
+
+    Idempotent: contracts already deployed are left alone. The addresses are
+    recorded in --manifest / $CHARTER_MANIFEST when one is given.
+    """
+    state = get_state(ctx)
+    w3 = state.w3
+    signer = state.signer("deploy")
+    manifest = state.manifest()
+    results: list[DeployResult] = Charter.deploy(w3, signer, manifest=manifest)
+    with translate(w3):
+        chain_id = int(w3.eth.chain_id)
+    if wants_json(ctx, as_json):
+        print_json(
+            {
+                "chain_id": chain_id,
+                "manifest": str(manifest.path) if manifest.path is not None else None,
+                "contracts": [dataclasses.asdict(r) for r in results],
+            }
+        )
+        return
+    table = Table(title=f"Charter on chain {chain_id}", title_justify="left")
+    for column in ("contract", "address", "status", "transaction", "gas"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(
+            r.name,
+            r.address,
+            "deployed" if r.deployed else "already deployed",
+            r.transaction or "-",
+            f"{r.gas_used:,}" if r.gas_used is not None else "-",
+        )
+    console = make_console()
+    console.print(table)
+    if manifest.path is not None:
+        console.print(f"manifest: {manifest.path}")

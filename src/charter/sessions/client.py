@@ -1,0 +1,361 @@
+"""Client of the SessionManager: grant, use, relay, revoke and inspect session keys.
+
+    sessions = charter.sessions
+    grant = sessions.prepare(
+        sessions.builder(account, agent_id, agent_key.address)
+        .allow_transfer(token, to=bob, max_amount=100)
+        .token_budget(token, cap=100)
+        .valid_for(hours=1)
+    )
+    signed = sessions.sign(grant, principal)          # free: nothing is sent
+    sessions.execute(signed, Call.to(token, "transfer(address,uint256)", bob, 40), key=agent_key)
+    request = sessions.sign_request(signed, [call], key=agent_key)   # gasless for the agent
+    sessions.relay(request, relayer=anyone)
+    sessions.revoke_all(account, principal)
+
+Grants travel as :class:`SignedGrant` (JSON: ``signed.to_json()``), requests as
+:class:`SessionRequest`. Every refusal raises a typed exception from
+:mod:`charter.exceptions` that names the refused call, argument or budget and
+what is left of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from hexbytes import HexBytes
+from web3.types import TxReceipt
+
+from .._core.checks import check_address
+from .._core.eip712 import sign_typed, typed_data_digest
+from .._core.revert import RevertContext, map_revert, translate
+from .._core.signers import Signer, SignerLike
+from .._core.tx import Explain, TxResult, result, send_checked
+from ..accounts.models import AccountKind, Call, calls_of
+from ..accounts.typed_data import account_message_typed_data
+from ..exceptions import CharterError, ContractRevert, InvalidInput
+from .builder import GrantBuilder
+from .calldata import calldata
+from .errors import facts
+from .models import (
+    MAX_BATCH,
+    MAX_BATCH_CALLDATA,
+    MAX_CALLDATA,
+    MAX_SESSION_CEILING,
+    Grant,
+    SessionRequest,
+    SignedGrant,
+)
+from .typed_data import request_typed_data
+from .view import SessionsView
+
+DEFAULT_REQUEST_LIFETIME = 300
+"""Default validity of a relayed request, in seconds."""
+
+
+class Sessions(SessionsView):
+    """Typed client of one SessionManager: what :class:`SessionsView` reads, plus
+    issuing grants, session calls, relaying and revocation."""
+
+    def __repr__(self) -> str:
+        return f"<Sessions {self.address}>"
+
+    # ------------------------------------------------------------ issuance
+
+    def builder(self, account: str, agent_id: int, session_key: str) -> GrantBuilder:
+        """A :class:`GrantBuilder` for `session_key` of `agent_id` acting for `account`."""
+        return GrantBuilder(account, agent_id, session_key)
+
+    def prepare(self, builder: GrantBuilder) -> Grant:
+        """The grant, anchored at the chain's time and the account's epoch, checked
+        against the account's maximum session length and the forbidden targets."""
+        account = builder.account
+        limit = self.max_session_length(account)
+        length = builder.window_length
+        if length is not None and length > limit:
+            raise InvalidInput(
+                f"the grant would be valid for {length:,} s but account {account} allows at most "
+                f"{limit:,} s; shorten it or raise the maximum (set_max_session_length, up to "
+                f"{MAX_SESSION_CEILING:,} s)"
+            )
+        grant = builder.build(now=self.chain_time(), epoch=self.epoch_of(account))
+        forbidden = {account: "the account itself", self.address: "the SessionManager", self.registry: "the registry"}
+        for p in grant.permissions:
+            if p.target in forbidden:
+                raise InvalidInput(
+                    f"a session may never call {forbidden[p.target]} ({p.target}); allow the "
+                    "contracts the agent works with instead"
+                )
+        return grant
+
+    def typed_data(self, grant: Grant) -> dict[str, Any]:
+        """The EIP-712 message of the grant on this chain and manager."""
+        return grant.typed_data(self.chain_id, self.address)
+
+    def signing_typed_data(self, grant: Grant) -> dict[str, Any]:
+        """The EIP-712 message whose signature approves `grant` for its account.
+
+        An EIP-7702 account (or an EOA that will upgrade) signs the grant
+        itself; the owner of a deployed account signs the account's
+        ``CharterMessage`` wrapping of the grant hash, checked through the
+        account's ERC-1271 ``isValidSignature`` (so a contract owner, a Safe
+        for instance, signs this message its own way). Build
+        ``SignedGrant(grant=..., chain_id=..., manager=..., signature=...)``
+        from a signature made elsewhere.
+        """
+        if self.accounts.kind(grant.account) is AccountKind.DEPLOYED:
+            return account_message_typed_data(self.chain_id, grant.account, self.hash(grant))
+        return self.typed_data(grant)
+
+    def sign(self, grant: Grant, principal: SignerLike | None = None) -> SignedGrant:
+        """The account's off-chain signature of `grant` (costs nothing; the agent
+        presents it on first use). See :meth:`signing_typed_data` for what is signed."""
+        signer = self._signer(principal, "sign a grant")
+        account = grant.account
+        typed = self.signing_typed_data(grant)
+        if typed["primaryType"] == "CharterMessage":
+            owner = self.accounts.owner_of(account)
+            if owner != signer.address:
+                raise InvalidInput(
+                    f"account {account} is owned by {owner}, so {signer.address} cannot sign its "
+                    "grants; sign with the owner's key (a contract owner signs signing_typed_data "
+                    "its own way)"
+                )
+        elif signer.address != account:
+            raise InvalidInput(
+                f"{account} is an EOA (or EIP-7702 account), so only its own key can sign its "
+                f"grants, not {signer.address}"
+            )
+        signature = sign_typed(signer, typed)
+        return SignedGrant(grant=grant, chain_id=self.chain_id, manager=self.address, signature=signature)
+
+    def grant(
+        self, builder: GrantBuilder, principal: SignerLike | None = None, *, on_chain: bool = False
+    ) -> tuple[SignedGrant, TxResult | None]:
+        """:meth:`prepare` then :meth:`sign` (free), or :meth:`issue` with `on_chain`."""
+        prepared = self.prepare(builder)
+        if on_chain:
+            return self.issue(prepared, principal)
+        return self.sign(prepared, principal), None
+
+    def issue(self, grant: Grant, principal: SignerLike | None = None) -> tuple[SignedGrant, TxResult]:
+        """Issue `grant` on-chain (the owner sends ``account.execute(manager, issue(grant))``).
+
+        Returns the grant to hand to the agent (no signature needed) and the transaction.
+        """
+        ctx = self._ctx("issue", grant)
+        receipt = self.accounts.send_as_owner(
+            grant.account, self.address, calldata("issue", grant.as_tuple()), 0,
+            self._owner_signer(principal), "issue a grant for", ctx, self._explainer(grant, []),
+        )
+        signed = SignedGrant(grant=grant, chain_id=self.chain_id, manager=self.address)
+        return signed, result(receipt, grant.agent_id, grant_hash="0x" + signed.hash.hex())
+
+    # ------------------------------------------------------------ use
+
+    def execute(self, grant: SignedGrant, call: Call, key: SignerLike | None = None) -> TxResult:
+        """The session key makes one call from the account under `grant`."""
+        signed = self._bound(grant)
+        call = calls_of([call])[0]
+        if len(call.data) > MAX_CALLDATA:
+            raise InvalidInput(
+                f"a session call carries at most {MAX_CALLDATA:,} bytes of calldata, got {len(call.data):,}"
+            )
+        sender = self._signer(key, "execute a session call")
+        data = calldata("execute", signed.grant.as_tuple(), self._presented(signed), call.target, call.value, call.data)
+        return self._send_session(signed, sender, data, [call], "execute")
+
+    def execute_batch(
+        self, grant: SignedGrant, calls: Iterable[Call | Sequence[Any]], key: SignerLike | None = None
+    ) -> TxResult:
+        """The session key makes several calls, all or nothing; budgets are running totals."""
+        signed = self._bound(grant)
+        batch = self._batch(calls)
+        sender = self._signer(key, "execute session calls")
+        data = calldata("executeBatch", signed.grant.as_tuple(), self._presented(signed), [c.as_tuple() for c in batch])
+        return self._send_session(signed, sender, data, batch, "execute")
+
+    def sign_request(
+        self,
+        grant: SignedGrant,
+        calls: Iterable[Call | Sequence[Any]] | Call,
+        key: SignerLike | None = None,
+        *,
+        deadline: int | None = None,
+        nonce: int | None = None,
+    ) -> SessionRequest:
+        """The session key signs calls for anyone to relay: the agent needs no gas.
+
+        The nonce defaults to the grant's next one and the deadline to
+        :data:`DEFAULT_REQUEST_LIFETIME` seconds from now.
+        """
+        signed = self._bound(grant)
+        batch = self._batch([calls] if isinstance(calls, Call) else calls)
+        if len(batch) == 1 and len(batch[0].data) > MAX_CALLDATA:
+            raise InvalidInput(f"a session call carries at most {MAX_CALLDATA:,} bytes of calldata")
+        signer = self._signer(key, "sign a session request")
+        if signer.address != signed.grant.session_key:
+            raise InvalidInput(
+                f"{signer.address} is not the grant's session key ({signed.grant.session_key}); "
+                "sign with the session key"
+            )
+        nonce = self.state(signed).nonce if nonce is None else nonce
+        deadline = self.chain_time() + DEFAULT_REQUEST_LIFETIME if deadline is None else deadline
+        typed = self.request_typed_data(signed, batch, nonce, deadline)
+        signature = sign_typed(signer, typed)
+        return SessionRequest(grant=signed, calls=tuple(batch), nonce=nonce, deadline=deadline, signature=signature)
+
+    def request_typed_data(
+        self, grant: SignedGrant, calls: Sequence[Call], nonce: int, deadline: int
+    ) -> dict[str, Any]:
+        """The EIP-712 message a session key signs for a relayed request."""
+        return request_typed_data(grant.hash, calls, nonce, deadline, self.chain_id, self.address)
+
+    def request_digest(self, request: SessionRequest) -> bytes:
+        return typed_data_digest(self.request_typed_data(request.grant, request.calls, request.nonce, request.deadline))
+
+    def relay(self, request: SessionRequest, relayer: SignerLike | None = None) -> TxResult:
+        """Send a signed request; the relayer pays the gas, the session key's signature authorizes."""
+        signed = self._bound(request.grant)
+        sender = self._signer(relayer, "relay a session request")
+        relay = (request.nonce, request.deadline, request.signature)
+        grant = signed.grant.as_tuple()
+        if len(request.calls) == 1:
+            c = request.calls[0]
+            data = calldata("execute_relayed", grant, self._presented(signed), c.target, c.value, c.data, relay)
+        else:
+            data = calldata(
+                "executeBatch_relayed", grant, self._presented(signed), [c.as_tuple() for c in request.calls], relay
+            )
+        return self._send_session(signed, sender, data, list(request.calls), "relay")
+
+    # ------------------------------------------------------------ revocation
+
+    def revoke(
+        self, grant: Grant | SignedGrant | bytes | str, principal: SignerLike | None = None, account: str | None = None
+    ) -> TxResult:
+        """Revoke one grant at once (also one never used). By hash, `account` is needed."""
+        if isinstance(grant, SignedGrant | Grant):
+            inner = grant.grant if isinstance(grant, SignedGrant) else grant
+            grant_hash, account = self.hash(inner), inner.account
+        else:
+            grant_hash = _hash32(grant)
+            if account is None:
+                raise InvalidInput("revoking by hash needs the account the grant belongs to (account=...)")
+        account = check_address(account, "account")
+        ctx = RevertContext(
+            action="revoke", account=account, grant_hash="0x" + grant_hash.hex(), chain_id=self.chain_id
+        )
+        receipt = self.accounts.send_as_owner(
+            account, self.address, calldata("revoke", grant_hash), 0, self._owner_signer(principal),
+            "revoke a grant of", ctx,
+        )
+        return result(receipt, grant_hash="0x" + grant_hash.hex())
+
+    def revoke_all(self, account: str, principal: SignerLike | None = None) -> TxResult:
+        """Revoke every grant of `account`, used or not, at once (the epoch moves on)."""
+        account = check_address(account, "account")
+        ctx = RevertContext(action="revoke all grants of", account=account, chain_id=self.chain_id)
+        receipt = self.accounts.send_as_owner(
+            account, self.address, calldata("revokeAll"), 0, self._owner_signer(principal), "revoke all grants of", ctx
+        )
+        return result(receipt)
+
+    def renounce(self, grant: SignedGrant | Grant, key: SignerLike | None = None) -> TxResult:
+        """The session key gives up its grant, at once and for good."""
+        inner = grant.grant if isinstance(grant, SignedGrant) else grant
+        sender = self._signer(key, "renounce a grant")
+        receipt = send_checked(
+            self.w3, sender, self.address, calldata("renounce", inner.as_tuple()), self._ctx("renounce", inner),
+            timeout=self.timeout,
+        )
+        return result(receipt, inner.agent_id, grant_hash="0x" + self.hash(inner).hex())
+
+    def set_max_session_length(self, account: str, seconds: int, principal: SignerLike | None = None) -> TxResult:
+        """Set the longest window the account's grants may have (0: the 7-day default).
+        Checked on every use: shortening it also cuts off longer grants already out."""
+        account = check_address(account, "account")
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_SESSION_CEILING:
+            raise InvalidInput(f"a maximum session length is 0 to {MAX_SESSION_CEILING:,} seconds, got {seconds!r}")
+        ctx = RevertContext(action="set the maximum session length of", account=account, chain_id=self.chain_id)
+        receipt = self.accounts.send_as_owner(
+            account, self.address, calldata("setMaxSessionLength", seconds), 0, self._owner_signer(principal),
+            "set the maximum session length of", ctx,
+        )
+        return result(receipt)
+
+    # ------------------------------------------------------------ internals
+
+    def _bound(self, grant: SignedGrant) -> SignedGrant:
+        if not isinstance(grant, SignedGrant):
+            raise InvalidInput(
+                "pass the SignedGrant returned by Sessions.sign / Sessions.issue (or SignedGrant.from_json)"
+            )
+        if grant.chain_id != self.chain_id or grant.manager != self.address:
+            raise InvalidInput(
+                f"the grant was made for chain {grant.chain_id} and manager {grant.manager}, not for "
+                f"chain {self.chain_id} and manager {self.address}; grants are bound to one chain and manager"
+            )
+        return grant
+
+    def _batch(self, calls: Iterable[Call | Sequence[Any]]) -> list[Call]:
+        batch = calls_of(calls)
+        if not 1 <= len(batch) <= MAX_BATCH:
+            raise InvalidInput(f"a session batch has 1 to {MAX_BATCH} calls, got {len(batch)}")
+        for i, c in enumerate(batch):
+            if len(batch) > 1 and len(c.data) > MAX_BATCH_CALLDATA:
+                raise InvalidInput(
+                    f"call {i} carries {len(c.data):,} bytes; batched calls carry at most {MAX_BATCH_CALLDATA:,}"
+                )
+        return batch
+
+    def _presented(self, grant: SignedGrant) -> bytes:
+        """The grant signature to send: none once the grant is active (saves calldata)."""
+        with translate(self.w3):
+            state = int(self.contract.functions.stateOf(grant.grant.account, grant.hash).call())
+        return b"" if state & 255 == 1 else grant.signature
+
+    def _ctx(self, action: str, grant: Grant) -> RevertContext:
+        return RevertContext(
+            action=action,
+            agent_id=grant.agent_id,
+            account=grant.account,
+            session_key=grant.session_key,
+            grant_hash="0x" + self.hash(grant).hex(),
+            valid_after=grant.valid_after,
+            valid_until=grant.valid_until,
+            chain_id=self.chain_id,
+        )
+
+    def _send_session(
+        self, signed: SignedGrant, sender: Signer, data: bytes, calls: list[Call], action: str
+    ) -> TxResult:
+        receipt: TxReceipt = send_checked(
+            self.w3, sender, self.address, data, self._ctx(action, signed.grant),
+            timeout=self.timeout, explain=self._explainer(signed.grant, calls),
+        )
+        return result(receipt, signed.grant.agent_id, grant_hash="0x" + signed.hash.hex())
+
+    def _explainer(self, grant: Grant, calls: list[Call]) -> Explain:
+        def explain(error: CharterError, ctx: RevertContext) -> CharterError:
+            if not isinstance(error, ContractRevert) or not error.reason:
+                return error
+            try:
+                extra = facts(error, grant, calls, lambda: self.state(grant))
+            except CharterError:
+                extra = {}
+            return map_revert(error.reason, dataclasses.replace(ctx, **extra))
+
+        return explain
+
+    def _owner_signer(self, principal: SignerLike | None) -> Signer:
+        return self._signer(principal, "act for the account")
+
+
+def _hash32(value: bytes | str) -> bytes:
+    data = bytes(HexBytes(value))
+    if len(data) != 32:
+        raise InvalidInput(f"a grant hash is 32 bytes (0x + 64 hex digits), got {value!r}")
+    return data

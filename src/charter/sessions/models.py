@@ -1,0 +1,425 @@
+"""The sessions' models (pydantic v2): a grant as the SessionManager hashes it, and what travels and is read back.
+
+    Grant          the grant, field for field (permissions, conditions, token budgets)
+    SignedGrant    a grant bound to its chain and manager, with the account's signature
+    SessionRequest calls signed by the session key, for anyone to relay
+    GrantState     a grant's status and what is left of it, read at one block
+    GrantRecord    one grant of an account, found in the manager's events
+
+Also the SessionManager's limits and the selectors it treats specially.
+Everything here is pure: no node is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from enum import IntEnum
+from typing import Annotated, Any, ClassVar, Self
+
+from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict
+from web3 import Web3
+
+from .._core.checks import Address, Bytes4, Bytes32, Data, parse_address, uint
+from .._core.revert import format_time
+from .._core.tx import TxResult
+from ..accounts.models import Call
+from ..exceptions import InvalidInput
+from .typed_data import grant_typed_data, typed_data_digest
+
+MAX_PERMISSIONS = 8
+MAX_CONDITIONS = 8
+MAX_TOKENS = 4
+MAX_BATCH = 16
+MAX_CALLDATA = 2_048
+MAX_BATCH_CALLDATA = 1_024
+DEFAULT_MAX_SESSION = 7 * 86_400
+MAX_SESSION_CEILING = 366 * 86_400
+
+TOKEN_SELECTORS: dict[bytes, str] = {
+    keccak(text=sig)[:4]: sig
+    for sig in (
+        "transfer(address,uint256)",
+        "transferFrom(address,address,uint256)",
+        "approve(address,uint256)",
+        "increaseAllowance(address,uint256)",
+    )
+}
+"""The ERC-20 functions whose amount counts against a token budget."""
+
+FORBIDDEN_SELECTORS: dict[bytes, str] = {
+    keccak(text=sig)[:4]: sig
+    for sig in (
+        "execute(address,uint256,bytes)",
+        "executeBatch((address,uint256,bytes)[])",
+        "executeFromManager(address,uint256,bytes)",
+        "executeBatchFromManager((address,uint256,bytes)[])",
+        "execute(bytes32,bytes)",
+        "executeFromExecutor(bytes32,bytes)",
+        "executeBatch(address[],uint256[],bytes[])",
+        "execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)",
+        "execTransactionFromModule(address,uint256,bytes,uint8)",
+        "execTransactionFromModuleReturnData(address,uint256,bytes,uint8)",
+        "redeemDelegations(bytes[],bytes32[],bytes[])",
+    )
+}
+"""Account-execution entry points a session may never call (the manager refuses them)."""
+
+
+
+# ---------------------------------------------------------------- the grant
+
+
+class Op(IntEnum):
+    """Condition operators on one 32-byte ABI argument word (unsigned comparison)."""
+
+    EQ = 0
+    NE = 1
+    LE = 2
+    GE = 3
+    ONE_OF = 4
+
+    @property
+    def symbol(self) -> str:
+        return {0: "==", 1: "!=", 2: "<=", 3: ">=", 4: "one of"}[self.value]
+
+
+class Permission(BaseModel):
+    """One allowed (target, selector) and the most wei a call to it may send."""
+
+    model_config = ConfigDict(frozen=True)
+
+    target: Address
+    selector: Bytes4
+    max_value: Annotated[int, uint(256)] = 0
+
+    def as_tuple(self) -> tuple[str, bytes, int]:
+        return (self.target, self.selector, self.max_value)
+
+
+class Condition(BaseModel):
+    """A check on ABI argument word `index` of calls allowed by permission `permission`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    permission: Annotated[int, uint(8)]
+    index: Annotated[int, uint(16)]
+    op: Op
+    value: Annotated[int, uint(256)]
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.permission, self.index, int(self.op), self.value)
+
+
+class TokenBudget(BaseModel):
+    """At most `cap` of `token` per `period` seconds (0: over the whole grant)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: Address
+    cap: Annotated[int, uint(128)]
+    period: Annotated[int, uint(32)] = 0
+
+    def as_tuple(self) -> tuple[str, int, int]:
+        return (self.token, self.cap, self.period)
+
+
+class Grant(BaseModel):
+    """A session grant, field for field as the SessionManager hashes it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account: Address
+    agent_id: Annotated[int, uint(256)]
+    session_key: Address
+    valid_after: Annotated[int, uint(48)]
+    valid_until: Annotated[int, uint(48)]
+    epoch: Annotated[int, uint(64)] = 0
+    max_calls: Annotated[int, uint(32)] = 0
+    min_interval: Annotated[int, uint(32)] = 0
+    native_budget: Annotated[int, uint(128)] = 0
+    salt: Bytes32 = b"\x00" * 32
+    permissions: tuple[Permission, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    token_budgets: tuple[TokenBudget, ...] = ()
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The ABI tuple the SessionManager takes."""
+        return (
+            self.account,
+            self.agent_id,
+            self.session_key,
+            self.valid_after,
+            self.valid_until,
+            self.epoch,
+            self.max_calls,
+            self.min_interval,
+            self.native_budget,
+            self.salt,
+            [p.as_tuple() for p in self.permissions],
+            [c.as_tuple() for c in self.conditions],
+            [b.as_tuple() for b in self.token_budgets],
+        )
+
+    def typed_data(self, chain_id: int, manager: str) -> dict[str, Any]:
+        """The full EIP-712 message an account signs for this grant."""
+        return grant_typed_data(self, chain_id, manager)
+
+    def hash(self, chain_id: int, manager: str) -> bytes:
+        """The grant hash (EIP-712 digest) on `chain_id` and `manager`: what `revoke` takes."""
+        return typed_data_digest(self.typed_data(chain_id, manager))
+
+    def budget_of(self, token: str) -> TokenBudget | None:
+        token = parse_address(token)
+        return next((b for b in self.token_budgets if b.token == token), None)
+
+    def describe(self) -> list[str]:
+        """The grant in words, one line per rule (for humans and the CLI)."""
+        lines = []
+        for i, p in enumerate(self.permissions):
+            value = f", up to {p.max_value:,} wei per call" if p.max_value else ""
+            rules = [describe_condition(c) for c in self.conditions if c.permission == i]
+            where = f" where {' and '.join(merge_one_of(rules))}" if rules else ""
+            if p.selector == b"\x00" * 4:
+                lines.append(f"send ETH to {p.target}{value}{where}")
+                continue
+            function = TOKEN_SELECTORS.get(p.selector) or "0x" + p.selector.hex()
+            lines.append(f"call {function} on {p.target}{value}{where}")
+        for b in self.token_budgets:
+            per = f" every {_duration(b.period)}" if b.period else " in total"
+            lines.append(f"move at most {b.cap:,} of token {b.token}{per}")
+        if self.native_budget:
+            lines.append(f"send at most {self.native_budget:,} wei in total")
+        if self.max_calls:
+            lines.append(f"at most {self.max_calls:,} calls")
+        if self.min_interval:
+            lines.append(f"at least {_duration(self.min_interval)} between calls")
+        return lines
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds % size == 0 and seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} s"
+
+
+def describe_condition(c: Condition) -> str:
+    looks_like_address = 2**100 <= c.value < 2**160
+    value = Web3.to_checksum_address(f"0x{c.value:040x}") if looks_like_address else f"{c.value:,}"
+    return f"argument {c.index} {c.op.symbol} {value}"
+
+
+def merge_one_of(rules: list[str]) -> list[str]:
+    """Join the alternatives of one argument (``argument 0 one of a``, ``... one of b``)."""
+    merged: dict[str, list[str]] = {}
+    out: list[str] = []
+    for rule in rules:
+        head, sep, value = rule.partition(" one of ")
+        if sep:
+            if head not in merged:
+                merged[head] = []
+                out.append(head)
+            merged[head].append(value)
+        else:
+            out.append(rule)
+    return [f"{r} one of {{{', '.join(merged[r])}}}" if r in merged else r for r in out]
+
+
+def grant_from_tuple(raw: Sequence[Any]) -> Grant:
+    """A :class:`Grant` from the ABI tuple (as decoded from calldata)."""
+    (
+        account,
+        agent_id,
+        key,
+        after,
+        until,
+        epoch,
+        max_calls,
+        interval,
+        native,
+        salt,
+        permissions,
+        conditions,
+        budgets,
+    ) = raw
+    return Grant(
+        account=account, agent_id=agent_id, session_key=key, valid_after=after, valid_until=until,
+        epoch=epoch, max_calls=max_calls, min_interval=interval, native_budget=native, salt=salt,
+        permissions=tuple({"target": t, "selector": s, "max_value": v} for t, s, v in permissions),
+        conditions=tuple({"permission": p, "index": i, "op": o, "value": v} for p, i, o, v in conditions),
+        token_budgets=tuple({"token": t, "cap": c, "period": p} for t, c, p in budgets),
+    )
+
+
+# ---------------------------------------------------------------- what travels and is read back
+
+
+class GrantStatus(IntEnum):
+    """Where a grant stands (``grantState().status``)."""
+
+    PENDING = 0  # signed off-chain, never used (it may still be valid)
+    ACTIVE = 1
+    REVOKED = 2
+    REVOKED_ALL = 3
+    EXPIRED = 4
+    NOT_YET_VALID = 5
+    AGENT_INACTIVE = 6
+    EXHAUSTED = 7
+
+    @property
+    def label(self) -> str:
+        return {
+            0: "pending (not used yet)",
+            1: "active",
+            2: "revoked",
+            3: "revoked (revoke-all)",
+            4: "expired",
+            5: "not yet valid",
+            6: "agent not active",
+            7: "calls used up",
+        }[self.value]
+
+    @property
+    def usable(self) -> bool:
+        return self in (GrantStatus.PENDING, GrantStatus.ACTIVE)
+
+
+class _Portable(BaseModel):
+    """A model that travels as JSON between principal, agent and relayer."""
+
+    model_config = ConfigDict(frozen=True)
+    what: ClassVar[str] = "Charter object"
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        try:
+            return cls.model_validate_json(text)
+        except ValueError as exc:
+            raise InvalidInput(f"not a {cls.what}: {exc}") from None
+
+
+class SignedGrant(_Portable):
+    """A grant bound to its chain and manager, with the account's signature
+    (empty when it was issued on-chain). What the principal hands the agent."""
+
+    what: ClassVar[str] = "signed Charter grant"
+
+    grant: Grant
+    chain_id: int
+    manager: Address
+    signature: Data = b""
+
+    @property
+    def hash(self) -> bytes:
+        return self.grant.hash(self.chain_id, self.manager)
+
+    def save(self, path: str) -> None:
+        """Write the grant as JSON for the agent (:meth:`from_json` reads it back)."""
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(self.to_json() + "\n")
+
+    def report(self) -> list[str]:
+        """The grant for humans: hash, agent and key, one line per rule, the window."""
+        g = self.grant
+        return [
+            f"grant 0x{self.hash.hex()} for agent {g.agent_id}, session key {g.session_key}",
+            *(f"  - {line}" for line in g.describe()),
+            f"  - valid {format_time(g.valid_after)} .. {format_time(g.valid_until)}",
+        ]
+
+    def summary(self, tx: TxResult | None = None) -> dict[str, Any]:
+        """The grant for machines (``--json``): hash, the signed grant, how it was issued."""
+        return {
+            "grant_hash": "0x" + self.hash.hex(),
+            "signed_grant": json.loads(self.to_json()),
+            "issued_on_chain": tx is not None,
+            "transaction": tx.model_dump() if tx is not None else None,
+        }
+
+
+class SessionRequest(_Portable):
+    """Calls signed by the session key for anyone to relay (``Sessions.relay``)."""
+
+    what: ClassVar[str] = "signed Charter session request"
+
+    grant: SignedGrant
+    calls: tuple[Call, ...]
+    nonce: int
+    deadline: int
+    signature: Data
+
+
+class TokenAllowance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    token: str
+    cap: int
+    period: int
+    left: int
+    """What the grant may still move this period."""
+
+
+class GrantState(BaseModel):
+    """A grant's state as the SessionManager sees it now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    grant_hash: str
+    account: str
+    agent_id: int
+    session_key: str
+    status: GrantStatus
+    calls_used: int
+    calls_left: int | None
+    """None when the grant has no call limit."""
+    native_spent: int
+    native_left: int
+    last_call: int | None
+    valid_after: int
+    valid_until: int
+    nonce: int
+    tokens: tuple[TokenAllowance, ...] = ()
+    block: int
+    problem: str | None = None
+    """Why a use would be refused although `status` does not say so (the
+    manager's status view skips these checks): a window longer than the
+    account's current maximum, an epoch the account has not reached, an
+    account without code."""
+
+    @property
+    def usable(self) -> bool:
+        return self.status.usable and self.problem is None
+
+
+class GrantRecord(BaseModel):
+    """One grant of an account, as found in the manager's events."""
+
+    model_config = ConfigDict(frozen=True)
+
+    grant_hash: str
+    account: str
+    agent_id: int | None = None
+    session_key: str | None = None
+    valid_until: int | None = None
+    activated_block: int | None = None
+    activated_tx: str | None = None
+    revoked: bool = False
+    revoked_by: str | None = None
+    grant: Grant | None = None
+    """Recovered from the activating transaction's input when possible."""
+    state: GrantState | None = None
+    """Read now, when `grant` is known."""
+
+    @property
+    def status_label(self) -> str:
+        if self.state is not None:
+            label = self.state.status.label
+            return f"{label}, but {self.state.problem}" if self.state.problem else label
+        # Without the grant its window, epoch and budgets are unknown here.
+        return "revoked" if self.revoked else "activated (state unknown: read it with the grant)"

@@ -1,0 +1,140 @@
+"""The SessionManager's EIP-712 messages: the ``Grant`` an account signs, the ``SessionRequest`` a session key signs.
+
+Both on the manager's domain ``{name: "Charter SessionManager", version: "1",
+chainId, verifyingContract: <manager>}``. The digests computed here are the
+ones the contract checks (tested against its ``hashGrant`` / ``hashRequest``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._core.checks import parse_address
+from .._core.eip712 import EIP712_DOMAIN_TYPE, typed_data_digest
+
+if TYPE_CHECKING:
+    from ..accounts.models import Call
+    from .models import Grant
+
+MANAGER_DOMAIN_NAME = "Charter SessionManager"
+DOMAIN_VERSION = "1"
+
+GRANT_TYPES: dict[str, list[dict[str, str]]] = {
+    "Grant": [
+        {"name": "account", "type": "address"},
+        {"name": "agentId", "type": "uint256"},
+        {"name": "agentGeneration", "type": "uint32"},
+        {"name": "sessionKey", "type": "address"},
+        {"name": "validAfter", "type": "uint48"},
+        {"name": "validUntil", "type": "uint48"},
+        {"name": "epoch", "type": "uint64"},
+        {"name": "maxCalls", "type": "uint32"},
+        {"name": "minInterval", "type": "uint32"},
+        {"name": "nativeBudget", "type": "uint128"},
+        {"name": "salt", "type": "bytes32"},
+        {"name": "permissions", "type": "Permission[]"},
+        {"name": "conditions", "type": "Condition[]"},
+        {"name": "tokenBudgets", "type": "TokenBudget[]"},
+    ],
+    "Permission": [
+        {"name": "target", "type": "address"},
+        {"name": "selector", "type": "bytes4"},
+        {"name": "maxValue", "type": "uint256"},
+    ],
+    "Condition": [
+        {"name": "permission", "type": "uint8"},
+        {"name": "index", "type": "uint16"},
+        {"name": "op", "type": "uint8"},
+        {"name": "value", "type": "uint256"},
+    ],
+    "TokenBudget": [
+        {"name": "token", "type": "address"},
+        {"name": "cap", "type": "uint128"},
+        {"name": "period", "type": "uint32"},
+    ],
+}
+REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
+    "SessionRequest": [
+        {"name": "grantHash", "type": "bytes32"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+        {"name": "calls", "type": "Call[]"},
+    ],
+    "Call": [
+        {"name": "target", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "data", "type": "bytes"},
+    ],
+}
+
+
+def manager_domain(chain_id: int, manager: str) -> dict[str, Any]:
+    """The EIP-712 domain of `manager` on `chain_id`."""
+    return {
+        "name": MANAGER_DOMAIN_NAME,
+        "version": DOMAIN_VERSION,
+        "chainId": chain_id,
+        "verifyingContract": parse_address(manager),
+    }
+
+
+def grant_typed_data(grant: Grant, chain_id: int, manager: str) -> dict[str, Any]:
+    """The full EIP-712 message an account signs for `grant`."""
+    return {
+        "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, **GRANT_TYPES},
+        "primaryType": "Grant",
+        "domain": manager_domain(chain_id, manager),
+        "message": {
+            "account": grant.account,
+            "agentId": grant.agent_id,
+            "sessionKey": grant.session_key,
+            "validAfter": grant.valid_after,
+            "validUntil": grant.valid_until,
+            "epoch": grant.epoch,
+            "maxCalls": grant.max_calls,
+            "minInterval": grant.min_interval,
+            "nativeBudget": grant.native_budget,
+            "salt": grant.salt,
+            "permissions": [
+                {"target": p.target, "selector": p.selector, "maxValue": p.max_value}
+                for p in grant.permissions
+            ],
+            "conditions": [
+                {"permission": c.permission, "index": c.index, "op": int(c.op), "value": c.value}
+                for c in grant.conditions
+            ],
+            "tokenBudgets": [
+                {"token": b.token, "cap": b.cap, "period": b.period} for b in grant.token_budgets
+            ],
+        },
+    }
+
+
+def request_typed_data(
+    grant_hash: bytes, calls: Sequence[Call], nonce: int, deadline: int, chain_id: int, manager: str
+) -> dict[str, Any]:
+    """The full EIP-712 message a session key signs for a relayed request."""
+    return {
+        "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, **REQUEST_TYPES},
+        "primaryType": "SessionRequest",
+        "domain": manager_domain(chain_id, manager),
+        "message": {
+            "grantHash": grant_hash,
+            "nonce": nonce,
+            "deadline": deadline,
+            "calls": [{"target": c.target, "value": c.value, "data": c.data} for c in calls],
+        },
+    }
+
+
+__all__ = [
+    "DOMAIN_VERSION",
+    "GRANT_TYPES",
+    "MANAGER_DOMAIN_NAME",
+    "REQUEST_TYPES",
+    "grant_typed_data",
+    "manager_domain",
+    "request_typed_data",
+    "typed_data_digest",
+]
