@@ -5,6 +5,7 @@ Every Charter contract is deployed through the CREATE2 deployer at
 
 - ``AgentRegistry`` (no constructor arguments);
 - ``SessionManager``, bound to the suite's registry;
+- ``SessionView``, the read-only views of that manager's grants;
 - ``AccountDelegate``: an ``AgentAccount`` with an empty owner, bound to the
   suite's manager: the code an EOA delegates to with EIP-7702.
 
@@ -50,8 +51,13 @@ CREATE2_DEPLOYER: ChecksumAddress = Web3.to_checksum_address(
 SALT = b"\x00" * 32
 ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
 # Suite entries in deployment order; each names the contract it deploys.
-CONTRACTS: tuple[str, ...] = ("AgentRegistry", "SessionManager", "AccountDelegate")
-CONTRACT_OF = {"AgentRegistry": "AgentRegistry", "SessionManager": "SessionManager", "AccountDelegate": "AgentAccount"}
+CONTRACTS: tuple[str, ...] = ("AgentRegistry", "SessionManager", "SessionView", "AccountDelegate")
+CONTRACT_OF = {
+    "AgentRegistry": "AgentRegistry",
+    "SessionManager": "SessionManager",
+    "SessionView": "SessionView",
+    "AccountDelegate": "AgentAccount",
+}
 MANIFEST_ENV = "CHARTER_MANIFEST"
 SCHEMA = 1
 
@@ -67,6 +73,8 @@ def constructor_args(name: str) -> bytes:
     """The ABI-encoded constructor arguments of suite entry `name`."""
     if name == "SessionManager":
         return abi_encode(["address"], [create2_address("AgentRegistry")])
+    if name == "SessionView":
+        return abi_encode(["address"], [create2_address("SessionManager")])
     if name == "AccountDelegate":
         return abi_encode(["address", "address"], [ZERO_ADDRESS, create2_address("SessionManager")])
     _contract(name)

@@ -17,7 +17,7 @@ from ..accounts.calldata import EXECUTE as ACCOUNT_EXECUTE
 from .models import Grant, grant_from_tuple
 
 GRANT_TYPE = (
-    "(address,uint256,address,uint48,uint48,uint64,uint32,uint32,uint128,bytes32,"
+    "(address,uint256,uint32,address,uint48,uint48,uint64,uint32,uint32,uint128,bytes32,"
     "(address,bytes4,uint256)[],(uint8,uint16,uint8,uint256)[],(address,uint128,uint32)[])"
 )
 _CALLS_TYPE = "(address,uint256,bytes)[]"
@@ -27,7 +27,7 @@ FUNCTIONS: dict[str, list[str]] = {
     "execute_relayed": [GRANT_TYPE, "bytes", "address", "uint256", "bytes", _RELAY_TYPE],
     "executeBatch": [GRANT_TYPE, "bytes", _CALLS_TYPE],
     "executeBatch_relayed": [GRANT_TYPE, "bytes", _CALLS_TYPE, _RELAY_TYPE],
-    "issue": [GRANT_TYPE],
+    "issue": [GRANT_TYPE, "bytes"],
     "renounce": [GRANT_TYPE],
     "revoke": ["bytes32"],
     "revokeAll": [],

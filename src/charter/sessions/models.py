@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Annotated, Any, ClassVar, Self
 
+from eth_abi import encode as abi_encode
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict
 from web3 import Web3
@@ -135,6 +136,7 @@ class Grant(BaseModel):
     session_key: Address
     valid_after: Annotated[int, uint(48)]
     valid_until: Annotated[int, uint(48)]
+    agent_generation: Annotated[int, uint(32)] = 1
     epoch: Annotated[int, uint(64)] = 0
     max_calls: Annotated[int, uint(32)] = 0
     min_interval: Annotated[int, uint(32)] = 0
@@ -149,6 +151,7 @@ class Grant(BaseModel):
         return (
             self.account,
             self.agent_id,
+            self.agent_generation,
             self.session_key,
             self.valid_after,
             self.valid_until,
@@ -233,6 +236,7 @@ def grant_from_tuple(raw: Sequence[Any]) -> Grant:
     (
         account,
         agent_id,
+        generation,
         key,
         after,
         until,
@@ -246,8 +250,8 @@ def grant_from_tuple(raw: Sequence[Any]) -> Grant:
         budgets,
     ) = raw
     return Grant(
-        account=account, agent_id=agent_id, session_key=key, valid_after=after, valid_until=until,
-        epoch=epoch, max_calls=max_calls, min_interval=interval, native_budget=native, salt=salt,
+        account=account, agent_id=agent_id, agent_generation=generation, session_key=key,
+        valid_after=after, valid_until=until, epoch=epoch, max_calls=max_calls, min_interval=interval, native_budget=native, salt=salt,
         permissions=tuple({"target": t, "selector": s, "max_value": v} for t, s, v in permissions),
         conditions=tuple({"permission": p, "index": i, "op": o, "value": v} for p, i, o, v in conditions),
         token_budgets=tuple({"token": t, "cap": c, "period": p} for t, c, p in budgets),
@@ -268,6 +272,7 @@ class GrantStatus(IntEnum):
     NOT_YET_VALID = 5
     AGENT_INACTIVE = 6
     EXHAUSTED = 7
+    AGENT_TRANSFERRED = 8
 
     @property
     def label(self) -> str:
@@ -280,6 +285,7 @@ class GrantStatus(IntEnum):
             5: "not yet valid",
             6: "agent not active",
             7: "calls used up",
+            8: "agent changed hands",
         }[self.value]
 
     @property
@@ -306,7 +312,9 @@ class _Portable(BaseModel):
 
 class SignedGrant(_Portable):
     """A grant bound to its chain and manager, with the account's signature
-    (empty when it was issued on-chain). What the principal hands the agent."""
+    (empty when it was issued on-chain) and the agent's consent to its
+    session key (the agent owner's or wallet's signature of the grant hash;
+    empty when consent is implied). What the principal hands the agent."""
 
     what: ClassVar[str] = "signed Charter grant"
 
@@ -314,6 +322,12 @@ class SignedGrant(_Portable):
     chain_id: int
     manager: Address
     signature: Data = b""
+    agent_consent: Data = b""
+
+    @property
+    def first_use_signature(self) -> bytes:
+        """``grantSignature`` on first use: abi.encode(signature, agent_consent)."""
+        return abi_encode(["bytes", "bytes"], [bytes(self.signature), bytes(self.agent_consent)])
 
     @property
     def hash(self) -> bytes:
