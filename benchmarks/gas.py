@@ -3,7 +3,9 @@
     make bench        # or: python benchmarks/gas.py [--out PATH]
 
 Writes ``{"gas": {operation: gas used}, "targets": [{check, measured, limit,
-met}]}`` to benchmarks/results/gas.json and prints both as tables. Exits 1
+met}]}`` to ``--out`` (default ``.build/bench/gas.json``, untracked; ``make
+bench UPDATE=1`` writes the reference copy, benchmarks/results/gas.json, see
+benchmarks/README.md) and prints both as tables. Exits 1
 if a cost target of DESIGN.md is missed. Session conditions are described in
 ``benchmarks/sessions.py``.
 
@@ -38,7 +40,7 @@ from charter.devchain import DEV_KEYS, local_anvil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sessions import bench_sessions, derived, session_checks
 
-RESULTS = Path(__file__).resolve().parent / "results" / "gas.json"
+RESULTS = Path(__file__).resolve().parent.parent / ".build" / "bench" / "gas.json"
 URI_59 = "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa"
 URI_59_B = "ipfs://bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquv"
 
