@@ -33,7 +33,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from charter import NodeSigner
-from charter._core.artifacts import abi
+from charter._core.artifacts import abi, init_code
 from charter.deployments import Manifest, create2_address, ensure_deployed
 from charter.devchain import DEV_KEYS, local_anvil
 
@@ -85,6 +85,31 @@ def bench_registry(w3: Web3, registry: Contract) -> dict[str, int]:
     return out
 
 
+EIP170_LIMIT = 24_576
+SIZE_MARGIN = 3_000
+# Suite entry deployed for each contract (AgentAccount: the EIP-7702 delegate).
+DEPLOYED_AS = {
+    "AgentRegistry": "AgentRegistry",
+    "SessionManager": "SessionManager",
+    "SessionView": "SessionView",
+    "AgentAccount": "AccountDelegate",
+}
+
+
+def contract_sizes(w3: Web3) -> dict[str, dict[str, int]]:
+    """Runtime code (as deployed) and init code size of every deployable contract."""
+    sizes = {}
+    for name, entry in DEPLOYED_AS.items():
+        runtime = len(w3.eth.get_code(create2_address(entry)))
+        sizes[name] = {"runtime": runtime, "init": len(init_code(name)), "margin": EIP170_LIMIT - runtime}
+    return sizes
+
+
+def size_checks(sizes: dict[str, dict[str, int]]) -> list[tuple[str, int, int]]:
+    """Each contract keeps at least SIZE_MARGIN bytes below the EIP-170 limit."""
+    return [(f"size.{name}.runtime", s["runtime"], EIP170_LIMIT - SIZE_MARGIN) for name, s in sizes.items()]
+
+
 def registry_checks(r: dict[str, int]) -> list[tuple[str, int, int]]:
     return [("registry.register_uri", r["registry.register_uri"], 140_000)]
 
@@ -98,13 +123,15 @@ def main() -> int:
         signer = NodeSigner(w3, w3.eth.accounts[0])
         ensure_deployed(w3, signer, manifest=Manifest(path=None))
         registry = w3.eth.contract(address=create2_address("AgentRegistry"), abi=abi("AgentRegistry"))
+        sizes = contract_sizes(w3)
         results = bench_registry(w3, registry)
         sessions = bench_sessions(w3)
     results.update(sessions)
     results.update(derived(sessions))
-    checks = registry_checks(results) + session_checks(results)
+    checks = registry_checks(results) + session_checks(results) + size_checks(sizes)
     body = {
         "gas": results,
+        "sizes": sizes,
         "targets": [
             {"check": what, "measured": measured, "limit": limit, "met": measured <= limit}
             for what, measured, limit in checks

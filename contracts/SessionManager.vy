@@ -154,7 +154,9 @@ def execute(
         calls_hash: bytes32 = keccak256(grant_hashing._call_hash(target, callValue, data))
         state = self._check_relay(grant.sessionKey, grant_hash, state, relay, calls_hash)
     if state & 255 == grant_state.UNUSED:
-        state = self._activate(grant, grant_hash, grantSignature, state)
+        consent: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
+        state, consent = self._activate(grant.account, grant_hash, grantSignature, state)
+        self._validate(grant, grant_hash, consent)
     state = self._open(grant.account, grant.agentId, grant.agentGeneration, grant.epoch, grant.validAfter, grant.validUntil, grant.maxCalls, grant.minInterval, state, 1)
 
     budget: uint256 = 0
@@ -194,7 +196,9 @@ def executeBatch(
     else:
         state = self._check_relay(grant.sessionKey, grant_hash, state, relay, grant_hashing._calls_hash(calls))
     if state & 255 == grant_state.UNUSED:
-        state = self._activate(grant, grant_hash, grantSignature, state)
+        consent: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
+        state, consent = self._activate(grant.account, grant_hash, grantSignature, state)
+        self._validate(grant, grant_hash, consent)
     state = self._open(grant.account, grant.agentId, grant.agentGeneration, grant.epoch, grant.validAfter, grant.validUntil, grant.maxCalls, grant.minInterval, state, n)
 
     native: uint256 = 0
@@ -358,19 +362,25 @@ def _check_relay(session_key: address, grant_hash: bytes32, state: uint256, rela
 
 
 @internal
-def _activate(grant: session_types.Grant, grant_hash: bytes32, grant_signature: Bytes[session_types.GRANT_SIGNATURE_MAX], state: uint256) -> uint256:
+def _activate(
+    account: address, grant_hash: bytes32, grant_signature: Bytes[session_types.GRANT_SIGNATURE_MAX], state: uint256
+) -> (uint256, Bytes[session_types.FIRST_USE_SIGNATURE_MAX]):
     """
-    @dev First use of an off-chain grant: the account must have signed it
-         and the agent consented; then its contents are validated.
+    @dev First use of an off-chain grant: the account must have signed it.
+         Returns the state marked active and the agent's consent, for the
+         caller to validate the grant with (`_validate`). Takes no grant, so
+         that its frame stays small: the memory every session call pays for
+         grows with the deepest chain of internal frames.
     """
     assert state & 255 != grant_state.REVOKED, "sessions: revoked"
     assert len(grant_signature) >= 128, "sessions: bad grant signature"
-    account_signature: Bytes[signatures.SIGNATURE_MAX] = b""
-    consent: Bytes[signatures.SIGNATURE_MAX] = b""
-    account_signature, consent = abi_decode(grant_signature, (Bytes[signatures.SIGNATURE_MAX], Bytes[signatures.SIGNATURE_MAX]))
-    assert signatures._is_valid_signature(grant.account, grant_hash, account_signature), "sessions: bad grant signature"
-    self._validate(grant, grant_hash, consent)
-    return state | grant_state.USED
+    account_signature: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
+    consent: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
+    account_signature, consent = abi_decode(
+        grant_signature, (Bytes[session_types.FIRST_USE_SIGNATURE_MAX], Bytes[session_types.FIRST_USE_SIGNATURE_MAX])
+    )
+    assert signatures._is_valid_signature(account, grant_hash, account_signature), "sessions: bad grant signature"
+    return state | grant_state.USED, consent
 
 
 @internal
@@ -497,7 +507,25 @@ def _validate(grant: session_types.Grant, grant_hash: bytes32, consent: Bytes[si
             signatures._is_valid_signature(owner, grant_hash, consent)
             or signatures._is_valid_signature(wallet, grant_hash, consent)
         ), "sessions: no agent consent"
-    session_scope._check_permissions(grant, self, REGISTRY)
+    n: uint256 = len(grant.permissions)
+    assert n != 0, "sessions: no permissions"
+    for p: uint256 in range(n, bound=session_types.MAX_PERMISSIONS):
+        target: address = grant.permissions[p].target
+        selector: bytes4 = grant.permissions[p].selector
+        assert target != empty(address), "sessions: zero target"
+        assert target != grant.account and target != self and target != REGISTRY, "sessions: forbidden target"
+        for forbidden: bytes4 in session_scope.FORBIDDEN_SELECTORS:
+            assert selector != forbidden, "sessions: forbidden selector"
+        for q: uint256 in range(p + 1, n, bound=session_types.MAX_PERMISSIONS):
+            assert grant.permissions[q].target != target or grant.permissions[q].selector != selector, "sessions: duplicate permission"
+    for condition: session_types.Condition in grant.conditions:
+        assert convert(condition.permission, uint256) < n, "sessions: bad condition"
+        assert condition.op <= session_types.OP_ONE_OF, "sessions: bad condition"
+    m: uint256 = len(grant.tokenBudgets)
+    for j: uint256 in range(m, bound=session_types.MAX_TOKENS):
+        assert grant.tokenBudgets[j].token != empty(address), "sessions: zero token"
+        for k: uint256 in range(j + 1, m, bound=session_types.MAX_TOKENS):
+            assert grant.tokenBudgets[k].token != grant.tokenBudgets[j].token, "sessions: duplicate token"
     if self._accounts[grant.account] == 0:
         self._accounts[grant.account] = grant_state.IN_USE
     log GrantActivated(

@@ -3,9 +3,10 @@
 @title Session scope: what a grant allows
 @custom:contract-name session_scope
 @license MIT
-@notice Stateless checks of a grant's permissions: the list itself once,
-        at activation (`_check_permissions`), and every call against it
-        (`_check_call`), with the revert reasons they raise.
+@notice Stateless checks of session calls against a grant's permissions
+        (`_check_call`), the revert reasons they raise, and the
+        account-execution selectors a grant may never allow (checked by
+        the SessionManager at activation).
 """
 
 
@@ -37,36 +38,6 @@ FORBIDDEN_SELECTORS: constant(bytes4[11]) = [
 
 
 # ---------------------------------------------------------------- internal
-
-@internal
-@pure
-def _check_permissions(grant: session_types.Grant, manager: address, registry: address):
-    """
-    @dev The permission list is usable: non-empty, no zero target, no call
-         into the account, the manager or the registry, no account-execution
-         selector, no duplicate (target, selector); conditions point at a
-         permission and use a known operator; token budgets are distinct.
-    """
-    n: uint256 = len(grant.permissions)
-    assert n != 0, "sessions: no permissions"
-    for p: uint256 in range(n, bound=session_types.MAX_PERMISSIONS):
-        target: address = grant.permissions[p].target
-        selector: bytes4 = grant.permissions[p].selector
-        assert target != empty(address), "sessions: zero target"
-        assert target != grant.account and target != manager and target != registry, "sessions: forbidden target"
-        for forbidden: bytes4 in FORBIDDEN_SELECTORS:
-            assert selector != forbidden, "sessions: forbidden selector"
-        for q: uint256 in range(p + 1, n, bound=session_types.MAX_PERMISSIONS):
-            assert grant.permissions[q].target != target or grant.permissions[q].selector != selector, "sessions: duplicate permission"
-    for condition: session_types.Condition in grant.conditions:
-        assert convert(condition.permission, uint256) < n, "sessions: bad condition"
-        assert condition.op <= session_types.OP_ONE_OF, "sessions: bad condition"
-    m: uint256 = len(grant.tokenBudgets)
-    for j: uint256 in range(m, bound=session_types.MAX_TOKENS):
-        assert grant.tokenBudgets[j].token != empty(address), "sessions: zero token"
-        for k: uint256 in range(j + 1, m, bound=session_types.MAX_TOKENS):
-            assert grant.tokenBudgets[k].token != grant.tokenBudgets[j].token, "sessions: duplicate token"
-
 
 @internal
 @pure

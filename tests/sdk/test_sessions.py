@@ -136,11 +136,11 @@ def test_grant_and_request_digests_match_the_contract(
 ) -> None:
     sessions = as_principal.sessions
     grant = grant_for(upgraded, bob.address, max_calls=5, native_budget=7)
-    assert sessions.hash(grant) == bytes(sessions.contract.functions.hashGrant(grant.as_tuple()).call())
+    assert sessions.hash(grant) == bytes(sessions.views.functions.hashGrant(grant.as_tuple()).call())
     signed = sessions.sign(grant)
     calls = [_transfer(token, bob.address, 1), Call(target=bob.address, value=3)]
     request = sessions.sign_request(signed, calls, key=agent_key, deadline=123, nonce=4)
-    on_chain = sessions.contract.functions.hashRequest(signed.hash, 4, 123, [c.as_tuple() for c in calls]).call()
+    on_chain = sessions.views.functions.hashRequest(signed.hash, 4, 123, [c.as_tuple() for c in calls]).call()
     assert sessions.request_digest(request) == bytes(on_chain)
 
 
@@ -529,7 +529,10 @@ def test_a_grant_signed_elsewhere_from_the_signing_payload(
     assert typed["primaryType"] == "CharterMessage" and typed["domain"]["verifyingContract"] == account
     # e.g. a hardware wallet or a remote signer produced this signature
     signature = principal.account.sign_message(encode_typed_data(full_message=typed)).signature
-    signed = SignedGrant(grant=grant, chain_id=sessions.chain_id, manager=sessions.address, signature=signature)
+    consent = sessions.consent(grant, principal)  # the agent's owner consents to the key
+    signed = SignedGrant(
+        grant=grant, chain_id=sessions.chain_id, manager=sessions.address, signature=signature, agent_consent=consent
+    )
     sessions.execute(signed, _transfer(token, bob.address, 4), key=agent_key)
     assert token.functions.balanceOf(bob.address).call() == 4
     eoa_grant = sessions.prepare(

@@ -98,6 +98,12 @@ def create2_address(name: str, salt: bytes = SALT) -> ChecksumAddress:
     return _create2(deployment_code(name), salt)
 
 
+def view_address(manager: str, salt: bytes = SALT) -> ChecksumAddress:
+    """The SessionView of `manager` (the suite's own, or one deployed the same way for another manager)."""
+    code = bytes(init_code("SessionView")) + abi_encode(["address"], [Web3.to_checksum_address(manager)])
+    return _create2(code, salt)
+
+
 def deploy_calldata(name: str, salt: bytes = SALT) -> HexBytes:
     """Calldata for the CREATE2 deployer: the salt followed by the init code."""
     return HexBytes(salt + bytes(deployment_code(name)))

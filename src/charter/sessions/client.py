@@ -22,10 +22,14 @@ what is left of it.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from eth_account import Account
 from hexbytes import HexBytes
+from web3 import Web3
+from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from .._core.checks import check_address
@@ -35,7 +39,15 @@ from .._core.signers import Signer, SignerLike
 from .._core.tx import Explain, TxResult, result, send_checked
 from ..accounts.models import AccountKind, Call, calls_of
 from ..accounts.typed_data import account_message_typed_data
-from ..exceptions import CharterError, ContractRevert, InvalidInput
+from ..exceptions import (
+    AgentChangedHands,
+    AgentConsentMissing,
+    AgentRetired,
+    CharterError,
+    ContractRevert,
+    InvalidInput,
+    UnknownAgent,
+)
 from .builder import GrantBuilder
 from .calldata import calldata
 from .errors import facts
@@ -53,6 +65,13 @@ from .view import SessionsView
 
 DEFAULT_REQUEST_LIFETIME = 300
 """Default validity of a relayed request, in seconds."""
+
+_ZERO = "0x" + "00" * 20
+_RETIRED = 2
+
+
+class NotYetACharterAccountWarning(UserWarning):
+    """A grant was signed for an account that is not (yet) a Charter account of this manager."""
 
 
 class Sessions(SessionsView):
@@ -80,7 +99,9 @@ class Sessions(SessionsView):
                 f"{limit:,} s; shorten it or raise the maximum (set_max_session_length, up to "
                 f"{MAX_SESSION_CEILING:,} s)"
             )
+        generation = self._usable_agent(builder.agent_id)
         grant = builder.build(now=self.chain_time(), epoch=self.epoch_of(account))
+        grant = grant.model_copy(update={"agent_generation": generation})
         forbidden = {account: "the account itself", self.address: "the SessionManager", self.registry: "the registry"}
         for p in grant.permissions:
             if p.target in forbidden:
@@ -109,11 +130,55 @@ class Sessions(SessionsView):
             return account_message_typed_data(self.chain_id, grant.account, self.hash(grant))
         return self.typed_data(grant)
 
-    def sign(self, grant: Grant, principal: SignerLike | None = None) -> SignedGrant:
+    def consent_implied(self, grant: Grant) -> bool:
+        """Whether the agent's consent to `grant`'s session key needs no signature: the
+        key is the agent's wallet, or the account is the agent's owner or wallet."""
+        owner, wallet = self.agent_signers(grant.agent_id)
+        return grant.session_key == wallet or grant.account in (owner, wallet)
+
+    def consent(self, grant: Grant, agent: SignerLike | None = None) -> bytes:
+        """The agent's consent to `grant`'s session key: its owner's or wallet's
+        signature of the grant (the same EIP-712 digest the account signs).
+        The principal passes it to :meth:`sign` or :meth:`issue` as `agent_consent`."""
+        grant = self._current(grant)
+        signer = self._signer(agent, "consent for an agent")
+        owner, wallet = self.agent_signers(grant.agent_id)
+        if signer.address not in (owner, wallet):
+            raise InvalidInput(
+                f"{signer.address} cannot consent for agent {grant.agent_id}: only its owner {owner}"
+                + (f" or its wallet {wallet}" if wallet not in (_ZERO, owner) else "")
+                + " can; sign with one of them"
+            )
+        return sign_typed(signer, self.typed_data(grant))
+
+    def sign(
+        self,
+        grant: Grant,
+        principal: SignerLike | None = None,
+        *,
+        agent_consent: bytes | str | SignerLike | None = None,
+    ) -> SignedGrant:
         """The account's off-chain signature of `grant` (costs nothing; the agent
-        presents it on first use). See :meth:`signing_typed_data` for what is signed."""
+        presents it on first use). See :meth:`signing_typed_data` for what is signed.
+
+        Refused before anything is signed when the agent is unknown, retired or
+        was transferred since :meth:`prepare`, or has not consented to the
+        session key: pass its owner's or wallet's signature (:meth:`consent`) or
+        signer as `agent_consent` unless consent is implied (:meth:`consent_implied`).
+        An account that is not (yet) a Charter account only gets a warning: the
+        grant works once it is one.
+        """
+        grant = self._grant_of(grant)
         signer = self._signer(principal, "sign a grant")
         account = grant.account
+        if self.accounts.kind(account) is None:
+            warnings.warn(
+                f"{account} is not a Charter account of the SessionManager {self.address} on chain "
+                f"{self.chain_id} (yet): the grant is refused on use until it is one. Upgrade the EOA with "
+                "EIP-7702 (charter.accounts.upgrade / `charter account upgrade`) or deploy an account",
+                NotYetACharterAccountWarning,
+                stacklevel=2,
+            )
         typed = self.signing_typed_data(grant)
         if typed["primaryType"] == "CharterMessage":
             owner = self.accounts.owner_of(account)
@@ -128,30 +193,53 @@ class Sessions(SessionsView):
                 f"{account} is an EOA (or EIP-7702 account), so only its own key can sign its "
                 f"grants, not {signer.address}"
             )
+        consent = self._agent_consent(grant, agent_consent, signer)
         signature = sign_typed(signer, typed)
-        return SignedGrant(grant=grant, chain_id=self.chain_id, manager=self.address, signature=signature)
+        return SignedGrant(
+            grant=grant, chain_id=self.chain_id, manager=self.address, signature=signature, agent_consent=consent
+        )
 
     def grant(
-        self, builder: GrantBuilder, principal: SignerLike | None = None, *, on_chain: bool = False
+        self,
+        builder: GrantBuilder,
+        principal: SignerLike | None = None,
+        *,
+        on_chain: bool = False,
+        agent_consent: bytes | str | SignerLike | None = None,
     ) -> tuple[SignedGrant, TxResult | None]:
         """:meth:`prepare` then :meth:`sign` (free), or :meth:`issue` with `on_chain`."""
         prepared = self.prepare(builder)
         if on_chain:
-            return self.issue(prepared, principal)
-        return self.sign(prepared, principal), None
+            return self.issue(prepared, principal, agent_consent=agent_consent)
+        return self.sign(prepared, principal, agent_consent=agent_consent), None
 
-    def issue(self, grant: Grant, principal: SignerLike | None = None) -> tuple[SignedGrant, TxResult]:
-        """Issue `grant` on-chain (the owner sends ``account.execute(manager, issue(grant))``).
+    def issue(
+        self,
+        grant: Grant,
+        principal: SignerLike | None = None,
+        *,
+        agent_consent: bytes | str | SignerLike | None = None,
+    ) -> tuple[SignedGrant, TxResult]:
+        """Issue `grant` on-chain (the owner sends ``account.execute(manager, issue(grant, consent))``).
 
-        Returns the grant to hand to the agent (no signature needed) and the transaction.
+        Refused before sending as :meth:`sign` is, and when the account is not a
+        Charter account of this manager. Returns the grant to hand to the agent
+        (no signature needed) and the transaction, once its ``GrantActivated``
+        event is seen.
         """
+        grant = self._grant_of(grant)
+        owner_signer = self._owner_signer(principal)
+        consent = self._agent_consent(grant, agent_consent, owner_signer)
+        self.accounts.ensure_charter_account(grant.account)
         ctx = self._ctx("issue", grant)
         receipt = self.accounts.send_as_owner(
-            grant.account, self.address, calldata("issue", grant.as_tuple()), 0,
-            self._owner_signer(principal), "issue a grant for", ctx, self._explainer(grant, []),
+            grant.account, self.address, calldata("issue", grant.as_tuple(), consent), 0,
+            owner_signer, "issue a grant for", ctx, self._explainer(grant, []),
         )
         signed = SignedGrant(grant=grant, chain_id=self.chain_id, manager=self.address)
-        return signed, result(receipt, grant.agent_id, grant_hash="0x" + signed.hash.hex())
+        tx = result(receipt, grant.agent_id, grant_hash="0x" + signed.hash.hex())
+        self._expect_activated(receipt, signed, tx)
+        return signed, tx
 
     # ------------------------------------------------------------ use
 
@@ -244,7 +332,10 @@ class Sessions(SessionsView):
             grant_hash = _hash32(grant)
             if account is None:
                 raise InvalidInput("revoking by hash needs the account the grant belongs to (account=...)")
+        from .._core.tx import expect_event
+
         account = check_address(account, "account")
+        self.accounts.ensure_charter_account(account)
         ctx = RevertContext(
             action="revoke", account=account, grant_hash="0x" + grant_hash.hex(), chain_id=self.chain_id
         )
@@ -252,26 +343,47 @@ class Sessions(SessionsView):
             account, self.address, calldata("revoke", grant_hash), 0, self._owner_signer(principal),
             "revoke a grant of", ctx,
         )
+        expect_event(
+            receipt, self.contract, "GrantRevoked", grantHash=grant_hash, account=account,
+            subject=f"grant 0x{grant_hash.hex()} from account {account}", effect="nothing was revoked",
+            hint=f"that {account} is a Charter account of this SessionManager (`charter account show`)",
+        )
         return result(receipt, grant_hash="0x" + grant_hash.hex())
 
     def revoke_all(self, account: str, principal: SignerLike | None = None) -> TxResult:
         """Revoke every grant of `account`, used or not, at once (the epoch moves on)."""
+        from .._core.tx import expect_event
+
         account = check_address(account, "account")
+        self.accounts.ensure_charter_account(account)
         ctx = RevertContext(action="revoke all grants of", account=account, chain_id=self.chain_id)
         receipt = self.accounts.send_as_owner(
             account, self.address, calldata("revokeAll"), 0, self._owner_signer(principal), "revoke all grants of", ctx
+        )
+        expect_event(
+            receipt, self.contract, "AllGrantsRevoked", account=account, subject=f"account {account}",
+            effect="nothing was revoked",
+            hint=f"that {account} is a Charter account of this SessionManager (`charter account show`)",
         )
         return result(receipt)
 
     def renounce(self, grant: SignedGrant | Grant, key: SignerLike | None = None) -> TxResult:
         """The session key gives up its grant, at once and for good."""
         inner = grant.grant if isinstance(grant, SignedGrant) else grant
+        from .._core.tx import expect_event
+
         sender = self._signer(key, "renounce a grant")
         receipt = send_checked(
             self.w3, sender, self.address, calldata("renounce", inner.as_tuple()), self._ctx("renounce", inner),
             timeout=self.timeout,
         )
-        return result(receipt, inner.agent_id, grant_hash="0x" + self.hash(inner).hex())
+        grant_hash = self.hash(inner)
+        expect_event(
+            receipt, self.contract, "GrantRevoked", grantHash=grant_hash, account=inner.account,
+            revokedBy=sender.address, subject=f"grant 0x{grant_hash.hex()} renounced by {sender.address}",
+            effect="nothing was renounced", hint=f"that {self.address} is this chain's SessionManager",
+        )
+        return result(receipt, inner.agent_id, grant_hash="0x" + grant_hash.hex())
 
     def set_max_session_length(self, account: str, seconds: int, principal: SignerLike | None = None) -> TxResult:
         """Set the longest window the account's grants may have (0: the 7-day default).
@@ -279,10 +391,18 @@ class Sessions(SessionsView):
         account = check_address(account, "account")
         if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_SESSION_CEILING:
             raise InvalidInput(f"a maximum session length is 0 to {MAX_SESSION_CEILING:,} seconds, got {seconds!r}")
+        from .._core.tx import expect_event
+
+        self.accounts.ensure_charter_account(account)
         ctx = RevertContext(action="set the maximum session length of", account=account, chain_id=self.chain_id)
         receipt = self.accounts.send_as_owner(
             account, self.address, calldata("setMaxSessionLength", seconds), 0, self._owner_signer(principal),
             "set the maximum session length of", ctx,
+        )
+        expect_event(
+            receipt, self.contract, "MaxSessionLengthSet", account=account, subject=f"account {account}",
+            effect="the maximum session length did not change",
+            hint=f"that {account} is a Charter account of this SessionManager (`charter account show`)",
         )
         return result(receipt)
 
@@ -312,10 +432,104 @@ class Sessions(SessionsView):
         return batch
 
     def _presented(self, grant: SignedGrant) -> bytes:
-        """The grant signature to send: none once the grant is active (saves calldata)."""
+        """The grant signature to send: none once the grant is active (saves calldata),
+        else abi.encode(account signature, agent consent)."""
         with translate(self.w3):
             state = int(self.contract.functions.stateOf(grant.grant.account, grant.hash).call())
-        return b"" if state & 255 == 1 else grant.signature
+        return b"" if state & 255 == 1 else grant.first_use_signature
+
+    def _grant_of(self, grant: Any) -> Grant:
+        if isinstance(grant, GrantBuilder):
+            raise InvalidInput("that is a GrantBuilder, not a Grant: call sessions.prepare(builder) first")
+        if isinstance(grant, SignedGrant):
+            raise InvalidInput("that grant is signed already; pass its .grant to sign or issue it again")
+        if not isinstance(grant, Grant):
+            raise InvalidInput(f"expected a Grant (from sessions.prepare), got {type(grant).__name__}")
+        return grant
+
+    def _usable_agent(self, agent_id: int) -> int:
+        """The agent's current generation; refuses unknown and retired agents
+        (a paused agent's grant works once it is resumed: a warning)."""
+        generation = self.agent_generation(agent_id)
+        if generation == 0:
+            raise UnknownAgent(
+                f"agent {agent_id} is not registered in the registry {self.registry} on chain {self.chain_id}; "
+                "register the agent first (charter.registry.register / `charter agent register`), then grant its key"
+            )
+        with translate(self.w3):
+            status = int(self.registry_contract.functions.statusOf(agent_id).call())
+        if status == _RETIRED:
+            raise AgentRetired(
+                f"agent {agent_id} is retired, and retirement is final: its grants can never act; "
+                "register a new agent for this work and grant that agent's key"
+            )
+        if status != 0:
+            warnings.warn(
+                f"agent {agent_id} is paused: its grants act only once its owner resumes it", stacklevel=3
+            )
+        return generation
+
+    def _current(self, grant: Grant) -> Grant:
+        """`grant`, refused unless it names the agent's current generation."""
+        generation = self._usable_agent(grant.agent_id)
+        if grant.agent_generation != generation:
+            raise AgentChangedHands(
+                f"the grant is for generation {grant.agent_generation} of agent {grant.agent_id}, but the agent "
+                f"is at generation {generation} (it changed hands): prepare the grant again and get the new "
+                "owner's consent"
+            )
+        return grant
+
+    def _agent_consent(
+        self, grant: Grant, given: bytes | str | SignerLike | None, principal: Signer | None = None
+    ) -> bytes:
+        """The consent bytes to present for `grant`, checked before anything is signed or sent.
+        A principal who is itself the agent's owner or wallet (say, the owner of a deployed
+        account granting its own agent) consents with the same key."""
+        grant = self._current(grant)
+        owner, wallet = self.agent_signers(grant.agent_id)
+        if grant.session_key == wallet or grant.account in (owner, wallet):
+            return b""
+        if given is None and principal is not None and principal.address in (owner, wallet):
+            given = principal
+        if given is None:
+            raise AgentConsentMissing(
+                f"agent {grant.agent_id} has not consented to session key {grant.session_key}: the key is not "
+                f"the agent's wallet and the account is not its owner {owner}. Have the agent's owner (or "
+                "wallet) consent: pass its signer as agent_consent (or its signature of the grant, "
+                "sessions.consent(grant, agent_owner)); on the CLI, --agent-key-env VAR naming an environment "
+                "variable that holds its key, or --agent-consent SIG. Or use the agent's wallet as the session key"
+            )
+        if isinstance(given, (bytes, bytearray, str)):
+            try:
+                consent = bytes(HexBytes(given))
+            except ValueError:
+                raise InvalidInput("agent_consent must be a 0x-hex signature or a signer") from None
+            signers = {owner, wallet} - {_ZERO}
+            try:
+                recovered = Account._recover_hash(self.hash(grant), signature=consent)
+            except Exception:  # noqa: BLE001 - malformed: judged below
+                recovered = None
+            contract_signer = any(self.w3.eth.get_code(Web3.to_checksum_address(a)) for a in signers)
+            if recovered not in signers and not contract_signer:
+                raise AgentConsentMissing(
+                    f"the agent consent given is not a signature of this grant by agent {grant.agent_id}'s owner "
+                    f"{owner}" + (f" or wallet {wallet}" if wallet not in (_ZERO, owner) else "")
+                    + f" (it recovers to {recovered}); have one of them sign grant 0x{self.hash(grant).hex()}"
+                )
+            return consent
+        return self.consent(grant, given)
+
+    def _expect_activated(self, receipt: TxReceipt, signed: SignedGrant, tx: TxResult) -> None:
+        from ..exceptions import EffectNotObserved
+
+        events = self.contract.events.GrantActivated().process_receipt(receipt, errors=DISCARD)
+        if not any(bytes(e["args"]["grantHash"]) == signed.hash for e in events):
+            raise EffectNotObserved(
+                f"transaction {tx.tx_hash} was mined but the SessionManager emitted no GrantActivated for "
+                f"grant 0x{signed.hash.hex()}: nothing was issued; check that {signed.grant.account} is a Charter "
+                "account of this manager"
+            )
 
     def _ctx(self, action: str, grant: Grant) -> RevertContext:
         return RevertContext(

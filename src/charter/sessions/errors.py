@@ -20,6 +20,8 @@ from .._core.revert import Message, RevertContext, detail, format_time, internal
 from ..accounts.models import Call
 from ..exceptions import (
     AccountNotDeployed,
+    AgentChangedHands,
+    AgentConsentMissing,
     ContractRevert,
     GrantExists,
     GrantExpired,
@@ -34,6 +36,7 @@ from ..exceptions import (
     SessionRefused,
     TooSoon,
     Unauthorized,
+    UnknownAgent,
 )
 from .models import TOKEN_SELECTORS, Grant, GrantState, describe_condition, merge_one_of
 
@@ -132,6 +135,16 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
         "chain and manager", "have the session key sign the request again (Sessions.sign_request)")),
     "sessions: nonces used up": (RequestInvalid, _session(
         "{grant} has used all its relay nonces", "ask the principal for a new grant")),
+    "sessions: agent changed hands": (AgentChangedHands, _session(
+        "the agent of {grant} was transferred since the grant was made (or the grant names another "
+        "generation of it), so the grant is void for good",
+        "ask the principal for a new grant for the agent's current generation, with its new owner's consent")),
+    "sessions: no agent consent": (AgentConsentMissing, _session(
+        "the agent of {grant} did not consent to its session key {key}",
+        "have the agent's owner or wallet sign the grant (Sessions.consent; `--agent-key-env` on the CLI) "
+        "and present that signature, or use the agent's wallet as the session key")),
+    "sessions: unknown agent": (UnknownAgent, _session(
+        "{grant} names an agent id nobody registered", "register the agent first, then grant its key")),
     "sessions: account has no code": (AccountNotDeployed, _session(
         "the account of {grant} has no code",
         "deploy it (Accounts.deploy) or upgrade the EOA with EIP-7702 (Accounts.upgrade)")),

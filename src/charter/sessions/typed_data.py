@@ -88,6 +88,7 @@ def grant_typed_data(grant: Grant, chain_id: int, manager: str) -> dict[str, Any
         "message": {
             "account": grant.account,
             "agentId": grant.agent_id,
+            "agentGeneration": grant.agent_generation,
             "sessionKey": grant.session_key,
             "validAfter": grant.valid_after,
             "validUntil": grant.valid_until,

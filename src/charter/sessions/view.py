@@ -18,9 +18,11 @@ from web3 import Web3
 from .._core.artifacts import abi
 from .._core.chain import ChainClient
 from .._core.checks import check_address
+from .._core.deployments import view_address
 from .._core.revert import translate
 from .._core.signers import SignerLike
 from ..accounts.client import Accounts
+from ..exceptions import NotDeployed
 from .calldata import decode_grant
 from .models import (
     Grant,
@@ -49,7 +51,11 @@ class SessionsView(ChainClient):
         self.address: ChecksumAddress = check_address(address, "SessionManager address")
         self.accounts = accounts
         self.contract = w3.eth.contract(address=self.address, abi=abi("SessionManager"))
+        # The read-only views (grantState, tokenAllowance) live in the manager's SessionView.
+        self.view_address: ChecksumAddress = view_address(self.address)
+        self.views = w3.eth.contract(address=self.view_address, abi=abi("SessionView"))
         self._registry: ChecksumAddress | None = None
+        self._registry_contract: Any = None
 
     @property
     def registry(self) -> ChecksumAddress:
@@ -57,6 +63,24 @@ class SessionsView(ChainClient):
             with translate(self.w3):
                 self._registry = Web3.to_checksum_address(self.contract.functions.REGISTRY().call())
         return self._registry
+
+    @property
+    def registry_contract(self) -> Any:
+        """The AgentRegistry the manager consults (generations, consent signers)."""
+        if self._registry_contract is None:
+            self._registry_contract = self.w3.eth.contract(address=self.registry, abi=abi("AgentRegistry"))
+        return self._registry_contract
+
+    def agent_signers(self, agent_id: int) -> tuple[ChecksumAddress, ChecksumAddress]:
+        """Who may consent for `agent_id` to a session key: (owner, wallet); zero addresses if unknown."""
+        with translate(self.w3):
+            owner, wallet = self.registry_contract.functions.consentSigners(agent_id).call()
+        return Web3.to_checksum_address(owner), Web3.to_checksum_address(wallet)
+
+    def agent_generation(self, agent_id: int) -> int:
+        """The agent's generation (1 at registration, one more per transfer); 0 if unknown."""
+        with translate(self.w3):
+            return int(self.registry_contract.functions.generationOf(agent_id).call())
 
     # ------------------------------------------------------------ reads
 
@@ -83,16 +107,21 @@ class SessionsView(ChainClient):
     def state(self, grant: Grant | SignedGrant) -> GrantState:
         """Status, calls, native and token budgets left, window and relay nonce of `grant`."""
         grant = grant.grant if isinstance(grant, SignedGrant) else grant
+        if not self.w3.eth.get_code(self.view_address):
+            raise NotDeployed(
+                f"no SessionView for the SessionManager {self.address} at {self.view_address} on chain "
+                f"{self.chain_id}; deploy the suite (`charter deploy`) to read grant states"
+            )
         with translate(self.w3):
             block = int(self.w3.eth.block_number)
-            raw = self.contract.functions.grantState(grant.as_tuple()).call(block_identifier=block)
+            raw = self.views.functions.grantState(grant.as_tuple()).call(block_identifier=block)
             tokens = tuple(
                 TokenAllowance(
                     token=b.token,
                     cap=b.cap,
                     period=b.period,
                     left=int(
-                        self.contract.functions.tokenAllowance(grant.as_tuple(), b.token).call(block_identifier=block)
+                        self.views.functions.tokenAllowance(grant.as_tuple(), b.token).call(block_identifier=block)
                     ),
                 )
                 for b in grant.token_budgets
