@@ -147,8 +147,9 @@ def run() -> None:
         console.print(_agents_table([as_alice.agent(trader), as_alice.agent(researcher)], names))
 
         sessions_story(w3, manifest, deployer, alice, bob, mallory, trader, names)
+        binding_story(w3, manifest, alice, bob, mallory, trader, researcher)
 
-        _step(14, "Stop the chain")
+        _step(16, "Stop the chain")
     console.print("anvil stopped. Nothing was left running.")
 
 
@@ -259,6 +260,42 @@ def sessions_story(
         _refused("the agent sends 1 DEMO to bob", exc)
     balance = token.functions.balanceOf
     console.print(f"bob holds {balance(bob.address).call()} DEMO; alice {balance(alice.address).call()}")
+
+
+def binding_story(
+    w3: Web3, manifest: Manifest, alice: LocalSigner, bob: LocalSigner, mallory: LocalSigner, trader: int,
+    researcher: int,
+) -> None:
+    """A grant acts for an agent only with its consent, and only while the agent is the same."""
+    charter = Charter.connect(w3, signer=alice, manifest=manifest)
+    sessions = charter.sessions
+    session_key = LocalSigner(Account.from_key(Web3.keccak(text="charter demo session key")))
+
+    def builder(agent_id: int) -> Any:
+        # plain sends of at most 0 wei to bob: a harmless call to show who may act
+        return sessions.builder(alice.address, agent_id, session_key.address).allow(bob.address).valid_for(minutes=30)
+
+    _step(14, "Alice names Bob's agent in a grant: refused until Bob consents")
+    grant = sessions.prepare(builder(researcher))
+    try:
+        sessions.sign(grant, alice)
+    except CharterError as exc:
+        _refused(f"alice signs a grant for bob's agent {researcher}", exc)
+    consent = sessions.consent(grant, bob)
+    signed = sessions.sign(grant, alice, agent_consent=consent)
+    console.print(f"bob signs the grant's digest; alice's grant 0x{signed.hash.hex()[:12]}… now carries his consent")
+
+    _step(15, "Alice hands her agent to mallory: its grants stop at once")
+    mine = sessions.sign(sessions.prepare(builder(trader)), alice)
+    sessions.execute(mine, Call(target=bob.address, value=0), key=session_key)
+    console.print("the agent's key acts under a fresh grant (a plain call to bob)")
+    charter.registry.transfer(trader, mallory.address)
+    console.print(f"agent {trader} now belongs to mallory: generation {sessions.agent_generation(trader)}")
+    try:
+        sessions.execute(mine, Call(target=bob.address, value=0), key=session_key)
+    except CharterError as exc:
+        _refused("the agent acts again", exc)
+    console.print(f"the grant is {sessions.state(mine).status.label}")
 
 
 def _deploy_demo_token(w3: Web3, deployer: LocalSigner) -> Contract:
