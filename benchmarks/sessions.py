@@ -253,10 +253,11 @@ def bench_sessions(w3: Web3) -> dict[str, int]:
     b._wait(b.execute(g3, b.sign_grant(g3, principal, deployed=False), b.target.address, data))
     out["sessions.execute_plus3"] = b.gas(b.execute(g3, b"", b.target.address, data))
 
-    state = int(m.stateOf(principal.address, b.view.functions.hashGrant(g).call()).call())
+    g_hash = b.view.functions.hashGrant(g).call()
+    state = int(m.stateOf(principal.address, g_hash).call())
     nonce = (state >> 88) & (2**32 - 1)
     deadline = int(w3.eth.get_block("latest")["timestamp"]) + 600
-    request = b.view.functions.hashRequest(b.view.functions.hashGrant(g).call(), nonce, deadline, [(b.target.address, 0, data)]).call()
+    request = b.view.functions.hashRequest(g_hash, nonce, deadline, [(b.target.address, 0, data)]).call()
     relay = (nonce, deadline, bytes(b.key.unsafe_sign_hash(request).signature))
     out["sessions.execute_relayed"] = b.gas(
         m.execute(g, b"", b.target.address, 0, data, relay).transact({"from": b.relayer})
@@ -301,9 +302,12 @@ def bench_sessions(w3: Web3) -> dict[str, int]:
     out["sessions.deployed.execute"] = b.gas(b.execute(gd, b"", b.target.address, data))
     gs = b.grant(acct, agent, [(b.target.address, poke, 0)], salt=12)
     out["sessions.deployed.execute_first_offchain"] = b.gas(
-        b.execute(gs, b.sign_grant(gs, b.owner, deployed=True, consent=b.consent(gs, principal)), b.target.address, data)
+        b.execute(
+            gs, b.sign_grant(gs, b.owner, deployed=True, consent=b.consent(gs, principal)), b.target.address, data
+        )
     )
-    out["sessions.deployed.revoke"] = owner_execute(b.manager_call(m.revoke, b.view.functions.hashGrant(gd).call()))
+    gd_hash = b.view.functions.hashGrant(gd).call()
+    out["sessions.deployed.revoke"] = owner_execute(b.manager_call(m.revoke, gd_hash))
     out["sessions.deployed.revoke_all"] = owner_execute(b.manager_call(m.revokeAll))
     return out
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from test_sessions are parameters here
 """The SDK binds grants to their agent (S5, and S3 "after its agent changed
 hands"): it refuses, before anything is signed or sent, a grant for an unknown
 or retired agent or one the agent did not consent to; it presents the agent's
@@ -38,7 +39,9 @@ from .test_sessions import (  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def stranger_agent(w3: Any, registry_address: str, manifest: Any, fund: Callable[[str, int], None]) -> tuple[int, LocalSigner]:
+def stranger_agent(
+    w3: Any, registry_address: str, manifest: Any, fund: Callable[[str, int], None]
+) -> tuple[int, LocalSigner]:
     """An agent owned by someone other than the principal."""
     owner = LocalSigner(Account.create())
     fund(owner.address, 10**18)
