@@ -1,7 +1,7 @@
 """Show an agent and change its lifecycle status.
 
     ape run agent show 1 --network ethereum:local:foundry
-    ape run agent pause 1 --account alice --network ...
+    ape run agent pause 1 --sender alice --network ...
     ape run agent resume 1 ...
     ape run agent retire 1 ...      # final
 
@@ -13,10 +13,7 @@ from __future__ import annotations
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import clean_errors, connect, resolve_account
-
-_account = click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
-_manifest = click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+from charter.ape_extras import clean_errors, connect, manifest_option, resolve_account, sender_option
 
 
 @click.group(short_help="Show, pause, resume or retire an agent")
@@ -27,12 +24,13 @@ def cli() -> None:
 @cli.command(cls=ConnectedProviderCommand)
 @network_option()
 @click.argument("agent_id", type=int)
-@_manifest
+@manifest_option
 @clean_errors
 def show(agent_id: int, manifest: str | None) -> None:
     """Print an agent's owner, status, wallet and URI."""
     info = connect(None, manifest).registry.agent(agent_id)
-    for field, value in info.model_dump(mode="json").items():
+    data = {**info.model_dump(mode="json"), "status": info.status.label}
+    for field, value in data.items():
         click.echo(f"{field:>16}: {value}")
 
 
@@ -40,8 +38,8 @@ def _lifecycle(verb: str) -> click.Command:
     @click.command(name=verb, cls=ConnectedProviderCommand, help=f"{verb.capitalize()} an agent.")
     @network_option()
     @click.argument("agent_id", type=int)
-    @_account
-    @_manifest
+    @sender_option
+    @manifest_option
     @clean_errors
     def command(agent_id: int, alias: str | None, manifest: str | None) -> None:
         registry = connect(resolve_account(alias), manifest).registry

@@ -1,7 +1,7 @@
 """Deploy the Charter contracts deterministically (CREATE2).
 
     ape run deploy --network ethereum:local:foundry
-    ape run deploy --network ethereum:sepolia:node --account deployer [--manifest PATH] [--yes]
+    ape run deploy --network ethereum:sepolia:node --sender deployer [--manifest PATH] [--yes]
 
 Identical bytecode gets the same address on every chain; running it again when
 the contracts are there is a no-op. Addresses are recorded per chain id in the
@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import ApeSigner, clean_errors, is_local, resolve_account, web3
+from charter.ape_extras import ApeSigner, clean_errors, is_local, resolve_account, sender_option, web3
 from charter.deployments import (
     CONTRACTS,
     MANIFEST_ENV,
@@ -35,7 +35,7 @@ PACKAGED_MANIFEST = (
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy Charter (CREATE2)")
 @network_option()
-@click.option("--account", "alias", help="ape account alias (required on real networks)")
+@sender_option
 @click.option("--manifest", type=click.Path(dir_okay=False), help="manifest to record addresses in")
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
 @clean_errors

@@ -5,10 +5,11 @@
         --token-budget 0xToken:100/1d --valid-for 1h --out grant.json
 
 Signed off-chain by the sending ape account (no transaction; the agent
-presents it on first use), or issued on-chain with --on-chain. The account
-is --account-address (a deployed AgentAccount the sender owns) or, by
-default, the sender itself (an EOA upgraded with EIP-7702). Specs are the
-same as `charter grant`. A thin wrapper over ``charter.Sessions``.
+presents it on first use), or issued on-chain with --on-chain. The sender is
+--sender ALIAS (test account 0 on local chains); the granting account is
+--account ADDRESS (a deployed AgentAccount the sender owns) or, by default,
+the sender itself (an EOA upgraded with EIP-7702), as in `charter grant`.
+Specs are the same as `charter grant`. A thin wrapper over ``charter.Sessions``.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import json
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import clean_errors, connect, resolve_account
+from charter.ape_extras import account_option, clean_errors, connect, manifest_option, resolve_account, sender_option
 from charter.sessions.builder import builder_from_specs
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Grant a session key a scoped, expiring session")
 @network_option()
-@click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
-@click.option("--account-address", help="the granting account (default: the sender)")
+@sender_option
+@account_option
 @click.option("--agent", "agent_id", type=int, required=True, help="the agent the key acts for")
 @click.option("--key", "session_key", required=True, help="the session key's address")
 @click.option(
@@ -41,21 +42,22 @@ from charter.sessions.builder import builder_from_specs
 @click.option("--max-calls", type=int, default=0, help="at most N calls")
 @click.option("--min-interval", default=None, help="minimum time between calls (e.g. 10m)")
 @click.option("--valid-for", required=True, help="validity from now (e.g. 1h)")
+@click.option("--force-execute-like", is_flag=True, help="allow execute-like functions (multicall, executeCall, ...)")
 @click.option("--on-chain", is_flag=True, help="issue on-chain instead of signing off-chain")
 @click.option("--out", type=click.Path(dir_okay=False), help="write the signed grant (JSON) here")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-@click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+@manifest_option
 @clean_errors
 def cli(
     alias: str | None, account_address: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
     budgets: tuple[str, ...], native_budget: int, max_calls: int, min_interval: str | None, valid_for: str,
-    on_chain: bool, out: str | None, as_json: bool, manifest: str | None,
+    force_execute_like: bool, on_chain: bool, out: str | None, as_json: bool, manifest: str | None,
 ) -> None:
     charter = connect(resolve_account(alias), manifest)
     sessions = charter.sessions
     builder = builder_from_specs(
         account_address or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
-        native_budget, max_calls, min_interval,
+        native_budget, max_calls, min_interval, allow_execute_like=force_execute_like,
     )
     signed, tx = sessions.grant(builder, on_chain=on_chain)
     if out:

@@ -1,7 +1,7 @@
 """Register an agent owned by the sending account.
 
     ape run register --network ethereum:local:foundry --uri ipfs://... --meta role=trader
-    ape run register --network ethereum:sepolia:node --account alice --uri https://...
+    ape run register --network ethereum:sepolia:node --sender alice --uri https://...
 
 A thin wrapper over ``charter.Registry.register``.
 """
@@ -11,16 +11,16 @@ from __future__ import annotations
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import clean_errors, connect, resolve_account
+from charter.ape_extras import clean_errors, connect, manifest_option, resolve_account, sender_option
 from charter.cli import parse_metadata_pairs
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Register an agent")
 @network_option()
-@click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
+@sender_option
 @click.option("--uri", default="", help="agent URI (its registration file / agent card)")
 @click.option("--meta", multiple=True, metavar="KEY=VALUE", help="metadata entry (repeatable)")
-@click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+@manifest_option
 @clean_errors
 def cli(alias: str | None, uri: str, meta: tuple[str, ...], manifest: str | None) -> None:
     entries = parse_metadata_pairs(meta)

@@ -3,8 +3,9 @@
     ape run revoke 0xGrantHash --network ethereum:local:foundry
     ape run revoke --all --network ...          # revoke-all: every grant, used or not
 
-The account is --account-address (a deployed AgentAccount the sender owns)
-or, by default, the sender (an EIP-7702 account). A thin wrapper over
+The sender is --sender ALIAS (test account 0 on local chains); the account
+is --account ADDRESS (a deployed AgentAccount the sender owns) or, by
+default, the sender (an EIP-7702 account), as in `charter session revoke`. A thin wrapper over
 ``charter.Sessions.revoke`` / ``revoke_all``.
 """
 
@@ -15,7 +16,7 @@ import json
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import clean_errors, connect, resolve_account
+from charter.ape_extras import account_option, clean_errors, connect, manifest_option, resolve_account, sender_option
 from charter.exceptions import InvalidInput
 
 
@@ -23,10 +24,10 @@ from charter.exceptions import InvalidInput
 @network_option()
 @click.argument("grant_hash", required=False)
 @click.option("--all", "revoke_all", is_flag=True, help="revoke every grant of the account (revoke-all)")
-@click.option("--account", "alias", help="ape account alias (test account 0 on local chains)")
-@click.option("--account-address", help="the account (default: the sender)")
+@sender_option
+@account_option
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-@click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+@manifest_option
 @clean_errors
 def cli(
     grant_hash: str | None, revoke_all: bool, alias: str | None, account_address: str | None, as_json: bool,

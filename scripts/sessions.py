@@ -1,7 +1,7 @@
 """List an account's grants with status, expiry and budgets left.
 
     ape run sessions 0xAccount --network ethereum:local:foundry
-    ape run sessions --json --network ...       # the sender's account, as JSON
+    ape run sessions --json --network ...       # the sender's account, as JSON (--sender ALIAS)
 
 Read from the SessionManager's events (grants used, issued or revoked on
 chain). A thin wrapper over ``charter.Sessions.grants``.
@@ -15,16 +15,16 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from charter._core.revert import format_time
-from charter.ape_extras import clean_errors, connect, resolve_account
+from charter.ape_extras import clean_errors, connect, manifest_option, resolve_account, sender_option
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="List an account's session grants")
 @network_option()
 @click.argument("account", required=False)
-@click.option("--account", "alias", help="ape account alias whose address is listed when ACCOUNT is omitted")
+@sender_option
 @click.option("--from-block", type=int, default=0, help="scan events from this block")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-@click.option("--manifest", type=click.Path(dir_okay=False), help="deployment manifest")
+@manifest_option
 @clean_errors
 def cli(account: str | None, alias: str | None, from_block: int, as_json: bool, manifest: str | None) -> None:
     charter = connect(None, manifest)

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import click
 from eth_account.messages import encode_typed_data
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
@@ -79,34 +80,77 @@ def is_local() -> bool:
 
 
 def connect(account: Any = None, manifest: str | None = None) -> Any:
-    """A :class:`~charter.client.Charter` on ape's provider, sending as `account`."""
-    from ._core.deployments import Manifest
+    """A :class:`~charter.client.Charter` on ape's provider, sending as `account`.
+
+    `manifest` (else ``$CHARTER_MANIFEST``) must exist when named."""
+    from .cli._common import load_manifest
     from .client import Charter
 
     signer = ApeSigner(account) if account is not None else None
-    return Charter.connect(web3(), signer=signer, manifest=Manifest.load(manifest))
+    return Charter.connect(web3(), signer=signer, manifest=load_manifest(manifest))
 
 
 def resolve_account(alias: str | None) -> Any:
-    """The ape account named `alias`; on development chains, test account 0 by default."""
+    """The ape account named `alias` (``--sender``); on development chains, test account 0 by default."""
     from ape import accounts
 
     if alias:
-        return accounts.load(alias)
+        try:
+            return accounts.load(alias)
+        except Exception:  # noqa: BLE001 - ape raises its own error types for an unknown alias
+            try:
+                known = ", ".join(sorted(accounts.aliases)) or "none"
+            except Exception:  # noqa: BLE001
+                known = "unknown"
+            raise CharterError(
+                f"no ape account is named {alias!r} (known aliases: {known}); add one with "
+                "`ape accounts import ALIAS` or `ape accounts generate ALIAS`"
+            ) from None
     if is_local():
         return accounts.test_accounts[0]
-    raise CharterError("on a real network, name the sending account with --account ALIAS")
+    raise CharterError("on a real network, name the sending ape account with --sender ALIAS")
+
+
+sender_option = click.option(
+    "--sender",
+    "alias",
+    metavar="ALIAS",
+    help="ape account alias that signs and sends (default on local chains: test account 0)",
+)
+"""``--sender ALIAS``: the ape account that signs and sends (the CLI's $CHARTER_PRIVATE_KEY / --unlocked)."""
+
+account_option = click.option(
+    "--account",
+    "--account-address",
+    "account_address",
+    metavar="ADDRESS",
+    help="the Charter account (principal); default: the sender, an EIP-7702 account",
+)
+"""``--account ADDRESS``: the Charter account, as in the ``charter`` CLI (``--account-address`` still works)."""
+
+manifest_option = click.option(
+    "--manifest", type=click.Path(dir_okay=False), help="deployment manifest (must exist; default: $CHARTER_MANIFEST)"
+)
 
 
 def clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator for ape scripts: a CharterError becomes a one-line click error."""
-    import click
+    """Decorator for ape scripts: any error becomes one line ``Error: ...`` and exit status 1
+    (``$CHARTER_DEBUG=1`` re-raises what is not a CharterError, with its traceback)."""
+    import os
+
+    from .cli._common import DEBUG_ENV, one_line_error
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except CharterError as exc:
-            raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+            raise click.ClickException(one_line_error(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - no traceback for anything a user can type
+            if os.environ.get(DEBUG_ENV):
+                raise
+            raise click.ClickException(one_line_error(exc)) from None
 
     return wrapper

@@ -32,6 +32,18 @@ class TransactionFailed(CharterError):
     """A transaction was mined but reverted, and no revert reason was found."""
 
 
+class NotACharterAccount(CharterError):
+    """The account is not a Charter account bound to this suite's SessionManager
+    (an EOA with no code or another EIP-7702 delegate, or a contract of another
+    manager): an owner action sent to it would succeed and do nothing, so the
+    SDK refuses it before anything is signed or sent."""
+
+
+class EffectNotObserved(CharterError):
+    """A transaction was mined but its receipt lacks the event the action promises:
+    nothing (or not the expected thing) happened, so the SDK does not report success."""
+
+
 # ---------------------------------------------------------------- contract reverts
 
 
@@ -199,3 +211,11 @@ class RequestInvalid(SessionRefused):
 
 class AccountNotDeployed(SessionRefused):
     """The grant's account has no code: deploy it or upgrade the EOA with EIP-7702."""
+
+
+class AgentChangedHands(SessionRefused):
+    """The grant's agent was transferred since the grant was made: every grant of its old generation is void."""
+
+
+class AgentConsentMissing(SessionRefused):
+    """The agent did not consent to the grant's session key (its owner or wallet must sign the grant)."""

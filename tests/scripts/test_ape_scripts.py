@@ -136,7 +136,7 @@ def test_grant_sessions_revoke_scripts(chain, ape_run):
     bob = Web3.to_checksum_address(w3.eth.accounts[2])
 
     allow = f"{token.address}:transfer(address to,uint256 amount):to={bob}"
-    out = ape_run("grant", "--account-address", account, "--agent", str(agent_id), "--key", key.address,
+    out = ape_run("grant", "--account", account, "--agent", str(agent_id), "--key", key.address,
                   "--allow", allow, "--token-budget", f"{token.address}:60", "--valid-for", "1h", "--json")
     assert out.returncode == 0, out.stdout + out.stderr
     data = json.loads(out.stdout[out.stdout.index("{"):])
@@ -150,14 +150,14 @@ def test_grant_sessions_revoke_scripts(chain, ape_run):
     assert data["grant_hash"] in listed.stdout and "active" in listed.stdout
     assert f"35 of {token.address} left" in listed.stdout
 
-    revoked = ape_run("revoke", data["grant_hash"], "--account-address", account)
+    revoked = ape_run("revoke", data["grant_hash"], "--account", account)
     assert revoked.returncode == 0, revoked.stdout + revoked.stderr
     assert charter.sessions.state(signed).status.name == "REVOKED"
 
-    issued = ape_run("grant", "--account-address", account, "--agent", str(agent_id), "--key", key.address,
+    issued = ape_run("grant", "--account", account, "--agent", str(agent_id), "--key", key.address,
                      "--allow", allow, "--valid-for", "30m", "--on-chain")
     assert issued.returncode == 0 and "issued on-chain" in issued.stdout, issued.stdout + issued.stderr
-    everything = ape_run("revoke", "--all", "--account-address", account)
+    everything = ape_run("revoke", "--all", "--account", account)
     assert everything.returncode == 0 and "epoch now 1" in everything.stdout, everything.stdout + everything.stderr
 
     both = ape_run("revoke")

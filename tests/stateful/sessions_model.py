@@ -10,7 +10,13 @@ order of checks, independently of the contract's code paths:
 - `predict(...)`: whether an `execute` / `executeBatch` (direct or relayed)
   goes through, and if so the new state and the effect of the calls on a
   mirrored world (ETH, ERC-20 balances and allowances, Target.count), so
-  that calls the target itself would refuse are predicted too.
+  that calls the target itself would refuse are predicted too;
+- the agent's side (S3, S5): at activation the agent must consent to the
+  session key (implied when the key is the agent's wallet or the account
+  its owner or wallet, else the owner or wallet signs the grant digest,
+  ECDSA or ERC-1271); on every use the agent must be Active and of the
+  generation the grant names (`Agent`, from the machine's registry record);
+- `grant_status(...)`: what `SessionView.grantState` reports.
 
 Only allow/refuse is compared with the contract; the reason returned with a
 refusal is informative (statistics, failure messages).
@@ -29,6 +35,18 @@ import charter.sessions.models
 
 OP_EQ, OP_NE, OP_LE, OP_GE, OP_ONE_OF = range(5)
 NONE, ACTIVE, REVOKED = 0, 1, 2
+# `SessionView.grantState` status codes (docs/sessions.md, "Views").
+(
+    STATUS_PENDING,
+    STATUS_ACTIVE,
+    STATUS_REVOKED,
+    STATUS_REVOKED_ALL,
+    STATUS_EXPIRED,
+    STATUS_NOT_YET_VALID,
+    STATUS_AGENT_INACTIVE,
+    STATUS_EXHAUSTED,
+    STATUS_AGENT_TRANSFERRED,
+) = range(9)
 DEFAULT_MAX_SESSION = 7 * 86_400
 MAX_SESSION_CEILING = 366 * 86_400
 MASK_32 = 2**32 - 1
@@ -58,7 +76,8 @@ PERMISSION_TYPEHASH = keccak(text="Permission(address target,bytes4 selector,uin
 CONDITION_TYPEHASH = keccak(text="Condition(uint8 permission,uint16 index,uint8 op,uint256 value)")
 TOKEN_BUDGET_TYPEHASH = keccak(text="TokenBudget(address token,uint128 cap,uint32 period)")
 GRANT_TYPEHASH = keccak(
-    text="Grant(address account,uint256 agentId,address sessionKey,uint48 validAfter,uint48 validUntil,"
+    text="Grant(address account,uint256 agentId,uint32 agentGeneration,address sessionKey,"
+    "uint48 validAfter,uint48 validUntil,"
     "uint64 epoch,uint32 maxCalls,uint32 minInterval,uint128 nativeBudget,bytes32 salt,"
     "Permission[] permissions,Condition[] conditions,TokenBudget[] tokenBudgets)"
     "Condition(uint8 permission,uint16 index,uint8 op,uint256 value)"
@@ -71,12 +90,15 @@ SESSION_REQUEST_TYPEHASH = keccak(
     "Call(address target,uint256 value,bytes data)"
 )
 MESSAGE_TYPEHASH = keccak(text="CharterMessage(bytes32 hash)")
+WALLET_SET_TYPEHASH = keccak(
+    text="AgentWalletSet(uint256 agentId,address newWallet,address owner,uint256 deadline)"
+)
 DOMAIN_TYPEHASH = keccak(
     text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 )
 
 GRANT_ABI = (
-    "(address,uint256,address,uint48,uint48,uint64,uint32,uint32,uint128,bytes32,"
+    "(address,uint256,uint32,address,uint48,uint48,uint64,uint32,uint32,uint128,bytes32,"
     "(address,bytes4,uint256)[],(uint8,uint16,uint8,uint256)[],(address,uint128,uint32)[])"
 )
 
@@ -136,6 +158,7 @@ class TokenBudget:
 class Grant:
     account: str
     agent_id: int
+    agent_generation: int
     session_key: str
     valid_after: int
     valid_until: int
@@ -152,6 +175,7 @@ class Grant:
         return (
             self.account,
             self.agent_id,
+            self.agent_generation,
             self.session_key,
             self.valid_after,
             self.valid_until,
@@ -208,11 +232,13 @@ class Grant:
         return keccak(
             encode(
                 [
-                    "bytes32", "address", "uint256", "address", "uint48", "uint48", "uint64",
-                    "uint32", "uint32", "uint128", "bytes32", "bytes32", "bytes32", "bytes32",
+                    "bytes32", "address", "uint256", "uint32", "address", "uint48", "uint48",
+                    "uint64", "uint32", "uint32", "uint128", "bytes32", "bytes32", "bytes32",
+                    "bytes32",
                 ],
                 [
-                    GRANT_TYPEHASH, self.account, self.agent_id, self.session_key,
+                    GRANT_TYPEHASH, self.account, self.agent_id, self.agent_generation,
+                    self.session_key,
                     self.valid_after, self.valid_until, self.epoch, self.max_calls,
                     self.min_interval, self.native_budget, self.salt,
                     permissions, conditions, budgets,
@@ -232,6 +258,21 @@ def account_message(chain_id: int, account: str, digest: bytes) -> bytes:
     return typed_digest(
         domain_separator("Charter AgentAccount", chain_id, account),
         keccak(encode(["bytes32", "bytes32"], [MESSAGE_TYPEHASH, digest])),
+    )
+
+
+def wallet_set_digest(
+    chain_id: int, registry: str, agent_id: int, wallet: str, owner: str, deadline: int
+) -> bytes:
+    """What a new agent wallet signs for `setAgentWallet` (ERC-8004)."""
+    return typed_digest(
+        domain_separator("ERC8004IdentityRegistry", chain_id, registry),
+        keccak(
+            encode(
+                ["bytes32", "uint256", "address", "address", "uint256"],
+                [WALLET_SET_TYPEHASH, agent_id, wallet, owner, deadline],
+            )
+        ),
     )
 
 
@@ -287,6 +328,48 @@ class Sig:
 
 
 NO_SIG = Sig(None, None, b"")
+
+
+@dataclass(frozen=True)
+class GrantSig:
+    """A first-use `grantSignature`: abi.encode(accountSignature,
+    agentConsent), or (`packed=False`) the bare account signature of the
+    format before consent existed."""
+
+    account: Sig
+    consent: Sig = NO_SIG
+    packed: bool = True
+
+    @property
+    def raw(self) -> bytes:
+        if not self.packed:
+            return self.account.raw
+        return encode(["bytes", "bytes"], [self.account.raw, self.consent.raw])
+
+
+def approves(signer: str, digest: bytes, sig: Sig, chain_id: int, ctx: Context) -> bool:
+    """Whether `signer` approved `digest` with `sig`: a deployed account
+    through ERC-1271 (its owner signs the account's CharterMessage wrapper),
+    anyone else by ECDSA over the digest itself; never the zero address."""
+    if signer == ZERO:
+        return False
+    if signer in ctx.owner_of:
+        return sig.proves(ctx.owner_of[signer], account_message(chain_id, signer, digest))
+    return sig.proves(signer, digest)
+
+
+@dataclass(frozen=True)
+class Agent:
+    """The registry as the manager reads it for one agent: `consentSigners`
+    (owner, wallet; zero for an unknown agent / no wallet) and
+    `activeGeneration` (0 unless Active, else the generation)."""
+
+    owner: str = ZERO
+    wallet: str = ZERO
+    active_generation: int = 0
+
+
+UNKNOWN = Agent()
 
 
 # ---------------------------------------------------------------- state
@@ -371,7 +454,35 @@ def word_arg(data: bytes, index: int) -> int | None:
     return int.from_bytes(data[offset : offset + 32], "big")
 
 
-def validate(grant: Grant, manager: str, ctx: Context) -> str | None:
+def consent_refusal(
+    grant: Grant, grant_hash: bytes, consent: Sig, agent: Agent, chain_id: int, ctx: Context
+) -> str | None:
+    """S5: the agent consents to the session key: implied when the key is
+    the agent's wallet or the account is its owner or wallet, else the
+    owner or the wallet signed the grant digest."""
+    if agent.owner == ZERO:
+        return "unknown agent"
+    wallet = agent.wallet
+    if wallet != ZERO and grant.session_key == wallet:
+        return None
+    if grant.account in (agent.owner, wallet):
+        return None
+    for signer in (agent.owner, wallet):
+        if approves(signer, grant_hash, consent, chain_id, ctx):
+            return None
+    return "no agent consent"
+
+
+def validate(
+    grant: Grant,
+    manager: str,
+    ctx: Context,
+    *,
+    grant_hash: bytes,
+    consent: Sig,
+    agent: Agent,
+    chain_id: int,
+) -> str | None:
     """`_validate`: the checks made once, when a grant becomes active."""
     if grant.account == ZERO:
         return "zero account"
@@ -381,6 +492,9 @@ def validate(grant: Grant, manager: str, ctx: Context) -> str | None:
         return "zero session key"
     if grant.session_key == grant.account:
         return "key is the account"
+    refusal = consent_refusal(grant, grant_hash, consent, agent, chain_id, ctx)
+    if refusal:
+        return refusal
     if not grant.permissions:
         return "no permissions"
     seen = set()
@@ -548,7 +662,7 @@ class Attempt:
     """One `execute` / `executeBatch` as sent."""
 
     grant: Grant
-    grant_sig: Sig
+    grant_sig: GrantSig
     calls: list[Call]
     sender: str  # msg.sender
     relay: tuple[int, int, Sig] | None = None  # (nonce, deadline, signature)
@@ -563,20 +677,21 @@ def predict(
     word: Word,
     spent: dict[str, tuple[int, int]],
     config: Config,
-    agent_active: bool,
+    agent: Agent,
     world: World,
     ctx: Context,
 ) -> Outcome:
     """What `execute` (one call) or `executeBatch` does, in the contract's
     order of checks. `word`/`spent`/`config` are the manager's state for the
-    grant as seen on `manager` at `chain_id`."""
+    grant as seen on `manager` at `chain_id`; `agent` the registry's view of
+    the grant's agent."""
     try:
-        return _predict(attempt, now, chain_id, manager, word, spent, config, agent_active, world, ctx)
+        return _predict(attempt, now, chain_id, manager, word, spent, config, agent, world, ctx)
     except Refused as refused:
         return Outcome(False, str(refused))
 
 
-def _predict(attempt, now, chain_id, manager, word, spent, config, agent_active, world, ctx):
+def _predict(attempt, now, chain_id, manager, word, spent, config, agent, world, ctx):
     grant = attempt.grant
     grant_hash = grant.digest(chain_id, manager)
     w = word.copy()
@@ -594,17 +709,18 @@ def _predict(attempt, now, chain_id, manager, word, spent, config, agent_active,
             raise Refused("bad request signature")
         w.nonce += 1
     if w.status == NONE:
-        # `_activate`: the account's signature of the grant.
-        if grant.account in ctx.owner_of:
-            ok = attempt.grant_sig.proves(
-                ctx.owner_of[grant.account], account_message(chain_id, grant.account, grant_hash)
-            )
-        else:  # a plain address signs the digest itself
-            ok = attempt.grant_sig.proves(grant.account, grant_hash)
-        if not ok:
+        # `_activate`: the packed pair, the account's signature of the
+        # grant, then `_validate` (with the agent's consent).
+        presented = attempt.grant_sig
+        if not presented.packed or len(presented.raw) < 128:
+            raise Refused("bad grant signature")
+        if not approves(grant.account, grant_hash, presented.account, chain_id, ctx):
             raise Refused("bad grant signature")
         w.status = ACTIVE
-        invalid = validate(grant, manager, ctx)
+        invalid = validate(
+            grant, manager, ctx, grant_hash=grant_hash, consent=presented.consent,
+            agent=agent, chain_id=chain_id,
+        )  # fmt: skip
         if invalid:
             raise Refused(invalid)
     # `_open`
@@ -619,8 +735,10 @@ def _predict(attempt, now, chain_id, manager, word, spent, config, agent_active,
         raise Refused("not yet valid")
     if now > grant.valid_until:
         raise Refused("expired")
-    if not agent_active:
+    if agent.active_generation == 0:
         raise Refused("agent not active")
+    if agent.active_generation != grant.agent_generation:
+        raise Refused("agent changed hands")
     n = len(attempt.calls)
     if n == 0:
         raise Refused("no calls")
@@ -670,11 +788,43 @@ def _predict(attempt, now, chain_id, manager, word, spent, config, agent_active,
 
 
 def predict_issue(
-    grant: Grant, sender: str, word: Word, config: Config, manager: str, ctx: Context
+    grant: Grant,
+    consent: Sig,
+    sender: str,
+    word: Word,
+    config: Config,
+    manager: str,
+    ctx: Context,
+    *,
+    agent: Agent,
+    chain_id: int,
 ) -> str | None:
-    """`issue(grant)`: None if it goes through."""
+    """`issue(grant, agentConsent)`: None if it goes through. The agent's
+    status and generation are not checked here but on every use."""
     if sender != grant.account:
         return "not the account"
     if word.pack() != 0:
         return "grant exists"
-    return check_account(grant, config) or validate(grant, manager, ctx)
+    return check_account(grant, config) or validate(
+        grant, manager, ctx, grant_hash=grant.digest(chain_id, manager), consent=consent,
+        agent=agent, chain_id=chain_id,
+    )  # fmt: skip
+
+
+def grant_status(grant: Grant, word: Word, config: Config, now: int, agent: Agent) -> int:
+    """`SessionView.grantState(grant).status`."""
+    if word.status == REVOKED:
+        return STATUS_REVOKED
+    if grant.epoch != config.epoch:
+        return STATUS_REVOKED_ALL
+    if now > grant.valid_until:
+        return STATUS_EXPIRED
+    if now < grant.valid_after:
+        return STATUS_NOT_YET_VALID
+    if agent.active_generation == 0:
+        return STATUS_AGENT_INACTIVE
+    if agent.active_generation != grant.agent_generation:
+        return STATUS_AGENT_TRANSFERRED
+    if grant.max_calls and word.calls >= grant.max_calls:
+        return STATUS_EXHAUSTED
+    return STATUS_ACTIVE if word.status == ACTIVE else STATUS_PENDING

@@ -1,18 +1,27 @@
 """Rule-based state machine for the session layer (Hypothesis on titanoboa).
 
-One AgentRegistry (three agents), one SessionManager (plus a second one for
-the cross-manager checks), two deployed AgentAccounts A and B of one owner
+One AgentRegistry (four agents: three of an agent owner, one registered by
+account A), one SessionManager (plus a second one for the cross-manager
+checks) and its SessionView, two deployed AgentAccounts A and B of one owner
 bound to the manager (and a third, C, bound to the second manager), a Target
 and two ERC-20 tokens funded into the accounts, three session keys. Grants
 are drawn from templates (permissions on Target.poke with EQ / NE / LE / GE /
 ONE_OF conditions, token transfer / approve / increaseAllowance /
 transferFrom with capped, refilling budgets, plain ETH sends, native budgets,
-call limits, intervals, windows, epochs, and malformed grants) and issued
-either off-chain (the owner signs `account.hashMessage(grantHash)`; the
-signature travels with the first use) or on-chain (`account.execute(manager,
-0, issue(grant))`). Random sequences then execute single calls, batches and
-relayed requests, move time, revoke, revokeAll, renounce, pause / resume /
-retire agents and change the maximum session length.
+call limits, intervals, windows, epochs, and malformed grants), bound to an
+agent generation (usually the current one, sometimes a stale or future one)
+and to a session key (a plain key, the agent's wallet or its owner), with
+the agent's consent (its owner signs the grant hash: ECDSA, or ERC-1271 when
+the owner is account A; or its wallet signs; or none, or a wrong signer;
+implied when the key is the agent's wallet or the account its owner or
+wallet), and issued either off-chain (the owner signs
+`account.hashMessage(grantHash)`; the pair abi.encode(signature, consent)
+travels with the first use) or on-chain (`account.execute(manager, 0,
+issue(grant, consent))`). Random sequences then execute single calls,
+batches and relayed requests, move time, revoke, revokeAll, renounce, pause /
+resume / retire and transfer agents (a new generation), set (with an
+EIP-712 / ERC-1271 proof) and unset agent wallets, read `grantState` and
+change the maximum session length.
 
 `sessions_model.py` mirrors the manager (state words, budgets, epochs) and
 the world the calls touch (ETH, token balances and allowances,
@@ -37,15 +46,23 @@ Invariants (docs/sessions.md):
   at least that far apart. `tokenAllowance` and `stateOf` agree with the
   model after every execution.
 - S3 nothing executes before validAfter or after validUntil (both
-  inclusive), after revoke / revokeAll / renounce, or while the agent is not
-  Active: checked on every success from the test's own record of those
-  events (not from the model).
+  inclusive), after revoke / revokeAll / renounce, while the agent is not
+  Active, or after the agent changed hands (its generation is not the
+  grant's): checked on every success from the test's own record of those
+  events (not from the model). The registry's generationOf /
+  activeGeneration / consentSigners agree with that record after every
+  registry step, and `grantState` (status 8: agent changed hands) with the
+  model.
 - S4 grants and requests are bound to chain, manager and account: relayed
   requests are replayed (nonce), grants and requests are tried under
   another chain id, against a second manager, and with the other account's
   address; all must be refused and change nothing, while the same attempt
   re-signed for that domain (positive control, rolled back) does what the
   model predicts.
+- S5 a grant acts in an agent's name only with that agent's consent: every
+  activation that goes through (first use or `issue`) is checked against
+  the test's record of the agent's owner and wallet at that moment and the
+  consent presented (who signed which digest).
 
 Speed: the contracts are deployed once per test; every example runs inside
 a `boa.env.anchor()` entered in `__init__` and left in `teardown()`, so each
@@ -99,13 +116,16 @@ from .sessions_model import (
     REVOKED,
     TRANSFER,
     TRANSFER_FROM,
+    UNKNOWN,
     ZERO,
+    Agent,
     Attempt,
     Call,
     Condition,
     Config,
     Context,
     Grant,
+    GrantSig,
     Permission,
     Sig,
     TokenBudget,
@@ -113,13 +133,16 @@ from .sessions_model import (
     World,
     account_message,
     calldata,
+    consent_refusal,
     find_permission,
+    grant_status,
     norm,
     period_index,
     predict,
     predict_issue,
     request_digest,
     sel,
+    wallet_set_digest,
     word_arg,
 )
 
@@ -132,20 +155,35 @@ MOCKS = ROOT / "tests" / "mocks"
 
 OWNER = Account.from_key(keccak(text="charter-sessions-owner"))
 KEYS = [Account.from_key(keccak(text=f"charter-sessions-key-{i}")) for i in range(3)]
-KEY_OF = {norm(k.address): k for k in [OWNER, *KEYS]}
+# Agent owners (they sign consents), a wallet key for the agents and a
+# stranger (wrong consents, wallet proofs and registry calls).
+AGENT_OWNER_KEY, AGENT_OWNER2_KEY, WALLET_KEY, STRANGER_KEY = (
+    Account.from_key(keccak(text=f"charter-sessions-{x}"))
+    for x in ["agent-owner", "agent-owner-2", "agent-wallet", "stranger"]
+)
+KEY_OF = {
+    norm(k.address): k
+    for k in [OWNER, *KEYS, AGENT_OWNER_KEY, AGENT_OWNER2_KEY, WALLET_KEY, STRANGER_KEY]
+}
 
 
 def fixed_address(label: str) -> str:
     return "0x" + keccak(text=f"charter-sessions-{label}")[-20:].hex()
 
 
-R1, R2, FRIEND, AGENT_OWNER, RELAYER = (
-    fixed_address(x) for x in ["r1", "r2", "friend", "agent-owner", "relayer"]
-)
+R1, R2, FRIEND, RELAYER = (fixed_address(x) for x in ["r1", "r2", "friend", "relayer"])
 OWNER_EOA = norm(OWNER.address)
+AGENT_OWNER, AGENT_OWNER2, WALLET, STRANGER = (
+    norm(k.address) for k in (AGENT_OWNER_KEY, AGENT_OWNER2_KEY, WALLET_KEY, STRANGER_KEY)
+)
 ACTIVE_AGENT, PAUSED_AGENT, RETIRED_AGENT = 0, 1, 2
-AGENTS = [1, 2, 3]
+AGENTS = [1, 2, 3, 4]  # 1-3 registered by AGENT_OWNER, 4 by account A
+ACCOUNT_AGENT = 4
 UNKNOWN_AGENT = 99
+# Agents that start with a proved wallet (1 and 4 start with their owner as wallet).
+INITIAL_WALLETS = {2: WALLET, 3: "B"}
+# The agent's consent a grant is made with (see `SessionMachine.consent_sig`).
+CONSENTS = ["owner"] * 10 + ["none", "wrong", "key", "wallet", "wallet"]
 
 # ---------------------------------------------------------------- pools
 
@@ -205,8 +243,12 @@ def grant_spec(good: bool = False):
         return st.fixed_dictionaries(
             {
                 "account": st.just("A"),
-                "agent": st.just(1),
-                "key": st.integers(0, 2),
+                # each agent's consent works for A: 1 and 2 by their owner's
+                # signature (or held key / wallet), 3 through its wallet B
+                # (ERC-1271), 4 because A owns it
+                "agent": st.sampled_from([1, 1, 2, 3, ACCOUNT_AGENT]),
+                "generation": st.just(0),
+                "key": st.sampled_from([0, 1, 2, 3, 4]),
                 "after": st.sampled_from([-60, 0]),
                 "length": st.sampled_from([3_600, 86_400]),
                 "epoch": st.just(0),
@@ -232,13 +274,17 @@ def grant_spec(good: bool = False):
                 ),
                 "defect": st.none(),
                 "mode": st.sampled_from(["offchain", "onchain"]),
+                "consent": st.sampled_from(["owner", "owner", "wallet"]),
             }
         )
     return st.fixed_dictionaries(
         {
             "account": st.sampled_from(["A"] * 6 + ["B"] * 3 + ["eoa"]),
-            "agent": st.sampled_from([1, 1, 1, 2, 2, 3, UNKNOWN_AGENT]),
-            "key": st.integers(0, 2),
+            "agent": st.sampled_from([1, 1, 1, 2, 2, 3, 3, ACCOUNT_AGENT, ACCOUNT_AGENT, UNKNOWN_AGENT]),
+            # offset from the agent's current generation
+            "generation": st.sampled_from([0] * 12 + [-1, 1]),
+            # 0-2: KEYS, 3: the agent's wallet, 4: the agent's owner
+            "key": st.sampled_from([0, 0, 1, 1, 2, 3, 3, 4]),
             "after": st.sampled_from([-600, -60, -1, 0, 0, 0, 5, 120]),
             "length": st.sampled_from(
                 [0, 1, 60, 600, 3_600, 86_400, 7 * 86_400, 7 * 86_400 + 1, 30 * 86_400]
@@ -266,6 +312,7 @@ def grant_spec(good: bool = False):
             ),
             "defect": st.sampled_from([None] * 16 + DEFECTS),
             "mode": st.sampled_from(["offchain"] * 3 + ["onchain"] * 2 + ["onchain_other"]),
+            "consent": st.sampled_from(CONSENTS),
         }
     )
 
@@ -308,6 +355,8 @@ class Deployment:
     t1: object
     t2: object
     chain_id: int
+    view: object  # the SessionView of `manager`
+    wallet_deadline: int  # of the proofs that set the initial wallets of agents 2 and 3
 
     def addr(self, name: str) -> str:
         return {
@@ -333,6 +382,7 @@ def deploy() -> Deployment:
     managers = boa.load_partial(str(CONTRACTS / "SessionManager.vy"))
     manager = managers.deploy(registry.address)
     manager2 = managers.deploy(registry.address)
+    view = boa.load_partial(str(CONTRACTS / "SessionView.vy")).deploy(manager.address)
     account_deployer = boa.load_partial(str(CONTRACTS / "AgentAccount.vy"))
     accounts = {
         "A": account_deployer.deploy(OWNER.address, manager.address),
@@ -343,8 +393,24 @@ def deploy() -> Deployment:
     tokens = boa.load_partial(str(MOCKS / "Token.vy"))
     t1, t2 = tokens.deploy(), tokens.deploy()
     with boa.env.prank(AGENT_OWNER):
-        for _ in AGENTS:
+        for _ in AGENTS[:-1]:
             registry.register()
+    with boa.env.prank(OWNER.address):  # account A registers an agent of its own
+        accounts["A"].execute(registry.address, 0, sel("register()"))
+    assert registry.ownerOf(ACCOUNT_AGENT) == accounts["A"].address
+    # Proved wallets: agent 2 a plain key, agent 3 account B (ERC-1271).
+    chain_id = boa.env.evm.patch.chain_id
+    deadline = boa.env.timestamp + 60
+    b = norm(accounts["B"].address)
+    for agent, wallet in INITIAL_WALLETS.items():
+        address = b if wallet == "B" else wallet
+        digest = wallet_set_digest(chain_id, norm(registry.address), agent, address, AGENT_OWNER, deadline)
+        if wallet == "B":
+            proof = sign(OWNER, account_message(chain_id, b, digest))
+        else:
+            proof = sign(KEY_OF[wallet], digest)
+        with boa.env.prank(AGENT_OWNER):
+            registry.setAgentWallet(agent, address, deadline, proof.raw)
     for name, eth, one, two in [("A", 1_000, 500, 500), ("B", 1_000, 500, 300), ("C", 1_000, 500, 0)]:
         account = accounts[name]
         boa.env.set_balance(account.address, eth)
@@ -358,7 +424,7 @@ def deploy() -> Deployment:
         t1.approve(accounts["B"].address, 100)
         t2.approve(accounts["A"].address, 50)
     return Deployment(
-        registry, manager, manager2, accounts, target, t1, t2, boa.env.evm.patch.chain_id
+        registry, manager, manager2, accounts, target, t1, t2, chain_id, view, deadline
     )
 
 
@@ -397,7 +463,24 @@ class GrantRecord:
     mode: str
     defect: str | None
     created_epoch: int  # the account's epoch when the grant was made
+    consent: Sig  # the agent's consent as made (see `consent_kind`)
+    consent_kind: str
     bad_sigs: dict[str, Sig] = field(default_factory=dict)
+
+
+@dataclass
+class AgentRecord:
+    """The test's record of an agent in the registry."""
+
+    owner: str
+    status: int = ACTIVE_AGENT
+    generation: int = 1  # one more on every transfer
+    default_wallet: bool = True  # the owner is the wallet until one is proved or the agent moves
+    wallet: str = ZERO  # a proved wallet
+
+    @property
+    def current_wallet(self) -> str:
+        return self.owner if self.default_wallet else self.wallet
 
 
 @dataclass
@@ -463,7 +546,17 @@ class SessionMachine(RuleBasedStateMachine):
         self.words: dict[tuple[str, bytes], Word] = {}
         self.spent: dict[tuple[bytes, str], tuple[int, int]] = {}
         self.config: dict[str, Config] = {x: Config() for x in (self.A, self.B, OWNER_EOA)}
-        self.agent_status = {agent: ACTIVE_AGENT for agent in AGENTS}
+        self.agents = {agent: AgentRecord(AGENT_OWNER) for agent in AGENTS}
+        self.agents[ACCOUNT_AGENT] = AgentRecord(self.A)
+        self.wallet_bound: dict[str, int] = {}  # proved wallet -> agent
+        self.wallet_deadline: dict[str, int] = {}  # wallet -> deadline of its last accepted proof
+        for agent, wallet in INITIAL_WALLETS.items():
+            address = self.B if wallet == "B" else wallet
+            self.agents[agent].wallet, self.agents[agent].default_wallet = address, False
+            self.wallet_bound[address] = agent
+            self.wallet_deadline[address] = d.wallet_deadline
+        # the agent's generation when a grant became active (S3: a transfer voids it)
+        self.activated_generation: dict[tuple[str, bytes], int] = {}
         # the test's own record (S2, S3)
         self.grants: list[GrantRecord] = []
         self.ledger = Ledger()
@@ -487,6 +580,14 @@ class SessionMachine(RuleBasedStateMachine):
 
     def account_contract(self, account: str):
         return {self.A: self.d.accounts["A"], self.B: self.d.accounts["B"]}[account]
+
+    def agent_view(self, agent_id: int) -> Agent:
+        """The registry as the manager reads it (from the test's record)."""
+        rec = self.agents.get(agent_id)
+        if rec is None:
+            return UNKNOWN
+        active = rec.generation if rec.status == ACTIVE_AGENT else 0
+        return Agent(rec.owner, rec.current_wallet, active)
 
     def pick(self, g: int) -> GrantRecord:
         return self.grants[g % len(self.grants)]
@@ -610,7 +711,13 @@ class SessionMachine(RuleBasedStateMachine):
             else:
                 conditions.append(Condition(p, index, op, value))
         budgets = [TokenBudget(self.d.addr(t), cap, period) for t, cap, period in spec["budgets"]]
-        key = norm(KEYS[spec["key"]].address)
+        agent = self.agents.get(spec["agent"])
+        generation = max((agent.generation if agent else 0) + spec["generation"], 0)
+        if spec["key"] < 3:
+            key = norm(KEYS[spec["key"]].address)
+        else:  # the agent's wallet (3) or owner (4), when there is one and it is not the account
+            holder = ZERO if agent is None else agent.current_wallet if spec["key"] == 3 else agent.owner
+            key = holder if holder not in (ZERO, account) else norm(KEYS[0].address)
         defect = spec["defect"]
         if defect == "self_target":
             permissions.append(Permission(account, POKE, 0))
@@ -641,6 +748,7 @@ class SessionMachine(RuleBasedStateMachine):
         grant = Grant(
             account=account,
             agent_id=spec["agent"],
+            agent_generation=generation,
             session_key=key,
             valid_after=after,
             valid_until=after + spec["length"],
@@ -671,18 +779,77 @@ class SessionMachine(RuleBasedStateMachine):
             return sign(OWNER, digest)
         return sign(OWNER, account_message(chain_id, grant.account, digest))
 
-    def issue(self, grant: Grant, through: str) -> bool:
-        """`issue(grant)` sent by `through` (via its owner); returns success
-        and updates the model."""
+    def sign_as(self, signer: str, digest: bytes, chain_id: int) -> Sig:
+        """`signer`'s approval of `digest`: a deployed account's owner signs
+        the account's wrapper (ERC-1271), a key the digest itself."""
+        if signer in self.ctx.owner_of:
+            return sign(OWNER, account_message(chain_id, signer, digest))
+        if signer in KEY_OF:
+            return sign(KEY_OF[signer], digest)
+        return NO_SIG
+
+    def consent_sig(self, kind: str, grant: Grant, chain_id: int, manager: str) -> Sig:
+        """The agent's consent to `grant` for that domain, made now: its
+        owner's (the common case) or wallet's signature of the grant digest,
+        none, a stranger's, or the session key's own."""
+        agent = self.agents.get(grant.agent_id)
+        signer = {
+            "owner": agent.owner if agent else AGENT_OWNER,
+            "wallet": agent.current_wallet if agent else ZERO,
+            "key": grant.session_key,
+            "wrong": STRANGER,
+            "none": ZERO,
+        }[kind]
+        if signer == ZERO:
+            return NO_SIG
+        return self.sign_as(signer, grant.digest(chain_id, manager), chain_id)
+
+    def consent_basis(self, grant: Grant, consent: Sig) -> str | None:
+        """S5, from the test's record of the agent (owner, wallet) now and
+        who signed what: why the agent consents to this grant, or None."""
+        agent = self.agents.get(grant.agent_id)
+        if agent is None:
+            return None
+        owner, wallet = agent.owner, agent.current_wallet
+        if wallet != ZERO and grant.session_key == wallet:
+            return "key is the agent wallet" + (" (its owner)" if agent.default_wallet else "")
+        if grant.account == owner:
+            return "account is the agent owner"
+        if wallet != ZERO and grant.account == wallet:
+            return "account is the agent wallet"
+        digest = grant.digest(self.home_chain, self.manager)
+        for who, signer in (("owner", owner), ("wallet", wallet)):
+            if signer == ZERO:
+                continue
+            if consent.signer == signer and consent.digest == digest:
+                return f"{who} signed"
+            if signer in self.ctx.owner_of and consent.signer == self.ctx.owner_of[signer]:
+                if consent.digest == account_message(self.home_chain, signer, digest):
+                    return f"{who} signed (ERC-1271)"
+        return None
+
+    def check_consent(self, grant: Grant, consent: Sig) -> None:
+        basis = self.consent_basis(grant, consent)
+        assert basis is not None, "S5: a grant was activated without its agent's consent"
+        self.stats.event(f"activation consent: {basis}")
+
+    def issue(self, grant: Grant, through: str, consent: Sig) -> bool:
+        """`issue(grant, consent)` sent by `through` (via its owner); returns
+        success and updates the model."""
         grant_hash = grant.digest(self.home_chain, self.manager)
         reason = predict_issue(
-            grant, through, self.word(grant.account, grant_hash), self.config[grant.account],
-            self.manager, self.ctx,
+            grant, consent, through, self.word(grant.account, grant_hash),
+            self.config[grant.account], self.manager, self.ctx,
+            agent=self.agent_view(grant.agent_id), chain_id=self.home_chain,
         )  # fmt: skip
-        data = calldata(f"issue({GRANT_ABI})", [GRANT_ABI], [grant.as_abi()])
-        ok = self.as_owner(through, "issue", data, (grant.as_abi(),))
+        data = calldata(f"issue({GRANT_ABI},bytes)", [GRANT_ABI, "bytes"], [grant.as_abi(), consent.raw])
+        ok = self.as_owner(through, "issue", data, (grant.as_abi(), consent.raw))
         assert ok == (reason is None), ("issue", reason)
         if ok:
+            self.check_consent(grant, consent)
+            agent = self.agents.get(grant.agent_id)
+            if agent is not None:
+                self.activated_generation[(grant.account, grant_hash)] = agent.generation
             self.words[(grant.account, grant_hash)] = Word(status=ACTIVE)
             self.stats.count(self.stats.ok, "issue")
         else:
@@ -694,33 +861,35 @@ class SessionMachine(RuleBasedStateMachine):
         grant_hash = grant.digest(self.home_chain, self.manager)
         if len(self.grants) < 2:
             # The Python digest is the contract's (checked on a couple of grants per example).
-            assert bytes(self.d.manager.hashGrant(grant.as_abi())) == grant_hash
+            assert bytes(self.d.view.hashGrant(grant.as_abi())) == grant_hash
+        consent = self.consent_sig(spec["consent"], grant, self.home_chain, self.manager)
         rec = GrantRecord(
             grant, grant_hash, self.owner_sig(grant, self.home_chain, self.manager),
-            spec["mode"], defect, self.config[grant.account].epoch,
+            spec["mode"], defect, self.config[grant.account].epoch, consent, spec["consent"],
         )  # fmt: skip
         self.grants.append(rec)
         self.changed()
         if spec["mode"] == "onchain":
-            self.issue(grant, grant.account)
+            self.issue(grant, grant.account, consent)
         elif spec["mode"] == "onchain_other":
-            self.issue(grant, self.B if grant.account == self.A else self.A)
+            self.issue(grant, self.B if grant.account == self.A else self.A, consent)
 
-    def presented_sig(self, rec: GrantRecord, pick: int) -> Sig:
-        """Mostly the valid signature; sometimes none, the session key's, or
-        the owner's over the bare digest (no account wrapper)."""
+    def presented_sig(self, rec: GrantRecord, pick: int) -> GrantSig:
+        """Mostly the valid pair (account signature, agent consent);
+        sometimes the bare account signature (not the pair), the session
+        key's, or the owner's over the bare digest (no account wrapper)."""
         if pick < 7:
-            return rec.sig
+            return GrantSig(rec.sig, rec.consent)
         if pick == 7:
-            return NO_SIG
+            return GrantSig(rec.sig, packed=False)
         if pick == 8:
             if "key" not in rec.bad_sigs:
                 digest = account_message(self.home_chain, rec.grant.account, rec.hash)
                 rec.bad_sigs["key"] = sign(KEYS[0], digest)
-            return rec.bad_sigs["key"]
+            return GrantSig(rec.bad_sigs["key"], rec.consent)
         if "bare" not in rec.bad_sigs:
             rec.bad_sigs["bare"] = sign(OWNER, rec.hash)
-        return rec.bad_sigs["bare"]
+        return GrantSig(rec.bad_sigs["bare"], rec.consent)
 
     # ------------------------------------------------------------ calls
 
@@ -788,7 +957,7 @@ class SessionMachine(RuleBasedStateMachine):
             word=self.word(grant.account, grant_hash),
             spent=self.spent_of(grant_hash),
             config=config,
-            agent_active=self.agent_status.get(grant.agent_id) == ACTIVE_AGENT,
+            agent=self.agent_view(grant.agent_id),
             world=self.world,
             ctx=self.ctx,
         )
@@ -813,6 +982,7 @@ class SessionMachine(RuleBasedStateMachine):
         grant_hash, outcome = self.predict_home(attempt)
         pre = dict(self.snapshot())
         state_before = self.d.manager.stateOf(grant.account, grant_hash)
+        word_before = self.word(grant.account, grant_hash)
         now = self.now
         ok = self.dispatch(self.d.manager, method, attempt)
         assert ok == outcome.ok, (
@@ -822,11 +992,21 @@ class SessionMachine(RuleBasedStateMachine):
         state_after = self.d.manager.stateOf(grant.account, grant_hash)
         if not ok:
             self.stats.count(self.stats.refused, f"{label}: {reason_key(outcome.reason)}")
+            if outcome.reason == "agent changed hands" and word_before.status == ACTIVE:
+                if self.activated_generation.get((grant.account, grant_hash)) == grant.agent_generation:
+                    # active and good before the agent was transferred
+                    used = "used" if self.ledger.calls.get(grant_hash) else "issued"
+                    self.stats.event(f"{used} grant voided by a transfer of its agent")
             self.changed()
             assert self.snapshot() == pre, f"{label}: a refused attempt changed state"
             assert state_after == state_before
+            self.check_grant_state(grant, grant_hash)
             return False
         self.stats.count(self.stats.ok, label)
+        if word_before.status != ACTIVE:
+            # activated now (S5)
+            self.check_consent(grant, attempt.grant_sig.consent)
+            self.activated_generation[(grant.account, grant_hash)] = self.agents[grant.agent_id].generation
         # model update
         self.words[(grant.account, grant_hash)] = outcome.word
         for token, entry in outcome.spent.items():
@@ -841,7 +1021,8 @@ class SessionMachine(RuleBasedStateMachine):
                 period, spent = self.spent.get((grant_hash, budget.token), (0, 0))
                 current = period_index(grant, budget, now)
                 left = budget.cap - (spent if period == current else 0)
-                assert self.d.manager.tokenAllowance(grant.as_abi(), budget.token) == left
+                assert self.d.view.tokenAllowance(grant.as_abi(), budget.token) == left
+        self.check_grant_state(grant, grant_hash)
         return True
 
     def check_success(self, attempt: Attempt, grant_hash: bytes, pre: dict, post: dict, now: int) -> None:
@@ -854,7 +1035,11 @@ class SessionMachine(RuleBasedStateMachine):
         assert grant.valid_after <= now <= grant.valid_until, "S3: outside the window"
         assert key not in self.dead, f"S3: executed after {self.dead.get(key)}"
         assert grant.epoch == self.config[account].epoch, "S3: epoch"
-        assert self.agent_status.get(grant.agent_id) == ACTIVE_AGENT, "S3: agent not active"
+        agent = self.agents.get(grant.agent_id)
+        assert agent is not None and agent.status == ACTIVE_AGENT, "S3: agent not active"
+        assert agent.generation == grant.agent_generation, "S3: executed after its agent changed hands"
+        if agent.generation > 1:
+            self.stats.event("executed for a transferred agent's new generation")
         created = next((r for r in self.grants if r.hash == grant_hash), None)
         if created is not None and created.created_epoch < grant.epoch:
             # Signed for a future epoch: live only because of a later revokeAll.
@@ -940,7 +1125,7 @@ class SessionMachine(RuleBasedStateMachine):
         """Issue an existing grant on-chain (again)."""
         self.step()
         rec = self.pick(g)
-        self.issue(rec.grant, rec.grant.account)
+        self.issue(rec.grant, rec.grant.account, rec.consent)
 
     # ------------------------------------------------------------ rules: execution
 
@@ -1004,7 +1189,7 @@ class SessionMachine(RuleBasedStateMachine):
         if len(self.relays) < 3 and sig_v < 7:
             # The contract's digest of a request is the one the key signed.
             nonce, deadline, _ = attempt.relay
-            contract = self.d.manager.hashRequest(rec.hash, nonce, deadline, [c.as_abi() for c in attempt.calls])
+            contract = self.d.view.hashRequest(rec.hash, nonce, deadline, [c.as_abi() for c in attempt.calls])
             assert bytes(contract) == attempt.relay[2].digest
         method = "executeBatch" if batch or len(calls) > 1 else "execute"
         ok = self.attempt("relayed " + method, method, attempt)
@@ -1070,10 +1255,15 @@ class SessionMachine(RuleBasedStateMachine):
         # the signatures as they were made: for the home chain, manager and
         # the original account (also: the owner's wrapper for the original
         # account over the moved grant's digest)
+        agent = self.agent_view(grant.agent_id)
         if kind == "account" and delta % 2:
-            home_sig = sign(OWNER, account_message(self.home_chain, grant.account, moved_hash))
+            home_sig = GrantSig(sign(OWNER, account_message(self.home_chain, grant.account, moved_hash)), rec.consent)
+        elif delta >= 4 and consent_refusal(moved, moved_hash, NO_SIG, agent, chain, self.ctx):
+            # the account signed for that domain, but the agent's consent is
+            # the one for the home grant (and is not implied there)
+            home_sig = GrantSig(self.owner_sig(moved, chain, manager), rec.consent)
         else:
-            home_sig = rec.sig
+            home_sig = GrantSig(rec.sig, rec.consent)
         request = None
         if relayed:
             key = KEY_OF.get(grant.session_key, KEYS[0])
@@ -1093,8 +1283,7 @@ class SessionMachine(RuleBasedStateMachine):
         def expect(attempt):
             return predict(
                 attempt, now=self.now, chain_id=chain, manager=manager, word=word, spent=spent,
-                config=config, agent_active=self.agent_status.get(grant.agent_id) == ACTIVE_AGENT,
-                world=self.world, ctx=self.ctx,
+                config=config, agent=agent, world=self.world, ctx=self.ctx,
             )  # fmt: skip
 
         wrong = Attempt(moved, home_sig, calls, sender, request)
@@ -1117,7 +1306,11 @@ class SessionMachine(RuleBasedStateMachine):
                 if word.nonce != 0:
                     right_request = None
             if not relayed or right_request is not None:
-                right = Attempt(moved, self.owner_sig(moved, chain, manager), calls, sender, right_request)
+                right_sig = GrantSig(
+                    self.owner_sig(moved, chain, manager),
+                    self.consent_sig(rec.consent_kind, moved, chain, manager),
+                )
+                right = Attempt(moved, right_sig, calls, sender, right_request)
                 outcome = expect(right)
                 with boa.env.anchor():
                     ok = self.dispatch(manager_obj, "execute", right)
@@ -1231,22 +1424,196 @@ class SessionMachine(RuleBasedStateMachine):
         else:
             self.stats.count(self.stats.refused, "renounce")
 
-    @rule(agent=st.sampled_from(AGENTS), action=st.sampled_from(["pause", "pause", "resume", "resume", "retire"]))
-    def agent_status_change(self, agent, action):
+    # ------------------------------------------------------------ rules: agents (registry)
+
+    def as_agent_owner(self, sender: str, signature: str, args: list) -> bool:
+        """Call the registry as `sender`: a deployed account through
+        `execute` by its owner, anyone else directly."""
+        name, types = signature[: signature.index("(")], signature[signature.index("(") + 1 : -1].split(",")
+        if sender in (self.A, self.B):
+            data = calldata(signature, types, args)
+            return self.send(OWNER_EOA, self.account_contract(sender).execute, self.ctx.registry, 0, data)
+        return self.send(sender, getattr(self.d.registry, name), *args)
+
+    def release_wallet(self, rec: AgentRecord) -> None:
+        """The registry forgets the agent's wallet (proved or the owner
+        default); the wallet keeps its consumed-proof deadline."""
+        if rec.wallet != ZERO:
+            self.wallet_bound.pop(rec.wallet, None)
+        rec.wallet, rec.default_wallet = ZERO, False
+
+    def check_registry(self) -> None:
+        """The registry's views the manager relies on agree with the test's
+        record of every agent."""
+        registry = self.d.registry
+        for agent_id, rec in self.agents.items():
+            assert registry.generationOf(agent_id) == rec.generation
+            assert registry.activeGeneration(agent_id) == (rec.generation if rec.status == ACTIVE_AGENT else 0)
+            owner, wallet = registry.consentSigners(agent_id)
+            assert (norm(owner), norm(wallet)) == (rec.owner, rec.current_wallet), agent_id
+            assert registry.isActive(agent_id) is (rec.status == ACTIVE_AGENT)
+        assert registry.generationOf(UNKNOWN_AGENT) == registry.activeGeneration(UNKNOWN_AGENT) == 0
+
+    @rule(
+        agent=st.sampled_from(AGENTS),
+        action=st.sampled_from(
+            ["pause", "pause", "resume", "resume", "retire", "transfer", "transfer", "wallet", "wallet", "unset"]
+        ),
+        to=st.sampled_from(["agent_owner", "agent_owner2", "agent_owner2", "A", "same"]),
+        how=st.sampled_from(["transferFrom", "safeTransferFrom"]),
+        wallet=st.sampled_from(["key0", "key1", "wallet", "wallet", "B", "agent_owner2"]),
+        delay=st.sampled_from([0, 60, 60, 300, 301, -1]),
+        proof=st.integers(0, 9),
+        stranger=st.integers(0, 9),
+        g=st.integers(0, 199),
+    )
+    def registry_action(self, agent, action, to, how, wallet, delay, proof, stranger, g):
+        """The agent's owner (sometimes a stranger) acts in the registry:
+        pause / resume / retire, transfer, set or unset the agent wallet.
+        One rule, so that these do not crowd out the session calls; half
+        the time on the agent of a grant."""
         self.step()
-        status = self.agent_status[agent]
-        expected = status != RETIRED_AGENT and (
-            action == "retire"
-            or (action == "pause" and status == ACTIVE_AGENT)
-            or (action == "resume" and status == PAUSED_AGENT)
-        )
-        ok = self.send(AGENT_OWNER, getattr(self.d.registry, action), agent)
-        assert ok == expected, (action, status)
+        if g < 100 and self.grants and self.pick(g).grant.agent_id in self.agents:
+            agent = self.pick(g).grant.agent_id
+        rec = self.agents[agent]
+        sender = STRANGER if stranger == 9 else rec.owner
+        if action == "transfer":
+            dest = {"agent_owner": AGENT_OWNER, "agent_owner2": AGENT_OWNER2, "A": self.A, "same": rec.owner}[to]
+            self.transfer_agent(agent, rec, sender, dest, how)
+        elif action == "wallet":
+            self.set_agent_wallet(agent, rec, sender, wallet, delay, proof)
+        elif action == "unset":
+            ok = self.as_agent_owner(sender, "unsetAgentWallet(uint256)", [agent])
+            assert ok == (sender == rec.owner)
+            if ok:
+                self.release_wallet(rec)
+                self.stats.count(self.stats.ok, "unsetAgentWallet")
+        else:
+            status = rec.status
+            expected = (
+                sender == rec.owner
+                and status != RETIRED_AGENT
+                and (
+                    action == "retire"
+                    or (action == "pause" and status == ACTIVE_AGENT)
+                    or (action == "resume" and status == PAUSED_AGENT)
+                )
+            )
+            ok = self.as_agent_owner(sender, f"{action}(uint256)", [agent])
+            assert ok == expected, (action, status, sender)
+            if ok:
+                rec.status = {"pause": PAUSED_AGENT, "resume": ACTIVE_AGENT, "retire": RETIRED_AGENT}[action]
+                self.stats.count(self.stats.ok, action)
+        self.check_registry()
+
+    def transfer_agent(self, agent: int, rec: AgentRecord, sender: str, dest: str, how: str) -> None:
+        """Hand the agent to `dest` (also to its own owner): a new
+        generation, no wallet; its grants stop for good (S3)."""
+        ok = self.as_agent_owner(sender, f"{how}(address,address,uint256)", [rec.owner, dest, agent])
+        assert ok == (sender == rec.owner), ("transfer", sender, rec)
         if ok:
-            self.agent_status[agent] = {"pause": PAUSED_AGENT, "resume": ACTIVE_AGENT, "retire": RETIRED_AGENT}[action]
-            self.stats.count(self.stats.ok, action)
-        for a in AGENTS:
-            assert self.d.registry.isActive(a) is (self.agent_status[a] == ACTIVE_AGENT)
+            to_itself = dest == rec.owner
+            self.release_wallet(rec)
+            rec.owner = dest
+            rec.generation += 1
+            self.stats.count(self.stats.ok, "transfer agent" + (" to itself" if to_itself else ""))
+        else:
+            self.stats.count(self.stats.refused, "transfer agent: not the owner")
+
+    def live_grants(self) -> list[GrantRecord]:
+        """Active grants whose agent has not changed hands since activation."""
+        return [
+            rec
+            for rec in self.grants
+            if self.word(rec.grant.account, rec.hash).status == ACTIVE
+            and rec.grant.agent_id in self.agents
+            and self.activated_generation.get((rec.grant.account, rec.hash))
+            == self.agents[rec.grant.agent_id].generation
+        ]
+
+    @precondition(lambda self: self.live_grants())
+    @rule(
+        g=GRANT_PICK,
+        call=CALL,
+        to=st.sampled_from(["agent_owner2", "A", "same", "back"]),
+        how=st.sampled_from(["transferFrom", "safeTransferFrom"]),
+    )
+    def transfer_voids(self, g, call, to, how):
+        """S3: the agent of an active grant changes hands (to someone else,
+        to its own owner, or away and back): the grant never runs again."""
+        self.step()
+        live = self.live_grants()
+        rec = live[g % len(live)]
+        agent_id = rec.grant.agent_id
+        agent = self.agents[agent_id]
+        original = agent.owner
+        away = AGENT_OWNER2 if original != AGENT_OWNER2 else AGENT_OWNER
+        dest = {"agent_owner2": AGENT_OWNER2, "A": self.A, "same": original, "back": away}[to]
+        self.transfer_agent(agent_id, agent, agent.owner, dest, how)
+        if to == "back":
+            self.transfer_agent(agent_id, agent, agent.owner, original, how)
+        self.check_registry()
+        attempt = Attempt(
+            rec.grant, GrantSig(rec.sig, rec.consent), [self.make_call(rec.grant, call)], rec.grant.session_key
+        )
+        ok = self.attempt("execute after a transfer", "execute", attempt)
+        assert not ok, "S3: a grant executed after its agent changed hands"
+
+    def set_agent_wallet(
+        self, agent: int, rec: AgentRecord, sender: str, wallet: str, delay: int, proof: int
+    ) -> None:
+        """Point the agent at a wallet that signed AgentWalletSet (EIP-712;
+        account B through ERC-1271); a session key may so become the agent's
+        wallet (consent implied)."""
+        address = {
+            "key0": norm(KEYS[0].address),
+            "key1": norm(KEYS[1].address),
+            "wallet": WALLET,
+            "B": self.B,
+            "agent_owner2": AGENT_OWNER2,
+        }[wallet]
+        now = self.now
+        deadline = max(now + delay, 0)
+        # proof 8: made for another owner; 9: signed by a stranger
+        digest = wallet_set_digest(
+            self.home_chain, self.ctx.registry, agent, address, STRANGER if proof == 8 else rec.owner, deadline
+        )
+        signature = self.sign_as(STRANGER if proof == 9 else address, digest, self.home_chain)
+        expected = (
+            sender == rec.owner
+            and now <= deadline <= now + 300
+            and rec.status != RETIRED_AGENT
+            and self.wallet_bound.get(address, agent) == agent
+            and deadline > self.wallet_deadline.get(address, 0)
+            and proof < 8
+        )
+        ok = self.as_agent_owner(
+            sender, "setAgentWallet(uint256,address,uint256,bytes)", [agent, address, deadline, signature.raw]
+        )
+        assert ok == expected, ("setAgentWallet", agent, address, deadline, proof, sender, rec)
+        if ok:
+            if rec.wallet not in (ZERO, address):
+                self.wallet_bound.pop(rec.wallet, None)
+            rec.wallet, rec.default_wallet = address, False
+            self.wallet_bound[address] = agent
+            self.wallet_deadline[address] = deadline
+            self.stats.count(self.stats.ok, "setAgentWallet")
+        else:
+            self.stats.count(self.stats.refused, "setAgentWallet: refused")
+
+    def check_grant_state(self, grant: Grant, grant_hash: bytes) -> None:
+        """`SessionView.grantState` reports what the model says."""
+        word = self.word(grant.account, grant_hash)
+        config = self.config.get(grant.account, Config())
+        expected = grant_status(grant, word, config, self.now, self.agent_view(grant.agent_id))
+        state = self.d.view.grantState(grant.as_abi())
+        assert (state.status, state.callsUsed, state.nativeSpent, state.nonce) == (
+            expected,
+            word.calls,
+            word.native,
+            word.nonce,
+        ), (state, expected, word)
+        self.stats.event(f"grantState status {expected}")
 
     @rule(
         which=st.sampled_from(["A", "A", "B", "eoa"]),

@@ -14,6 +14,7 @@ ape accounts this way).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from eth_account import Account
@@ -103,24 +104,57 @@ class NodeSigner:
         # `eth_signTypedData_v4` is the method nodes implement (anvil, hardhat,
         # geth's clef); web3's `eth.sign_typed_data` calls the unversioned
         # `eth_signTypedData`, which anvil answers with "Not implemented".
+        # Integers go out as decimal strings: a JSON number above 2**53 (an
+        # address condition, an 18-decimal budget) does not survive the node's
+        # JSON parser. Bytes go out as 0x-hex.
         result = self.w3.manager.request_blocking(
-            RPCEndpoint("eth_signTypedData_v4"), [self.address, typed_data]
+            RPCEndpoint("eth_signTypedData_v4"), [self.address, json_typed_data(typed_data)]
         )
         return HexBytes(result)
 
 
+def json_typed_data(value: Any) -> Any:
+    """`value` (an EIP-712 message or part of one) with every integer as a decimal
+    string and every bytes value as 0x-hex, recursively; booleans and text stay."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, dict):
+        return {key: json_typed_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_typed_data(item) for item in value]
+    return value
+
+
 SignerLike: TypeAlias = "Signer | LocalAccount"
 
+_PRIVATE_KEY = re.compile(r"0x[0-9a-fA-F]{64}")
 
-def as_signer(signer: SignerLike) -> Signer:
-    """A :class:`Signer` for a Signer or an eth-account ``LocalAccount``."""
+
+def as_signer(signer: SignerLike | str) -> Signer:
+    """A :class:`Signer` for a Signer, an eth-account ``LocalAccount`` or a
+    private key (``0x`` + 64 hex digits: a :class:`LocalSigner`)."""
     if isinstance(signer, LocalAccount):
         return LocalSigner(signer)
     if isinstance(signer, Signer):
         return signer
+    if isinstance(signer, str):
+        text = signer.strip()
+        if _PRIVATE_KEY.fullmatch(text):
+            try:
+                return LocalSigner.from_key(text)
+            except Exception:  # noqa: BLE001 - never echo the key or its parse error
+                raise InvalidInput("the private key is not a valid secp256k1 key") from None
+        raise InvalidInput(
+            "a signer given as text must be a private key: 0x followed by 64 hex digits "
+            "(an address cannot sign; use NodeSigner(w3, address) for an account the node holds)"
+        )
     raise InvalidInput(
-        f"{signer!r} is not a signer; pass a charter Signer (LocalSigner, NodeSigner, ...) "
-        "or an eth-account LocalAccount"
+        f"{type(signer).__name__} is not a signer; pass a charter Signer (LocalSigner, NodeSigner, ...), "
+        "an eth-account LocalAccount or a 0x-hex private key"
     )
 
 

@@ -17,9 +17,10 @@ from hexbytes import HexBytes
 from pydantic import BaseModel, ConfigDict
 from web3 import Web3
 from web3.exceptions import Web3RPCError
+from web3.logs import DISCARD
 from web3.types import TxParams, TxReceipt, Wei
 
-from ..exceptions import CharterError, ContractRevert, TransactionFailed
+from ..exceptions import CharterError, ContractRevert, EffectNotObserved, TransactionFailed
 from .revert import RevertContext, map_revert, revert_reason, translate
 from .signers import Signer, pad_gas
 
@@ -39,6 +40,10 @@ class TxResult(BaseModel):
     """The agent the transaction concerned (the new id for ``register``)."""
     grant_hash: str | None = None
     """The session grant the transaction concerned, as 0x-hex."""
+    sent: bool = True
+    """False when nothing needed sending (``tx_hash`` is then empty): see ``note``."""
+    note: str | None = None
+    """Why nothing was sent, when ``sent`` is False."""
 
 
 def estimate(w3: Web3, call: TxParams) -> int:
@@ -112,4 +117,59 @@ def result(receipt: TxReceipt, agent_id: int | None = None, **extra: Any) -> TxR
         gas_used=int(receipt["gasUsed"]),
         agent_id=agent_id,
         **extra,
+    )
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    """Whether an event argument is the expected value (addresses and bytes in any form)."""
+    if isinstance(expected, bytes | bytearray):
+        return isinstance(actual, bytes | bytearray) and bytes(actual) == bytes(expected)
+    if isinstance(expected, str) and isinstance(actual, str) and Web3.is_address(expected):
+        return actual.lower() == expected.lower()
+    return bool(actual == expected)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return HexBytes(value).to_0x_hex()
+    return str(value) if isinstance(value, int) or Web3.is_address(value) else repr(value)
+
+
+def expect_event(
+    receipt: TxReceipt | TxResult,
+    contract: Any,
+    event: str,
+    *,
+    w3: Web3 | None = None,
+    subject: str = "",
+    effect: str = "nothing was done",
+    hint: str = "",
+    **expected: Any,
+) -> Any:
+    """The first `event` that `contract` emitted in the transaction with the `expected`
+    arguments; raises :class:`EffectNotObserved` when there is none.
+
+    A call to an address without code (or to a contract that ignores it)
+    succeeds and does nothing: a status-1 receipt alone proves nothing, the
+    event does. `receipt` may be a :class:`TxResult` (then `w3`, or the
+    contract's, fetches the receipt). The message names `subject` (default:
+    the expected arguments), says `effect` and what to check (`hint`).
+    """
+    if isinstance(receipt, TxResult):
+        node = w3 if w3 is not None else contract.w3
+        receipt = node.eth.get_transaction_receipt(HexBytes(receipt.tx_hash))
+    address = Web3.to_checksum_address(contract.address)
+    logs = getattr(contract.events, event)().process_receipt(receipt, errors=DISCARD)
+    for log in logs:
+        if Web3.to_checksum_address(log["address"]) != address:
+            continue
+        if all(_same(log["args"].get(name), value) for name, value in expected.items()):
+            return log
+    tx_hash = HexBytes(receipt["transactionHash"]).to_0x_hex()
+    subject = subject or ", ".join(f"{name} {_shown(value)}" for name, value in expected.items())
+    raise EffectNotObserved(
+        f"the transaction {tx_hash} was mined but {address} emitted no {event}"
+        + (f" for {subject}" if subject else "")
+        + f"; {effect}"
+        + (f" — check {hint}" if hint else "")
     )

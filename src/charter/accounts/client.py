@@ -35,7 +35,7 @@ from .._core.deployments import (
 from .._core.revert import RevertContext, translate
 from .._core.signers import LocalSigner, SignerLike, as_signer
 from .._core.tx import Explain, TxResult, result, send_checked
-from ..exceptions import CharterError, InvalidInput, NotDeployed
+from ..exceptions import EffectNotObserved, InvalidInput, NotACharterAccount, NotDeployed
 from .calldata import execute_batch_calldata, execute_calldata
 from .models import (
     DELEGATION_PREFIX,
@@ -104,10 +104,15 @@ class Accounts(ChainClient):
         """Kind, owner, manager, balance, epoch and maximum session length of `account`."""
         account = check_address(account, "account")
         kind = self.kind(account)
-        owner = self.owner_of(account)
-        assert kind is not None  # owner_of refused non-accounts
+        if kind is None:
+            self.owner_of(account)  # raises NotDeployed, as before
+        assert kind is not None
+        return self._info(account, kind)
+
+    def _info(self, account: ChecksumAddress, kind: AccountKind) -> AccountInfo:
         manager = self.w3.eth.contract(address=self.manager, abi=abi("SessionManager"))
         with translate(self.w3):
+            owner = Web3.to_checksum_address(self._account(account).functions.owner().call())
             return AccountInfo(
                 address=account,
                 kind=kind,
@@ -117,6 +122,23 @@ class Accounts(ChainClient):
                 epoch=int(manager.functions.epochOf(account).call()),
                 max_session_length=int(manager.functions.maxSessionLengthOf(account).call()),
             )
+
+    def ensure_charter_account(self, account: str) -> AccountInfo:
+        """`account`'s :class:`AccountInfo` if it is a Charter account bound to this
+        suite's SessionManager, else :class:`NotACharterAccount` saying what it is.
+
+        A Charter account is an EOA whose code is the EIP-7702 designator
+        ``0xef0100 ‖ AccountDelegate`` of this suite, or a deployed AgentAccount
+        whose ``MANAGER()`` is this manager. Any other address would take an
+        owner action (revoke, revoke-all, a session length, an owner call) as
+        a plain call that succeeds and does nothing, so every owner action
+        checks this first, before anything is signed or sent.
+        """
+        account = check_address(account, "account")
+        kind = self.kind(account)
+        if kind is None:
+            raise NotACharterAccount(self._not_an_account(account))
+        return self._info(account, kind)
 
     # ------------------------------------------------------------ writes
 
@@ -137,7 +159,11 @@ class Accounts(ChainClient):
         )
         with translate(self.w3):
             if not self.w3.eth.get_code(address):
-                raise CharterError(f"deploying the account of {owner} left no code at {address}")
+                raise EffectNotObserved(
+                    f"the deployment of the account of {owner} was mined but left no code at {address}; "
+                    f"nothing was deployed — check that {CREATE2_DEPLOYER} is the CREATE2 deployer on chain "
+                    f"{self.chain_id}"
+                )
         return address
 
     def upgrade(self, eoa: LocalAccount | LocalSigner | str | bytes, sponsor: SignerLike | None = None) -> TxResult:
@@ -148,6 +174,13 @@ class Accounts(ChainClient):
         type-4 transaction itself and pays; with one, the sponsor pays.
         """
         account = _local_account(eoa)
+        if self.kind(account.address) is AccountKind.EIP7702:
+            with translate(self.w3):
+                block = int(self.w3.eth.block_number)
+            return TxResult(
+                tx_hash="", block_number=block, gas_used=0, sent=False,
+                note=f"{account.address} is already a Charter account of {self.manager}: nothing was sent",
+            )
         sender = as_signer(sponsor) if sponsor is not None else LocalSigner(account)
         if not isinstance(sender, LocalSigner):
             raise InvalidInput(
@@ -170,10 +203,14 @@ class Accounts(ChainClient):
             }
             tx_hash = sender.send_transaction(self.w3, tx)  # type: ignore[arg-type]
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout)
-        if receipt["status"] != 1 or self.kind(account.address) is not AccountKind.EIP7702:
-            raise CharterError(
-                f"the EIP-7702 upgrade of {account.address} did not take (transaction "
-                f"{HexBytes(tx_hash).to_0x_hex()}); check that the chain supports EIP-7702 (Prague)"
+        with translate(self.w3):
+            code = bytes(self.w3.eth.get_code(account.address))
+        if receipt["status"] != 1 or code != DELEGATION_PREFIX + bytes.fromhex(self.delegate[2:]):
+            raise EffectNotObserved(
+                f"the transaction {HexBytes(tx_hash).to_0x_hex()} was mined but the code of {account.address} "
+                f"is not the EIP-7702 designator of {self.delegate} ({_describe_code(code)}); nothing was "
+                "upgraded — check that the chain supports EIP-7702 (Prague) and that the authorization's "
+                "nonce was the EOA's current one"
             )
         return result(receipt)
 
@@ -183,6 +220,7 @@ class Accounts(ChainClient):
         """The owner makes one call from `account` (any call: the owner is unrestricted)."""
         account = check_address(account, "account")
         call = Call(target=check_address(target, "target"), value=value, data=HexBytes(data))
+        self.ensure_charter_account(account)
         return result(self.send_as_owner(account, call.target, call.data, call.value, signer, "execute a call from"))
 
     def execute_batch(
@@ -194,6 +232,7 @@ class Accounts(ChainClient):
         if not 1 <= len(batch) <= MAX_BATCH:
             raise InvalidInput(f"a batch has 1 to {MAX_BATCH} calls, got {len(batch)}")
         data = execute_batch_calldata(batch)
+        self.ensure_charter_account(account)
         owner = self._signer(signer, "execute calls from an account")
         total = sum(c.value for c in batch)
         receipt = send_checked(
@@ -206,7 +245,11 @@ class Accounts(ChainClient):
         self, account: str, target: str, data: bytes, value: int, signer: SignerLike | None, action: str,
         ctx: RevertContext | None = None, explain: Explain | None = None,
     ) -> Any:
-        """Have the owner send ``account.execute(target, value, data)``; returns the receipt."""
+        """Have the owner send ``account.execute(target, value, data)``; returns the receipt.
+
+        The caller checks first that `account` is a Charter account of this
+        manager (:meth:`ensure_charter_account`): to any other address the
+        call would succeed and do nothing."""
         owner = self._signer(signer, action)
         ctx = ctx or RevertContext(action=action, account=account)
         return send_checked(
@@ -218,6 +261,47 @@ class Accounts(ChainClient):
 
     def _account(self, address: str) -> Any:
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi("AgentAccount"))
+
+    def _not_an_account(self, account: ChecksumAddress) -> str:
+        """Why `account` is not a Charter account of this manager, and what to do."""
+        where = f"on chain {self.chain_id}"
+        upgrade = (
+            "upgrade it with EIP-7702 (`charter account upgrade` / charter.accounts.upgrade(key)) "
+            f"to the AccountDelegate {self.delegate}"
+        )
+        deploy = "or deploy a Charter account (`charter account deploy` / charter.accounts.deploy(owner))"
+        with translate(self.w3):
+            code = bytes(self.w3.eth.get_code(account))
+        if not code:
+            return (
+                f"{account} is not a Charter account: it is an EOA with no code {where} (never upgraded), so "
+                f"the action would succeed and do nothing; {upgrade}, {deploy}"
+            )
+        if code.startswith(DELEGATION_PREFIX) and len(code) == 23:
+            other = Web3.to_checksum_address(code[3:])
+            return (
+                f"{account} is not a Charter account of this suite: it delegates (EIP-7702) to {other}, not to "
+                f"the AccountDelegate {self.delegate} {where}; {upgrade} (this replaces the other delegation)"
+            )
+        try:
+            manager = Web3.to_checksum_address(self._account(account).functions.MANAGER().call())
+        except Exception:  # noqa: BLE001 - not an AgentAccount
+            return (
+                f"{account} is a contract that is not a Charter account {where} (it has no MANAGER()); "
+                f"{deploy} and act through that"
+            )
+        return (
+            f"{account} is an AgentAccount of another SessionManager ({manager}), not of {self.manager} "
+            f"{where}; use the suite of that manager (--manifest / Charter.connect), {deploy}"
+        )
+
+
+def _describe_code(code: bytes) -> str:
+    if not code:
+        return "it has no code"
+    if code.startswith(DELEGATION_PREFIX) and len(code) == 23:
+        return f"it delegates to {Web3.to_checksum_address(code[3:])}"
+    return f"it has {len(code):,} bytes of contract code"
 
 
 def _local_account(eoa: LocalAccount | LocalSigner | str | bytes) -> LocalAccount:

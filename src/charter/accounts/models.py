@@ -7,10 +7,11 @@ from enum import Enum
 from typing import Annotated, Any
 
 from eth_abi import encode as abi_encode
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from .._core.abi_types import FunctionSignature
 from .._core.checks import Address, Data, parse_address, uint
+from .._core.display import Readable
 from ..exceptions import InvalidInput
 
 MAX_BATCH = 16
@@ -24,7 +25,7 @@ class AccountKind(str, Enum):  # noqa: UP042 - a StrEnum would change str(kind)
     EIP7702 = "eip7702"
 
 
-class AccountInfo(BaseModel):
+class AccountInfo(Readable):
     """What an address is, as a Charter account."""
 
     model_config = ConfigDict(frozen=True)
@@ -38,7 +39,7 @@ class AccountInfo(BaseModel):
     max_session_length: int
 
 
-class Call(BaseModel):
+class Call(Readable):
     """One call the account makes: `target`, `value` wei and calldata."""
 
     model_config = ConfigDict(frozen=True)

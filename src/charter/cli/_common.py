@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -19,7 +20,7 @@ from rich.table import Table
 from web3 import Web3
 
 from .._core.checks import check_address
-from .._core.deployments import Manifest
+from .._core.deployments import MANIFEST_ENV, Manifest
 from .._core.revert import node_unreachable
 from .._core.signers import LocalSigner, NodeSigner, Signer
 from .._core.tx import TxResult
@@ -58,8 +59,10 @@ class State:
             self._w3 = w3
         return self._w3
 
-    def manifest(self) -> Manifest:
-        return Manifest.load(self.manifest_path)
+    def manifest(self, *, create: bool = False) -> Manifest:
+        """The manifest of ``--manifest`` / ``$CHARTER_MANIFEST`` (the packaged one if neither);
+        a path that does not exist is an error unless `create` (``charter deploy`` writes it)."""
+        return load_manifest(self.manifest_path, create=create)
 
     def signer(self, action: str) -> Signer:
         """The account that sends transactions: ``--unlocked`` or ``$CHARTER_PRIVATE_KEY``."""
@@ -83,6 +86,20 @@ class State:
         """The suite on the connected chain, sending as the signer if `action` needs one."""
         signer = self.signer(action) if action is not None else None
         return Charter.connect(self.w3, signer=signer, manifest=self.manifest())
+
+
+def load_manifest(path: str | None, *, create: bool = False, option: str = "--manifest") -> Manifest:
+    """:meth:`Manifest.load`, refusing a named path that does not exist (unless `create`)."""
+    chosen = path if path is not None else os.environ.get(MANIFEST_ENV)
+    if chosen is not None and not create:
+        if not Path(chosen).exists():
+            raise InvalidInput(
+                f"deployment manifest {chosen} does not exist (from {option} / ${MANIFEST_ENV}); "
+                "check the path, or leave both unset for the manifest shipped with charter"
+            )
+        if Path(chosen).is_dir():
+            raise InvalidInput(f"deployment manifest {chosen} is a directory, not a JSON file")
+    return Manifest.load(chosen)
 
 
 def get_state(ctx: click.Context) -> State:
@@ -159,14 +176,38 @@ def parse_hex(value: str, what: str) -> bytes:
 # ---------------------------------------------------------------- the group
 
 
+DEBUG_ENV = "CHARTER_DEBUG"
+
+
+def one_line_error(exc: BaseException) -> str:
+    """What `exc` means for a user, on one line (no traceback, no repeated exception name)."""
+    if isinstance(exc, CharterError):
+        message = str(exc)
+    elif isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else ""
+        message = f"{where}: {exc.strerror}" if where else exc.strerror
+    elif isinstance(exc, ValueError | TypeError | LookupError):
+        message = f"invalid input: {exc}"
+    else:
+        message = f"unexpected {type(exc).__name__}: {exc} (set ${DEBUG_ENV}=1 for the traceback)"
+    return " ".join(message.split()) or type(exc).__name__
+
+
 class CharterGroup(click.Group):
-    """A click group that prints Charter errors as one line and exits with 1."""
+    """A click group that prints every error as one line ``error: ...`` and exits with 1
+    (``$CHARTER_DEBUG=1`` re-raises what is not a CharterError, with its traceback)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except CharterError as exc:
-            fail(str(exc))
+            fail(one_line_error(exc))
+        except Exception as exc:  # noqa: BLE001 - no traceback for anything a user can type
+            if os.environ.get(DEBUG_ENV):
+                raise
+            fail(one_line_error(exc))
 
 
 class DefaultGroup(CharterGroup):

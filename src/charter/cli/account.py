@@ -71,6 +71,8 @@ def account_upgrade(ctx: click.Context, as_json: bool) -> None:
     result = state.charter("account upgrade").accounts.upgrade(signer)
     if wants_json(ctx, as_json):
         print_json(tx_json("account upgrade", result, account=signer.address))
+    elif not result.sent:
+        click.echo(f"{signer.address} is already a Charter account (EIP-7702) of this suite: nothing was sent")
     else:
         click.echo(tx_line(f"{signer.address} is now a Charter account (EIP-7702)", result))
 

@@ -25,7 +25,7 @@ def deploy(ctx: click.Context, as_json: bool) -> None:
     state = get_state(ctx)
     w3 = state.w3
     signer = state.signer("deploy")
-    manifest = state.manifest()
+    manifest = state.manifest(create=True)  # deploy records into it
     results: list[DeployResult] = Charter.deploy(w3, signer, manifest=manifest)
     with translate(w3):
         chain_id = int(w3.eth.chain_id)

@@ -7,11 +7,13 @@ transaction). ``charter grant --agent ...`` (no command) is ``grant create``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from .._core.signers import LocalSigner
 from ..sessions.builder import builder_from_specs
 from ._common import (
     DefaultGroup,
@@ -64,7 +66,23 @@ _OPTIONS = [
         "--min-interval", default=None, metavar="DURATION", help="At least this long between calls (e.g. 10m)."
     ),
     click.option(
+        "--force-execute-like",
+        is_flag=True,
+        help="Allow execute-like functions (multicall, aggregate, executeCall, a router's execute...): "
+        "the session gets whatever that contract does for the account.",
+    ),
+    click.option(
         "--valid-for", required=True, metavar="DURATION", help="Validity from now: 3600, 30m, 1h, 7d (mandatory)."
+    ),
+    click.option(
+        "--agent-consent",
+        metavar="SIG",
+        help="The agent owner's or wallet's signature of the grant (0x-hex), when its consent is not implied.",
+    ),
+    click.option(
+        "--agent-key-env",
+        metavar="VAR",
+        help="Consent for the agent here: VAR is an environment variable holding its owner's or wallet's key.",
     ),
     click.option(
         "--out",
@@ -78,16 +96,26 @@ _OPTIONS = [
 def _run(
     ctx: click.Context, account: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
     budgets: tuple[str, ...], native_budget: int, max_calls: int, min_interval: str | None, valid_for: str,
-    on_chain: bool, out: str | None, as_json: bool,
+    on_chain: bool, out: str | None, as_json: bool, agent_consent: str | None = None,
+    agent_key_env: str | None = None, **extra: Any,
 ) -> None:
     charter = get_state(ctx).charter("grant")
     assert charter.signer is not None
     sessions = charter.sessions
     builder = builder_from_specs(
         account or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
-        native_budget, max_calls, min_interval,
+        native_budget, max_calls, min_interval, allow_execute_like=bool(extra.get("force_execute_like")),
     )
-    signed, tx = sessions.grant(builder, on_chain=on_chain)
+    consent: Any = agent_consent
+    if agent_key_env is not None:
+        key = os.environ.get(agent_key_env)
+        if not key:
+            raise click.UsageError(f"--agent-key-env {agent_key_env}: that environment variable is not set")
+        try:
+            consent = LocalSigner.from_key(key)
+        except Exception:  # noqa: BLE001 - any malformed key
+            raise click.UsageError(f"--agent-key-env {agent_key_env}: not a private key") from None
+    signed, tx = sessions.grant(builder, on_chain=on_chain, agent_consent=consent)
     if out is not None:
         signed.save(out)
     if wants_json(ctx, as_json):

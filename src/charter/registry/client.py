@@ -20,7 +20,6 @@ from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
-from web3.logs import DISCARD
 from web3.types import BlockIdentifier, TxReceipt
 
 from .._core.artifacts import abi
@@ -28,7 +27,7 @@ from .._core.chain import ChainClient
 from .._core.checks import check_address
 from .._core.revert import RevertContext, map_revert, translate
 from .._core.signers import Signer, SignerLike, as_signer
-from .._core.tx import TxResult, result, send_checked
+from .._core.tx import TxResult, expect_event, result, send_checked
 from ..exceptions import CharterError, ContractRevert, InvalidInput, MissingSigner
 from .errors import NEEDS_OWNER
 from .models import (
@@ -43,6 +42,8 @@ from .models import (
     check_value,
 )
 from .typed_data import agent_wallet_set_typed_data, sign_agent_wallet_set
+
+_ZERO = "0x" + "00" * 20
 
 DEFAULT_PROOF_LIFETIME = 240
 """Default validity of a wallet proof, in seconds (the registry allows at most 300)."""
@@ -237,14 +238,13 @@ class Registry(ChainClient):
         else:
             fn, args = "register()", []
         receipt = self._send(fn, args, RevertContext(action="register"))
-        events = self.contract.events.Registered().process_receipt(receipt, errors=DISCARD)
-        ids = [int(e["args"]["agentId"]) for e in events if e["address"] == self.address]
-        if len(ids) != 1:
-            raise CharterError(
-                f"transaction {receipt['transactionHash'].to_0x_hex()} emitted no Registered "
-                f"event from {self.address}; is this address a Charter AgentRegistry?"
-            )
-        return result(receipt, ids[0])
+        owner = self._require_signer("register").address
+        registered = self._expect(receipt, "Registered", None, "no agent was registered", owner=owner)
+        agent_id = int(registered["args"]["agentId"])
+        self._expect(
+            receipt, "Transfer", agent_id, "no agent was minted", sender=_ZERO, receiver=owner, tokenId=agent_id
+        )
+        return result(receipt, agent_id)
 
     def register(self, uri: str = "", metadata: MetadataLike | None = None) -> int:
         """Register a new agent owned by the signer and return its id.
@@ -259,9 +259,9 @@ class Registry(ChainClient):
     def set_uri(self, agent_id: int, uri: str) -> TxResult:
         """Change the agent URI (its registration file / agent card)."""
         agent_id = check_agent_id(agent_id)
-        receipt = self._send(
-            "setAgentURI", [agent_id, check_uri(uri)], self._ctx("change the URI of", agent_id)
-        )
+        uri = check_uri(uri)
+        receipt = self._send("setAgentURI", [agent_id, uri], self._ctx("change the URI of", agent_id))
+        self._expect(receipt, "URIUpdated", agent_id, "the URI did not change", agentId=agent_id, newURI=uri)
         return result(receipt, agent_id)
 
     def set_metadata(self, agent_id: int, key: str, value: bytes | str) -> TxResult:
@@ -270,7 +270,12 @@ class Registry(ChainClient):
         key = check_key(key)
         data = check_value(value, key)
         ctx = dataclasses.replace(self._ctx("set metadata of", agent_id), key=key)
-        return result(self._send("setMetadata", [agent_id, key, data], ctx), agent_id)
+        receipt = self._send("setMetadata", [agent_id, key, data], ctx)
+        self._expect(
+            receipt, "MetadataSet", agent_id, f"metadata {key!r} did not change",
+            agentId=agent_id, metadataKey=key, metadataValue=data,
+        )
+        return result(receipt, agent_id)
 
     def set_agent_wallet(
         self,
@@ -309,28 +314,38 @@ class Registry(ChainClient):
             self._ctx("set the wallet of", agent_id), wallet=address, deadline=deadline, owner=owner
         )
         receipt = self._send("setAgentWallet", [agent_id, address, deadline, proof], ctx)
+        self._expect(
+            receipt, "MetadataSet", agent_id, "the wallet did not change", agentId=agent_id, metadataKey="agentWallet"
+        )
         return result(receipt, agent_id)
 
     def unset_agent_wallet(self, agent_id: int) -> TxResult:
         """Clear the agent wallet (and its reverse lookup entry)."""
         agent_id = check_agent_id(agent_id)
+        had_wallet = self.agent_wallet(agent_id) is not None
         receipt = self._send("unsetAgentWallet", [agent_id], self._ctx("unset the wallet of", agent_id))
+        if not had_wallet:  # nothing to clear: the agent is as asked, and the registry emits nothing
+            return result(receipt, agent_id)
+        self._expect(
+            receipt, "MetadataSet", agent_id, "the wallet was not cleared",
+            agentId=agent_id, metadataKey="agentWallet", metadataValue=b"",
+        )
         return result(receipt, agent_id)
 
     def pause(self, agent_id: int) -> TxResult:
         """Pause an Active agent: it stops being honoured at once."""
         agent_id = check_agent_id(agent_id)
-        return result(self._send("pause", [agent_id], self._ctx("pause", agent_id)), agent_id)
+        return self._set_status("pause", agent_id, AgentStatus.PAUSED, "nothing was paused")
 
     def resume(self, agent_id: int) -> TxResult:
         """Resume a Paused agent."""
         agent_id = check_agent_id(agent_id)
-        return result(self._send("resume", [agent_id], self._ctx("resume", agent_id)), agent_id)
+        return self._set_status("resume", agent_id, AgentStatus.ACTIVE, "nothing was resumed")
 
     def retire(self, agent_id: int) -> TxResult:
         """Retire an agent for good (final: it can never be resumed)."""
         agent_id = check_agent_id(agent_id)
-        return result(self._send("retire", [agent_id], self._ctx("retire", agent_id)), agent_id)
+        return self._set_status("retire", agent_id, AgentStatus.RETIRED, "nothing was retired")
 
     def transfer(self, agent_id: int, to: str) -> TxResult:
         """Transfer the agent to `to` (``transferFrom``); this clears its wallet."""
@@ -338,9 +353,26 @@ class Registry(ChainClient):
         to = check_address(to, "recipient")
         owner = self.owner_of(agent_id)
         ctx = dataclasses.replace(self._ctx("transfer", agent_id), to=to, owner=owner)
-        return result(self._send("transferFrom", [owner, to, agent_id], ctx), agent_id)
+        receipt = self._send("transferFrom", [owner, to, agent_id], ctx)
+        self._expect(
+            receipt, "Transfer", agent_id, "nothing was transferred", sender=owner, receiver=to, tokenId=agent_id
+        )
+        return result(receipt, agent_id)
 
     # ------------------------------------------------------------ internals
+
+    def _set_status(self, fn: str, agent_id: int, status: AgentStatus, effect: str) -> TxResult:
+        receipt = self._send(fn, [agent_id], self._ctx(fn, agent_id))
+        self._expect(receipt, "StatusChanged", agent_id, effect, agentId=agent_id, status=int(status))
+        return result(receipt, agent_id)
+
+    def _expect(self, receipt: TxReceipt, event: str, agent_id: int | None, effect: str, **args: Any) -> Any:
+        """The `event` the registry emitted in `receipt` with `args`, else :class:`EffectNotObserved`."""
+        return expect_event(
+            receipt, self.contract, event, subject=f"agent {agent_id}" if agent_id is not None else "",
+            effect=effect, hint=f"that {self.address} is the Charter AgentRegistry on chain {self.chain_id} "
+            "(`charter deploy` / the manifest)", **args,
+        )
 
     def _ctx(self, action: str, agent_id: int) -> RevertContext:
         return RevertContext(

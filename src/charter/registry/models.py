@@ -6,13 +6,14 @@ from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from typing import Any, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import ConfigDict, Field, field_serializer
 
 from .._core.checks import UINT256_MAX
+from .._core.display import ByName, Readable
 from ..exceptions import InvalidInput
 
 
-class AgentStatus(IntEnum):
+class AgentStatus(ByName, IntEnum):
     """An agent's lifecycle status, as stored by the registry."""
 
     ACTIVE = 0
@@ -25,7 +26,7 @@ class AgentStatus(IntEnum):
         return self.name.capitalize()
 
 
-class AgentInfo(BaseModel):
+class AgentInfo(Readable):
     """Everything the registry knows about one agent, read at one block."""
 
     model_config = ConfigDict(frozen=True)
@@ -53,7 +54,7 @@ class AgentInfo(BaseModel):
         return status.name
 
 
-class MetadataEntry(BaseModel):
+class MetadataEntry(Readable):
     """One string-keyed metadata value (ERC-8004 ``MetadataEntry``)."""
 
     model_config = ConfigDict(frozen=True)

@@ -13,17 +13,21 @@ A grant's path, top to bottom:
 """
 
 from .builder import (
+    EXECUTE_LIKE_SELECTORS,
     GrantBuilder,
     Rule,
     at_least,
     at_most,
     between,
+    ensure_grant,
+    ensure_signed_grant,
     equals,
     not_equal,
     one_of,
 )
 from .client import DEFAULT_REQUEST_LIFETIME, Sessions
 from .models import (
+    FORBIDDEN_SELECTORS,
     Condition,
     Grant,
     GrantRecord,
@@ -41,6 +45,8 @@ from .view import SessionsView
 
 __all__ = [
     "DEFAULT_REQUEST_LIFETIME",
+    "EXECUTE_LIKE_SELECTORS",
+    "FORBIDDEN_SELECTORS",
     "Condition",
     "Grant",
     "GrantBuilder",
@@ -59,6 +65,8 @@ __all__ = [
     "at_least",
     "at_most",
     "between",
+    "ensure_grant",
+    "ensure_signed_grant",
     "equals",
     "grant_from_tuple",
     "not_equal",

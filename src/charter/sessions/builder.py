@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 
@@ -38,8 +39,112 @@ from .models import (
     Grant,
     Op,
     Permission,
+    SignedGrant,
     TokenBudget,
 )
+
+# ---------------------------------------------------------------- execute-like selectors
+
+_USER_OP_V06 = "(address,uint256,bytes,bytes,uint256,uint256,uint256,uint256,uint256,bytes,bytes)"
+_USER_OP_V07 = "(address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)"
+
+EXECUTE_LIKE_SELECTORS: dict[bytes, str] = {
+    keccak(text=sig)[:4]: sig
+    for sig in (
+        # multicalls: OpenZeppelin / Uniswap periphery (plain, with a deadline, with a block hash)
+        "multicall(bytes[])",
+        "multicall(uint256,bytes[])",
+        "multicall(bytes32,bytes[])",
+        "multicall((address,uint256,bytes)[])",
+        # Multicall / Multicall2 / Multicall3
+        "aggregate((address,bytes)[])",
+        "aggregate3((address,bool,bytes)[])",
+        "aggregate3Value((address,bool,uint256,bytes)[])",
+        "tryAggregate(bool,(address,bytes)[])",
+        "tryBlockAndAggregate(bool,(address,bytes)[])",
+        "blockAndAggregate((address,bytes)[])",
+        # smart accounts: ERC-4337 samples, Kernel, Coinbase, Biconomy, ERC-6551, ERC-725X, ERC-6900, DSProxy
+        "execute(address,uint256,bytes)",
+        "executeBatch(address[],bytes[])",
+        "executeBatch(address[],uint256[],bytes[])",
+        "executeBatch((address,uint256,bytes)[])",
+        "executeCall(address,uint256,bytes)",
+        "execute(address,uint256,bytes,uint8)",
+        "execute(uint256,address,uint256,bytes)",
+        "executeBatch(uint256[],address[],uint256[],bytes[])",
+        "execute(bytes32,bytes)",
+        "executeFromExecutor(bytes32,bytes)",
+        "executeWithoutChainIdValidation(bytes[])",
+        "executeWithRuntimeValidation(bytes,bytes)",
+        "execute(address,bytes)",
+        "execute(bytes,bytes)",
+        "executeFromManager(address,uint256,bytes)",
+        "executeBatchFromManager((address,uint256,bytes)[])",
+        # Uniswap Universal Router
+        "execute(bytes,bytes[],uint256)",
+        "execute(bytes,bytes[])",
+        # ERC-4337 entry points (v0.6 and v0.7)
+        f"handleOps({_USER_OP_V06}[],address)",
+        f"handleOps({_USER_OP_V07}[],address)",
+        f"handleAggregatedOps(({_USER_OP_V06}[],address,bytes)[],address)",
+        f"handleAggregatedOps(({_USER_OP_V07}[],address,bytes)[],address)",
+        f"executeUserOp({_USER_OP_V07},bytes32)",
+        "delegateAndRevert(address,bytes)",
+        # delegatecalls and contract creation on the caller's behalf
+        "delegatecall(address,bytes)",
+        "delegateCall(address,bytes)",
+        "simulateAndRevert(address,bytes)",
+        "performCreate(uint256,bytes)",
+        "performCreate2(uint256,bytes,bytes32)",
+        # Safe: MultiSend, transactions, modules, Zodiac roles
+        "multiSend(bytes)",
+        "execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)",
+        "execTransactionFromModule(address,uint256,bytes,uint8)",
+        "execTransactionFromModuleReturnData(address,uint256,bytes,uint8)",
+        "execTransactionWithRole(address,uint256,bytes,uint8,bytes32,bool)",
+        # MetaMask delegation framework
+        "redeemDelegations(bytes[],bytes32[],bytes[])",
+    )
+}
+"""Known functions of the common account, multicall and router standards that make
+arbitrary calls for their caller. The manager refuses only :data:`FORBIDDEN_SELECTORS`
+(which these include); the builder and the CLI refuse these too unless forced
+(``allow_execute_like=True``, ``--force-execute-like``): a permission on one of them
+hands the session whatever that contract will do for the account."""
+
+
+def ensure_grant(obj: Any) -> Grant:
+    """`obj` if it is a :class:`Grant`, else InvalidInput (saying what to do with a builder)."""
+    if isinstance(obj, Grant):
+        return obj
+    if isinstance(obj, SignedGrant):
+        raise InvalidInput(
+            "got a SignedGrant where an unsigned Grant is expected: it is signed already (its .grant is the Grant)"
+        )
+    if isinstance(obj, GrantBuilder):
+        raise InvalidInput(
+            "got a GrantBuilder where a Grant is expected: call sessions.prepare(builder) first "
+            "(it reads the chain's time and the account's epoch)"
+        )
+    raise InvalidInput(f"expected a Grant, got {type(obj).__name__}")
+
+
+def ensure_signed_grant(obj: Any) -> SignedGrant:
+    """`obj` if it is a :class:`SignedGrant`, else InvalidInput (saying what to do with a builder or a Grant)."""
+    if isinstance(obj, SignedGrant):
+        return obj
+    if isinstance(obj, GrantBuilder):
+        raise InvalidInput(
+            "got a GrantBuilder where a signed grant is expected: call sessions.prepare(builder) "
+            "first, then sessions.sign(grant) or sessions.issue(grant)"
+        )
+    if isinstance(obj, Grant):
+        raise InvalidInput(
+            "got an unsigned Grant where a signed grant is expected: sign it (sessions.sign) or "
+            "issue it (sessions.issue) first"
+        )
+    raise InvalidInput(f"expected a SignedGrant, got {type(obj).__name__}")
+
 
 # ---------------------------------------------------------------- conditions
 
@@ -161,7 +266,8 @@ class GrantBuilder:
     the time and epoch and checks the account's limits.
     """
 
-    def __init__(self, account: Any, agent_id: int, session_key: Any) -> None:
+    def __init__(self, account: Any, agent_id: int, session_key: Any, *, allow_execute_like: bool = False) -> None:
+        self.allow_execute_like = bool(allow_execute_like)
         self.account = checked(account, "account")
         if isinstance(agent_id, bool) or not isinstance(agent_id, int) or agent_id < 1:
             raise InvalidInput(f"agent id must be a positive integer, got {agent_id!r}")
@@ -186,6 +292,7 @@ class GrantBuilder:
         *,
         max_value: int = 0,
         where: Mapping[int, Rule] | None = None,
+        allow_execute_like: bool | None = None,
         **named: Rule,
     ) -> GrantBuilder:
         """Allow calls of `function` on `target`.
@@ -195,7 +302,25 @@ class GrantBuilder:
         sends (empty calldata). Conditions on arguments go by parameter name
         (``to=one_of(a, b)``) or by position in `where` (``{1: at_most(5)}``);
         `max_value` is the most wei one call may send.
+
+        A function of :data:`EXECUTE_LIKE_SELECTORS` (``multicall``,
+        ``aggregate``, ``executeCall``, a router's ``execute``, ...) is refused
+        unless `allow_execute_like` is true here or on the builder; the
+        manager's :data:`FORBIDDEN_SELECTORS` are refused even then.
         """
+        return self._allow(target, function, max_value, where, named, allow_execute_like)
+
+    def _allow(
+        self,
+        target: Any,
+        function: str,
+        max_value: int,
+        where: Mapping[int, Rule] | None,
+        named: Mapping[str, Rule],
+        allow_execute_like: bool | None,
+    ) -> GrantBuilder:
+        if allow_execute_like is not None and not isinstance(allow_execute_like, bool):
+            raise InvalidInput(f"allow_execute_like must be True or False, got {allow_execute_like!r}")
         address = checked(target, "target")
         parsed: FunctionSignature | None = None
         if not function:
@@ -209,6 +334,14 @@ class GrantBuilder:
             raise InvalidInput(
                 f"{FORBIDDEN_SELECTORS[selector]} is an account-execution function: allowing it would "
                 "let the session make any call at all, so the SessionManager refuses it"
+            )
+        forced = self.allow_execute_like if allow_execute_like is None else allow_execute_like
+        if selector in EXECUTE_LIKE_SELECTORS and not forced:
+            raise InvalidInput(
+                f"{EXECUTE_LIKE_SELECTORS[selector]} on {address} is execute-like: it makes arbitrary calls "
+                "for its caller, so allowing it hands the session whatever that contract will do for the "
+                "account; if that contract is safe for this, pass allow_execute_like=True "
+                "(CLI: --force-execute-like)"
             )
         if any(p.target == address and p.selector == selector for p in self._permissions):
             raise InvalidInput(f"{label} on {address} is already allowed; merge the two rules")
@@ -454,7 +587,8 @@ def apply_allow_spec(builder: GrantBuilder, spec: str) -> GrantBuilder:
             where[int(name)] = where[int(name)] & rule if int(name) in where else rule
         else:
             named[name] = named[name] & rule if name in named else rule
-    return builder.allow(target, signature, max_value=max_value, where=where or None, **named)
+    # Conditions by name go in as a mapping: a parameter may be named like an option of allow().
+    return builder._allow(target, signature, max_value, where or None, named, None)
 
 
 def apply_budget_spec(builder: GrantBuilder, spec: str) -> GrantBuilder:
@@ -476,9 +610,10 @@ def builder_from_specs(
     native_budget: int = 0,
     max_calls: int = 0,
     min_interval: str | None = None,
+    allow_execute_like: bool = False,
 ) -> GrantBuilder:
     """A builder from the command-line specs (``--allow``, ``--token-budget``, ...)."""
-    builder = GrantBuilder(account, agent_id, session_key)
+    builder = GrantBuilder(account, agent_id, session_key, allow_execute_like=allow_execute_like)
     for spec in allows:
         apply_allow_spec(builder, spec)
     for spec in budgets:
@@ -493,6 +628,7 @@ def builder_from_specs(
 
 
 __all__ = [
+    "EXECUTE_LIKE_SELECTORS",
     "GrantBuilder",
     "Rule",
     "apply_allow_spec",
@@ -501,6 +637,8 @@ __all__ = [
     "at_most",
     "between",
     "builder_from_specs",
+    "ensure_grant",
+    "ensure_signed_grant",
     "equals",
     "not_equal",
     "one_of",

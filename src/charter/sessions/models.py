@@ -13,16 +13,17 @@ Everything here is pure: no node is needed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import IntEnum
 from typing import Annotated, Any, ClassVar, Self
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from web3 import Web3
 
 from .._core.checks import Address, Bytes4, Bytes32, Data, parse_address, uint
+from .._core.display import ByName, Readable, shown
 from .._core.revert import format_time
 from .._core.tx import TxResult
 from ..accounts.models import Call
@@ -86,7 +87,7 @@ class Op(IntEnum):
         return {0: "==", 1: "!=", 2: "<=", 3: ">=", 4: "one of"}[self.value]
 
 
-class Permission(BaseModel):
+class Permission(Readable):
     """One allowed (target, selector) and the most wei a call to it may send."""
 
     model_config = ConfigDict(frozen=True)
@@ -99,7 +100,7 @@ class Permission(BaseModel):
         return (self.target, self.selector, self.max_value)
 
 
-class Condition(BaseModel):
+class Condition(Readable):
     """A check on ABI argument word `index` of calls allowed by permission `permission`."""
 
     model_config = ConfigDict(frozen=True)
@@ -112,8 +113,13 @@ class Condition(BaseModel):
     def as_tuple(self) -> tuple[int, int, int, int]:
         return (self.permission, self.index, int(self.op), self.value)
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # An address or a wide word reads better in hex than as 49 decimal digits.
+        for name, value in super().__repr_args__():
+            yield name, (shown(f"0x{self.value:x}") if name == "value" and self.value >= 2**64 else value)
 
-class TokenBudget(BaseModel):
+
+class TokenBudget(Readable):
     """At most `cap` of `token` per `period` seconds (0: over the whole grant)."""
 
     model_config = ConfigDict(frozen=True)
@@ -126,8 +132,14 @@ class TokenBudget(BaseModel):
         return (self.token, self.cap, self.period)
 
 
-class Grant(BaseModel):
-    """A session grant, field for field as the SessionManager hashes it."""
+class Grant(Readable):
+    """A session grant, field for field as the SessionManager hashes it.
+
+    A pydantic v2 model: ``model_dump()`` / ``model_dump_json()`` and
+    ``Grant.model_validate(...)`` (not the deprecated v1 ``.dict()``, ``.json()``,
+    ``parse_obj``); what travels to the agent is a :class:`SignedGrant`, with
+    :meth:`SignedGrant.to_json` / :meth:`SignedGrant.from_json`.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -251,7 +263,8 @@ def grant_from_tuple(raw: Sequence[Any]) -> Grant:
     ) = raw
     return Grant(
         account=account, agent_id=agent_id, agent_generation=generation, session_key=key,
-        valid_after=after, valid_until=until, epoch=epoch, max_calls=max_calls, min_interval=interval, native_budget=native, salt=salt,
+        valid_after=after, valid_until=until, epoch=epoch, max_calls=max_calls, min_interval=interval,
+        native_budget=native, salt=salt,
         permissions=tuple({"target": t, "selector": s, "max_value": v} for t, s, v in permissions),
         conditions=tuple({"permission": p, "index": i, "op": o, "value": v} for p, i, o, v in conditions),
         token_budgets=tuple({"token": t, "cap": c, "period": p} for t, c, p in budgets),
@@ -261,7 +274,7 @@ def grant_from_tuple(raw: Sequence[Any]) -> Grant:
 # ---------------------------------------------------------------- what travels and is read back
 
 
-class GrantStatus(IntEnum):
+class GrantStatus(ByName, IntEnum):
     """Where a grant stands (``grantState().status``)."""
 
     PENDING = 0  # signed off-chain, never used (it may still be valid)
@@ -293,7 +306,7 @@ class GrantStatus(IntEnum):
         return self in (GrantStatus.PENDING, GrantStatus.ACTIVE)
 
 
-class _Portable(BaseModel):
+class _Portable(Readable):
     """A model that travels as JSON between principal, agent and relayer."""
 
     model_config = ConfigDict(frozen=True)
@@ -369,7 +382,7 @@ class SessionRequest(_Portable):
     signature: Data
 
 
-class TokenAllowance(BaseModel):
+class TokenAllowance(Readable):
     model_config = ConfigDict(frozen=True)
 
     token: str
@@ -379,7 +392,7 @@ class TokenAllowance(BaseModel):
     """What the grant may still move this period."""
 
 
-class GrantState(BaseModel):
+class GrantState(Readable):
     """A grant's state as the SessionManager sees it now."""
 
     model_config = ConfigDict(frozen=True)
@@ -411,7 +424,7 @@ class GrantState(BaseModel):
         return self.status.usable and self.problem is None
 
 
-class GrantRecord(BaseModel):
+class GrantRecord(Readable):
     """One grant of an account, as found in the manager's events."""
 
     model_config = ConfigDict(frozen=True)
