@@ -223,11 +223,13 @@ def test_unreachable_rpc(invoke: Invoke) -> None:
 
 
 def test_not_deployed_on_a_chain_without_the_registry(invoke: Invoke, tmp_path: Path) -> None:
+    from charter.deployments import Manifest
     from charter.devchain import local_anvil
 
+    empty = Manifest(path=tmp_path / "none.json")  # a manifest naming no deployment (a missing one is refused)
+    empty.save()
     with local_anvil(chain_id=1) as chain:
-        line = _refused(invoke("agent", "show", "1", CHARTER_RPC=chain.url,
-                               CHARTER_MANIFEST=str(tmp_path / "none.json")))
+        line = _refused(invoke("agent", "show", "1", CHARTER_RPC=chain.url, CHARTER_MANIFEST=str(empty.path)))
     assert "AgentRegistry is not deployed on chain 1" in line and "charter deploy" in line
 
 
