@@ -1698,3 +1698,25 @@ def test_sessions_state_machine():
 
     full = [n for n in stats.steps if n >= STEPS]
     assert len(full) >= MAX_EXAMPLES, (len(full), stats.examples)
+
+    # S3 / S5 were exercised, not just possible: activations refused for want
+    # of consent, uses refused because the agent changed hands (also of grants
+    # that were active before), and activations that went through, both with
+    # a consent signature and with an implied consent.
+    def refused_with(reason: str) -> int:
+        return sum(v for k, v in stats.refused.items() if k.endswith(f": {reason}"))
+
+    def events(prefix: str) -> int:
+        return sum(v for k, v in stats.events.items() if k.startswith(prefix))
+
+    coverage = {
+        "refused: no agent consent": (refused_with("no agent consent"), 5),
+        "refused: agent changed hands": (refused_with("agent changed hands"), 5),
+        "active grant voided by a transfer": (events("used grant voided") + events("issued grant voided"), 5),
+        "activated with a consent signature": (events("activation consent: owner signed"), 5),
+        "activated with an implied consent": (
+            events("activation consent: key is") + events("activation consent: account is"),
+            5,
+        ),
+    }
+    assert all(n >= least for n, least in coverage.values()), coverage
