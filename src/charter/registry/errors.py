@@ -184,6 +184,12 @@ def _not_receiver(ctx: RevertContext) -> str:
     )
 
 
+def _too_many_transfers(ctx: RevertContext) -> str:
+    return (
+        f"{agent_label(ctx)} has been transferred 4,294,967,295 times, the most its generation counter "
+        "holds; register a new agent"
+    )
+
 
 REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
     "registry: not authorized": (Unauthorized, _unauthorized),
@@ -211,6 +217,7 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
     "erc721: non-ERC721Receiver implementer": (NotERC721Receiver, _not_receiver),
     "erc721: token already minted": (ContractRevert, internal("erc721: token already minted")),
     "erc721: data overflow": (ContractRevert, internal("erc721: data overflow")),
+    "registry: too many transfers": (ContractRevert, _too_many_transfers),
 }
 """The registry's and its ERC-721 module's fixed revert reasons, with their exceptions."""
 

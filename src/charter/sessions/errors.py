@@ -179,6 +179,7 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
     "sessions: duplicate token": (InvalidGrant, _session("two token budgets name the same token", _NEW_GRANT)),
     "sessions: epoch overflow": (SessionRefused, internal("sessions: epoch overflow")),
     "sessions: zero registry": (SessionRefused, internal("sessions: zero registry")),
+    "sessions: zero manager": (SessionRefused, internal("sessions: zero manager")),
 }
 """The SessionManager's fixed revert reasons, with their exceptions."""
 
