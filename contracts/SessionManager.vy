@@ -224,8 +224,9 @@ def issue(grant: session_types.Grant, agentConsent: Bytes[signatures.SIGNATURE_M
     @dev The agent consents to the session key when the key is the
          agent's wallet, when the account is the agent's owner or wallet,
          or else through `agentConsent`.
-    @param grant The grant; its `epoch` must be the account's current one
-           and its `agentGeneration` the agent's current one.
+    @param grant The grant; its `epoch` must be the account's current one.
+           Its agent's status and generation are checked on every use, not
+           here: a grant naming another generation issues but never acts.
     @param agentConsent The agent owner's or wallet's signature of the
            grant hash (ECDSA or ERC-1271); empty when consent is implied.
     @return The grant hash.

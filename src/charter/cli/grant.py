@@ -99,6 +99,10 @@ def _run(
     on_chain: bool, out: str | None, as_json: bool, agent_consent: str | None = None,
     agent_key_env: str | None = None, **extra: Any,
 ) -> None:
+    if out is not None:
+        folder = os.path.dirname(os.path.abspath(out))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            raise click.UsageError(f"--out {out}: the folder {folder} does not exist or is not writable")
     charter = get_state(ctx).charter("grant")
     assert charter.signer is not None
     sessions = charter.sessions

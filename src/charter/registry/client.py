@@ -298,7 +298,10 @@ class Registry(ChainClient):
                     "set_agent_wallet with a wallet address needs the wallet's signature and "
                     "its deadline; or pass the wallet's signer and the SDK signs the proof"
                 )
-            proof = bytes(HexBytes(signature))
+            try:
+                proof = bytes(HexBytes(signature))
+            except (ValueError, TypeError):
+                raise InvalidInput("the wallet's signature must be 0x-hex") from None
             deadline = check_deadline(deadline)
             owner = None
         else:

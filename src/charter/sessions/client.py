@@ -35,7 +35,7 @@ from web3.types import TxReceipt
 from .._core.checks import check_address
 from .._core.eip712 import sign_typed, typed_data_digest
 from .._core.revert import RevertContext, map_revert, translate
-from .._core.signers import Signer, SignerLike
+from .._core.signers import LocalSigner, Signer, SignerLike
 from .._core.tx import Explain, TxResult, result, send_checked
 from ..accounts.models import AccountKind, Call, calls_of
 from ..accounts.typed_data import account_message_typed_data
@@ -487,6 +487,15 @@ class Sessions(SessionsView):
         A principal who is itself the agent's owner or wallet (say, the owner of a deployed
         account granting its own agent) consents with the same key."""
         grant = self._current(grant)
+        if isinstance(given, (bytes, bytearray, str)):
+            try:
+                raw = bytes(HexBytes(given))
+            except (ValueError, TypeError):
+                raise InvalidInput(
+                    "agent_consent must be a 0x-hex signature of the grant (or the consenting signer)"
+                ) from None
+            # 32 bytes is a private key, not a signature: the key consents.
+            given = LocalSigner.from_key(raw) if len(raw) == 32 else raw
         owner, wallet = self.agent_signers(grant.agent_id)
         if grant.session_key == wallet or grant.account in (owner, wallet):
             return b""
@@ -500,11 +509,8 @@ class Sessions(SessionsView):
                 "sessions.consent(grant, agent_owner)); on the CLI, --agent-key-env VAR naming an environment "
                 "variable that holds its key, or --agent-consent SIG. Or use the agent's wallet as the session key"
             )
-        if isinstance(given, (bytes, bytearray, str)):
-            try:
-                consent = bytes(HexBytes(given))
-            except ValueError:
-                raise InvalidInput("agent_consent must be a 0x-hex signature or a signer") from None
+        if isinstance(given, bytes):
+            consent = given
             signers = {owner, wallet} - {_ZERO}
             try:
                 recovered = Account._recover_hash(self.hash(grant), signature=consent)
@@ -569,7 +575,10 @@ class Sessions(SessionsView):
 
 
 def _hash32(value: bytes | str) -> bytes:
-    data = bytes(HexBytes(value))
+    try:
+        data = bytes(HexBytes(value))
+    except (ValueError, TypeError):
+        data = b""
     if len(data) != 32:
         raise InvalidInput(f"a grant hash is 32 bytes (0x + 64 hex digits), got {value!r}")
     return data
