@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .._core.signers import LocalSigner
+from ..exceptions import InvalidInput
 from ..sessions.builder import builder_from_specs
 from ._common import (
     DefaultGroup,
@@ -102,7 +103,10 @@ def _run(
     if out is not None:
         folder = os.path.dirname(os.path.abspath(out))
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-            raise click.UsageError(f"--out {out}: the folder {folder} does not exist or is not writable")
+            raise InvalidInput(
+                f"cannot write --out {out}: No such file or directory, or not writable ({folder}); "
+                "nothing was signed or sent"
+            )
     charter = get_state(ctx).charter("grant")
     assert charter.signer is not None
     sessions = charter.sessions
