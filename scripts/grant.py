@@ -9,6 +9,9 @@ presents it on first use), or issued on-chain with --on-chain. The sender is
 --sender ALIAS (test account 0 on local chains); the granting account is
 --account ADDRESS (a deployed AgentAccount the sender owns) or, by default,
 the sender itself (an EOA upgraded with EIP-7702), as in `charter grant`.
+The agent must consent to the key unless the key is its wallet or the
+account is its owner or wallet: --agent-sender ALIAS signs the consent with
+that ape account, or --agent-consent SIG presents a signature made elsewhere.
 Specs are the same as `charter grant`. A thin wrapper over ``charter.Sessions``.
 """
 
@@ -19,7 +22,15 @@ import json
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from charter.ape_extras import account_option, clean_errors, connect, manifest_option, resolve_account, sender_option
+from charter.ape_extras import (
+    ApeSigner,
+    account_option,
+    clean_errors,
+    connect,
+    manifest_option,
+    resolve_account,
+    sender_option,
+)
 from charter.sessions.builder import builder_from_specs
 
 
@@ -43,6 +54,8 @@ from charter.sessions.builder import builder_from_specs
 @click.option("--min-interval", default=None, help="minimum time between calls (e.g. 10m)")
 @click.option("--valid-for", required=True, help="validity from now (e.g. 1h)")
 @click.option("--force-execute-like", is_flag=True, help="allow execute-like functions (multicall, executeCall, ...)")
+@click.option("--agent-consent", metavar="SIG", help="the agent owner's or wallet's signature of the grant (0x-hex)")
+@click.option("--agent-sender", metavar="ALIAS", help="an ape account of the agent's owner or wallet: it consents here")
 @click.option("--on-chain", is_flag=True, help="issue on-chain instead of signing off-chain")
 @click.option("--out", type=click.Path(dir_okay=False), help="write the signed grant (JSON) here")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
@@ -51,7 +64,8 @@ from charter.sessions.builder import builder_from_specs
 def cli(
     alias: str | None, account_address: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
     budgets: tuple[str, ...], native_budget: int, max_calls: int, min_interval: str | None, valid_for: str,
-    force_execute_like: bool, on_chain: bool, out: str | None, as_json: bool, manifest: str | None,
+    force_execute_like: bool, agent_consent: str | None, agent_sender: str | None, on_chain: bool,
+    out: str | None, as_json: bool, manifest: str | None,
 ) -> None:
     charter = connect(resolve_account(alias), manifest)
     sessions = charter.sessions
@@ -59,7 +73,8 @@ def cli(
         account_address or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
         native_budget, max_calls, min_interval, allow_execute_like=force_execute_like,
     )
-    signed, tx = sessions.grant(builder, on_chain=on_chain)
+    consent = ApeSigner(resolve_account(agent_sender)) if agent_sender else agent_consent
+    signed, tx = sessions.grant(builder, on_chain=on_chain, agent_consent=consent)
     if out:
         signed.save(out)
     if as_json:
