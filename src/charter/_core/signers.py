@@ -15,17 +15,20 @@ ape accounts this way).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_keys.backends.coincurve import CoinCurveECCBackend
+from eth_keys.datatypes import PrivateKey
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import RPCEndpoint, TxParams
 
 from ..exceptions import InvalidInput
+from .eip712 import typed_data_digest
 
 
 @runtime_checkable
@@ -45,10 +48,19 @@ class Signer(Protocol):
 
 
 class LocalSigner:
-    """A signer holding a private key (eth-account ``LocalAccount``)."""
+    """A signer holding a private key (eth-account ``LocalAccount``).
+
+    EIP-712 messages are hashed here and their digest signed with the key,
+    parsed once (the SDK's own messages are hashed directly, others by
+    eth-account): the same 65-byte ``r ‖ s ‖ v`` (v 27/28) as eth-account's
+    ``sign_message(encode_typed_data(...))``, since both sign deterministically
+    (RFC 6979).
+    """
 
     def __init__(self, account: LocalAccount) -> None:
         self.account = account
+        self._key: tuple[LocalAccount, Callable[[bytes], bytes]] | None = None
+        self._address: tuple[LocalAccount, ChecksumAddress] | None = None
 
     @classmethod
     def from_key(cls, private_key: str | bytes) -> LocalSigner:
@@ -56,7 +68,10 @@ class LocalSigner:
 
     @property
     def address(self) -> ChecksumAddress:
-        return Web3.to_checksum_address(self.account.address)
+        cached = self._address
+        if cached is None or cached[0] is not self.account:  # computed again if `account` is replaced
+            cached = self._address = (self.account, Web3.to_checksum_address(self.account.address))
+        return cached[1]
 
     def send_transaction(self, w3: Web3, tx: TxParams) -> HexBytes:
         full: dict[str, Any] = dict(tx)
@@ -78,8 +93,30 @@ class LocalSigner:
         return HexBytes(w3.eth.send_raw_transaction(signed.raw_transaction))
 
     def sign_typed_data(self, typed_data: dict[str, Any]) -> HexBytes:
-        signed = self.account.sign_message(encode_typed_data(full_message=typed_data))
-        return HexBytes(signed.signature)
+        return self._sign_digest(typed_data_digest(typed_data))
+
+    def _sign_digest(self, digest: bytes) -> HexBytes:
+        """The key's ``r ‖ s ‖ v`` signature (v 27/28) of a 32-byte digest, as eth-account makes it."""
+        if len(digest) != 32:
+            raise ValueError(f"a digest is 32 bytes, got {len(digest)}")
+        cached = self._key
+        if cached is None or cached[0] is not self.account:  # parsed again if `account` is replaced
+            cached = self._key = (self.account, _digest_signer(bytes(self.account.key)))
+        r_s_v = cached[1](digest)  # v 0/1
+        return HexBytes(r_s_v[:64] + bytes([r_s_v[64] + 27]))
+
+
+def _digest_signer(secret: bytes) -> Callable[[bytes], bytes]:
+    """Signs 32-byte digests with `secret`, ``r ‖ s ‖ v`` with v 0/1, as eth-keys does.
+
+    eth-keys' coincurve backend builds a coincurve key (deriving the public
+    key) on every signature; with that backend the coincurve key is kept and
+    called the same way (``sign_recoverable(digest, hasher=None)``)."""
+    key = PrivateKey(secret)
+    if isinstance(key.backend, CoinCurveECCBackend):
+        curve_key = key.backend.keys.PrivateKey(secret)  # what the backend's ecdsa_sign builds
+        return lambda digest: bytes(curve_key.sign_recoverable(digest, hasher=None))
+    return lambda digest: bytes(key.sign_msg_hash(digest).to_bytes())
 
 
 class NodeSigner:

@@ -18,7 +18,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from .._core.checks import UINT256_MAX
-from .._core.eip712 import EIP712_DOMAIN_TYPE, sign_typed, typed_data_digest
+from .._core.eip712 import EIP712_DOMAIN_TYPE, StructHasher, register, sign_typed, typed_data_digest
 from .._core.signers import Signer
 from ..exceptions import InvalidInput
 
@@ -35,6 +35,8 @@ AGENT_WALLET_SET_TYPE: list[dict[str, str]] = [
 AGENT_WALLET_SET_TYPEHASH: bytes = keccak(
     text="AgentWalletSet(uint256 agentId,address newWallet,address owner,uint256 deadline)"
 )
+AGENT_WALLET_SET_HASHER = register(StructHasher(PRIMARY_TYPE, {PRIMARY_TYPE: AGENT_WALLET_SET_TYPE}))
+"""Hashes wallet proofs directly (a LocalSigner signs the digest); equal to eth-account's encoding."""
 
 
 def _address(value: str, what: str) -> str:

@@ -28,7 +28,7 @@ from .._core.revert import format_time
 from .._core.tx import TxResult
 from ..accounts.models import Call
 from ..exceptions import InvalidInput
-from .typed_data import grant_typed_data, typed_data_digest
+from .typed_data import grant_digest, grant_typed_data
 
 MAX_PERMISSIONS = 8
 MAX_CONDITIONS = 8
@@ -182,8 +182,11 @@ class Grant(Readable):
         return grant_typed_data(self, chain_id, manager)
 
     def hash(self, chain_id: int, manager: str) -> bytes:
-        """The grant hash (EIP-712 digest) on `chain_id` and `manager`: what `revoke` takes."""
-        return typed_data_digest(self.typed_data(chain_id, manager))
+        """The grant hash (EIP-712 digest) on `chain_id` and `manager`: what `revoke` takes.
+
+        Hashed directly from the fields (as the contract does), equal to the
+        digest of :meth:`typed_data`."""
+        return grant_digest(self, chain_id, manager)
 
     def budget_of(self, token: str) -> TokenBudget | None:
         token = parse_address(token)

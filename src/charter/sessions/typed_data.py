@@ -3,15 +3,32 @@
 Both on the manager's domain ``{name: "Charter SessionManager", version: "1",
 chainId, verifyingContract: <manager>}``. The digests computed here are the
 ones the contract checks (tested against its ``hashGrant`` / ``hashRequest``).
+
+The full messages (:func:`grant_typed_data`, :func:`request_typed_data`) are
+for signers that hash them themselves (hardware wallets, a node's
+``eth_signTypedData_v4``). The SDK hashes grants and requests directly, as
+``contracts/modules/grant_hashing.vy`` does (:data:`GRANT_HASHER`,
+:data:`REQUEST_HASHER`: type hashes derived once from :data:`GRANT_TYPES` /
+:data:`REQUEST_TYPES`, domain separators cached); the two ways agree byte for
+byte (``tests/sdk/test_fast_hashing.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .._core.checks import parse_address
-from .._core.eip712 import EIP712_DOMAIN_TYPE, typed_data_digest
+from .._core.eip712 import (
+    EIP712_DOMAIN_TYPE,
+    StructHasher,
+    domain_separator,
+    eip712_digest,
+    register,
+    typed_data_digest,
+)
 
 if TYPE_CHECKING:
     from ..accounts.models import Call
@@ -69,14 +86,48 @@ REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
 }
 
 
+GRANT_HASHER = register(StructHasher("Grant", GRANT_TYPES))
+"""Grant struct hashes, from a ``Grant`` model or a grant message."""
+REQUEST_HASHER = register(StructHasher("SessionRequest", REQUEST_TYPES))
+"""SessionRequest struct hashes, from a request message (or anything with the fields as attributes)."""
+
+_checksummed = lru_cache(maxsize=256)(parse_address)
+
+
+def _manager_address(manager: Any) -> str:
+    return _checksummed(manager) if isinstance(manager, str) else parse_address(manager)
+
+
 def manager_domain(chain_id: int, manager: str) -> dict[str, Any]:
     """The EIP-712 domain of `manager` on `chain_id`."""
     return {
         "name": MANAGER_DOMAIN_NAME,
         "version": DOMAIN_VERSION,
         "chainId": chain_id,
-        "verifyingContract": parse_address(manager),
+        "verifyingContract": _manager_address(manager),
     }
+
+
+def manager_domain_separator(chain_id: int, manager: str) -> bytes:
+    """The domain separator of `manager` on `chain_id` (cached); ``ValueError`` for a bad address."""
+    return domain_separator(MANAGER_DOMAIN_NAME, DOMAIN_VERSION, chain_id, _manager_address(manager))
+
+
+def grant_digest(grant: Grant, chain_id: int, manager: str) -> bytes:
+    """The grant hash (EIP-712 digest) the manager checks, hashed directly from the model."""
+    if type(chain_id) is not int:  # an unusual chain id: eth-account says what it means
+        return typed_data_digest(grant_typed_data(grant, chain_id, manager))
+    return eip712_digest(manager_domain_separator(chain_id, manager), GRANT_HASHER.hash_object(grant))
+
+
+def request_digest(
+    grant_hash: bytes, calls: Sequence[Call], nonce: int, deadline: int, chain_id: int, manager: str
+) -> bytes:
+    """The digest a session key signs for a relayed request (what :func:`request_typed_data` hashes to)."""
+    if type(chain_id) is not int:
+        return typed_data_digest(request_typed_data(grant_hash, calls, nonce, deadline, chain_id, manager))
+    fields = SimpleNamespace(grant_hash=grant_hash, nonce=nonce, deadline=deadline, calls=tuple(calls))
+    return eip712_digest(manager_domain_separator(chain_id, manager), REQUEST_HASHER.hash_object(fields))
 
 
 def grant_typed_data(grant: Grant, chain_id: int, manager: str) -> dict[str, Any]:
@@ -134,8 +185,13 @@ __all__ = [
     "GRANT_TYPES",
     "MANAGER_DOMAIN_NAME",
     "REQUEST_TYPES",
+    "GRANT_HASHER",
+    "REQUEST_HASHER",
+    "grant_digest",
     "grant_typed_data",
     "manager_domain",
+    "manager_domain_separator",
+    "request_digest",
     "request_typed_data",
     "typed_data_digest",
 ]
