@@ -146,7 +146,7 @@ def execute(
                      (EIP-712 domain), to the grant and hence the account,
                      and are usable once (sequential nonce per grant).
     """
-    grant_hash: bytes32 = self._hash_grant(grant)
+    grant_hash: bytes32 = eip712_domain_separator._hash_typed_data_v4(grant_hashing._grant_struct_hash(grant))
     state: uint256 = self._grants[grant.account][grant_hash]
     if len(relay.signature) == 0:
         assert msg.sender == grant.sessionKey, "sessions: not the session key"
@@ -156,7 +156,8 @@ def execute(
     if state & 255 == grant_state.UNUSED:
         consent: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
         state, consent = self._activate(grant.account, grant_hash, grantSignature, state)
-        self._validate(grant, grant_hash, consent)
+        self._require_consent(grant.account, grant.agentId, grant.sessionKey, grant_hash, consent)
+        self._validate(grant, grant_hash)
     state = self._open(grant.account, grant.agentId, grant.agentGeneration, grant.epoch, grant.validAfter, grant.validUntil, grant.maxCalls, grant.minInterval, state, 1)
 
     budget: uint256 = 0
@@ -188,7 +189,7 @@ def executeBatch(
            calldata).
     @param relay As in `execute`.
     """
-    grant_hash: bytes32 = self._hash_grant(grant)
+    grant_hash: bytes32 = eip712_domain_separator._hash_typed_data_v4(grant_hashing._grant_struct_hash(grant))
     state: uint256 = self._grants[grant.account][grant_hash]
     n: uint256 = len(calls)
     if len(relay.signature) == 0:
@@ -198,7 +199,8 @@ def executeBatch(
     if state & 255 == grant_state.UNUSED:
         consent: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
         state, consent = self._activate(grant.account, grant_hash, grantSignature, state)
-        self._validate(grant, grant_hash, consent)
+        self._require_consent(grant.account, grant.agentId, grant.sessionKey, grant_hash, consent)
+        self._validate(grant, grant_hash)
     state = self._open(grant.account, grant.agentId, grant.agentGeneration, grant.epoch, grant.validAfter, grant.validUntil, grant.maxCalls, grant.minInterval, state, n)
 
     native: uint256 = 0
@@ -234,10 +236,11 @@ def issue(grant: session_types.Grant, agentConsent: Bytes[signatures.SIGNATURE_M
                      voids the grant through its generation.
     """
     assert msg.sender == grant.account, "sessions: not the account"
-    grant_hash: bytes32 = self._hash_grant(grant)
+    grant_hash: bytes32 = eip712_domain_separator._hash_typed_data_v4(grant_hashing._grant_struct_hash(grant))
     assert self._grants[grant.account][grant_hash] == grant_state.UNUSED, "sessions: grant exists"
     self._check_account(grant.account, grant.epoch, grant.validAfter, grant.validUntil)
-    self._validate(grant, grant_hash, agentConsent)
+    self._require_consent(grant.account, grant.agentId, grant.sessionKey, grant_hash, agentConsent)
+    self._validate(grant, grant_hash)
     self._grants[grant.account][grant_hash] = grant_state.USED
     return grant_hash
 
@@ -275,7 +278,7 @@ def renounce(grant: session_types.Grant):
     @param grant The grant; the caller must be its session key.
     """
     assert msg.sender == grant.sessionKey, "sessions: not the session key"
-    grant_hash: bytes32 = self._hash_grant(grant)
+    grant_hash: bytes32 = eip712_domain_separator._hash_typed_data_v4(grant_hashing._grant_struct_hash(grant))
     state: uint256 = self._grants[grant.account][grant_hash]
     assert state & 255 != grant_state.REVOKED, "sessions: already revoked"
     self._grants[grant.account][grant_hash] = (state & ~convert(255, uint256)) | grant_state.REVOKED
@@ -482,32 +485,46 @@ def _check_account(account: address, epoch: uint64, valid_after: uint48, valid_u
 
 
 @internal
-def _validate(grant: session_types.Grant, grant_hash: bytes32, consent: Bytes[signatures.SIGNATURE_MAX]):
+@view
+def _require_consent(
+    account: address, agent_id: uint256, session_key: address, grant_hash: bytes32, consent: Bytes[signatures.SIGNATURE_MAX]
+):
     """
-    @dev The checks made once, when a grant becomes active (the window is
-         checked on every use by `_check_account`, the agent's status and
-         generation by `_open`), and the activation event. Also marks the
-         account's word as in use, so a later revokeAll rewrites a
-         non-zero slot.
+    @dev The first checks made once, when a grant becomes active: who it
+         binds, and the agent's consent to its session key. Takes no grant,
+         so that the signature check's frame does not stack on a copy of
+         it (every session call pays memory for the deepest chain of
+         internal frames).
     @custom:security The agent consents to the session key (S5): the key
                      is the agent's wallet, or the account is the agent's
                      owner or wallet (its grant signature or `issue` call
                      is the consent), or the owner or wallet signed the
                      grant hash (`consent`).
     """
-    assert grant.account != empty(address), "sessions: zero account"
-    assert grant.agentId != 0, "sessions: no agent"
-    assert grant.sessionKey != empty(address), "sessions: zero session key"
-    assert grant.sessionKey != grant.account, "sessions: key is the account"
+    assert account != empty(address), "sessions: zero account"
+    assert agent_id != 0, "sessions: no agent"
+    assert session_key != empty(address), "sessions: zero session key"
+    assert session_key != account, "sessions: key is the account"
     owner: address = empty(address)
     wallet: address = empty(address)
-    owner, wallet = staticcall IRegistry(REGISTRY).consentSigners(grant.agentId)
+    owner, wallet = staticcall IRegistry(REGISTRY).consentSigners(agent_id)
     assert owner != empty(address), "sessions: unknown agent"
-    if grant.sessionKey != wallet and grant.account != owner and grant.account != wallet:
+    if session_key != wallet and account != owner and account != wallet:
         assert (
             signatures._is_valid_signature(owner, grant_hash, consent)
             or signatures._is_valid_signature(wallet, grant_hash, consent)
         ), "sessions: no agent consent"
+
+
+@internal
+def _validate(grant: session_types.Grant, grant_hash: bytes32):
+    """
+    @dev The rest of the checks made once, after `_require_consent` (the
+         window is checked on every use by `_check_account`, the agent's
+         status and generation by `_open`), and the activation event.
+         Also marks the account's word as in use, so a later revokeAll
+         rewrites a non-zero slot.
+    """
     n: uint256 = len(grant.permissions)
     assert n != 0, "sessions: no permissions"
     for p: uint256 in range(n, bound=session_types.MAX_PERMISSIONS):
@@ -536,12 +553,3 @@ def _validate(grant: session_types.Grant, grant_hash: bytes32, consent: Bytes[si
         sessionKey=grant.sessionKey,
         validUntil=convert(grant.validUntil, uint256),
     )
-
-
-@internal
-@view
-def _hash_grant(grant: session_types.Grant) -> bytes32:
-    """
-    @dev EIP-712 digest of `grant` on this chain and manager.
-    """
-    return eip712_domain_separator._hash_typed_data_v4(grant_hashing._grant_struct_hash(grant))
