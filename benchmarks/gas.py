@@ -34,6 +34,7 @@ from web3.contract import Contract
 
 from charter import NodeSigner
 from charter._core.artifacts import abi, init_code
+from charter._core.deployments import CONTRACT_OF, CONTRACTS
 from charter.deployments import Manifest, create2_address, ensure_deployed
 from charter.devchain import DEV_KEYS, local_anvil
 
@@ -88,12 +89,7 @@ def bench_registry(w3: Web3, registry: Contract) -> dict[str, int]:
 EIP170_LIMIT = 24_576
 SIZE_MARGIN = 3_000
 # Suite entry deployed for each contract (AgentAccount: the EIP-7702 delegate).
-DEPLOYED_AS = {
-    "AgentRegistry": "AgentRegistry",
-    "SessionManager": "SessionManager",
-    "SessionView": "SessionView",
-    "AgentAccount": "AccountDelegate",
-}
+DEPLOYED_AS = {CONTRACT_OF[entry]: entry for entry in CONTRACTS}
 
 
 def contract_sizes(w3: Web3) -> dict[str, dict[str, int]]:

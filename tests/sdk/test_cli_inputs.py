@@ -7,6 +7,7 @@ from typing import Any
 
 from eth_account import Account
 
+from .conftest import dev_key
 from .test_cli import Invoke, _ok, _refused, invoke, principal_key  # noqa: F401 - fixtures
 
 GOOD_HASH = "0x" + "ab" * 32
@@ -56,3 +57,22 @@ def test_execute_like_needs_force(invoke: Invoke, principal_key: str, tmp_path: 
     # an --out path that cannot be written
     line = _refused(invoke(*base, "--force-execute-like", "--out", str(tmp_path / "no" / "g.json"), key=principal_key))
     assert "No such file or directory" in line
+
+
+def test_grant_for_another_owners_agent_needs_its_consent(
+    invoke: Invoke, principal_key: str, agent_id: int  # noqa: F811
+) -> None:
+    """`agent_id` belongs to alice (dev key 1), not to the principal: refused before signing
+    without her consent, refused with a key that is not hers, signed with hers."""
+    _ok(invoke("account", "upgrade", key=principal_key))
+    base = ("grant", "--agent", str(agent_id), "--key", Account.create().address,
+            "--allow", "0x" + "77" * 20, "--valid-for", "1h")
+    assert "has not consented" in _refused(invoke(*base, key=principal_key))
+    stranger = Account.create().key.to_0x_hex()
+    assert "cannot consent" in _refused(
+        invoke(*base, "--agent-key-env", "AGENT_KEY", key=principal_key, AGENT_KEY=stranger)
+    )
+    assert "not set" in _refused(invoke(*base, "--agent-key-env", "AGENT_KEY", key=principal_key, AGENT_KEY=None))
+    assert "signed off-chain" in _ok(
+        invoke(*base, "--agent-key-env", "AGENT_KEY", key=principal_key, AGENT_KEY=dev_key(1))
+    )

@@ -36,6 +36,19 @@ DEFAULT_RPC = "http://127.0.0.1:8545"
 # ---------------------------------------------------------------- state
 
 
+def key_from_env(variable: str, missing: str) -> LocalSigner:
+    """The signer whose private key is in ``$variable``; `missing` is the error when it is unset."""
+    key = os.environ.get(variable, "").strip()
+    if not key:
+        raise MissingSigner(missing)
+    try:
+        return LocalSigner.from_key(key)
+    except Exception:  # noqa: BLE001 - never echo the key or its parse error
+        raise InvalidInput(
+            f"${variable} is not a valid private key (expected 32 bytes as 64 hex digits, optionally 0x-prefixed)"
+        ) from None
+
+
 @dataclass
 class State:
     """Global options, and the connection made from them on first use."""
@@ -68,19 +81,11 @@ class State:
         """The account that sends transactions: ``--unlocked`` or ``$CHARTER_PRIVATE_KEY``."""
         if self.unlocked is not None:
             return NodeSigner(self.w3, check_address(self.unlocked, "--unlocked"))
-        key = os.environ.get(KEY_ENV, "").strip()
-        if not key:
-            raise MissingSigner(
-                f"{action} sends a transaction and needs an account: set ${KEY_ENV} to its "
-                "private key, or pass --unlocked ADDRESS for an account the node has unlocked"
-            )
-        try:
-            return LocalSigner.from_key(key)
-        except Exception:  # noqa: BLE001 - never echo the key or its parse error
-            raise InvalidInput(
-                f"${KEY_ENV} is not a valid private key (expected 32 bytes as 64 hex digits, "
-                "optionally 0x-prefixed)"
-            ) from None
+        return key_from_env(
+            KEY_ENV,
+            f"{action} sends a transaction and needs an account: set ${KEY_ENV} to its "
+            "private key, or pass --unlocked ADDRESS for an account the node has unlocked",
+        )
 
     def charter(self, action: str | None = None) -> Charter:
         """The suite on the connected chain, sending as the signer if `action` needs one."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import click
@@ -10,7 +9,7 @@ from rich.table import Table
 
 from .._core.checks import check_address
 from .._core.signers import LocalSigner
-from ..exceptions import CharterError, InvalidInput, MissingSigner
+from ..exceptions import CharterError, InvalidInput
 from ..registry.models import AgentInfo
 from ._common import (
     WALLET_KEY_ENV,
@@ -18,6 +17,7 @@ from ._common import (
     display_bytes,
     get_state,
     json_option,
+    key_from_env,
     kv_table,
     make_console,
     parse_hex,
@@ -252,16 +252,8 @@ def unset_wallet(ctx: click.Context, agent_id: int, as_json: bool) -> None:
 
 
 def _wallet_signer() -> LocalSigner:
-    key = os.environ.get(WALLET_KEY_ENV, "").strip()
-    if not key:
-        raise MissingSigner(
-            f"the wallet must sign its proof: set ${WALLET_KEY_ENV} to its private key, or pass a "
-            "proof signed elsewhere with --address, --signature and --deadline"
-        )
-    try:
-        return LocalSigner.from_key(key)
-    except Exception:  # noqa: BLE001 - never echo the key or its parse error
-        raise InvalidInput(
-            f"${WALLET_KEY_ENV} is not a valid private key (expected 32 bytes as 64 hex digits, "
-            "optionally 0x-prefixed)"
-        ) from None
+    return key_from_env(
+        WALLET_KEY_ENV,
+        f"the wallet must sign its proof: set ${WALLET_KEY_ENV} to its private key, or pass a "
+        "proof signed elsewhere with --address, --signature and --deadline",
+    )

@@ -13,13 +13,13 @@ from typing import Any
 
 import click
 
-from .._core.signers import LocalSigner
 from ..exceptions import InvalidInput
 from ..sessions.builder import builder_from_specs
 from ._common import (
     DefaultGroup,
     get_state,
     json_option,
+    key_from_env,
     print_json,
     tx_line,
     wants_json,
@@ -116,13 +116,9 @@ def _run(
     )
     consent: Any = agent_consent
     if agent_key_env is not None:
-        key = os.environ.get(agent_key_env)
-        if not key:
-            raise click.UsageError(f"--agent-key-env {agent_key_env}: that environment variable is not set")
-        try:
-            consent = LocalSigner.from_key(key)
-        except Exception:  # noqa: BLE001 - any malformed key
-            raise click.UsageError(f"--agent-key-env {agent_key_env}: not a private key") from None
+        consent = key_from_env(
+            agent_key_env, f"--agent-key-env {agent_key_env}: that environment variable is not set"
+        )
     signed, tx = sessions.grant(builder, on_chain=on_chain, agent_consent=consent)
     if out is not None:
         signed.save(out)

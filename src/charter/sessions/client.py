@@ -29,14 +29,14 @@ from typing import Any
 from eth_account import Account
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from .._core.checks import check_address
+from .._core.deployments import ZERO_ADDRESS
 from .._core.eip712 import sign_typed, typed_data_digest
 from .._core.revert import RevertContext, map_revert, translate
 from .._core.signers import LocalSigner, Signer, SignerLike
-from .._core.tx import Explain, TxResult, result, send_checked
+from .._core.tx import Explain, TxResult, expect_event, result, send_checked
 from ..accounts.models import AccountKind, Call, calls_of
 from ..accounts.typed_data import account_message_typed_data
 from ..exceptions import (
@@ -48,7 +48,7 @@ from ..exceptions import (
     InvalidInput,
     UnknownAgent,
 )
-from .builder import GrantBuilder
+from .builder import GrantBuilder, ensure_grant
 from .calldata import calldata
 from .errors import facts
 from .models import (
@@ -66,7 +66,6 @@ from .view import SessionsView
 DEFAULT_REQUEST_LIFETIME = 300
 """Default validity of a relayed request, in seconds."""
 
-_ZERO = "0x" + "00" * 20
 _RETIRED = 2
 
 
@@ -133,8 +132,7 @@ class Sessions(SessionsView):
     def consent_implied(self, grant: Grant) -> bool:
         """Whether the agent's consent to `grant`'s session key needs no signature: the
         key is the agent's wallet, or the account is the agent's owner or wallet."""
-        owner, wallet = self.agent_signers(grant.agent_id)
-        return grant.session_key == wallet or grant.account in (owner, wallet)
+        return _implied(grant, *self.agent_signers(grant.agent_id))
 
     def consent(self, grant: Grant, agent: SignerLike | None = None) -> bytes:
         """The agent's consent to `grant`'s session key: its owner's or wallet's
@@ -142,14 +140,7 @@ class Sessions(SessionsView):
         The principal passes it to :meth:`sign` or :meth:`issue` as `agent_consent`."""
         grant = self._current(grant)
         signer = self._signer(agent, "consent for an agent")
-        owner, wallet = self.agent_signers(grant.agent_id)
-        if signer.address not in (owner, wallet):
-            raise InvalidInput(
-                f"{signer.address} cannot consent for agent {grant.agent_id}: only its owner {owner}"
-                + (f" or its wallet {wallet}" if wallet not in (_ZERO, owner) else "")
-                + " can; sign with one of them"
-            )
-        return sign_typed(signer, self.typed_data(grant))
+        return self._signed_consent(grant, signer, *self.agent_signers(grant.agent_id))
 
     def sign(
         self,
@@ -168,7 +159,7 @@ class Sessions(SessionsView):
         An account that is not (yet) a Charter account only gets a warning: the
         grant works once it is one.
         """
-        grant = self._grant_of(grant)
+        grant = ensure_grant(grant)
         signer = self._signer(principal, "sign a grant")
         account = grant.account
         if self.accounts.kind(account) is None:
@@ -227,7 +218,7 @@ class Sessions(SessionsView):
         (no signature needed) and the transaction, once its ``GrantActivated``
         event is seen.
         """
-        grant = self._grant_of(grant)
+        grant = ensure_grant(grant)
         owner_signer = self._owner_signer(principal)
         consent = self._agent_consent(grant, agent_consent, owner_signer)
         self.accounts.ensure_charter_account(grant.account)
@@ -237,9 +228,11 @@ class Sessions(SessionsView):
             owner_signer, "issue a grant for", ctx, self._explainer(grant, []),
         )
         signed = SignedGrant(grant=grant, chain_id=self.chain_id, manager=self.address)
-        tx = result(receipt, grant.agent_id, grant_hash="0x" + signed.hash.hex())
-        self._expect_activated(receipt, signed, tx)
-        return signed, tx
+        expect_event(
+            receipt, self.contract, "GrantActivated", grantHash=signed.hash, subject=f"grant 0x{signed.hash.hex()}",
+            effect="nothing was issued", hint=f"that {grant.account} is a Charter account of this manager",
+        )
+        return signed, result(receipt, grant.agent_id, grant_hash="0x" + signed.hash.hex())
 
     # ------------------------------------------------------------ use
 
@@ -332,8 +325,6 @@ class Sessions(SessionsView):
             grant_hash = _hash32(grant)
             if account is None:
                 raise InvalidInput("revoking by hash needs the account the grant belongs to (account=...)")
-        from .._core.tx import expect_event
-
         account = check_address(account, "account")
         self.accounts.ensure_charter_account(account)
         ctx = RevertContext(
@@ -352,8 +343,6 @@ class Sessions(SessionsView):
 
     def revoke_all(self, account: str, principal: SignerLike | None = None) -> TxResult:
         """Revoke every grant of `account`, used or not, at once (the epoch moves on)."""
-        from .._core.tx import expect_event
-
         account = check_address(account, "account")
         self.accounts.ensure_charter_account(account)
         ctx = RevertContext(action="revoke all grants of", account=account, chain_id=self.chain_id)
@@ -370,8 +359,6 @@ class Sessions(SessionsView):
     def renounce(self, grant: SignedGrant | Grant, key: SignerLike | None = None) -> TxResult:
         """The session key gives up its grant, at once and for good."""
         inner = grant.grant if isinstance(grant, SignedGrant) else grant
-        from .._core.tx import expect_event
-
         sender = self._signer(key, "renounce a grant")
         receipt = send_checked(
             self.w3, sender, self.address, calldata("renounce", inner.as_tuple()), self._ctx("renounce", inner),
@@ -391,8 +378,6 @@ class Sessions(SessionsView):
         account = check_address(account, "account")
         if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_SESSION_CEILING:
             raise InvalidInput(f"a maximum session length is 0 to {MAX_SESSION_CEILING:,} seconds, got {seconds!r}")
-        from .._core.tx import expect_event
-
         self.accounts.ensure_charter_account(account)
         ctx = RevertContext(action="set the maximum session length of", account=account, chain_id=self.chain_id)
         receipt = self.accounts.send_as_owner(
@@ -437,15 +422,6 @@ class Sessions(SessionsView):
         with translate(self.w3):
             state = int(self.contract.functions.stateOf(grant.grant.account, grant.hash).call())
         return b"" if state & 255 == 1 else grant.first_use_signature
-
-    def _grant_of(self, grant: Any) -> Grant:
-        if isinstance(grant, GrantBuilder):
-            raise InvalidInput("that is a GrantBuilder, not a Grant: call sessions.prepare(builder) first")
-        if isinstance(grant, SignedGrant):
-            raise InvalidInput("that grant is signed already; pass its .grant to sign or issue it again")
-        if not isinstance(grant, Grant):
-            raise InvalidInput(f"expected a Grant (from sessions.prepare), got {type(grant).__name__}")
-        return grant
 
     def _usable_agent(self, agent_id: int) -> int:
         """The agent's current generation; refuses unknown and retired agents
@@ -497,7 +473,7 @@ class Sessions(SessionsView):
             # 32 bytes is a private key, not a signature: the key consents.
             given = LocalSigner.from_key(raw) if len(raw) == 32 else raw
         owner, wallet = self.agent_signers(grant.agent_id)
-        if grant.session_key == wallet or grant.account in (owner, wallet):
+        if _implied(grant, owner, wallet):
             return b""
         if given is None and principal is not None and principal.address in (owner, wallet):
             given = principal
@@ -511,7 +487,7 @@ class Sessions(SessionsView):
             )
         if isinstance(given, bytes):
             consent = given
-            signers = {owner, wallet} - {_ZERO}
+            signers = {owner, wallet} - {ZERO_ADDRESS}
             try:
                 recovered = Account._recover_hash(self.hash(grant), signature=consent)
             except Exception:  # noqa: BLE001 - malformed: judged below
@@ -519,23 +495,20 @@ class Sessions(SessionsView):
             contract_signer = any(self.w3.eth.get_code(Web3.to_checksum_address(a)) for a in signers)
             if recovered not in signers and not contract_signer:
                 raise AgentConsentMissing(
-                    f"the agent consent given is not a signature of this grant by agent {grant.agent_id}'s owner "
-                    f"{owner}" + (f" or wallet {wallet}" if wallet not in (_ZERO, owner) else "")
-                    + f" (it recovers to {recovered}); have one of them sign grant 0x{self.hash(grant).hex()}"
+                    f"the agent consent given is not a signature of this grant by agent {grant.agent_id}'s "
+                    f"{_consenters(owner, wallet)} (it recovers to {recovered}); have one of them sign grant "
+                    f"0x{self.hash(grant).hex()}"
                 )
             return consent
-        return self.consent(grant, given)
+        return self._signed_consent(grant, self._signer(given, "consent for an agent"), owner, wallet)
 
-    def _expect_activated(self, receipt: TxReceipt, signed: SignedGrant, tx: TxResult) -> None:
-        from ..exceptions import EffectNotObserved
-
-        events = self.contract.events.GrantActivated().process_receipt(receipt, errors=DISCARD)
-        if not any(bytes(e["args"]["grantHash"]) == signed.hash for e in events):
-            raise EffectNotObserved(
-                f"transaction {tx.tx_hash} was mined but the SessionManager emitted no GrantActivated for "
-                f"grant 0x{signed.hash.hex()}: nothing was issued; check that {signed.grant.account} is a Charter "
-                "account of this manager"
+    def _signed_consent(self, grant: Grant, signer: Signer, owner: str, wallet: str) -> bytes:
+        if signer.address not in (owner, wallet):
+            raise InvalidInput(
+                f"{signer.address} cannot consent for agent {grant.agent_id}: only its "
+                f"{_consenters(owner, wallet)} can; sign with one of them"
             )
+        return sign_typed(signer, self.typed_data(grant))
 
     def _ctx(self, action: str, grant: Grant) -> RevertContext:
         return RevertContext(
@@ -582,3 +555,13 @@ def _hash32(value: bytes | str) -> bytes:
     if len(data) != 32:
         raise InvalidInput(f"a grant hash is 32 bytes (0x + 64 hex digits), got {value!r}")
     return data
+
+
+def _implied(grant: Grant, owner: str, wallet: str) -> bool:
+    """The agent's consent needs no signature: the key is its wallet, or the account its owner or wallet."""
+    return grant.session_key == wallet or grant.account in (owner, wallet)
+
+
+def _consenters(owner: str, wallet: str) -> str:
+    """Who may consent for an agent, in words."""
+    return f"owner {owner}" + (f" or its wallet {wallet}" if wallet not in (ZERO_ADDRESS, owner) else "")

@@ -56,6 +56,7 @@ class SessionsView(ChainClient):
         self.views = w3.eth.contract(address=self.view_address, abi=abi("SessionView"))
         self._registry: ChecksumAddress | None = None
         self._registry_contract: Any = None
+        self._view_deployed = False
 
     @property
     def registry(self) -> ChecksumAddress:
@@ -107,11 +108,12 @@ class SessionsView(ChainClient):
     def state(self, grant: Grant | SignedGrant) -> GrantState:
         """Status, calls, native and token budgets left, window and relay nonce of `grant`."""
         grant = grant.grant if isinstance(grant, SignedGrant) else grant
-        if not self.w3.eth.get_code(self.view_address):
+        if not self._view_deployed and not self.w3.eth.get_code(self.view_address):
             raise NotDeployed(
                 f"no SessionView for the SessionManager {self.address} at {self.view_address} on chain "
                 f"{self.chain_id}; deploy the suite (`charter deploy`) to read grant states"
             )
+        self._view_deployed = True  # code, once there, stays: checked once per client
         with translate(self.w3):
             block = int(self.w3.eth.block_number)
             raw = self.views.functions.grantState(grant.as_tuple()).call(block_identifier=block)
