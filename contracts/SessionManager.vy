@@ -76,6 +76,8 @@ interface IRegistry:
 _grants: HashMap[address, HashMap[bytes32, uint256]]
 _spent: HashMap[bytes32, HashMap[address, uint256]]
 _accounts: HashMap[address, uint256]
+# The agent of the session an account is executing, while its calls run.
+_acting: transient(HashMap[address, uint256])
 
 
 # ---------------------------------------------------------------- events
@@ -167,7 +169,9 @@ def execute(
     if budget != 0:
         spend[budget - 1] = amount
     self._close(grant.account, grant_hash, state, callValue, grant.nativeBudget, grant.validAfter, grant.tokenBudgets, spend)
+    self._acting[grant.account] = grant.agentId
     extcall IAgentAccount(grant.account).executeFromManager(target, callValue, data, skip_contract_check=True)
+    self._acting[grant.account] = 0
 
 
 @external
@@ -214,7 +218,9 @@ def executeBatch(
             spend[budget - 1] = unsafe_add(spend[budget - 1], amount)
         native += calls[i].value
     self._close(grant.account, grant_hash, state, native, grant.nativeBudget, grant.validAfter, grant.tokenBudgets, spend)
+    self._acting[grant.account] = grant.agentId
     extcall IAgentAccount(grant.account).executeBatchFromManager(calls, skip_contract_check=True)
+    self._acting[grant.account] = 0
 
 
 # ---------------------------------------------------------------- issuance and revocation
@@ -301,6 +307,21 @@ def setMaxSessionLength(maxSessionLength: uint256):
 
 
 # ---------------------------------------------------------------- views
+
+@external
+@view
+@reentrant
+def actingAgentOf(account: address) -> uint256:
+    """
+    @notice The agent whose session `account` is executing right now (its
+            calls are running inside `execute` / `executeBatch`), else 0.
+            Lets a contract the account calls, such as the IntentSettler,
+            verify that a session of that agent made the call.
+    @param account The account.
+    @return uint256 The agent id, or 0 outside a session call.
+    """
+    return self._acting[account]
+
 
 @external
 @view
