@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
 OUT = ROOT / "src" / "charter" / "abi"
-DEPLOYABLE = ("AgentRegistry", "SessionManager", "SessionView", "AgentAccount")
+DEPLOYABLE = ("AgentRegistry", "SessionManager", "SessionView", "AgentAccount", "IntentSettler", "AttesterOracle")
 # Not part of the suite: the ERC-20 `make demo` and `charter demo` deploy.
 EXTRA = {"DemoToken": "tests/mocks/Token.vy"}
 

@@ -21,6 +21,7 @@ from ._core.deployments import DeployResult, Manifest, ensure_deployed, resolve_
 from ._core.revert import translate
 from ._core.signers import Signer, SignerLike, as_signer
 from .accounts.client import Accounts
+from .intents.client import Intents
 from .registry.client import Registry
 from .sessions.client import Sessions
 
@@ -43,6 +44,7 @@ class Charter:
         self.manifest = manifest
         self._accounts: Accounts | None = None
         self._sessions: Sessions | None = None
+        self._intents: Intents | None = None
 
     @property
     def accounts(self) -> Accounts:
@@ -61,6 +63,15 @@ class Charter:
             accounts = self.accounts
             self._sessions = Sessions(self.w3, accounts.manager, accounts, self.signer, chain_id=self.chain_id)
         return self._sessions
+
+    @property
+    def intents(self) -> Intents:
+        """The IntentSettler: ERC-7683 orders, fills, settlement and refunds (resolved on first use)."""
+        if self._intents is None:
+            with translate(self.w3):
+                settler = resolve_address(self.w3, "IntentSettler", self.manifest)
+            self._intents = Intents(self.w3, settler, self.signer, chain_id=self.chain_id)
+        return self._intents
 
     def __repr__(self) -> str:
         return f"<Charter chain {self.chain_id}: AgentRegistry {self.registry.address}>"

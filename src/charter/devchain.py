@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 
 from web3 import Web3
@@ -53,8 +53,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def local_anvil(chain_id: int = 31337, port: int | None = None) -> Iterator[LocalChain]:
-    """Start a fresh anvil on 127.0.0.1, yield it, and stop it afterwards."""
+def local_anvil(
+    chain_id: int = 31337, port: int | None = None, block_time: float | None = None
+) -> Iterator[LocalChain]:
+    """Start a fresh anvil on 127.0.0.1, yield it, and stop it afterwards.
+
+    Each transaction is mined at once. With `block_time`, the node also mines
+    an (empty) block every `block_time` seconds, so that confirmation depths
+    are reached on an idle chain, as relayers and solvers need.
+    """
     anvil = shutil.which("anvil")
     if anvil is None:
         raise CharterError(
@@ -62,8 +69,11 @@ def local_anvil(chain_id: int = 31337, port: int | None = None) -> Iterator[Loca
             "node_modules) and put node_modules/.bin on PATH"
         )
     port = port or _free_port()
+    args = [anvil, "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id)]
+    if block_time is not None:
+        args += ["--block-time", str(block_time), "--mixed-mining"]
     process = subprocess.Popen(
-        [anvil, "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id)],
+        args,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -88,3 +98,12 @@ def local_anvil(chain_id: int = 31337, port: int | None = None) -> Iterator[Loca
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def local_anvils(*chain_ids: int, block_time: float | None = None) -> Iterator[list[LocalChain]]:
+    """Start one fresh anvil per chain id (two chains: ``local_anvils(31337, 31338)``)."""
+    if len(set(chain_ids)) != len(chain_ids) or not chain_ids:
+        raise CharterError(f"local chains need distinct chain ids, got {chain_ids}")
+    with ExitStack() as stack:
+        yield [stack.enter_context(local_anvil(chain_id, block_time=block_time)) for chain_id in chain_ids]

@@ -219,3 +219,77 @@ class AgentChangedHands(SessionRefused):
 
 class AgentConsentMissing(SessionRefused):
     """The agent did not consent to the grant's session key (its owner or wallet must sign the grant)."""
+
+
+# ---------------------------------------------------------------- intents
+
+
+class IntentRefused(ContractRevert):
+    """The IntentSettler (or a settlement oracle) refused an intent action.
+
+    Subclasses say why; ``reason`` keeps the raw revert reason.
+    """
+
+
+class OrderInvalid(IntentRefused, InvalidInput):
+    """The order's own fields are refused: deadlines, amounts, chains, addresses, oracle or order data type."""
+
+
+class OrderExists(IntentRefused):
+    """This exact order (same fields and nonce) was already opened: pick another nonce."""
+
+
+class OrderSignatureInvalid(IntentRefused):
+    """A gasless order's signature is not the user's for this chain and settler, or its deadline passed."""
+
+
+class OrderNonceUsed(IntentRefused):
+    """A gasless order's nonce was used or cancelled (``invalidateNonces``)."""
+
+
+class IntentUnauthorized(IntentRefused, Unauthorized):
+    """The sender may not act for the agent it names (not its owner, operator, wallet or session)."""
+
+
+class IntentAgentInactive(IntentRefused, AgentNotActive):
+    """The agent named on an order or a fill is not Active in the registry."""
+
+
+class TokenRefused(IntentRefused):
+    """A token or native transfer of the order failed, or did not move exactly the amount."""
+
+
+class FillRefused(IntentRefused):
+    """The destination refused a fill: wrong destination, order data not matching its id, bad payout."""
+
+
+class FillDeadlinePassed(FillRefused):
+    """The order's fill deadline has passed (or, for an unfilled record, not passed yet)."""
+
+
+class AlreadyFilled(FillRefused):
+    """The order was already filled (or recorded as not filled) on its destination."""
+
+
+class NotExclusiveFiller(FillRefused):
+    """Only the order's exclusive filler may fill it until its exclusivity deadline."""
+
+
+class NotProven(IntentRefused):
+    """The order's oracle did not prove the fill (or the non-fill) this settlement or refund needs."""
+
+
+class OrderNotOpen(IntentRefused):
+    """The order is not open on this settler: unknown, or nothing in the batch was left to settle or refund."""
+
+
+class AlreadySettled(OrderNotOpen):
+    """The order was already settled: its escrow went to the filler."""
+
+
+class AlreadyRefunded(OrderNotOpen):
+    """The order was already refunded to its user."""
+
+
+class OracleRefused(ContractRevert):
+    """An AttesterOracle refused a committee change."""

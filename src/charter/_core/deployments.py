@@ -7,7 +7,11 @@ Every Charter contract is deployed through the CREATE2 deployer at
 - ``SessionManager``, bound to the suite's registry;
 - ``SessionView``, the read-only views of that manager's grants;
 - ``AccountDelegate``: an ``AgentAccount`` with an empty owner, bound to the
-  suite's manager: the code an EOA delegates to with EIP-7702.
+  suite's manager: the code an EOA delegates to with EIP-7702;
+- ``IntentSettler``, the ERC-7683 settler (origin and destination), bound to
+  the suite's registry and manager. Settlement oracles are not part of the
+  suite: an AttesterOracle's address follows from its committee
+  (:func:`charter.intents.oracle_address`).
 
 Constructor arguments are part of the init code and only name other suite
 addresses, so the same release has the same addresses on every chain.
@@ -51,12 +55,13 @@ CREATE2_DEPLOYER: ChecksumAddress = Web3.to_checksum_address(
 SALT = b"\x00" * 32
 ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
 # Suite entries in deployment order; each names the contract it deploys.
-CONTRACTS: tuple[str, ...] = ("AgentRegistry", "SessionManager", "SessionView", "AccountDelegate")
+CONTRACTS: tuple[str, ...] = ("AgentRegistry", "SessionManager", "SessionView", "AccountDelegate", "IntentSettler")
 CONTRACT_OF = {
     "AgentRegistry": "AgentRegistry",
     "SessionManager": "SessionManager",
     "SessionView": "SessionView",
     "AccountDelegate": "AgentAccount",
+    "IntentSettler": "IntentSettler",
 }
 MANIFEST_ENV = "CHARTER_MANIFEST"
 SCHEMA = 1
@@ -77,6 +82,8 @@ def constructor_args(name: str) -> bytes:
         return abi_encode(["address"], [create2_address("SessionManager")])
     if name == "AccountDelegate":
         return abi_encode(["address", "address"], [ZERO_ADDRESS, create2_address("SessionManager")])
+    if name == "IntentSettler":
+        return abi_encode(["address", "address"], [create2_address("AgentRegistry"), create2_address("SessionManager")])
     _contract(name)
     return b""
 

@@ -61,6 +61,8 @@ class RevertContext:
     budget: str | None = None  # "native", "calls" or a token address
     left: int | None = None  # what remains of `budget`
     detail: str | None = None  # facts the client found (the refused call, the condition...)
+    # intents
+    order_id: str | None = None
 
 
 def format_time(timestamp: int) -> str:
@@ -124,10 +126,11 @@ def internal(reason: str) -> Message:
 def _layers() -> tuple[ModuleType, ...]:
     # Imported on first use: the layers' clients import this module.
     from ..accounts import errors as accounts
+    from ..intents import errors as intents
     from ..registry import errors as registry
     from ..sessions import errors as sessions
 
-    return (registry, sessions, accounts)
+    return (registry, sessions, accounts, intents)
 
 
 @cache

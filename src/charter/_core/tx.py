@@ -40,6 +40,10 @@ class TxResult(BaseModel):
     """The agent the transaction concerned (the new id for ``register``)."""
     grant_hash: str | None = None
     """The session grant the transaction concerned, as 0x-hex."""
+    order_id: str | None = None
+    """The intent order the transaction concerned, as 0x-hex."""
+    count: int | None = None
+    """How many orders a batch settled or refunded."""
     sent: bool = True
     """False when nothing needed sending (``tx_hash`` is then empty): see ``note``."""
     note: str | None = None

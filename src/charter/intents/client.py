@@ -1,0 +1,517 @@
+"""Client of the IntentSettler: build, open, fill, settle and refund ERC-7683 orders.
+
+    intents = charter.intents                        # the settler on this chain
+    order = intents.order(user=account, agent_id=7, inputs=[Input(token=usdc, amount=100)],
+                          outputs=[Output(token=usdc2, amount=99, recipient=bob, chain_id=2)],
+                          destination_chain_id=2, oracle=oracle, fill_within=600)
+    intents.open(order)                              # approves the inputs, then opens
+    dest.fill(order, FillRecord(payout=solver, filler_agent_id=9))     # on chain 2
+    intents.settle([(order, record, proof)])         # on chain 1, with the oracle's proof
+
+Every write is checked client-side, simulated, sent and confirmed by its
+event (see :mod:`charter._core.tx`); refusals are typed exceptions
+(:mod:`charter.exceptions`, ``IntentRefused`` and its subclasses).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import BlockIdentifier
+
+from .._core.artifacts import abi
+from .._core.chain import ChainClient
+from .._core.checks import check_address
+from .._core.eip712 import sign_typed
+from .._core.revert import RevertContext, translate
+from .._core.signers import Signer, SignerLike
+from .._core.tx import TxResult, expect_event, result, send_checked
+from ..accounts.models import Call
+from ..exceptions import InvalidInput, OrderInvalid
+from .models import (
+    MAX_INPUTS,
+    MAX_OUTPUTS,
+    MAX_SETTLE,
+    MIN_REFUND_DELAY,
+    NATIVE,
+    UNFILLED_RECORD,
+    FillRecord,
+    Input,
+    Order,
+    OrderData,
+    OrderStatus,
+    Output,
+    new_nonce,
+)
+from .typed_data import gasless_order_digest, gasless_order_typed_data
+
+ERC20_ABI: list[dict[str, Any]] = [
+    {"type": "function", "name": "approve", "stateMutability": "nonpayable",
+     "inputs": [{"name": "spender", "type": "address"}, {"name": "amount", "type": "uint256"}],
+     "outputs": [{"name": "", "type": "bool"}]},
+    {"type": "function", "name": "allowance", "stateMutability": "view",
+     "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+     "outputs": [{"name": "", "type": "uint256"}]},
+    {"type": "function", "name": "balanceOf", "stateMutability": "view",
+     "inputs": [{"name": "owner", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]},
+    {"type": "event", "name": "Approval", "anonymous": False,
+     "inputs": [{"name": "owner", "type": "address", "indexed": True},
+                {"name": "spender", "type": "address", "indexed": True},
+                {"name": "value", "type": "uint256", "indexed": False}]},
+]
+
+DEFAULT_FILL_WINDOW = 600
+"""Seconds between opening and the fill deadline when none is given."""
+
+
+@dataclass(frozen=True)
+class OpenedOrder:
+    """An order found in an ``Open`` event."""
+
+    order: Order
+    block_number: int
+    tx_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class FillEvent:
+    """A ``Filled`` event on a destination settler."""
+
+    order_id: bytes
+    filler: ChecksumAddress
+    record: FillRecord
+    record_hash: bytes
+    block_number: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class UnfilledEvent:
+    """A ``RecordedUnfilled`` event: the order can never be filled there."""
+
+    order_id: bytes
+    block_number: int
+    tx_hash: str
+
+
+class Intents(ChainClient):
+    """Typed client of one IntentSettler (origin and destination roles)."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        settler: str,
+        signer: SignerLike | None = None,
+        *,
+        chain_id: int | None = None,
+        timeout: float = 120,
+    ) -> None:
+        super().__init__(w3, signer, chain_id=chain_id, timeout=timeout)
+        self.address: ChecksumAddress = check_address(settler, "settler address")
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi("IntentSettler"))
+
+    def __repr__(self) -> str:
+        who = self.signer.address if self.signer is not None else "read-only"
+        return f"<Intents {self.address} on chain {self.chain_id} ({who})>"
+
+    def with_signer(self, signer: SignerLike) -> Intents:
+        """The same settler, sending as `signer`."""
+        return Intents(self.w3, self.address, signer, chain_id=self._chain_id, timeout=self.timeout)
+
+    # ------------------------------------------------------------ building
+
+    def order(
+        self,
+        *,
+        user: str,
+        inputs: Sequence[Input],
+        outputs: Sequence[Output],
+        destination_chain_id: int,
+        agent_id: int = 0,
+        oracle: str | None = None,
+        fill_deadline: int | None = None,
+        fill_within: int = DEFAULT_FILL_WINDOW,
+        refund_after: int | None = None,
+        exclusive_filler: str | None = None,
+        exclusivity_deadline: int = 0,
+        destination_settler: str | None = None,
+        open_deadline: int | None = None,
+        nonce: int | None = None,
+        now: int | None = None,
+    ) -> Order:
+        """An order opened by `user` on this settler, checked as the settler will check it.
+
+        Defaults: the fill deadline `fill_within` seconds from now; refunds
+        without proof :data:`MIN_REFUND_DELAY` after it; the destination
+        settler at this settler's address (the same address on every chain);
+        a random nonce. An order whose destination is this chain and settler
+        needs no oracle. Raises :class:`OrderInvalid`.
+        """
+        now = int(now if now is not None else self._now())
+        deadline = int(fill_deadline if fill_deadline is not None else now + fill_within)
+        order = _build(
+            Order,
+            user=user,
+            origin_chain_id=self.chain_id,
+            origin_settler=self.address,
+            open_deadline=open_deadline if open_deadline is not None else deadline,
+            fill_deadline=deadline,
+            data=_build(
+                OrderData,
+                nonce=nonce if nonce is not None else new_nonce(),
+                agent_id=agent_id,
+                refund_after=refund_after if refund_after is not None else deadline + MIN_REFUND_DELAY,
+                oracle=oracle or NATIVE,
+                exclusive_filler=exclusive_filler or NATIVE,
+                exclusivity_deadline=exclusivity_deadline,
+                destination_chain_id=destination_chain_id,
+                destination_settler=destination_settler or self.address,
+                inputs=tuple(inputs),
+                outputs=tuple(outputs),
+            ),
+        )
+        check_order(order, now)
+        return order
+
+    # ------------------------------------------------------------ origin
+
+    def open(self, order: Order, signer: SignerLike | None = None) -> TxResult:
+        """Open `order` as its user: approve the ERC-20 inputs to the settler where the
+        allowance is short, then ``open`` with the native inputs as value."""
+        sender = self._signer(signer, "open an order")
+        self._check_origin(order)
+        if sender.address != order.user:
+            raise InvalidInput(
+                f"order {order.order_id_hex[:10]}… is by {order.user}, not the sender {sender.address}; "
+                "build it with user= the sender, or have the user sign it for openFor (Intents.sign)"
+            )
+        for item in order.data.inputs:
+            if not item.native:
+                self._ensure_allowance(sender, item.token, item.amount)
+        data = self.contract.encode_abi("open", [order.on_chain()])
+        receipt = send_checked(
+            self.w3, sender, self.address, data, self._ctx("open", order), value=order.native_in, timeout=self.timeout
+        )
+        expect_event(receipt, self.contract, "Open", subject=f"order {order.order_id_hex}",
+                     effect="the order was not opened", orderId=order.order_id)
+        return result(receipt, order_id=order.order_id_hex)
+
+    def open_calls(self, order: Order) -> list[Call]:
+        """The calls that open `order` from its user's account: an exact ``approve`` per
+        ERC-20 input, then ``open`` (for ``Sessions.execute_batch``, where the approvals
+        count against the grant's token caps)."""
+        self._check_origin(order)
+        calls = [
+            Call(target=item.token, value=0, data=HexBytes(_approve_data(self.w3, self.address, item.amount)))
+            for item in order.data.inputs
+            if not item.native
+        ]
+        calls.append(
+            Call(target=self.address, value=order.native_in,
+                 data=HexBytes(self.contract.encode_abi("open", [order.on_chain()])))
+        )
+        return calls
+
+    def typed_data(self, order: Order) -> dict[str, Any]:
+        """The full EIP-712 message the user signs for ``openFor``."""
+        return gasless_order_typed_data(order)
+
+    def digest(self, order: Order) -> bytes:
+        return gasless_order_digest(order)
+
+    def sign(self, order: Order, user: SignerLike | None = None) -> bytes:
+        """The user's EIP-712 signature of `order` for ``openFor`` (anyone may then open it)."""
+        signer = self._signer(user, "sign a gasless order")
+        self._check_origin(order)
+        if order.native_in:
+            raise OrderInvalid("a gasless order cannot escrow native value (openFor carries none); use open")
+        if signer.address != order.user:
+            raise InvalidInput(f"order {order.order_id_hex[:10]}… is by {order.user}; {signer.address} cannot sign it")
+        return sign_typed(signer, gasless_order_typed_data(order))
+
+    def open_for(self, order: Order, signature: bytes, sender: SignerLike | None = None) -> TxResult:
+        """Open a gasless order the user signed; the user's ERC-20 inputs are pulled
+        (the user must have approved the settler)."""
+        relayer = self._signer(sender, "open a gasless order")
+        self._check_origin(order)
+        data = self.contract.encode_abi("openFor", [order.gasless(), bytes(signature), b""])
+        receipt = send_checked(self.w3, relayer, self.address, data, self._ctx("open", order), timeout=self.timeout)
+        expect_event(receipt, self.contract, "Open", subject=f"order {order.order_id_hex}",
+                     effect="the order was not opened", orderId=order.order_id)
+        return result(receipt, order_id=order.order_id_hex)
+
+    def invalidate_nonces(self, nonces: Iterable[int], user: SignerLike | None = None) -> TxResult:
+        """Cancel gasless orders before they are opened (one transaction per bitmap word)."""
+        signer = self._signer(user, "cancel gasless orders")
+        words: dict[int, int] = {}
+        for nonce in nonces:
+            if not 0 <= int(nonce) < 2**256:
+                raise InvalidInput(f"a nonce is a uint256, got {nonce}")
+            words[int(nonce) >> 8] = words.get(int(nonce) >> 8, 0) | (1 << (int(nonce) & 255))
+        if not words:
+            raise InvalidInput("no nonces to cancel")
+        last: TxResult | None = None
+        for position, mask in sorted(words.items()):
+            data = self.contract.encode_abi("invalidateNonces", [position, mask])
+            receipt = send_checked(self.w3, signer, self.address, data, RevertContext(action="cancel"),
+                                   timeout=self.timeout)
+            expect_event(receipt, self.contract, "NoncesInvalidated", user=signer.address, wordPos=position)
+            last = result(receipt)
+        assert last is not None
+        return last
+
+    def nonce_used(self, user: str, nonce: int) -> bool:
+        word = self._read("nonceBitmap", check_address(user, "user"), nonce >> 8)
+        return bool(int(word) >> (nonce & 255) & 1)
+
+    def resolve(self, order: Order) -> dict[str, Any]:
+        """The settler's ``resolveFor`` of `order` (the ERC-7683 resolved order, as a dict)."""
+        self._check_origin(order)
+        resolved = self._read("resolveFor", order.gasless(), b"")
+        names = ("user", "originChainId", "openDeadline", "fillDeadline", "orderId", "maxSpent", "minReceived",
+                 "fillInstructions")
+        return dict(zip(names, resolved, strict=True))
+
+    def settle(
+        self, items: Sequence[tuple[Order, FillRecord, bytes]], sender: SignerLike | None = None
+    ) -> TxResult:
+        """Release the escrow of filled orders, each with its oracle's proof (empty for
+        oracles that hold what they were told). Orders settled meanwhile are skipped."""
+        relayer = self._signer(sender, "settle orders")
+        items = list(items)
+        if not 1 <= len(items) <= MAX_SETTLE:
+            raise InvalidInput(f"settle takes 1 to {MAX_SETTLE} orders, got {len(items)}")
+        for order, _, _ in items:
+            self._check_origin(order)
+        arg = [(o.as_tuple(), r.payout, r.filler_agent_id, bytes(p)) for o, r, p in items]
+        data = self.contract.encode_abi("settle", [arg])
+        receipt = send_checked(self.w3, relayer, self.address, data, self._ctx("settle", items[0][0]),
+                               timeout=self.timeout)
+        logs = self.contract.events.Settled().process_receipt(receipt, errors=_discard())
+        if not logs:
+            expect_event(receipt, self.contract, "Settled", effect="no order was settled")
+        return result(receipt, order_id=items[0][0].order_id_hex, count=len(logs))
+
+    def refund(self, items: Sequence[tuple[Order, bytes]], sender: SignerLike | None = None) -> TxResult:
+        """Return the escrow of unfilled orders to their users, each with its proof of
+        non-fill (empty once ``refundAfter`` has passed, or for a local order)."""
+        relayer = self._signer(sender, "refund orders")
+        items = list(items)
+        if not 1 <= len(items) <= MAX_SETTLE:
+            raise InvalidInput(f"refund takes 1 to {MAX_SETTLE} orders, got {len(items)}")
+        for order, _ in items:
+            self._check_origin(order)
+        data = self.contract.encode_abi("refund", [[(o.as_tuple(), bytes(p)) for o, p in items]])
+        receipt = send_checked(self.w3, relayer, self.address, data, self._ctx("refund", items[0][0]),
+                               timeout=self.timeout)
+        logs = self.contract.events.Refunded().process_receipt(receipt, errors=_discard())
+        if not logs:
+            expect_event(receipt, self.contract, "Refunded", effect="no order was refunded")
+        return result(receipt, order_id=items[0][0].order_id_hex, count=len(logs))
+
+    # ------------------------------------------------------------ destination
+
+    def fill(self, order: Order, record: FillRecord | None = None, signer: SignerLike | None = None) -> TxResult:
+        """Fill `order` on this (its destination) settler: approve the ERC-20 outputs where
+        the allowance is short, then ``fill`` with the native outputs as value. `record`
+        names the payout on the origin and the filler's agent (default: the filler, none)."""
+        filler = self._signer(signer, "fill an order")
+        self._check_destination(order)
+        for output in order.data.outputs:
+            if not output.native:
+                self._ensure_allowance(filler, output.token, output.amount)
+        filler_data = record.filler_data() if record is not None else b""
+        data = self.contract.encode_abi("fill", [order.order_id, order.origin_data, filler_data])
+        receipt = send_checked(self.w3, filler, self.address, data, self._ctx("fill", order),
+                               value=order.native_out, timeout=self.timeout)
+        expect_event(receipt, self.contract, "Filled", subject=f"order {order.order_id_hex}",
+                     effect="the order was not filled", orderId=order.order_id)
+        return result(receipt, order_id=order.order_id_hex)
+
+    def record_unfilled(self, order: Order, sender: SignerLike | None = None) -> TxResult:
+        """Record on the destination that `order` was not filled by its fill deadline."""
+        signer = self._signer(sender, "record an unfilled order")
+        self._check_destination(order)
+        data = self.contract.encode_abi("recordUnfilled", [order.order_id, order.origin_data])
+        receipt = send_checked(self.w3, signer, self.address, data, self._ctx("record", order), timeout=self.timeout)
+        expect_event(receipt, self.contract, "RecordedUnfilled", orderId=order.order_id)
+        return result(receipt, order_id=order.order_id_hex)
+
+    # ------------------------------------------------------------ status
+
+    def origin_status(self, order_id: bytes, block: BlockIdentifier = "latest") -> OrderStatus:
+        """UNKNOWN, OPEN, SETTLED or REFUNDED, as this settler (the origin) holds it."""
+        return OrderStatus(int(self._read("orderStatus", bytes(order_id), block=block)))
+
+    def record_of(self, order_id: bytes, block: BlockIdentifier = "latest") -> bytes:
+        """The record this settler (the destination) holds for `order_id` (32 zero bytes if none)."""
+        return bytes(self._read("fillRecords", bytes(order_id), block=block))
+
+    def status(self, order: Order, destination: Intents | None = None) -> OrderStatus:
+        """Where `order` stands: its origin status (this settler), refined by its
+        destination (`destination`, or this settler for a local order) while it is open."""
+        self._check_origin(order)
+        status = self.origin_status(order.order_id)
+        if status != OrderStatus.OPEN:
+            return status
+        dest = destination or (self if order.is_local else None)
+        if dest is not None:
+            record = dest.record_of(order.order_id)
+            if record == UNFILLED_RECORD:
+                return OrderStatus.EXPIRED
+            if any(record):
+                return OrderStatus.FILLED
+            if dest._now() > order.fill_deadline:
+                return OrderStatus.EXPIRED
+        return status
+
+    # ------------------------------------------------------------ events
+
+    def opened(self, from_block: int, to_block: BlockIdentifier = "latest") -> list[OpenedOrder]:
+        """Charter orders opened on this settler in the block range (others are skipped)."""
+        found = []
+        with translate(self.w3):
+            logs = self.contract.events.Open().get_logs(from_block=from_block, to_block=to_block)
+        for log in logs:
+            resolved = log["args"]["resolvedOrder"]
+            instructions = resolved["fillInstructions"]
+            if len(instructions) != 1:
+                continue
+            try:
+                order = Order.from_origin_data(instructions[0]["originData"])
+            except InvalidInput:
+                continue
+            if order.order_id != bytes(log["args"]["orderId"]):
+                continue
+            found.append(OpenedOrder(order, int(log["blockNumber"]), log["transactionHash"].to_0x_hex(),
+                                     int(log["logIndex"])))
+        return found
+
+    def fills(self, from_block: int, to_block: BlockIdentifier = "latest") -> list[FillEvent]:
+        with translate(self.w3):
+            logs = self.contract.events.Filled().get_logs(from_block=from_block, to_block=to_block)
+        return [
+            FillEvent(
+                order_id=bytes(log["args"]["orderId"]),
+                filler=Web3.to_checksum_address(log["args"]["filler"]),
+                record=FillRecord(payout=log["args"]["payout"], filler_agent_id=log["args"]["fillerAgentId"]),
+                record_hash=bytes(log["args"]["recordHash"]),
+                block_number=int(log["blockNumber"]),
+                tx_hash=log["transactionHash"].to_0x_hex(),
+            )
+            for log in logs
+        ]
+
+    def unfilled(self, from_block: int, to_block: BlockIdentifier = "latest") -> list[UnfilledEvent]:
+        with translate(self.w3):
+            logs = self.contract.events.RecordedUnfilled().get_logs(from_block=from_block, to_block=to_block)
+        return [
+            UnfilledEvent(bytes(log["args"]["orderId"]), int(log["blockNumber"]), log["transactionHash"].to_0x_hex())
+            for log in logs
+        ]
+
+    # ------------------------------------------------------------ internals
+
+    def _now(self) -> int:
+        with translate(self.w3):
+            return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def _read(self, fn: str, *args: Any, block: BlockIdentifier = "latest") -> Any:
+        with translate(self.w3, RevertContext(chain_id=self._chain_id)):
+            return self.contract.get_function_by_name(fn)(*args).call(block_identifier=block)
+
+    def _ctx(self, action: str, order: Order) -> RevertContext:
+        return RevertContext(action=action, chain_id=self._chain_id, order_id=order.order_id_hex,
+                             agent_id=order.data.agent_id or None)
+
+    def _check_origin(self, order: Order) -> None:
+        if order.origin_chain_id != self.chain_id or order.origin_settler != self.address:
+            raise InvalidInput(
+                f"order {order.order_id_hex[:10]}… has its origin at settler {order.origin_settler} on chain "
+                f"{order.origin_chain_id}, not this settler {self.address} on chain {self.chain_id}; "
+                "use the Intents client of its origin chain"
+            )
+
+    def _check_destination(self, order: Order) -> None:
+        if order.data.destination_chain_id != self.chain_id or order.data.destination_settler != self.address:
+            raise InvalidInput(
+                f"order {order.order_id_hex[:10]}… is destined for settler {order.data.destination_settler} on "
+                f"chain {order.data.destination_chain_id}, not this settler {self.address} on chain "
+                f"{self.chain_id}; fill it with the Intents client of its destination chain"
+            )
+
+    def _ensure_allowance(self, owner: Signer, token: str, amount: int) -> None:
+        erc20 = self.w3.eth.contract(address=Web3.to_checksum_address(token), abi=ERC20_ABI)
+        with translate(self.w3):
+            if len(self.w3.eth.get_code(erc20.address)) == 0:
+                raise InvalidInput(f"token {token} has no code on chain {self.chain_id}")
+            allowance = int(erc20.functions.allowance(owner.address, self.address).call())
+        if allowance >= amount:
+            return
+        receipt = send_checked(self.w3, owner, erc20.address, _approve_data(self.w3, self.address, amount),
+                               RevertContext(action="approve"), timeout=self.timeout)
+        expect_event(receipt, erc20, "Approval", owner=owner.address, spender=self.address,
+                     effect="the settler was not approved")
+
+
+def check_order(order: Order, now: int | None = None) -> None:
+    """The settler's checks of an order's own fields, client-side; :class:`OrderInvalid`."""
+    d = order.data
+    now = int(now if now is not None else time.time())
+    problems = []
+    if order.fill_deadline <= now:
+        problems.append("the fill deadline is not in the future")
+    if order.open_deadline > order.fill_deadline:
+        problems.append("the open deadline is after the fill deadline")
+    if d.refund_after < order.fill_deadline + MIN_REFUND_DELAY:
+        problems.append(f"refund_after must be at least {MIN_REFUND_DELAY:,} s after the fill deadline")
+    if d.exclusive_filler == NATIVE and d.exclusivity_deadline:
+        problems.append("an exclusivity deadline needs an exclusive filler")
+    if any(i.amount == 0 for i in d.inputs) or any(o.amount == 0 for o in d.outputs):
+        problems.append("every input and output amount must be positive")
+    if any(o.chain_id != d.destination_chain_id for o in d.outputs):
+        problems.append("every output must be on the destination chain")
+    if any(o.recipient == NATIVE for o in d.outputs):
+        problems.append("every output needs a recipient")
+    if not order.is_local and d.oracle == NATIVE:
+        problems.append("an order whose destination is another chain or settler needs an oracle")
+    if problems:
+        raise OrderInvalid(f"order {order.order_id_hex[:10]}… is refused: " + "; ".join(problems))
+
+
+def _build(model: Any, **fields: Any) -> Any:
+    try:
+        return model(**fields)
+    except ValueError as exc:
+        raise OrderInvalid(f"not a valid order: {exc}") from None
+
+
+def _approve_data(w3: Web3, spender: str, amount: int) -> bytes:
+    token = w3.eth.contract(abi=ERC20_ABI)
+    return bytes(HexBytes(token.encode_abi("approve", [Web3.to_checksum_address(spender), amount])))
+
+
+def _discard() -> Any:
+    from web3.logs import DISCARD  # noqa: PLC0415
+
+    return DISCARD
+
+
+__all__ = [
+    "DEFAULT_FILL_WINDOW",
+    "MAX_INPUTS",
+    "MAX_OUTPUTS",
+    "FillEvent",
+    "Intents",
+    "OpenedOrder",
+    "UnfilledEvent",
+    "check_order",
+]

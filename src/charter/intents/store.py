@@ -1,0 +1,259 @@
+"""What the relayer and the solver keep across restarts: SQLite.
+
+One file per process. Every scan of a block range writes what it found and
+moves the chain's cursor in one transaction, so a restart resumes exactly
+where the last committed scan ended: nothing is lost and nothing is seen
+twice. Orders move through states (:data:`RELAY_STATES`); a settlement is
+only marked done once the chain shows it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import CharterError
+
+SCHEMA_VERSION = 1
+
+RELAY_STATES = (
+    "open",  # seen opened on its origin, nothing proven yet
+    "proven",  # a confirmed fill is attested: ready to settle
+    "settled",  # the origin shows it settled (by us or anyone)
+    "unfilled-asked",  # we sent recordUnfilled on the destination
+    "unfilled-proven",  # a confirmed unfilled record is attested: ready to refund
+    "refunded",  # the origin shows it refunded
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cursors (
+    name TEXT PRIMARY KEY,
+    next_block INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id TEXT PRIMARY KEY,
+    origin_chain INTEGER NOT NULL,
+    dest_chain INTEGER NOT NULL,
+    origin_data BLOB NOT NULL,
+    fill_deadline INTEGER NOT NULL,
+    refund_after INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    proof BLOB,
+    tx_hash TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retry_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    opened_at REAL NOT NULL,
+    done_at REAL
+);
+CREATE INDEX IF NOT EXISTS orders_state ON orders (state, origin_chain);
+CREATE TABLE IF NOT EXISTS records (
+    order_id TEXT PRIMARY KEY,
+    dest_chain INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    payout TEXT,
+    filler_agent_id TEXT,
+    record_hash BLOB NOT NULL,
+    block INTEGER NOT NULL,
+    seen_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen (
+    order_id TEXT PRIMARY KEY,
+    origin_chain INTEGER NOT NULL,
+    origin_data BLOB NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    tx_hash TEXT,
+    updated_at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One order row."""
+
+    order_id: str
+    origin_chain: int
+    dest_chain: int
+    origin_data: bytes
+    fill_deadline: int
+    refund_after: int
+    state: str
+    proof: bytes | None
+    tx_hash: str | None
+    attempts: int
+    retry_at: float
+    last_error: str | None
+    opened_at: float
+    done_at: float | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """A destination record seen at a confirmed block (kind 1: filled, 2: not filled)."""
+
+    order_id: str
+    dest_chain: int
+    kind: int
+    payout: str | None
+    filler_agent_id: int
+    record_hash: bytes
+    block: int
+    seen_at: float
+
+
+class Store:
+    """The SQLite file of a relayer or solver."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise CharterError(f"cannot open the state file {path}: {exc}; check the path and its permissions") from None
+        version = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if version is None:
+            self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(version[0]) != SCHEMA_VERSION:
+            raise CharterError(f"{path} was written by another version (schema {version[0]}); use a new file")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside the block commit together, or none does."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------ cursors
+
+    def cursor(self, name: str, default: int) -> int:
+        row = self.db.execute("SELECT next_block FROM cursors WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else default
+
+    @staticmethod
+    def set_cursor(db: sqlite3.Connection, name: str, next_block: int) -> None:
+        db.execute(
+            "INSERT INTO cursors VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET next_block = excluded.next_block",
+            (name, next_block),
+        )
+
+    # ------------------------------------------------------------ relayer orders
+
+    @staticmethod
+    def add_order(
+        db: sqlite3.Connection, order_id: str, origin_chain: int, dest_chain: int, origin_data: bytes,
+        fill_deadline: int, refund_after: int,
+    ) -> bool:
+        """Record a newly seen order (False if it was already known)."""
+        cur = db.execute(
+            "INSERT OR IGNORE INTO orders (order_id, origin_chain, dest_chain, origin_data, fill_deadline, "
+            "refund_after, state, opened_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+            (order_id, origin_chain, dest_chain, origin_data, fill_deadline, refund_after, time.time()),
+        )
+        return cur.rowcount == 1
+
+    @staticmethod
+    def add_record(db: sqlite3.Connection, record: Record) -> bool:
+        cur = db.execute(
+            "INSERT OR IGNORE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.order_id, record.dest_chain, record.kind, record.payout, str(record.filler_agent_id),
+             record.record_hash, record.block, record.seen_at),
+        )
+        return cur.rowcount == 1
+
+    def drop_record(self, order_id: str) -> None:
+        self.db.execute("DELETE FROM records WHERE order_id = ?", (order_id,))
+
+    def record(self, order_id: str) -> Record | None:
+        row = self.db.execute("SELECT * FROM records WHERE order_id = ?", (order_id,)).fetchone()
+        if row is None:
+            return None
+        return Record(row[0], row[1], row[2], row[3], int(row[4] or 0), bytes(row[5]), row[6], row[7])
+
+    def orders(self, *states: str, origin_chain: int | None = None, ready: bool = False) -> list[Row]:
+        query = f"SELECT * FROM orders WHERE state IN ({', '.join('?' * len(states))})"
+        args: list[Any] = list(states)
+        if origin_chain is not None:
+            query += " AND origin_chain = ?"
+            args.append(origin_chain)
+        if ready:
+            query += " AND retry_at <= ?"
+            args.append(time.time())
+        query += " ORDER BY opened_at, order_id"
+        return [Row(*r) for r in self.db.execute(query, args).fetchall()]
+
+    def order(self, order_id: str) -> Row | None:
+        row = self.db.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,)).fetchone()
+        return Row(*row) if row else None
+
+    def update(self, order_id: str, **fields: Any) -> None:
+        if not fields:
+            return
+        names = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE orders SET {names} WHERE order_id = ?", (*fields.values(), order_id))
+
+    def failed(self, order_id: str, error: str, backoff: float) -> None:
+        """Count a failed attempt and hold the order back for `backoff` seconds."""
+        self.db.execute(
+            "UPDATE orders SET attempts = attempts + 1, last_error = ?, retry_at = ? WHERE order_id = ?",
+            (error[:500], time.time() + backoff, order_id),
+        )
+
+    def counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM orders GROUP BY state").fetchall()
+        return {state: int(n) for state, n in rows}
+
+    # ------------------------------------------------------------ solver
+
+    def seen_state(self, order_id: str) -> str | None:
+        row = self.db.execute("SELECT state FROM seen WHERE order_id = ?", (order_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    @staticmethod
+    def add_seen(db: sqlite3.Connection, order_id: str, origin_chain: int, origin_data: bytes) -> bool:
+        """Record an order the solver has not seen before (False if it had)."""
+        cur = db.execute(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?, 'new', NULL, NULL, ?)",
+            (order_id, origin_chain, origin_data, time.time()),
+        )
+        return cur.rowcount == 1
+
+    def mark_seen(self, order_id: str, state: str, reason: str | None = None, tx_hash: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE seen SET state = ?, reason = ?, tx_hash = COALESCE(?, tx_hash), updated_at = ? "
+            "WHERE order_id = ?",
+            (state, reason, tx_hash, time.time(), order_id),
+        )
+
+    def seen_orders(self, *states: str) -> list[tuple[str, bytes]]:
+        rows = self.db.execute(
+            f"SELECT order_id, origin_data FROM seen WHERE state IN ({', '.join('?' * len(states))}) "
+            "ORDER BY updated_at, order_id",
+            states,
+        )
+        return [(str(r[0]), bytes(r[1])) for r in rows.fetchall()]
+
+    def seen_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM seen GROUP BY state").fetchall()
+        return {state: int(n) for state, n in rows}
+
+
+__all__ = ["RELAY_STATES", "Record", "Row", "Store"]
