@@ -10,9 +10,12 @@
         --token-budget 0xToken:100 --valid-for 1h --out grant.json
     charter session list            # the account's grants, status and budgets left
     charter session revoke 0xGrantHash   # or: charter session revoke-all
+    charter relay --config relay.toml    # prove fills, settle and refund intents
+    charter solve --config solve.toml    # fill intents by policy
 
 One command group per layer: ``agent`` (agent.py), ``grant`` (grant.py),
-``session`` (session.py), ``account`` (account.py), and ``deploy``. The verbs
+``session`` (session.py), ``account`` (account.py), ``deploy``, and the
+intents' processes ``relay`` and ``solve`` (intent.py). The verbs
 of earlier releases still work, hidden from the help: ``charter register``
 (agent register), ``charter sessions`` (session list), ``charter revoke`` and
 ``charter revoke-all`` (session revoke, revoke-all); ``charter grant --agent
@@ -46,6 +49,7 @@ from .account import account
 from .agent import agent, register
 from .deploy import deploy
 from .grant import grant
+from .intent import relay, solve
 from .session import list_command, revoke, revoke_all, session
 
 
@@ -101,6 +105,8 @@ cli.add_command(agent)
 cli.add_command(grant)
 cli.add_command(session)
 cli.add_command(account)
+cli.add_command(relay)
+cli.add_command(solve)
 # The verbs of earlier releases, hidden from the help.
 cli.add_command(alias(register, "register"))
 cli.add_command(alias(list_command, "sessions"))

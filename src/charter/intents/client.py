@@ -179,7 +179,8 @@ class Intents(ChainClient):
             ),
         )
         check_order(order, now)
-        return order
+        built: Order = order
+        return built
 
     # ------------------------------------------------------------ origin
 

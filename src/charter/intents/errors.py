@@ -135,4 +135,17 @@ REVERTS.update({
         "the committee change is not signed by enough current members",
         "gather at least threshold signatures of the Rotation, sorted by signer")),
 })
-PATTERNS: tuple[()] = ()
+
+
+def _fill_too_late(reason: str, ctx: RevertContext) -> ContractRevert | None:
+    """The same reason means an order that cannot be opened (open) or filled any more (fill)."""
+    if reason != "intents: fill deadline passed" or ctx.action != "fill":
+        return None
+    return FillDeadlinePassed(
+        f"the fill deadline of {order_label(ctx)} has passed{detail(ctx)}; it can no longer be filled "
+        "(its user gets a refund)",
+        reason,
+    )
+
+
+PATTERNS = (_fill_too_late,)

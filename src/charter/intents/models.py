@@ -73,7 +73,8 @@ def from_word(value: bytes) -> str:
 
 def record_hash(kind: int, payout: str = NATIVE, filler_agent_id: int = 0) -> bytes:
     """keccak256(abi.encode(kind, payout, fillerAgentId)): what a destination records."""
-    return keccak(abi_encode(["uint256", "address", "uint256"], [kind, Web3.to_checksum_address(payout), filler_agent_id]))
+    values = [kind, Web3.to_checksum_address(payout), filler_agent_id]
+    return keccak(abi_encode(["uint256", "address", "uint256"], values))
 
 
 UNFILLED_RECORD = record_hash(RECORD_UNFILLED)

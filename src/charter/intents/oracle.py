@@ -19,7 +19,7 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_typing import ChecksumAddress
+from eth_typing import ChecksumAddress, Hash32
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -71,7 +71,8 @@ def deploy_oracle(w3: Web3, signer: SignerLike, members: Sequence[str], threshol
         if len(w3.eth.get_code(CREATE2_DEPLOYER)) == 0:
             raise NotDeployed(f"the CREATE2 deployer {CREATE2_DEPLOYER} is missing on chain {w3.eth.chain_id}")
         sender = as_signer(signer)
-        tx_hash = sender.send_transaction(w3, {"to": CREATE2_DEPLOYER, "data": HexBytes(SALT + committee_code(members, threshold))})
+        calldata = HexBytes(SALT + committee_code(members, threshold))
+        tx_hash = sender.send_transaction(w3, {"to": CREATE2_DEPLOYER, "data": calldata})
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
         if receipt["status"] != 1 or len(w3.eth.get_code(address)) == 0:
             raise CharterError(f"deploying the AttesterOracle failed in transaction {HexBytes(tx_hash).to_0x_hex()}")
@@ -93,7 +94,7 @@ def fill_attestation(order: Order, record_hash: bytes) -> dict[str, Any]:
 def attest(member: LocalAccount | str | bytes, oracle: str, message: dict[str, Any]) -> bytes:
     """`member`'s 65-byte signature of an attestation (hashed directly)."""
     account = member if isinstance(member, LocalAccount) else Account.from_key(member)
-    signed = account.unsafe_sign_hash(attestation_digest(oracle, message))
+    signed = account.unsafe_sign_hash(Hash32(attestation_digest(oracle, message)))
     return bytes(signed.signature)
 
 

@@ -192,11 +192,11 @@ class Relayer:
         """One round: scan every chain, prove, settle and refund what is ready."""
         report = StepReport()
         for chain in self.chains.values():
-            self._guarded(chain, report, lambda c=chain: self._scan(c, report))
+            self._guarded(chain, report, self._scan)
         self._prove(report)
         for chain in self.chains.values():
-            self._guarded(chain, report, lambda c=chain: self._ask_unfilled(c, report))
-            self._guarded(chain, report, lambda c=chain: self._submit(c, report))
+            self._guarded(chain, report, self._ask_unfilled)
+            self._guarded(chain, report, self._submit)
         if report.busy:
             log.info("round: %s", self.progress())
         return report
@@ -383,11 +383,11 @@ class Relayer:
 
     # ------------------------------------------------------------ failures
 
-    def _guarded(self, chain: _Chain, report: StepReport, work: Callable[[], None]) -> None:
+    def _guarded(self, chain: _Chain, report: StepReport, work: Callable[[_Chain, StepReport], None]) -> None:
         if time.monotonic() < chain.retry_at:
             return
         try:
-            work()
+            work(chain, report)
             chain.failures = 0
         except Exception as exc:  # noqa: BLE001 - one chain's failure must not stop the others
             self._chain_failed(chain, report, exc)
@@ -405,7 +405,7 @@ class Relayer:
     def _install_signals(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
             return {}
-        previous = {}
+        previous: dict[int, Any] = {}
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, lambda *_: self._stop.set())
         return previous

@@ -121,7 +121,8 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
-            raise CharterError(f"cannot open the state file {path}: {exc}; check the path and its permissions") from None
+            raise CharterError(f"cannot open the state file {path}: {exc}; check the path and its permissions") \
+                from None
         version = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if version is None:
             self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))

@@ -174,7 +174,9 @@ def attestation_digest(oracle: str, message: dict[str, Any]) -> bytes:
     return eip712_digest(separator, ATTESTATION_HASHER.hash_message(message))
 
 
-def rotation_typed_data(oracle: str, chain_id: int, members: Sequence[str], threshold: int, epoch: int) -> dict[str, Any]:
+def rotation_typed_data(
+    oracle: str, chain_id: int, members: Sequence[str], threshold: int, epoch: int
+) -> dict[str, Any]:
     """The full EIP-712 message by which a committee replaces itself (``epoch``: the current one)."""
     message = {
         "members": [Web3.to_checksum_address(m) for m in members],
