@@ -7,7 +7,8 @@ met}]}`` to ``--out`` (default ``.build/bench/gas.json``, untracked; ``make
 bench UPDATE=1`` writes the reference copy, benchmarks/results/gas.json, see
 benchmarks/README.md) and prints both as tables. Exits 1
 if a cost target of DESIGN.md is missed. Session conditions are described in
-``benchmarks/sessions.py``.
+``benchmarks/sessions.py``, intent conditions (two anvils) and the relayer's
+speed in ``benchmarks/intents.py``.
 
 Conditions (documented so numbers stay comparable across runs):
 - every "register" is the caller's first agent (its ERC-721 balance goes 0 -> 1);
@@ -39,6 +40,7 @@ from charter.deployments import Manifest, create2_address, ensure_deployed
 from charter.devchain import DEV_KEYS, local_anvil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from intents import bench_intents, intent_checks
 from sessions import bench_sessions, derived, session_checks
 
 RESULTS = Path(__file__).resolve().parent.parent / ".build" / "bench" / "gas.json"
@@ -124,9 +126,17 @@ def main() -> int:
         sessions = bench_sessions(w3)
     results.update(sessions)
     results.update(derived(sessions))
-    checks = registry_checks(results) + session_checks(results) + size_checks(sizes)
+    intents = bench_intents()
+    oracle_size = intents.pop("size.AttesterOracle")
+    sizes["AttesterOracle"] = {
+        "runtime": oracle_size, "init": len(init_code("AttesterOracle")), "margin": EIP170_LIMIT - oracle_size,
+    }
+    relay = {k: intents.pop(k) for k in list(intents) if k.startswith("relay.")}
+    results.update(intents)
+    checks = registry_checks(results) + session_checks(results) + intent_checks(results) + size_checks(sizes)
     body = {
         "gas": results,
+        "relay": relay,
         "sizes": sizes,
         "targets": [
             {"check": what, "measured": measured, "limit": limit, "met": measured <= limit}
@@ -143,6 +153,8 @@ def main() -> int:
     for name, gas in results.items():
         table.add_row(name, f"{gas:,}")
     console.print(table)
+    for name, value in relay.items():
+        console.print(f"{name}: {value}")
     targets = Table(title="Cost targets (DESIGN.md)")
     targets.add_column("check")
     targets.add_column("measured", justify="right")

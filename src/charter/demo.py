@@ -7,7 +7,11 @@ turns her EOA into a Charter account (EIP-7702), grants her agent's session
 key one hour to move at most 100 tokens to one recipient, the agent acts in
 scope, out-of-scope and over-budget calls are refused with their reasons, a
 relayer sends a gasless request, the principal revokes everything and the
-next attempt is refused. Then the chain stops.
+next attempt is refused. Then the chain stops, and two more start for the
+intents (:mod:`charter.demo_intents`): the agent opens a cross-chain intent
+under its session, a solver agent fills it, the relayer proves and settles
+it; an intent nobody fills is refunded; one beyond the session's cap is
+refused.
 
     python -m charter.demo
 """
@@ -31,6 +35,7 @@ from ._core.revert import format_time
 from ._core.signers import LocalSigner
 from .accounts.models import Call
 from .client import Charter
+from .demo_intents import intents_story
 from .devchain import DEV_KEYS, local_anvil
 from .exceptions import CharterError
 from .registry.models import AgentInfo, MetadataEntry
@@ -150,7 +155,11 @@ def run() -> None:
         binding_story(w3, manifest, alice, bob, mallory, trader, researcher)
 
         _step(16, "Stop the chain")
-    console.print("anvil stopped. Nothing was left running.")
+    console.print("anvil stopped.")
+
+    last = intents_story(console, _step, _deploy_demo_token, _send, 17)
+    _step(last, "Stop both chains")
+    console.print("both anvils stopped. Nothing was left running.")
 
 
 def _refused(who: str, exc: CharterError) -> None:

@@ -83,10 +83,11 @@ class World:
         defaults.update(kw)
         return self.a.user.intents.order(**defaults)
 
-    def chains(self) -> list[ChainConfig]:
+    def chains(self, start: tuple[int, int]) -> list[ChainConfig]:
+        """Both chains, read from blocks `start` on."""
         return [
-            ChainConfig(CHAIN_A, self.a.chain.url, confirmations=CONFIRMATIONS, start_block=self.a.w3.eth.block_number),
-            ChainConfig(CHAIN_B, self.b.chain.url, confirmations=CONFIRMATIONS, start_block=self.b.w3.eth.block_number),
+            ChainConfig(CHAIN_A, self.a.chain.url, confirmations=CONFIRMATIONS, start_block=start[0]),
+            ChainConfig(CHAIN_B, self.b.chain.url, confirmations=CONFIRMATIONS, start_block=start[1]),
         ]
 
 
@@ -117,12 +118,18 @@ def world() -> Iterator[World]:
 
 
 @pytest.fixture
-def relayer(world: World, tmp_path: Path) -> Callable[..., Relayer]:
+def start(world: World) -> tuple[int, int]:
+    """The blocks of both chains when the test starts: its relayer and solver read from there."""
+    return (world.a.w3.eth.block_number, world.b.w3.eth.block_number)
+
+
+@pytest.fixture
+def relayer(world: World, tmp_path: Path, start: tuple[int, int]) -> Callable[..., Relayer]:
     made: list[Relayer] = []
 
     def make(db: Path | None = None, **kw: Any) -> Relayer:
         config = RelayConfig(
-            chains=kw.pop("chains", None) or world.chains(),
+            chains=kw.pop("chains", None) or world.chains(start),
             oracles={CHAIN_A: world.oracle},
             attester_keys=[m.key.hex() for m in COMMITTEE],
             sender_key=world.relayer_key,
@@ -140,7 +147,7 @@ def relayer(world: World, tmp_path: Path) -> Callable[..., Relayer]:
 
 
 @pytest.fixture
-def solver(world: World, tmp_path: Path) -> Callable[..., Solver]:
+def solver(world: World, tmp_path: Path, start: tuple[int, int]) -> Callable[..., Solver]:
     made: list[Solver] = []
 
     def make(**kw: Any) -> Solver:
@@ -148,7 +155,7 @@ def solver(world: World, tmp_path: Path) -> Callable[..., Solver]:
             routes=[Route(CHAIN_A, world.a.token.address, CHAIN_B, world.b.token.address)],
             oracles={CHAIN_A: world.oracle},
         )
-        config = SolverConfig(chains=world.chains(), key=DEV_KEYS[2], policy=policy, agent_id=world.filler_agent,
+        config = SolverConfig(chains=world.chains(start), key=DEV_KEYS[2], policy=policy, agent_id=world.filler_agent,
                               db=str(tmp_path / "solver.sqlite"), poll_interval=0.2, **kw)
         made.append(solver := Solver(config))
         return solver

@@ -1,0 +1,182 @@
+"""The second half of `make demo`: two agents coordinate across two local chains (ERC-7683 intents).
+
+Alice's trading agent, under a session of her account on chain A, opens an
+intent: 100 DEMO in escrow on A for 99 DEMO delivered to Alice on chain B.
+Bob's solver agent fills it on B; Charter's relayer waits for two
+confirmations, has a 2-of-3 committee attest the fill and settles: the
+escrow goes to the solver on A. A second intent that no solver takes is
+recorded as unfilled on B after its deadline and refunded on A. An intent
+beyond the session's token cap is refused. No human acts between opening
+and settlement.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from rich.console import Console
+from web3 import Web3
+from web3.types import RPCEndpoint, Wei
+
+from ._core.signers import LocalSigner
+from .client import Charter
+from .devchain import DEV_KEYS, local_anvils
+from .exceptions import CharterError
+from .intents import FillRecord, Input, Intents, Order, OrderStatus, Output, deploy_oracle
+from .intents.relayer import ChainConfig, RelayConfig, Relayer
+from .intents.solver import Policy, Route, Solver, SolverConfig
+
+CHAIN_A, CHAIN_B = 901, 902
+COMMITTEE = [Account.from_key(Web3.keccak(text=f"charter demo attester {i}")) for i in range(3)]
+
+
+def intents_story(
+    console: Console,
+    step: Callable[[int, str], None],
+    deploy_token: Callable[[Web3, LocalSigner], Any],
+    send: Callable[[Web3, LocalSigner, Any], None],
+    first: int,
+) -> int:
+    """Run the intents story from step number `first`; returns the next step number."""
+    deployer, alice, bob = (LocalSigner.from_key(k) for k in DEV_KEYS[:3])
+    relayer_key = DEV_KEYS[3]
+    agent_key = LocalSigner(Account.from_key(Web3.keccak(text="charter demo intent agent key")))
+    n = first
+
+    step(n, "Two chains, the same suite at the same addresses on both")
+    with local_anvils(CHAIN_A, CHAIN_B, block_time=1) as (chain_a, chain_b), tempfile.TemporaryDirectory() as tmp:
+        a, b = chain_a.w3, chain_b.w3
+        for w3 in (a, b):
+            Charter.deploy(w3, deployer)
+        settler = Charter.connect(a).intents.address
+        console.print(f"chain A (id {CHAIN_A}) and chain B (id {CHAIN_B}) mine a block a second; "
+                      f"IntentSettler at [cyan]{settler}[/cyan] on both")
+        token_a, token_b = deploy_token(a, deployer), deploy_token(b, deployer)
+        oracle = deploy_oracle(a, deployer, [m.address for m in COMMITTEE], 2)
+        console.print(f"DEMO on A {token_a.address}, DEMO on B {token_b.address}; a 2-of-3 attester committee "
+                      f"(AttesterOracle {oracle} on A)")
+        fund = deployer.send_transaction(a, {"to": agent_key.address, "value": Wei(10**17)})
+        a.eth.wait_for_transaction_receipt(fund)
+
+        on_a = Charter.connect(a, signer=alice)
+        trader = on_a.registry.register("ipfs://charter-demo/trader.json")
+        account = on_a.accounts.deploy(owner=alice.address, salt=1)
+        send(a, deployer, token_a.functions.mint(account, 1_000))
+        solver_agent = Charter.connect(b, signer=bob).registry.register("ipfs://charter-demo/solver.json")
+        send(b, deployer, token_b.functions.mint(bob.address, 1_000))
+        console.print(f"alice's agent {trader} and her Charter account {account} (1,000 DEMO) on A; "
+                      f"bob's solver agent {solver_agent} with 1,000 DEMO of inventory on B")
+
+        n += 1
+        step(n, "Alice lets her agent open intents for her account: approve and open only, 150 DEMO at most")
+        sessions = on_a.sessions
+        open_selector = "0x" + Web3.keccak(text="open((uint32,bytes32,bytes))")[:4].hex()
+        from .sessions.builder import equals  # noqa: PLC0415 - the sessions layer's rule helpers
+
+        grant = sessions.prepare(
+            sessions.builder(account, trader, agent_key.address)
+            .allow(token_a.address, "approve(address spender,uint256 amount)", spender=equals(settler))
+            .allow(settler, open_selector)
+            .token_budget(token_a.address, cap=150)
+            .valid_for(hours=1)
+        )
+        signed = sessions.sign(grant, alice)
+        for line in grant.describe():
+            console.print(f"  • {line}")
+
+        intents = Intents(a, settler, chain_id=CHAIN_A)
+
+        def order(give: int, want: int, within: int) -> Order:
+            return intents.order(
+                user=account, agent_id=trader, inputs=[Input(token=token_a.address, amount=give)],
+                outputs=[Output(token=token_b.address, amount=want, recipient=alice.address, chain_id=CHAIN_B)],
+                destination_chain_id=CHAIN_B, oracle=oracle, fill_within=within,
+                now=int(a.eth.get_block("latest")["timestamp"]),
+            )
+
+        n += 1
+        step(n, "The agent, under its session, opens an intent: 100 DEMO on A for 99 DEMO on B")
+        wanted = order(100, 99, 600)
+        agent_sessions = Charter.connect(a, signer=agent_key).sessions
+        opened = agent_sessions.execute_batch(signed, intents.open_calls(wanted), key=agent_key)
+        for line in wanted.describe():
+            console.print(f"  {line}")
+        console.print(f"opened through the session ({opened.gas_used:,} gas): 100 DEMO in escrow on A")
+
+        start = (a.eth.block_number - 2, b.eth.block_number)
+        chains = [ChainConfig(CHAIN_A, chain_a.url, confirmations=2, start_block=start[0]),
+                  ChainConfig(CHAIN_B, chain_b.url, confirmations=2, start_block=start[1])]
+        solver = Solver(SolverConfig(
+            chains=chains, key=DEV_KEYS[2], agent_id=solver_agent, db=str(Path(tmp) / "solver.sqlite"),
+            policy=Policy(routes=[Route(CHAIN_A, token_a.address, CHAIN_B, token_b.address)],
+                          oracles={CHAIN_A: oracle}, min_reward_bps=50),
+        ))
+        relayer = Relayer(RelayConfig(
+            chains=chains, oracles={CHAIN_A: oracle}, attester_keys=[m.key.hex() for m in COMMITTEE],
+            sender_key=relayer_key, db=str(Path(tmp) / "relay.sqlite"),
+        ))
+        dest = Intents(b, settler, chain_id=CHAIN_B)
+        try:
+            n += 1
+            step(n, "Bob's solver agent sees it (two confirmations deep) and fills it on B")
+            _until(lambda: solver.store.seen_state(wanted.order_id_hex) == "filled", solver.step)
+            console.print(f"filled by agent {solver_agent}: alice holds "
+                          f"{token_b.functions.balanceOf(alice.address).call()} DEMO on B; status "
+                          f"{intents.status(wanted, dest)}")
+
+            n += 1
+            step(n, "The relayer waits for confirmations, the committee attests, the escrow goes to the solver")
+            began = time.monotonic()
+            _until(lambda: intents.origin_status(wanted.order_id) == OrderStatus.SETTLED, relayer.step)
+            console.print(f"settled on A {time.monotonic() - began:.1f} s after the fill; bob received "
+                          f"{token_a.functions.balanceOf(bob.address).call()} DEMO on A; status "
+                          f"{intents.status(wanted, dest)}")
+
+            n += 1
+            step(n, "A second intent no solver takes (it pays less than it asks) is refunded")
+            stingy = order(30, 40, 30)
+            agent_sessions.execute_batch(signed, intents.open_calls(stingy), key=agent_key)
+            console.print(f"opened: 30 DEMO on A for 40 DEMO on B, fill deadline in 30 s; "
+                          f"account holds {token_a.functions.balanceOf(account).call()} DEMO")
+            _until(lambda: solver.store.seen_state(stingy.order_id_hex) == "skipped", solver.step)
+            reason = solver.store.db.execute("SELECT reason FROM seen WHERE order_id = ?",
+                                             (stingy.order_id_hex,)).fetchone()[0]
+            console.print(f"the solver skips it: {reason}")
+            b.provider.make_request(RPCEndpoint("evm_increaseTime"), [60])  # B's clock passes the fill deadline
+            b.provider.make_request(RPCEndpoint("evm_mine"), [])
+            try:
+                dest.fill(stingy, FillRecord(payout=bob.address), bob)
+            except CharterError as exc:
+                console.print(f"a late fill on B: [red]refused[/red] — {exc}")
+            _until(lambda: intents.origin_status(stingy.order_id) == OrderStatus.REFUNDED, relayer.step)
+            console.print(f"B recorded it as unfilled, the committee attested, A refunded it: the account holds "
+                          f"{token_a.functions.balanceOf(account).call()} DEMO")
+
+            n += 1
+            step(n, "An intent beyond the session's cap is refused, with the reason")
+            greedy = order(100, 99, 600)
+            try:
+                agent_sessions.execute_batch(signed, intents.open_calls(greedy), key=agent_key)
+            except CharterError as exc:
+                console.print(f"the agent opens 100 DEMO more (130 of 150 used): [red]refused[/red] — {exc}")
+        finally:
+            solver.close()
+            relayer.close()
+    return n + 1
+
+
+def _until(done: Callable[[], bool], step: Callable[[], Any], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise CharterError("the demo's solver or relayer did not finish in time; is the machine very busy?")
+        step()
+        time.sleep(0.25)
+
+
+__all__ = ["intents_story"]
