@@ -50,7 +50,7 @@ test: setup ## Run every test (unit, stateful fuzz, SDK, scripts)
 test-long: setup ## Run every test with the long fuzz profile
 	CHARTER_FUZZ=long ape test tests -p no:cacheprovider
 
-demo: setup ## Run the story on a local anvil chain
+demo: setup ## Run the story on local anvil chains (one, then two for intents)
 	$(BIN)/python -m charter.demo
 
 # Results go to .build/bench/ (untracked); UPDATE=1 writes the committed
