@@ -54,7 +54,6 @@ exports: eip712_domain_separator.eip712Domain
 # ---------------------------------------------------------------- constants
 
 ORDER_DATA_TYPE: public(constant(bytes32)) = intent_hashing.CHARTER_ORDER_TYPEHASH
-MIN_REFUND_DELAY: public(constant(uint256)) = intent_types.MIN_REFUND_DELAY
 # What a destination records for an order not filled by its fill deadline:
 # keccak256(abi.encode(RECORD_UNFILLED, address(0), 0)) (a unit test checks it).
 UNFILLED_RECORD: public(constant(bytes32)) = 0xef662a629ce07c9ed715124d8141a6e430d0a3065f8ce8074a7ea95e8751f184
@@ -321,16 +320,21 @@ def settle(settlements: DynArray[intent_types.Settlement, intent_types.MAX_SETTL
     @return uint256 How many orders were settled (at least one).
     """
     done: uint256 = 0
-    for s: intent_types.Settlement in settlements:
-        order_id: bytes32 = self._order_id(s.order)
-        if not self._is_pending(order_id, len(settlements)):
+    n: uint256 = len(settlements)
+    # By index, without copying each settlement: every internal call gets scalars.
+    for i: uint256 in range(n, bound=intent_types.MAX_SETTLE):
+        order_id: bytes32 = keccak256(abi_encode(settlements[i].order))
+        if not self._is_pending(order_id, n):
             continue
-        assert not self._is_destination(s.order), "intents: not filled"
-        record: bytes32 = intent_hashing._record_hash(intent_types.RECORD_FILLED, s.payout, s.fillerAgentId)
-        assert self._proven(s.order, order_id, record, s.proof), "intents: fill not proven"
+        data: intent_types.CharterOrder = settlements[i].order.data
+        assert not self._is_here(data.destinationChainId, data.destinationSettler), "intents: not filled"
+        payout: address = settlements[i].payout
+        filler_agent_id: uint256 = settlements[i].fillerAgentId
+        record: bytes32 = intent_hashing._record_hash(intent_types.RECORD_FILLED, payout, filler_agent_id)
+        assert self._proven(data.oracle, data.destinationChainId, data.destinationSettler, order_id, record, settlements[i].proof), "intents: fill not proven"
         self.orderStatus[order_id] = intent_types.STATUS_SETTLED
-        self._release(s.order.data.inputs, s.payout)
-        log Settled(orderId=order_id, openerAgentId=s.order.data.agentId, fillerAgentId=s.fillerAgentId, payout=s.payout, inputs=s.order.data.inputs)
+        self._release(data.inputs, payout)
+        log Settled(orderId=order_id, openerAgentId=data.agentId, fillerAgentId=filler_agent_id, payout=payout, inputs=data.inputs)
         done += 1
     assert done != 0, "intents: nothing to settle"
     return done
@@ -349,35 +353,24 @@ def refund(refunds: DynArray[intent_types.Refund, intent_types.MAX_SETTLE]) -> u
     @return uint256 How many orders were refunded (at least one).
     """
     done: uint256 = 0
-    for r: intent_types.Refund in refunds:
-        order_id: bytes32 = self._order_id(r.order)
-        if not self._is_pending(order_id, len(refunds)):
+    n: uint256 = len(refunds)
+    for i: uint256 in range(n, bound=intent_types.MAX_SETTLE):
+        order_id: bytes32 = keccak256(abi_encode(refunds[i].order))
+        if not self._is_pending(order_id, n):
             continue
-        if block.timestamp <= convert(r.order.data.refundAfter, uint256):
-            if self._is_destination(r.order):
-                assert block.timestamp > convert(r.order.fillDeadline, uint256), "intents: fill deadline not passed"
+        data: intent_types.CharterOrder = refunds[i].order.data
+        if block.timestamp <= convert(data.refundAfter, uint256):
+            if self._is_here(data.destinationChainId, data.destinationSettler):
+                assert block.timestamp > convert(refunds[i].order.fillDeadline, uint256), "intents: fill deadline not passed"
             else:
-                assert self._proven(r.order, order_id, UNFILLED_RECORD, r.proof), "intents: unfilled not proven"
+                assert self._proven(data.oracle, data.destinationChainId, data.destinationSettler, order_id, UNFILLED_RECORD, refunds[i].proof), "intents: unfilled not proven"
+        user: address = refunds[i].order.user
         self.orderStatus[order_id] = intent_types.STATUS_REFUNDED
-        self._release(r.order.data.inputs, r.order.user)
-        log Refunded(orderId=order_id, user=r.order.user, openerAgentId=r.order.data.agentId, inputs=r.order.data.inputs)
+        self._release(data.inputs, user)
+        log Refunded(orderId=order_id, user=user, openerAgentId=data.agentId, inputs=data.inputs)
         done += 1
     assert done != 0, "intents: nothing to refund"
     return done
-
-
-# ---------------------------------------------------------------- views
-
-@external
-@pure
-def recordHash(payout: address, fillerAgentId: uint256) -> bytes32:
-    """
-    @notice The record hash of a fill that named `payout` and `fillerAgentId`.
-    @param payout The payout address on the origin.
-    @param fillerAgentId The filler's agent (0 for none).
-    @return bytes32 The record hash.
-    """
-    return intent_hashing._record_hash(intent_types.RECORD_FILLED, payout, fillerAgentId)
 
 
 # ---------------------------------------------------------------- internal: orders
@@ -430,7 +423,6 @@ def _validate(order: intent_types.Order):
          an order whose destination is elsewhere.
     """
     data: intent_types.CharterOrder = order.data
-    assert order.user != empty(address), "intents: zero user"
     fill_deadline: uint256 = convert(order.fillDeadline, uint256)
     assert fill_deadline > block.timestamp, "intents: fill deadline passed"
     assert order.openDeadline <= order.fillDeadline, "intents: open after fill deadline"
@@ -512,12 +504,6 @@ def _resolved(order: intent_types.Order) -> intent_types.ResolvedCrossChainOrder
 
 
 @internal
-@pure
-def _order_id(order: intent_types.Order) -> bytes32:
-    return keccak256(abi_encode(order))
-
-
-@internal
 @view
 def _destination_order(order_id: bytes32, origin_data: Bytes[intent_types.ORIGIN_DATA_MAX]) -> intent_types.Order:
     """
@@ -533,7 +519,13 @@ def _destination_order(order_id: bytes32, origin_data: Bytes[intent_types.ORIGIN
 @internal
 @view
 def _is_destination(order: intent_types.Order) -> bool:
-    return order.data.destinationChainId == chain.id and order.data.destinationSettler == convert(convert(self, uint256), bytes32)
+    return self._is_here(order.data.destinationChainId, order.data.destinationSettler)
+
+
+@internal
+@view
+def _is_here(chain_id: uint256, settler: bytes32) -> bool:
+    return chain_id == chain.id and settler == convert(convert(self, uint256), bytes32)
 
 
 @internal
@@ -560,12 +552,18 @@ def _is_pending(order_id: bytes32, batch: uint256) -> bool:
 
 @internal
 @view
-def _proven(order: intent_types.Order, order_id: bytes32, record: bytes32, proof: Bytes[intent_types.PROOF_MAX]) -> bool:
+def _proven(
+    oracle: address,
+    destination_chain_id: uint256,
+    destination_settler: bytes32,
+    order_id: bytes32,
+    record: bytes32,
+    proof: Bytes[intent_types.PROOF_MAX],
+) -> bool:
     """
     @dev Ask the order's own oracle whether its destination recorded
          `record`. A failing or codeless oracle proves nothing.
     """
-    oracle: address = order.data.oracle
     if oracle == empty(address) or not oracle.is_contract:
         return False
     success: bool = False
@@ -573,8 +571,8 @@ def _proven(order: intent_types.Order, order_id: bytes32, record: bytes32, proof
     success, answer = raw_call(
         oracle,
         abi_encode(
-            order.data.destinationChainId,
-            order.data.destinationSettler,
+            destination_chain_id,
+            destination_settler,
             order_id,
             record,
             proof,

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from charter.cli import cli
-from charter.intents import ORDER_DATA_TYPE, UNFILLED_RECORD, AttesterOracle, FillRecord, OrderStatus, fill_attestation
+from charter.intents import ORDER_DATA_TYPE, UNFILLED_RECORD, AttesterOracle, OrderStatus, fill_attestation
 from charter.intents.models import word
 from charter.intents.typed_data import attestation_digest
 
@@ -20,8 +20,6 @@ def test_sdk_constants_and_hashes_match_the_contracts(world: World) -> None:
     intents = world.a.user.intents
     assert bytes(intents.contract.functions.ORDER_DATA_TYPE().call()) == ORDER_DATA_TYPE
     assert bytes(intents.contract.functions.UNFILLED_RECORD().call()) == UNFILLED_RECORD
-    record = FillRecord(payout=world.filler.address, filler_agent_id=world.filler_agent)
-    assert bytes(intents.contract.functions.recordHash(record.payout, record.filler_agent_id).call()) == record.hash
     order = world.order()
     resolved = intents.resolve(order)
     assert bytes(resolved["orderId"]) == order.order_id

@@ -51,7 +51,6 @@ _INVALID: dict[str, str] = {
     "intents: not an address": "a token or recipient word has its high 12 bytes set",
     "intents: zero destination": "the destination settler is zero",
     "intents: no oracle": "a cross-chain order names no settlement oracle",
-    "intents: zero user": "the order has no user",
     "intents: nonce mismatch": "orderData.nonce differs from the gasless order's nonce",
 }
 

@@ -9,7 +9,7 @@ import boa
 import pytest
 from eth_utils import keccak
 
-from .helpers import CHARTER_ORDER_TYPE, MIN_REFUND_DELAY, ORDER_DATA_TYPE, ZERO_ADDRESS
+from .helpers import CHARTER_ORDER_TYPE, ORDER_DATA_TYPE, ZERO_ADDRESS
 
 CANONICAL_OPEN_TOPIC = "0x3448bbc2203c608599ad448eeb1007cea04b788ac631f9f558e8dd01a3c27b3d"
 OLD_OPEN_TOPIC_PREFIX = "0xa576d0af"
@@ -150,10 +150,6 @@ def test_order_data_type(settler):
     )
     assert written_out == CHARTER_ORDER_TYPE
     assert settler.ORDER_DATA_TYPE() == keccak(text=written_out) == ORDER_DATA_TYPE
-
-
-def test_min_refund_delay(settler):
-    assert settler.MIN_REFUND_DELAY() == MIN_REFUND_DELAY == 86_400
 
 
 def test_eip712_domain(settler):

@@ -250,8 +250,6 @@ def test_zero_user_refused(gasless, open_for, settler):
     order = gasless(user=ZERO_ADDRESS)
     with boa.reverts("intents: bad signature"):
         open_for(order, signature=b"\x00" * 65)
-    with boa.reverts("intents: zero user"):
-        settler.resolveFor(order.gasless(), b"")
 
 
 def test_origin_filler_data_is_ignored(gasless, settler):
