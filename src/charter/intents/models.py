@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
 from eth_utils import keccak
 from pydantic import ConfigDict, model_validator
 from web3 import Web3
@@ -269,7 +270,7 @@ class Order(Readable):
         try:
             (value,) = abi_decode([ORDER_ABI], bytes(origin_data))
             return cls.from_tuple(value)
-        except (ValueError, TypeError, InvalidInput) as exc:
+        except (DecodingError, ValueError, TypeError, InvalidInput) as exc:
             raise InvalidInput(f"originData is not a Charter order: {exc}") from None
 
     def describe(self) -> list[str]:
