@@ -37,7 +37,6 @@ ZERO = "0x0000000000000000000000000000000000000000"
 NATIVE = ZERO  # the input / output token of native value
 STATUS_NONE, STATUS_OPEN, STATUS_SETTLED, STATUS_REFUNDED = range(4)
 RECORD_FILLED, RECORD_UNFILLED = 1, 2
-MAX_SETTLE = 10
 
 INPUT_TYPE = "Input(address token,uint256 amount)"
 OUTPUT_TYPE = "Output(bytes32 token,uint256 amount,bytes32 recipient,uint256 chainId)"
