@@ -295,11 +295,13 @@ def recordUnfilled(orderId: bytes32, originData: Bytes[intent_types.ORIGIN_DATA_
     @notice Record, after its fill deadline, that an order whose
             destination is this settler was not filled; it can never be
             filled afterwards. The record is what an oracle proves to the
-            origin for a refund. Anyone may call it.
+            origin for a refund. Anyone may call it. A local order has no
+            record (its fill settles it, its refund needs no proof).
     @param orderId The order's id.
     @param originData abi.encode(Order).
     """
     order: intent_types.Order = self._destination_order(orderId, originData)
+    assert not self._is_origin(order), "intents: local order"
     assert block.timestamp > convert(order.fillDeadline, uint256), "intents: fill deadline not passed"
     assert self.fillRecords[orderId] == empty(bytes32), "intents: already filled"
     self.fillRecords[orderId] = UNFILLED_RECORD

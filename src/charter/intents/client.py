@@ -341,6 +341,11 @@ class Intents(ChainClient):
         """Record on the destination that `order` was not filled by its fill deadline."""
         signer = self._signer(sender, "record an unfilled order")
         self._check_destination(order)
+        if order.is_local:
+            raise InvalidInput(
+                f"order {order.order_id_hex[:10]}… is local (its destination is its origin settler): it has no "
+                "destination record; refund it without a proof once its fill deadline has passed"
+            )
         data = self.contract.encode_abi("recordUnfilled", [order.order_id, order.origin_data])
         receipt = send_checked(self.w3, signer, self.address, data, self._ctx("record", order), timeout=self.timeout)
         expect_event(receipt, self.contract, "RecordedUnfilled", orderId=order.order_id)

@@ -99,6 +99,8 @@ REVERTS.update({
         "the fill of {order} names no payout address", "name where the escrow is to go on the origin")),
     "intents: fill deadline not passed": (FillDeadlinePassed, _intent(
         "the fill deadline of {order} has not passed yet", "wait until it has")),
+    "intents: local order": (FillRefused, _intent(
+        "{order} is a local order: it has no destination record", "refund it without a proof after its fill deadline")),
     "intents: already filled": (AlreadyFilled, _intent(
         "{order} was already filled (or recorded as not filled)", "nothing to do: check its status")),
     "intents: exclusive filler": (NotExclusiveFiller, _intent(

@@ -136,3 +136,20 @@ def test_settle_of_a_local_order_refused(local, settle_order, settler):
     with boa.reverts("intents: not filled"):
         settle_order(local)
     assert settler.orderStatus(local.id) == STATUS_OPEN
+
+
+@pytest.mark.parametrize("then", ["open", "filled", "refunded"])
+def test_record_unfilled_of_a_local_order_refused(local, fill_order, refund_order, settler, warp, then):
+    """A local order has no destination record: its fill settles it and its
+    refund needs no proof, so "not filled" is never recorded for it (not
+    even for one that its own fill settled)."""
+    if then == "filled":
+        fill_order(local)
+    warp(local.fill_deadline + 1)
+    if then == "refunded":
+        refund_order(local)
+    status = settler.orderStatus(local.id)
+    with boa.reverts("intents: local order"):
+        settler.recordUnfilled(local.id, local.encode())
+    assert settler.fillRecords(local.id) == ZERO32
+    assert settler.orderStatus(local.id) == status
