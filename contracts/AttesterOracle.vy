@@ -6,8 +6,7 @@
 @notice An m-of-n committee oracle for ERC-7683 intent settlement. An
         origin settler asks `isProven` whether the destination settler
         recorded `recordHash` for `orderId`; the answer is yes when at
-        least `threshold` current committee members signed the EIP-712
-        attestation
+        least `threshold` members signed the EIP-712 attestation
             Attestation(uint256 originChainId, address originSettler,
                         uint256 destinationChainId, bytes32 destinationSettler,
                         bytes32 orderId, bytes32 recordHash)
@@ -15,17 +14,19 @@
         in the domain ("Charter AttesterOracle", "1", chainId, this oracle).
         A proof is the concatenation of the signatures (r ‖ s ‖ v, 65 bytes
         each), ordered by strictly ascending signer address.
-        The committee (1 to 16 members, threshold 1..n) rotates itself:
-        `rotate` installs a new committee when `threshold` current members
-        signed `Rotation(address[] members, uint256 threshold, uint256
-        epoch)` for the current epoch. There is no admin and no upgrade path.
-@dev One storage word holds the committee's epoch (bits 8-255) and
-     threshold (bits 0-7); `_member_epoch[a]` is the epoch in which `a` was
-     last installed, so `a` is a member iff it equals the current epoch
-     (epochs start at 1, so the zero default never matches) and a rotation
-     never clears old members. `isProven` therefore reads one word for the
-     committee and one per signature. The member list is kept only for the
-     `members` view.
+
+        The committee (1 to 16 members, threshold 1..n) is fixed at
+        deployment. It hands over to a new committee by rotation: someone
+        deploys a successor AttesterOracle naming this one as its
+        predecessor, and `rotate(successor, signatures)` with `threshold`
+        of this committee's signatures over `Rotation(address successor)`
+        points this oracle at it, once and for good. From then on this
+        oracle answers only through its successor (`isProvenFor`), so orders
+        that named it are proven by the latest committee, and the old
+        members' signatures stop counting. There is no admin and no upgrade
+        path.
+@dev The committee lives in immutables (code), so a proof reads one storage
+     word, `successor`, and no member slots.
 @custom:security The committee is trusted for the answers it gives: a
                  threshold of members can prove a fill that never happened
                  and so release an order's escrow to its filler. Users accept
@@ -33,9 +34,8 @@
                  order naming another oracle is not affected. The committee
                  cannot move funds itself, cannot answer for another origin
                  settler or chain (both are in the signed message and the
-                 domain), and cannot rotate without `threshold` signatures
-                 of the current members; a rotation signature is bound to
-                 the current epoch, so it is usable once.
+                 domain), and cannot hand over without `threshold`
+                 signatures of its members; a rotation happens once.
 """
 
 
@@ -72,50 +72,98 @@ ATTESTATION_TYPEHASH: constant(bytes32) = keccak256(
     "Attestation(uint256 originChainId,address originSettler,uint256 destinationChainId,"
     "bytes32 destinationSettler,bytes32 orderId,bytes32 recordHash)"
 )
-ROTATION_TYPEHASH: constant(bytes32) = keccak256("Rotation(address[] members,uint256 threshold,uint256 epoch)")
+ROTATION_TYPEHASH: constant(bytes32) = keccak256("Rotation(address successor)")
 
 EIP712_NAME: constant(String[22]) = "Charter AttesterOracle"
 EIP712_VERSION: constant(String[1]) = "1"
 
-_THRESHOLD_BITS: constant(uint256) = 8
-_THRESHOLD_MASK: constant(uint256) = 255
-_EMPTY_HASH: constant(bytes32) = keccak256(b"")
+
+# What this oracle calls on its predecessor and successor (AttesterOracles).
+interface IAttesterOracle:
+    def epoch() -> uint256: view
+    def predecessor() -> address: view
+    def isProvenFor(
+        originSettler: address,
+        destinationChainId: uint256,
+        destinationSettler: bytes32,
+        orderId: bytes32,
+        recordHash: bytes32,
+        proof: Bytes[PROOF_MAX],
+    ) -> bool: view
+    def current() -> address: view
+
+
+# ---------------------------------------------------------------- immutables
+
+# The members, strictly ascending, then zero addresses.
+MEMBERS: immutable(address[MAX_MEMBERS])
+SIZE: immutable(uint256)
+THRESHOLD: immutable(uint256)
+# 1 for a first committee, its predecessor's epoch + 1 for a successor.
+EPOCH: immutable(uint256)
+# The oracle this one succeeds (zero for a first committee): the only caller
+# of `isProvenFor`.
+PREDECESSOR: immutable(address)
 
 
 # ---------------------------------------------------------------- storage
 
-# epoch << 8 | threshold: the one word `isProven` reads for the committee.
-_committee: uint256
-# The epoch in which an address was last installed as a member.
-_member_epoch: HashMap[address, uint256]
-# The current members, ascending (for the `members` view only).
-_members: DynArray[address, MAX_MEMBERS]
+# The oracle this one answers through once its committee handed over.
+successor: public(address)
 
 
 # ---------------------------------------------------------------- events
 
-# A committee was installed (by the constructor for epoch 1, then by each
-# `rotate`): its epoch, its members (strictly ascending) and how many of them
-# must sign.
-event CommitteeRotated:
+# A committee was installed (by the constructor): its epoch, its members
+# (strictly ascending), how many must sign, and the oracle it succeeds.
+event CommitteeInstalled:
     epoch: indexed(uint256)
     members: DynArray[address, MAX_MEMBERS]
     threshold: uint256
+    predecessor: address
+
+
+# The committee handed this oracle over to `successor`.
+event Rotated:
+    successor: indexed(address)
+    epoch: uint256
 
 
 # ---------------------------------------------------------------- constructor
 
 @deploy
-def __init__(members: DynArray[address, MAX_MEMBERS], threshold: uint256):
+def __init__(members: DynArray[address, MAX_MEMBERS], threshold: uint256, predecessor: address):
     """
-    @notice Install the first committee, epoch 1.
+    @notice Install a committee.
     @param members 1 to 16 nonzero addresses, strictly ascending (so sorted
            and distinct).
     @param threshold How many members must sign, 1 to `len(members)`.
+    @param predecessor Zero for a first committee; otherwise the
+           AttesterOracle this one is to succeed (its committee then
+           approves the hand-over with `rotate`).
     """
     eip712_domain_separator.__init__(EIP712_NAME, EIP712_VERSION)
-    self._check_committee(members, threshold)
-    self._install(members, threshold, 1)
+    assert len(members) != 0, "oracle: bad committee"
+    previous: uint160 = 0
+    padded: address[MAX_MEMBERS] = empty(address[MAX_MEMBERS])
+    i: uint256 = 0
+    for member: address in members:
+        current: uint160 = convert(member, uint160)
+        assert current > previous, "oracle: bad committee"
+        previous = current
+        padded[i] = member
+        i += 1
+    assert threshold != 0 and threshold <= len(members), "oracle: bad threshold"
+    epoch: uint256 = 1
+    if predecessor != empty(address):
+        assert predecessor.is_contract, "oracle: bad predecessor"
+        epoch = staticcall IAttesterOracle(predecessor).epoch() + 1
+    MEMBERS = padded
+    SIZE = len(members)
+    THRESHOLD = threshold
+    EPOCH = epoch
+    PREDECESSOR = predecessor
+    log CommitteeInstalled(epoch=epoch, members=members, threshold=threshold, predecessor=predecessor)
 
 
 # ---------------------------------------------------------------- external
@@ -130,15 +178,16 @@ def isProven(
     proof: Bytes[PROOF_MAX],
 ) -> bool:
     """
-    @notice True if at least `threshold` current members attested that the
-            settler `destinationSettler` on chain `destinationChainId`
-            recorded `recordHash` for `orderId`, for the calling (origin)
-            settler on this chain. Never reverts: a malformed or
-            insufficient proof answers False.
-    @dev `proof` is k 65-byte signatures (r ‖ s ‖ v) of
-         `attestationDigest(chain.id, msg.sender, ...)`, k >= threshold,
-         whose signers are strictly ascending as uint160 and all current
-         members. Every signature is checked, also beyond the threshold.
+    @notice True if the committee attested that the settler
+            `destinationSettler` on chain `destinationChainId` recorded
+            `recordHash` for `orderId`, for the calling (origin) settler on
+            this chain. The committee is this oracle's own until it rotates,
+            then its successor's (and so on). Never reverts on a bad proof:
+            answers False.
+    @dev `proof` is k >= threshold 65-byte signatures (r ‖ s ‖ v) of
+         `attestationDigest(chain.id, msg.sender, ...)` in the answering
+         oracle's domain, by strictly ascending members. Every signature is
+         checked, also beyond the threshold.
     @param destinationChainId The chain the order was filled on.
     @param destinationSettler The destination settler (an address as
            bytes32, ERC-7683 style).
@@ -150,10 +199,57 @@ def isProven(
                      prove a fill that did not happen. A proof answers only
                      for the settler that calls and for this chain.
     """
-    digest: bytes32 = self._attestation_digest(
-        chain.id, msg.sender, destinationChainId, destinationSettler, orderId, recordHash
-    )
-    return self._signed_by_committee(digest, proof, self._committee)
+    return self._is_proven(msg.sender, destinationChainId, destinationSettler, orderId, recordHash, proof)
+
+
+@external
+@view
+def isProvenFor(
+    originSettler: address,
+    destinationChainId: uint256,
+    destinationSettler: bytes32,
+    orderId: bytes32,
+    recordHash: bytes32,
+    proof: Bytes[PROOF_MAX],
+) -> bool:
+    """
+    @notice `isProven` asked on behalf of `originSettler` by the oracle
+            this one succeeds (and only by it, once it has rotated to this
+            one); False for any other caller.
+    @param originSettler The settler that asked the predecessor.
+    @param destinationChainId The chain the order was filled on.
+    @param destinationSettler The destination settler, as bytes32.
+    @param orderId The ERC-7683 order id.
+    @param recordHash What the destination settler recorded.
+    @param proof This committee's signatures, ascending by signer.
+    @return True if proven.
+    """
+    if msg.sender != PREDECESSOR or msg.sender == empty(address):
+        return False
+    return self._is_proven(originSettler, destinationChainId, destinationSettler, orderId, recordHash, proof)
+
+
+@external
+def rotate(newOracle: address, signatures: Bytes[PROOF_MAX]):
+    """
+    @notice Hand this oracle over to `newOracle`, an AttesterOracle whose
+            predecessor is this one. Anyone may send the transaction; what
+            authorizes it is `signatures`: at least `threshold` members,
+            ascending by signer, signed `hashRotation(newOracle)`. Once.
+    @dev From then on `isProven` answers through `newOracle`, and this
+         committee's signatures stop counting. Emits `Rotated`.
+    @param newOracle The successor.
+    @param signatures The members' signatures, ascending by signer.
+    @custom:security Only the committee can rotate (there is no admin); a
+                     threshold of members can hand the oracle to anyone,
+                     which is the same trust `isProven` needs.
+    """
+    assert self.successor == empty(address), "oracle: rotated"
+    assert newOracle.is_contract, "oracle: bad successor"
+    assert staticcall IAttesterOracle(newOracle).predecessor() == self, "oracle: bad successor"
+    assert self._signed(self._rotation_digest(newOracle), signatures), "oracle: not approved"
+    self.successor = newOracle
+    log Rotated(successor=newOracle, epoch=EPOCH)
 
 
 @external
@@ -167,8 +263,9 @@ def attestationDigest(
     recordHash: bytes32,
 ) -> bytes32:
     """
-    @notice The EIP-712 digest a member signs to attest a fill, so
-            off-chain code can check its hashing.
+    @notice The EIP-712 digest a member of this committee signs to attest a
+            record, so off-chain code can check its hashing. Once this
+            oracle has rotated, attestations are signed for `current()`.
     @param originChainId The chain of the settler that will ask.
     @param originSettler The settler that will call `isProven`.
     @param destinationChainId The chain the order was filled on.
@@ -183,88 +280,133 @@ def attestationDigest(
 
 
 @external
-def rotate(newMembers: DynArray[address, MAX_MEMBERS], newThreshold: uint256, signatures: Bytes[PROOF_MAX]):
+@view
+def hashRotation(newOracle: address) -> bytes32:
     """
-    @notice Replace the committee. Anyone may send the transaction; what
-            authorizes it is `signatures`: at least `threshold` current
-            members, ascending by signer, signed
-            `hashRotation(newMembers, newThreshold, epoch())`.
-    @dev Installs the new committee with epoch + 1, so the same signatures
-         never apply twice and old members stop counting at once (no
-         storage is cleared). Emits `CommitteeRotated`.
-    @param newMembers 1 to 16 nonzero addresses, strictly ascending.
-    @param newThreshold 1 to `len(newMembers)`.
-    @param signatures The current members' signatures, ascending by signer.
-    @custom:security Only the current committee can rotate (there is no
-                     admin); a threshold of members can hand the oracle to
-                     anyone, which is the same trust `isProven` needs.
+    @notice The EIP-712 digest members sign to hand over to `newOracle`.
+    @param newOracle The proposed successor.
+    @return The digest in this oracle's domain on the current chain.
     """
-    self._check_committee(newMembers, newThreshold)
-    committee: uint256 = self._committee
-    epoch: uint256 = committee >> _THRESHOLD_BITS
-    digest: bytes32 = self._rotation_digest(newMembers, newThreshold, epoch)
-    assert self._signed_by_committee(digest, signatures, committee), "oracle: not approved"
-    # epoch counts rotations from 1: it cannot reach 2**248.
-    self._install(newMembers, newThreshold, unsafe_add(epoch, 1))
+    return self._rotation_digest(newOracle)
 
 
 @external
 @view
-def hashRotation(members: DynArray[address, MAX_MEMBERS], threshold: uint256, epoch: uint256) -> bytes32:
+def current() -> address:
     """
-    @notice The EIP-712 digest current members sign to approve a rotation.
-    @param members The proposed members.
-    @param threshold The proposed threshold.
-    @param epoch The epoch being replaced (the current one for a usable
-           signature).
-    @return The digest in this oracle's domain on the current chain.
+    @notice The oracle whose committee answers for this one: itself until
+            it rotates, then its successor's `current()`.
+    @return The answering oracle.
     """
-    return self._rotation_digest(members, threshold, epoch)
+    successor: address = self.successor
+    if successor == empty(address):
+        return self
+    return staticcall IAttesterOracle(successor).current()
 
 
 @external
 @view
 def members() -> DynArray[address, MAX_MEMBERS]:
     """
-    @notice The current members, strictly ascending.
+    @notice This committee's members, strictly ascending.
     @return The member list.
     """
-    return self._members
+    out: DynArray[address, MAX_MEMBERS] = []
+    for i: uint256 in range(SIZE, bound=MAX_MEMBERS):
+        out.append(MEMBERS[i])
+    return out
 
 
 @external
 @view
 def threshold() -> uint256:
     """
-    @notice How many current members must sign.
+    @notice How many of this committee's members must sign.
     @return The threshold.
     """
-    return self._committee & _THRESHOLD_MASK
+    return THRESHOLD
 
 
 @external
 @view
 def epoch() -> uint256:
     """
-    @notice The current committee's epoch: 1 after deployment, +1 per
-            rotation. Rotation signatures name it.
+    @notice This committee's epoch: 1 for a first committee, its
+            predecessor's + 1 for a successor.
     @return The epoch.
     """
-    return self._committee >> _THRESHOLD_BITS
+    return EPOCH
+
+
+@external
+@view
+def predecessor() -> address:
+    """
+    @notice The oracle this one succeeds (zero for a first committee).
+    @return The predecessor.
+    """
+    return PREDECESSOR
 
 
 @external
 @view
 def isMember(account: address) -> bool:
     """
-    @notice True if `account` is a member of the current committee.
+    @notice True if `account` is a member of this committee (whether or not
+            it has handed over).
     @param account Any address.
     @return Membership.
     """
-    return self._member_epoch[account] == self._committee >> _THRESHOLD_BITS
+    if account == empty(address):
+        return False
+    for i: uint256 in range(SIZE, bound=MAX_MEMBERS):
+        if MEMBERS[i] == account:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- internal
+
+@internal
+@view
+def _is_proven(
+    origin_settler: address,
+    destination_chain_id: uint256,
+    destination_settler: bytes32,
+    order_id: bytes32,
+    record_hash: bytes32,
+    proof: Bytes[PROOF_MAX],
+) -> bool:
+    """
+    @dev This committee's answer, or the successor's once rotated.
+    """
+    successor: address = self.successor
+    if successor != empty(address):
+        # The successor runs this code (its predecessor is this oracle,
+        # checked by `rotate`); a failure answers False.
+        success: bool = False
+        answer: Bytes[32] = b""
+        success, answer = raw_call(
+            successor,
+            abi_encode(
+                origin_settler,
+                destination_chain_id,
+                destination_settler,
+                order_id,
+                record_hash,
+                proof,
+                method_id=method_id("isProvenFor(address,uint256,bytes32,bytes32,bytes32,bytes)"),
+            ),
+            max_outsize=32,
+            is_static_call=True,
+            revert_on_failure=False,
+        )
+        return success and len(answer) == 32 and convert(answer, uint256) == 1
+    digest: bytes32 = self._attestation_digest(
+        chain.id, origin_settler, destination_chain_id, destination_settler, order_id, record_hash
+    )
+    return self._signed(digest, proof)
+
 
 @internal
 @view
@@ -296,78 +438,42 @@ def _attestation_digest(
 
 @internal
 @view
-def _rotation_digest(members: DynArray[address, MAX_MEMBERS], threshold: uint256, epoch: uint256) -> bytes32:
+def _rotation_digest(new_oracle: address) -> bytes32:
     """
-    @dev EIP-712 digest of a Rotation in this oracle's domain; `address[]`
-         hashes to keccak256 of its 32-byte words.
+    @dev EIP-712 digest of a Rotation in this oracle's domain.
     """
-    members_hash: bytes32 = _EMPTY_HASH
-    if len(members) != 0:
-        encoded: Bytes[576] = abi_encode(members)
-        # Skip the offset and length words; len(members) <= 16.
-        members_hash = keccak256(slice(encoded, 64, unsafe_mul(len(members), 32)))
-    return eip712_domain_separator._hash_typed_data_v4(
-        keccak256(abi_encode(ROTATION_TYPEHASH, members_hash, threshold, epoch))
-    )
+    return eip712_domain_separator._hash_typed_data_v4(keccak256(abi_encode(ROTATION_TYPEHASH, new_oracle)))
 
 
 @internal
 @view
-def _signed_by_committee(digest: bytes32, proof: Bytes[PROOF_MAX], committee: uint256) -> bool:
+def _signed(digest: bytes32, proof: Bytes[PROOF_MAX]) -> bool:
     """
-    @dev True if `proof` is k >= threshold 65-byte signatures of `digest`
-         by strictly ascending (hence distinct, nonzero) members of the
-         committee word's epoch. Never reverts.
+    @dev True if `proof` is k >= THRESHOLD 65-byte signatures of `digest`
+         by strictly ascending (hence distinct, nonzero) members. The
+         signers and the members are both ascending, so one walk over the
+         members matches them: a signer that is not the next member at or
+         after the previous match is a stranger, a repeat or out of order.
+         Never reverts.
     """
     size: uint256 = len(proof)
     if size % SIGNATURE_LENGTH != 0:
         return False
     count: uint256 = size // SIGNATURE_LENGTH
-    if count < committee & _THRESHOLD_MASK:
+    if count < THRESHOLD:
         return False
-    epoch: uint256 = committee >> _THRESHOLD_BITS
-    previous: uint160 = 0
-    # count <= PROOF_MAX / 65 = MAX_MEMBERS.
-    for i: uint256 in range(count, bound=MAX_MEMBERS):
-        # i < 16, so the offset is below 1_040.
-        signer: address = ecdsa._recover(digest, slice(proof, unsafe_mul(i, SIGNATURE_LENGTH), SIGNATURE_LENGTH))
-        current: uint160 = convert(signer, uint160)
-        # A failed or refused recovery is the zero address, never above `previous`.
-        if current <= previous:
+    # count >= THRESHOLD >= 1, and count <= PROOF_MAX / 65 = MAX_MEMBERS.
+    matched: uint256 = 0
+    # A failed or refused recovery is the zero address, which no member is.
+    signer: address = ecdsa._recover(digest, slice(proof, 0, SIGNATURE_LENGTH))
+    for i: uint256 in range(SIZE, bound=MAX_MEMBERS):
+        member: address = MEMBERS[i]
+        if member == signer:
+            matched = unsafe_add(matched, 1)
+            if matched == count:
+                return True
+            # matched < count <= 16, so the offset is below 1_040.
+            signer = ecdsa._recover(digest, slice(proof, unsafe_mul(matched, SIGNATURE_LENGTH), SIGNATURE_LENGTH))
+        elif convert(member, uint160) > convert(signer, uint160):
             return False
-        if self._member_epoch[signer] != epoch:
-            return False
-        previous = current
-    return True
-
-
-@internal
-@pure
-def _check_committee(members: DynArray[address, MAX_MEMBERS], threshold: uint256):
-    """
-    @dev Revert unless `members` is 1..16 nonzero, strictly ascending
-         addresses and 1 <= threshold <= len(members). (More than 16
-         members cannot be ABI-decoded into the argument: the call
-         reverts before reaching this check.)
-    """
-    assert len(members) != 0, "oracle: bad committee"
-    previous: uint160 = 0
-    for member: address in members:
-        current: uint160 = convert(member, uint160)
-        assert current > previous, "oracle: bad committee"
-        previous = current
-    assert threshold != 0 and threshold <= len(members), "oracle: bad threshold"
-
-
-@internal
-def _install(members: DynArray[address, MAX_MEMBERS], threshold: uint256, epoch: uint256):
-    """
-    @dev Make `members` the committee of `epoch` (older entries of
-         `_member_epoch` simply stop matching) and emit CommitteeRotated.
-    """
-    for member: address in members:
-        self._member_epoch[member] = epoch
-    self._members = members
-    # threshold <= 16 < 2**8 and epoch < 2**248.
-    self._committee = unsafe_add(epoch << _THRESHOLD_BITS, threshold)
-    log CommitteeRotated(epoch=epoch, members=members, threshold=threshold)
+    return False

@@ -301,7 +301,8 @@ def recordUnfilled(orderId: bytes32, originData: Bytes[intent_types.ORIGIN_DATA_
     @param originData abi.encode(Order).
     """
     order: intent_types.Order = self._destination_order(orderId, originData)
-    assert not self._is_origin(order), "intents: local order"
+    # Opened here means local: an order's id covers its origin settler and chain.
+    assert self.orderStatus[orderId] == intent_types.STATUS_NONE, "intents: local order"
     assert block.timestamp > convert(order.fillDeadline, uint256), "intents: fill deadline not passed"
     assert self.fillRecords[orderId] == empty(bytes32), "intents: already filled"
     self.fillRecords[orderId] = UNFILLED_RECORD
@@ -652,9 +653,8 @@ def _token_call(token: address, data: Bytes[100]):
     success: bool = False
     answer: Bytes[32] = b""
     success, answer = raw_call(token, data, max_outsize=32, revert_on_failure=False)
-    assert success, "intents: token transfer failed"
-    if len(answer) != 0:
-        assert convert(answer, uint256) != 0, "intents: token transfer failed"
+    # An empty answer (a token that returns nothing) converts to 0 only if empty.
+    assert success and (len(answer) == 0 or convert(answer, uint256) != 0), "intents: token transfer failed"
 
 
 @internal

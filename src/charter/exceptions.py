@@ -292,4 +292,4 @@ class AlreadyRefunded(OrderNotOpen):
 
 
 class OracleRefused(ContractRevert):
-    """An AttesterOracle refused a committee change."""
+    """An AttesterOracle refused a committee or a hand-over to a successor."""

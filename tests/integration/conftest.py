@@ -130,8 +130,8 @@ def relayer(world: World, tmp_path: Path, start: tuple[int, int]) -> Callable[..
     def make(db: Path | None = None, **kw: Any) -> Relayer:
         config = RelayConfig(
             chains=kw.pop("chains", None) or world.chains(start),
-            oracles={CHAIN_A: world.oracle},
-            attester_keys=[m.key.hex() for m in COMMITTEE],
+            oracles=kw.pop("oracles", None) or {CHAIN_A: world.oracle},
+            attester_keys=kw.pop("attester_keys", None) or [m.key.hex() for m in COMMITTEE],
             sender_key=world.relayer_key,
             db=str(db or tmp_path / "relay.sqlite"),
             poll_interval=0.2,

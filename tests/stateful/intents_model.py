@@ -494,7 +494,9 @@ class Model:
 
     def record_unfilled(self, order: Order, settler: str, chain: int, now: int) -> None:
         need(self.is_destination(order, settler, chain), "wrong destination")
-        need(not self.is_origin(order, settler, chain), "local order")
+        # orders open only at the origin settler: one it opened is local
+        opened_here = settler == self.origin and self.status.get(order.id, STATUS_NONE) != STATUS_NONE
+        need(not opened_here, "local order")
         need(now > order.fill_deadline, "fill deadline not passed")
         need(self.record(settler, order.id) == b"\x00" * 32, "already filled")
         self.records[(settler, order.id)] = UNFILLED_RECORD

@@ -282,7 +282,9 @@ def deploy() -> Deployment:
         manager = boa.load_partial(str(CONTRACTS / "SessionManager.vy")).deploy(registry.address)
     settlers = boa.load_partial(str(CONTRACTS / "IntentSettler.vy"))
     origin, dest = (raw_deploy(settlers, ["address", "address"], addr(registry), addr(manager)) for _ in range(2))
-    oracle = raw_deploy(boa.load_partial(str(CONTRACTS / "AttesterOracle.vy")), ["address[]", "uint256"], MEMBERS, 2)
+    oracle = raw_deploy(
+        boa.load_partial(str(CONTRACTS / "AttesterOracle.vy")), ["address[]", "uint256", "address"], MEMBERS, 2, ZERO
+    )
     token_deployer = boa.load_partial(str(MOCKS / "Token.vy"))
     tokens = [raw_deploy(token_deployer, []), raw_deploy(token_deployer, [])]
     assert registry.register("ipfs://user-1", sender=USERS[0]) == USER_AGENT[USERS[0]]
@@ -1013,8 +1015,9 @@ class IntentsMachine(RuleBasedStateMachine):
         reason, _ = self.model.attempt(self.model.record_unfilled, o, settler, chain, now)
         self.call("recordUnfilled", reason, chain, settler, "recordUnfilled", o.id, o.encoded, sender=RELAYER)
         if reason is None:
-            assert not rec.local
-            self.stats.event("recorded unfilled")
+            # a local order is refused once opened (one never opened cannot open any more)
+            assert not rec.local or self.status(rec) == STATUS_NONE
+            self.stats.event("recorded unfilled" + (" (local order never opened)" if rec.local else ""))
             if then == "fill":
                 self.do_fill(pick, "", "f1", "sender", "exact", "right", "no", rec)
             elif then == "settle":  # with the committee's (true) proof of the unfilled record

@@ -24,6 +24,7 @@ from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 from web3.types import BlockIdentifier
 
 from .._core.artifacts import abi
@@ -296,7 +297,7 @@ class Intents(ChainClient):
         data = self.contract.encode_abi("settle", [arg])
         receipt = send_checked(self.w3, relayer, self.address, data, self._ctx("settle", items[0][0]),
                                timeout=self.timeout)
-        logs = self.contract.events.Settled().process_receipt(receipt, errors=_discard())
+        logs = self.contract.events.Settled().process_receipt(receipt, errors=DISCARD)
         if not logs:
             expect_event(receipt, self.contract, "Settled", effect="no order was settled")
         return result(receipt, order_id=items[0][0].order_id_hex, count=len(logs))
@@ -313,7 +314,7 @@ class Intents(ChainClient):
         data = self.contract.encode_abi("refund", [[(o.as_tuple(), bytes(p)) for o, p in items]])
         receipt = send_checked(self.w3, relayer, self.address, data, self._ctx("refund", items[0][0]),
                                timeout=self.timeout)
-        logs = self.contract.events.Refunded().process_receipt(receipt, errors=_discard())
+        logs = self.contract.events.Refunded().process_receipt(receipt, errors=DISCARD)
         if not logs:
             expect_event(receipt, self.contract, "Refunded", effect="no order was refunded")
         return result(receipt, order_id=items[0][0].order_id_hex, count=len(logs))
@@ -503,12 +504,6 @@ def _build(model: Any, **fields: Any) -> Any:
 def _approve_data(w3: Web3, spender: str, amount: int) -> bytes:
     token = w3.eth.contract(abi=ERC20_ABI)
     return bytes(HexBytes(token.encode_abi("approve", [Web3.to_checksum_address(spender), amount])))
-
-
-def _discard() -> Any:
-    from web3.logs import DISCARD  # noqa: PLC0415
-
-    return DISCARD
 
 
 __all__ = [

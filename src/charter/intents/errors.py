@@ -132,9 +132,17 @@ REVERTS.update({
         "pass distinct members sorted by address")),
     "oracle: bad threshold": (OracleRefused, _intent(
         "the threshold is 0 or above the number of members", "pick 1 <= threshold <= members")),
+    "oracle: bad predecessor": (OracleRefused, _intent(
+        "the predecessor oracle has no code", "name a deployed AttesterOracle as the predecessor, or none")),
     "oracle: not approved": (OracleRefused, _intent(
-        "the committee change is not signed by enough current members",
+        "the hand-over is not signed by enough members of the oracle's committee",
         "gather at least threshold signatures of the Rotation, sorted by signer")),
+    "oracle: rotated": (OracleRefused, _intent(
+        "the oracle was already handed over to its successor",
+        "rotate its current oracle (AttesterOracle.current) instead")),
+    "oracle: bad successor": (OracleRefused, _intent(
+        "the successor has no code or does not name this oracle as its predecessor",
+        "deploy the successor with predecessor= this oracle")),
 })
 
 

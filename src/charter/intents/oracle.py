@@ -9,6 +9,17 @@ An attestation says: "on chain D, settler S recorded `recordHash` for
 `orderId`", for one origin chain and settler (EIP-712, on the oracle's
 domain on the origin chain). Members must only sign what they read from the
 destination at a confirmed block: the committee can prove false fills.
+
+A committee is fixed in its oracle's code. To change it, deploy the new
+committee's oracle with the old one as its predecessor and let the old
+committee hand over (once)::
+
+    new = deploy_oracle(w3, deployer, new_members, 2, predecessor=oracle.address)
+    typed = oracle.rotation_typed_data(new)                       # each old member signs it
+    oracle.rotate(new, {member: signature, ...})
+
+Orders that named the old oracle are then proven by the new committee,
+signing in the new oracle's domain (:meth:`AttesterOracle.current`).
 """
 
 from __future__ import annotations
@@ -38,10 +49,16 @@ from .typed_data import attestation_digest, attestation_message, rotation_typed_
 MAX_MEMBERS = 16
 
 
-def committee_code(members: Sequence[str], threshold: int) -> bytes:
-    """Init code of an AttesterOracle for this committee."""
+_ZERO = "0x0000000000000000000000000000000000000000"
+
+
+def committee_code(members: Sequence[str], threshold: int, predecessor: str | None = None) -> bytes:
+    """Init code of an AttesterOracle for this committee (succeeding `predecessor`, if given)."""
     ordered = sorted_members(members)
-    return bytes(init_code("AttesterOracle")) + abi_encode(["address[]", "uint256"], [ordered, threshold])
+    before = check_address(predecessor, "predecessor oracle") if predecessor else _ZERO
+    return bytes(init_code("AttesterOracle")) + abi_encode(
+        ["address[]", "uint256", "address"], [ordered, threshold, before]
+    )
 
 
 def sorted_members(members: Sequence[str]) -> list[ChecksumAddress]:
@@ -55,24 +72,34 @@ def sorted_members(members: Sequence[str]) -> list[ChecksumAddress]:
     return ordered
 
 
-def oracle_address(members: Sequence[str], threshold: int, salt: bytes = SALT) -> ChecksumAddress:
+def oracle_address(
+    members: Sequence[str], threshold: int, predecessor: str | None = None, salt: bytes = SALT
+) -> ChecksumAddress:
     """Where the CREATE2 deployer puts the AttesterOracle of this committee (any chain)."""
-    return _create2(committee_code(members, threshold), salt)
+    return _create2(committee_code(members, threshold, predecessor), salt)
 
 
-def deploy_oracle(w3: Web3, signer: SignerLike, members: Sequence[str], threshold: int) -> ChecksumAddress:
-    """Deploy the AttesterOracle of this committee (CREATE2; idempotent) and return its address."""
+def deploy_oracle(
+    w3: Web3, signer: SignerLike, members: Sequence[str], threshold: int, predecessor: str | None = None
+) -> ChecksumAddress:
+    """Deploy the AttesterOracle of this committee (CREATE2; idempotent) and return its address.
+
+    `predecessor`: the oracle it is to succeed; that oracle's committee then
+    hands over with :meth:`AttesterOracle.rotate`.
+    """
     if not 1 <= threshold <= len(members):
         raise InvalidInput(f"the threshold is between 1 and the number of members ({len(members)}), got {threshold}")
-    address = oracle_address(members, threshold)
+    code = committee_code(members, threshold, predecessor)
+    address = _create2(code, SALT)
     with translate(w3):
         if len(w3.eth.get_code(address)) > 0:
             return address
         if len(w3.eth.get_code(CREATE2_DEPLOYER)) == 0:
             raise NotDeployed(f"the CREATE2 deployer {CREATE2_DEPLOYER} is missing on chain {w3.eth.chain_id}")
+        if predecessor and len(w3.eth.get_code(check_address(predecessor, "predecessor oracle"))) == 0:
+            raise NotDeployed(f"the predecessor oracle {predecessor} has no code on chain {w3.eth.chain_id}")
         sender = as_signer(signer)
-        calldata = HexBytes(SALT + committee_code(members, threshold))
-        tx_hash = sender.send_transaction(w3, {"to": CREATE2_DEPLOYER, "data": calldata})
+        tx_hash = sender.send_transaction(w3, {"to": CREATE2_DEPLOYER, "data": HexBytes(SALT + code)})
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
         if receipt["status"] != 1 or len(w3.eth.get_code(address)) == 0:
             raise CharterError(f"deploying the AttesterOracle failed in transaction {HexBytes(tx_hash).to_0x_hex()}")
@@ -111,13 +138,33 @@ class AttesterOracle(ChainClient):
         return f"<AttesterOracle {self.address} on chain {self.chain_id}>"
 
     def members(self) -> list[ChecksumAddress]:
+        """This oracle's own committee, ascending (see :meth:`current` once it has rotated)."""
         return [Web3.to_checksum_address(a) for a in self._read("members")]
 
     def threshold(self) -> int:
         return int(self._read("threshold"))
 
     def epoch(self) -> int:
+        """1 for a first committee, its predecessor's + 1 for a successor."""
         return int(self._read("epoch"))
+
+    def predecessor(self) -> ChecksumAddress | None:
+        """The oracle this one succeeds, or None."""
+        address = Web3.to_checksum_address(self._read("predecessor"))
+        return None if int(address, 16) == 0 else address
+
+    def successor(self) -> ChecksumAddress | None:
+        """The oracle this one was handed over to, or None."""
+        address = Web3.to_checksum_address(self._read("successor"))
+        return None if int(address, 16) == 0 else address
+
+    def current(self) -> AttesterOracle:
+        """The oracle whose committee answers for this one (itself until it rotates):
+        attestations for orders naming this oracle are signed in *its* domain."""
+        address = Web3.to_checksum_address(self._read("current"))
+        if address == self.address:
+            return self
+        return AttesterOracle(self.w3, address, self.signer, chain_id=self.chain_id, timeout=self.timeout)
 
     def proof(self, signatures: Mapping[str, bytes], threshold: int | None = None) -> bytes:
         """The proof ``isProven`` takes: `threshold` (default: the oracle's) of the members'
@@ -139,19 +186,27 @@ class AttesterOracle(ChainClient):
                 bytes(record_hash), bytes(proof),
             ).call({"from": order.origin_settler}))
 
-    def rotation_typed_data(self, members: Sequence[str], threshold: int) -> dict[str, Any]:
-        return rotation_typed_data(self.address, self.chain_id, sorted_members(members), threshold, self.epoch())
+    def rotation_typed_data(self, successor: str) -> dict[str, Any]:
+        """What this committee's members sign (EIP-712) to hand the oracle over to `successor`."""
+        return rotation_typed_data(self.address, self.chain_id, check_address(successor, "successor oracle"))
 
-    def rotate(self, members: Sequence[str], threshold: int, signatures: Mapping[str, bytes],
-               sender: SignerLike | None = None) -> TxResult:
-        """Replace the committee with `members` / `threshold`, with the current members' signatures
-        of :meth:`rotation_typed_data`."""
+    def rotate(self, successor: str, signatures: Mapping[str, bytes], sender: SignerLike | None = None) -> TxResult:
+        """Hand this oracle over to `successor` (an AttesterOracle deployed with this one as its
+        predecessor, see :func:`deploy_oracle`), with this committee's signatures of
+        :meth:`rotation_typed_data`. From then on the successor's committee answers for it."""
         signer: Signer = self._signer(sender, "rotate the committee")
-        ordered = sorted_members(members)
-        data = self.contract.encode_abi("rotate", [ordered, threshold, self.proof(signatures)])
+        new = AttesterOracle(self.w3, successor, chain_id=self.chain_id)
+        with translate(self.w3):
+            if len(self.w3.eth.get_code(new.address)) == 0:
+                raise NotDeployed(f"the successor oracle {new.address} has no code on chain {self.chain_id}: "
+                                  "deploy it first (deploy_oracle(..., predecessor=...))")
+        if new.predecessor() != self.address:
+            raise InvalidInput(f"the oracle {new.address} does not succeed {self.address} (its predecessor is "
+                               f"{new.predecessor()}): deploy one with predecessor={self.address}")
+        data = self.contract.encode_abi("rotate", [new.address, self.proof(signatures)])
         receipt = send_checked(self.w3, signer, self.address, data, RevertContext(action="rotate"),
                                timeout=self.timeout)
-        expect_event(receipt, self.contract, "CommitteeRotated", effect="the committee did not change")
+        expect_event(receipt, self.contract, "Rotated", effect="the oracle was not handed over", successor=new.address)
         return result(receipt)
 
     def _read(self, fn: str) -> Any:

@@ -30,8 +30,6 @@ holds back only its chain, with exponential backoff.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +43,7 @@ from .._core.deployments import create2_address
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError, ContractRevert
 from .client import Intents
+from .loop import RoundLoop
 from .models import MAX_SETTLE, RECORD_FILLED, RECORD_UNFILLED, UNFILLED_RECORD, FillRecord, Order, OrderStatus
 from .oracle import AttesterOracle, attest, fill_attestation
 from .store import Record, Store
@@ -131,7 +130,7 @@ class Attester:
         return attest(self.account, oracle, fill_attestation(order, record_hash))
 
 
-class Relayer:
+class Relayer(RoundLoop[StepReport]):
     """Charter's committee relayer (see the module's documentation)."""
 
     def __init__(self, config: RelayConfig, *, connect: Callable[[str], Web3] | None = None) -> None:
@@ -153,33 +152,16 @@ class Relayer:
                 chain, w3, Intents(w3, settler, self.sender, chain_id=chain.chain_id),
                 AttesterOracle(w3, oracle, chain_id=chain.chain_id) if oracle else None,
             )
-        self._thresholds: dict[int, int] = {}
-        self._stop = threading.Event()
+        self._thresholds: dict[str, int] = {}  # by answering oracle
+        super().__init__(config.poll_interval)
 
     # ------------------------------------------------------------ running
 
-    def stop(self) -> None:
-        """Ask :meth:`run` to return after the current round."""
-        self._stop.set()
+    def _starting(self) -> None:
+        log.info("relaying on chains %s; state in %s", ", ".join(map(str, self.chains)), self.store.path)
 
-    def run(self, max_rounds: int | None = None, on_round: Callable[[StepReport], None] | None = None) -> None:
-        """Run rounds every `poll_interval` seconds until :meth:`stop`, SIGINT or SIGTERM."""
-        previous = self._install_signals()
-        rounds = 0
-        try:
-            log.info("relaying on chains %s; state in %s", ", ".join(map(str, self.chains)), self.store.path)
-            while not self._stop.is_set():
-                report = self.step()
-                if on_round is not None:
-                    on_round(report)
-                rounds += 1
-                if max_rounds is not None and rounds >= max_rounds:
-                    break
-                if not report.busy:
-                    self._stop.wait(self.config.poll_interval)
-        finally:
-            self._restore_signals(previous)
-            log.info("relayer stopped; %s", self.progress())
+    def _stopped(self) -> None:
+        log.info("relayer stopped; %s", self.progress())
 
     def progress(self) -> str:
         counts = self.store.counts()
@@ -253,6 +235,7 @@ class Relayer:
     # ------------------------------------------------------------ proving
 
     def _prove(self, report: StepReport) -> None:
+        answering: dict[int, tuple[AttesterOracle, int]] = {}  # per origin chain, read once per step
         for row in self.store.orders("open", "unfilled-asked"):
             record = self.store.record(row.order_id)
             if record is None:
@@ -263,10 +246,12 @@ class Relayer:
             order = Order.from_origin_data(row.origin_data)
             try:
                 block = int(dest.w3.eth.block_number) - dest.config.confirmations
-                threshold = self._threshold(origin)
+                if origin.chain_id not in answering:
+                    answering[origin.chain_id] = self._committee(origin)
+                oracle, threshold = answering[origin.chain_id]
                 signatures: dict[str, bytes] = {}
                 for attester in self.attesters:
-                    signature = attester.sign(origin.oracle.address, order, record.record_hash, dest.intents, block)
+                    signature = attester.sign(oracle.address, order, record.record_hash, dest.intents, block)
                     if signature is None:
                         break
                     signatures[attester.address] = signature
@@ -281,27 +266,31 @@ class Relayer:
                                 "waiting for a new one", row.order_id[:10], record.block)
                     self.store.drop_record(row.order_id)
                 continue
-            proof = origin.oracle.proof(signatures, threshold)
+            proof = oracle.proof(signatures, threshold)
             state = "proven" if record.kind == RECORD_FILLED else "unfilled-proven"
             self.store.update(row.order_id, state=state, proof=proof)
             report.proven += 1
             log.info("order %s: %s attested by %s of the committee", row.order_id[:10],
                      "fill" if record.kind == RECORD_FILLED else "non-fill", len(signatures))
 
-    def _threshold(self, chain: _Chain) -> int:
-        if chain.chain_id not in self._thresholds:
-            assert chain.oracle is not None
-            members = set(chain.oracle.members())
-            threshold = chain.oracle.threshold()
+    def _committee(self, chain: _Chain) -> tuple[AttesterOracle, int]:
+        """The oracle whose committee answers for `chain`'s configured oracle now (itself, or
+        the successor it was handed over to) and its threshold."""
+        assert chain.oracle is not None
+        oracle = chain.oracle.current()
+        if oracle.address not in self._thresholds:
+            members = set(oracle.members())
+            threshold = oracle.threshold()
             ours = [a.address for a in self.attesters if a.address in members]
             if len(ours) < threshold:
+                handed = "" if oracle is chain.oracle else f" (it answers for {chain.oracle.address})"
                 raise CharterError(
-                    f"the oracle {chain.oracle.address} on chain {chain.chain_id} needs {threshold} signatures and "
-                    f"only {len(ours)} of this relayer's attester keys are members; configure more keys"
+                    f"the oracle {oracle.address}{handed} on chain {chain.chain_id} needs {threshold} signatures "
+                    f"and only {len(ours)} of this relayer's attester keys are members; configure more keys"
                 )
             self.attesters.sort(key=lambda a: a.address not in members)
-            self._thresholds[chain.chain_id] = threshold
-        return self._thresholds[chain.chain_id]
+            self._thresholds[oracle.address] = threshold
+        return oracle, self._thresholds[oracle.address]
 
     # ------------------------------------------------------------ sending
 
@@ -401,19 +390,6 @@ class Relayer:
 
     def _backoff(self, attempts: int) -> float:
         return float(min(MAX_BACKOFF, self.config.poll_interval * 2 ** min(attempts, 10)))
-
-    def _install_signals(self) -> dict[int, Any]:
-        if threading.current_thread() is not threading.main_thread():
-            return {}
-        previous: dict[int, Any] = {}
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda *_: self._stop.set())
-        return previous
-
-    @staticmethod
-    def _restore_signals(previous: dict[int, Any]) -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 __all__ = ["Attester", "ChainConfig", "RelayConfig", "Relayer", "StepReport"]

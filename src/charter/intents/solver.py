@@ -20,7 +20,6 @@ once the fill is proven.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from .._core.deployments import create2_address
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError
 from .client import ERC20_ABI, Intents
+from .loop import RoundLoop
 from .models import MIN_REFUND_DELAY, NATIVE, FillRecord, Order
 from .relayer import ChainConfig
 from .store import Store
@@ -88,7 +88,7 @@ class SolveReport:
         return bool(self.seen or self.filled)
 
 
-class Solver:
+class Solver(RoundLoop[SolveReport]):
     """Charter's reference filler (see the module's documentation)."""
 
     def __init__(self, config: SolverConfig, *, connect: Callable[[str], Web3] | None = None) -> None:
@@ -102,34 +102,17 @@ class Solver:
             w3 = make(chain.rpc)
             settler = chain.settler or create2_address("IntentSettler")
             self.chains[chain.chain_id] = (chain, Intents(w3, settler, self.signer, chain_id=chain.chain_id))
-        self._stop = threading.Event()
         self._retry_at: dict[int, float] = {}
-
-    def stop(self) -> None:
-        self._stop.set()
+        super().__init__(config.poll_interval)
 
     def close(self) -> None:
         self.store.close()
 
-    def run(self, max_rounds: int | None = None, on_round: Callable[[SolveReport], None] | None = None) -> None:
-        from .relayer import Relayer  # noqa: PLC0415 - shares the signal handling
+    def _starting(self) -> None:
+        log.info("solving as %s (agent %s, payout %s)", self.signer.address, self.config.agent_id, self.payout)
 
-        previous = Relayer._install_signals(self)  # type: ignore[arg-type]
-        rounds = 0
-        try:
-            log.info("solving as %s (agent %s, payout %s)", self.signer.address, self.config.agent_id, self.payout)
-            while not self._stop.is_set():
-                report = self.step()
-                if on_round is not None:
-                    on_round(report)
-                rounds += 1
-                if max_rounds is not None and rounds >= max_rounds:
-                    break
-                if not report.busy:
-                    self._stop.wait(self.config.poll_interval)
-        finally:
-            Relayer._restore_signals(previous)
-            log.info("solver stopped; %s", self.store.seen_counts())
+    def _stopped(self) -> None:
+        log.info("solver stopped; %s", self.store.seen_counts())
 
     def step(self) -> SolveReport:
         report = SolveReport()

@@ -8,7 +8,8 @@
   "the destination settler recorded `recordHash` for `orderId`", on the
   oracle's domain ``{name: "Charter AttesterOracle", version: "1", chainId:
   <origin chain>, verifyingContract: <oracle>}``.
-* ``Rotation``: the committee's decision to replace itself.
+* ``Rotation``: the committee's decision to hand its oracle over to a
+  successor oracle (a new committee), on the oracle's domain.
 
 Attestations are hashed directly (:data:`ATTESTATION_HASHER`): an attester
 signs one per fill it sees.
@@ -16,7 +17,6 @@ signs one per fill it sees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from web3 import Web3
@@ -77,9 +77,7 @@ ATTESTATION_TYPES: dict[str, list[dict[str, str]]] = {
 }
 ROTATION_TYPES: dict[str, list[dict[str, str]]] = {
     "Rotation": [
-        {"name": "members", "type": "address[]"},
-        {"name": "threshold", "type": "uint256"},
-        {"name": "epoch", "type": "uint256"},
+        {"name": "successor", "type": "address"},
     ]
 }
 
@@ -174,15 +172,9 @@ def attestation_digest(oracle: str, message: dict[str, Any]) -> bytes:
     return eip712_digest(separator, ATTESTATION_HASHER.hash_message(message))
 
 
-def rotation_typed_data(
-    oracle: str, chain_id: int, members: Sequence[str], threshold: int, epoch: int
-) -> dict[str, Any]:
-    """The full EIP-712 message by which a committee replaces itself (``epoch``: the current one)."""
-    message = {
-        "members": [Web3.to_checksum_address(m) for m in members],
-        "threshold": threshold,
-        "epoch": epoch,
-    }
+def rotation_typed_data(oracle: str, chain_id: int, successor: str) -> dict[str, Any]:
+    """The full EIP-712 message by which the committee of `oracle` hands it over to `successor`."""
+    message = {"successor": Web3.to_checksum_address(successor)}
     return _full("Rotation", ROTATION_TYPES, _domain(ORACLE_DOMAIN_NAME, chain_id, oracle), message)
 
 
