@@ -3,8 +3,9 @@
     client.py      Intents: build, open (also as a session), openFor, fill, settle, refund, status, events
     models.py      Order, OrderData, Input, Output, FillRecord, OrderStatus; the settler's limits
     typed_data.py  the EIP-712 GaslessCrossChainOrder, Attestation and Rotation
-    oracle.py      AttesterOracle: the committee's attestations and proofs, deployment
+    oracle.py      AttesterOracle: the committee's attestations and proofs, deployment, hand-over
     errors.py      "intents: ..." and "oracle: ..." reverts as exceptions
+    relayer.py     Relayer (`charter relay`); solver.py: Solver (`charter solve`); loop.py: their round loop
 """
 
 from .client import DEFAULT_FILL_WINDOW, FillEvent, Intents, OpenedOrder, UnfilledEvent, check_order
