@@ -236,3 +236,21 @@ def test_native_input_and_output(world: World) -> None:
     world.b.filler.intents.fill(order, record)
     world.a.user.intents.settle([(order, record, proof_for(world, order, record.hash))], sender=world.user)
     assert world.a.w3.eth.get_balance(world.filler.address) - before == 10**15
+
+
+def test_sdk_refuses_to_record_a_local_order_unfilled(world: World) -> None:
+    """A local order has no destination record (its refund needs no proof): the SDK says
+    so before sending, and the settler refuses it too."""
+    a = world.a
+    order = world.order(
+        destination_chain_id=a.user.chain_id, oracle=None, fill_within=60,
+        outputs=[Output(token=a.token.address, amount=10**18, recipient=world.user.address, chain_id=a.user.chain_id)],
+    )
+    a.user.intents.open(order)
+    a.warp(120)
+    with pytest.raises(InvalidInput, match="local"):
+        a.user.intents.record_unfilled(order)
+    with pytest.raises(ContractLogicError, match="intents: local order"):
+        a.user.intents.contract.functions.recordUnfilled(order.order_id, order.origin_data).call()
+    tx = a.user.intents.refund([(order, b"")])
+    assert tx.count == 1 and a.user.intents.origin_status(order.order_id) == OrderStatus.REFUNDED
