@@ -195,16 +195,9 @@ class Intents(ChainClient):
                 f"order {order.order_id_hex[:10]}… is by {order.user}, not the sender {sender.address}; "
                 "build it with user= the sender, or have the user sign it for openFor (Intents.sign)"
             )
-        for item in order.data.inputs:
-            if not item.native:
-                self._ensure_allowance(sender, item.token, item.amount)
         data = self.contract.encode_abi("open", [order.on_chain()])
-        receipt = send_checked(
-            self.w3, sender, self.address, data, self._ctx("open", order), value=order.native_in, timeout=self.timeout
-        )
-        expect_event(receipt, self.contract, "Open", subject=f"order {order.order_id_hex}",
-                     effect="the order was not opened", orderId=order.order_id)
-        return result(receipt, order_id=order.order_id_hex)
+        return self._pay_and_send(sender, order, "open", data, order.data.inputs, order.native_in, "Open",
+                                  "the order was not opened")
 
     def open_calls(self, order: Order) -> list[Call]:
         """The calls that open `order` from its user's account: an exact ``approve`` per
@@ -327,16 +320,10 @@ class Intents(ChainClient):
         names the payout on the origin and the filler's agent (default: the filler, none)."""
         filler = self._signer(signer, "fill an order")
         self._check_destination(order)
-        for output in order.data.outputs:
-            if not output.native:
-                self._ensure_allowance(filler, output.token, output.amount)
         filler_data = record.filler_data() if record is not None else b""
         data = self.contract.encode_abi("fill", [order.order_id, order.origin_data, filler_data])
-        receipt = send_checked(self.w3, filler, self.address, data, self._ctx("fill", order),
-                               value=order.native_out, timeout=self.timeout)
-        expect_event(receipt, self.contract, "Filled", subject=f"order {order.order_id_hex}",
-                     effect="the order was not filled", orderId=order.order_id)
-        return result(receipt, order_id=order.order_id_hex)
+        return self._pay_and_send(filler, order, "fill", data, order.data.outputs, order.native_out, "Filled",
+                                  "the order was not filled")
 
     def record_unfilled(self, order: Order, sender: SignerLike | None = None) -> TxResult:
         """Record on the destination that `order` was not filled by its fill deadline."""
@@ -454,6 +441,19 @@ class Intents(ChainClient):
                 f"chain {order.data.destination_chain_id}, not this settler {self.address} on chain "
                 f"{self.chain_id}; fill it with the Intents client of its destination chain"
             )
+
+    def _pay_and_send(self, signer: Signer, order: Order, action: str, data: bytes | str,
+                      payments: Sequence[Input | Output], value: int, event: str, effect: str) -> TxResult:
+        """Approve the ERC-20 `payments` where the allowance is short, send `data` with the
+        native ones as `value`, and return once `event` for the order is in the receipt."""
+        for item in payments:
+            if not item.native:
+                self._ensure_allowance(signer, item.token, item.amount)
+        receipt = send_checked(self.w3, signer, self.address, data, self._ctx(action, order), value=value,
+                               timeout=self.timeout)
+        expect_event(receipt, self.contract, event, subject=f"order {order.order_id_hex}", effect=effect,
+                     orderId=order.order_id)
+        return result(receipt, order_id=order.order_id_hex)
 
     def _ensure_allowance(self, owner: Signer, token: str, amount: int) -> None:
         erc20 = self.w3.eth.contract(address=Web3.to_checksum_address(token), abi=ERC20_ABI)
