@@ -78,18 +78,8 @@ EIP712_NAME: constant(String[22]) = "Charter AttesterOracle"
 EIP712_VERSION: constant(String[1]) = "1"
 
 
-# What this oracle calls on its predecessor and successor (AttesterOracles).
+# What this oracle asks its successor (an AttesterOracle).
 interface IAttesterOracle:
-    def epoch() -> uint256: view
-    def predecessor() -> address: view
-    def isProvenFor(
-        originSettler: address,
-        destinationChainId: uint256,
-        destinationSettler: bytes32,
-        orderId: bytes32,
-        recordHash: bytes32,
-        proof: Bytes[PROOF_MAX],
-    ) -> bool: view
     def current() -> address: view
 
 
@@ -123,7 +113,8 @@ event CommitteeInstalled:
     predecessor: address
 
 
-# The committee handed this oracle over to `successor`.
+# The committee handed this oracle over to `successor`; `epoch` is this
+# (the old) committee's epoch, the successor's is one more.
 event Rotated:
     successor: indexed(address)
     epoch: uint256
@@ -156,8 +147,9 @@ def __init__(members: DynArray[address, MAX_MEMBERS], threshold: uint256, predec
     assert threshold != 0 and threshold <= len(members), "oracle: bad threshold"
     epoch: uint256 = 1
     if predecessor != empty(address):
-        assert predecessor.is_contract, "oracle: bad predecessor"
-        epoch = staticcall IAttesterOracle(predecessor).epoch() + 1
+        answer: uint256 = self._ask(predecessor, method_id("epoch()", output_type=Bytes[4]))
+        assert answer != 0 and answer < max_value(uint256), "oracle: bad predecessor"
+        epoch = answer + 1
     MEMBERS = padded
     SIZE = len(members)
     THRESHOLD = threshold
@@ -214,8 +206,9 @@ def isProvenFor(
 ) -> bool:
     """
     @notice `isProven` asked on behalf of `originSettler` by the oracle
-            this one succeeds (and only by it, once it has rotated to this
-            one); False for any other caller.
+            this one succeeds; False for any other caller. (The predecessor
+            runs AttesterOracle's code, which calls its successor only, and
+            only once its committee has handed over to it.)
     @param originSettler The settler that asked the predecessor.
     @param destinationChainId The chain the order was filled on.
     @param destinationSettler The destination settler, as bytes32.
@@ -245,8 +238,7 @@ def rotate(newOracle: address, signatures: Bytes[PROOF_MAX]):
                      which is the same trust `isProven` needs.
     """
     assert self.successor == empty(address), "oracle: rotated"
-    assert newOracle.is_contract, "oracle: bad successor"
-    assert staticcall IAttesterOracle(newOracle).predecessor() == self, "oracle: bad successor"
+    assert self._ask(newOracle, method_id("predecessor()", output_type=Bytes[4])) == convert(self, uint256), "oracle: bad successor"
     assert self._signed(self._rotation_digest(newOracle), signatures), "oracle: not approved"
     self.successor = newOracle
     log Rotated(successor=newOracle, epoch=EPOCH)
@@ -406,6 +398,23 @@ def _is_proven(
         chain.id, origin_settler, destination_chain_id, destination_settler, order_id, record_hash
     )
     return self._signed(digest, proof)
+
+
+@internal
+@view
+def _ask(target: address, selector: Bytes[4]) -> uint256:
+    """
+    @dev The one-word answer of `target` to a view without arguments; 0 if it
+         has no code, reverts, or answers anything but one word.
+    """
+    if not target.is_contract:
+        return 0
+    success: bool = False
+    answer: Bytes[32] = b""
+    success, answer = raw_call(target, selector, max_outsize=32, is_static_call=True, revert_on_failure=False)
+    if not success or len(answer) != 32:
+        return 0
+    return convert(answer, uint256)
 
 
 @internal

@@ -5,12 +5,18 @@ specification, independently of the contract: the EIP-712 typed data of
 attestations and rotations (full messages, hashed by eth_account's
 `encode_typed_data`), signing with eth_account keys, the proof layout
 (65-byte r ‖ s ‖ v signatures concatenated in ascending signer order) and
-the CommitteeRotated event layout. The contract's own `attestationDigest` and
-`hashRotation` are only ever compared against these.
+the CommitteeInstalled / Rotated event layouts. The contract's own
+`attestationDigest` and `hashRotation` are only ever compared against these.
 
-The oracle is compiled once per session and deployed per test (2-of-3);
-titanoboa's pytest plugin runs every test inside `boa.env.anchor()`, so
-rotations, pranks and chain-id patches vanish after each test.
+The committee is immutable: a rotation is a one-time hand-over from an
+oracle to a successor deployed with `predecessor` = that oracle, approved by
+`threshold` of the old members over `Rotation(address successor)` in the old
+oracle's domain. `oracle` is a first 2-of-3 committee (epoch 1) and
+`successor` a 3-of-4 committee deployed to succeed it (not yet handed over).
+
+The oracle is compiled once per session and deployed per test; titanoboa's
+pytest plugin runs every test inside `boa.env.anchor()`, so rotations,
+pranks and chain-id patches vanish after each test.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from ..helpers import decode_events
 
 ROOT = Path(__file__).resolve().parents[3]
 ORACLE_SOURCE = ROOT / "contracts" / "AttesterOracle.vy"
+TOKEN_SOURCE = ROOT / "tests" / "mocks" / "Token.vy"
 
 ORACLE_NAME = "Charter AttesterOracle"
 ORACLE_VERSION = "1"
@@ -39,6 +46,9 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 # What the oracle refuses with (the SDK maps these).
 BAD_COMMITTEE = "oracle: bad committee"
 BAD_THRESHOLD = "oracle: bad threshold"
+BAD_PREDECESSOR = "oracle: bad predecessor"
+ROTATED = "oracle: rotated"
+BAD_SUCCESSOR = "oracle: bad successor"
 NOT_APPROVED = "oracle: not approved"
 
 EIP712_DOMAIN_TYPE = [
@@ -55,17 +65,18 @@ ATTESTATION_TYPE = [
     {"name": "orderId", "type": "bytes32"},
     {"name": "recordHash", "type": "bytes32"},
 ]
-ROTATION_TYPE = [
-    {"name": "members", "type": "address[]"},
-    {"name": "threshold", "type": "uint256"},
-    {"name": "epoch", "type": "uint256"},
-]
+ROTATION_TYPE = [{"name": "successor", "type": "address"}]
 
 EVENT_LAYOUTS = {
-    "CommitteeRotated": [
+    "CommitteeInstalled": [
         ("epoch", "uint256", True),
         ("members", "address[]", False),
         ("threshold", "uint256", False),
+        ("predecessor", "address", False),
+    ],
+    "Rotated": [
+        ("successor", "address", True),
+        ("epoch", "uint256", False),
     ],
 }
 
@@ -74,6 +85,7 @@ DESTINATION_CHAIN_ID = 8_453
 DESTINATION_SETTLER = bytes(12) + keccak(text="charter-unit-oracle-destination-settler")[-20:]
 ORDER_ID = keccak(text="charter-unit-oracle-order-1")
 RECORD_HASH = keccak(text="charter-unit-oracle-record-1")
+FILL = (DESTINATION_CHAIN_ID, DESTINATION_SETTLER, ORDER_ID, RECORD_HASH)
 
 
 # ---------------------------------------------------------------- keys
@@ -93,11 +105,15 @@ def addresses(keys: Sequence[Any]) -> list[str]:
     return [k.address for k in keys]
 
 
-# The first committee (2-of-3), a second one for rotations, and outsiders.
+# The first committee (2-of-3), the next (3-of-4), a third (2-of-3) for
+# two-hop chains, and outsiders.
 COMMITTEE = by_address([fixed_key(f"member-{i}") for i in range(3)])
-NEXT_COMMITTEE = by_address([fixed_key(f"next-member-{i}") for i in range(4)])
-OUTSIDERS = by_address([fixed_key(f"outsider-{i}") for i in range(3)])
 THRESHOLD = 2
+NEXT_COMMITTEE = by_address([fixed_key(f"next-member-{i}") for i in range(4)])
+NEXT_THRESHOLD = 3
+THIRD_COMMITTEE = by_address([fixed_key(f"third-member-{i}") for i in range(3)])
+THIRD_THRESHOLD = 2
+OUTSIDERS = by_address([fixed_key(f"outsider-{i}") for i in range(3)])
 # A pool for the property test: the committee is drawn from it, the rest are outsiders.
 POOL = by_address([fixed_key(f"pool-{i}") for i in range(10)])
 
@@ -105,12 +121,16 @@ POOL = by_address([fixed_key(f"pool-{i}") for i in range(10)])
 # ---------------------------------------------------------------- EIP-712
 
 
+def address_of(contract_or_address) -> str:
+    return to_checksum_address(str(getattr(contract_or_address, "address", contract_or_address)))
+
+
 def domain(chain_id: int, oracle) -> dict:
     return {
         "name": ORACLE_NAME,
         "version": ORACLE_VERSION,
         "chainId": chain_id,
-        "verifyingContract": to_checksum_address(str(getattr(oracle, "address", oracle))),
+        "verifyingContract": address_of(oracle),
     }
 
 
@@ -130,9 +150,9 @@ def attestation_digest(
     order_id: bytes = ORDER_ID,
     record_hash: bytes = RECORD_HASH,
 ) -> bytes:
-    """The digest members sign. `chain_id` is the domain's chain (default:
-    the current one) and `origin_chain_id` defaults to it, as the oracle
-    builds it on the origin chain."""
+    """The digest members sign, in `oracle`'s domain. `chain_id` is the
+    domain's chain (default: the current one) and `origin_chain_id`
+    defaults to it, as the oracle builds it on the origin chain."""
     chain_id = boa.env.evm.patch.chain_id if chain_id is None else chain_id
     return typed_digest(
         {
@@ -141,7 +161,7 @@ def attestation_digest(
             "domain": domain(chain_id, oracle),
             "message": {
                 "originChainId": chain_id if origin_chain_id is None else origin_chain_id,
-                "originSettler": to_checksum_address(str(origin_settler)),
+                "originSettler": address_of(origin_settler),
                 "destinationChainId": destination_chain_id,
                 "destinationSettler": destination_settler,
                 "orderId": order_id,
@@ -151,17 +171,14 @@ def attestation_digest(
     )
 
 
-def rotation_digest(oracle, members: Sequence[str], threshold: int, epoch: int, chain_id: int | None = None) -> bytes:
+def rotation_digest(oracle, successor, chain_id: int | None = None) -> bytes:
+    """The digest `oracle`'s members sign to hand it over to `successor`."""
     return typed_digest(
         {
             "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, "Rotation": ROTATION_TYPE},
             "primaryType": "Rotation",
             "domain": domain(boa.env.evm.patch.chain_id if chain_id is None else chain_id, oracle),
-            "message": {
-                "members": [to_checksum_address(str(m)) for m in members],
-                "threshold": threshold,
-                "epoch": epoch,
-            },
+            "message": {"successor": address_of(successor)},
         }
     )
 
@@ -182,6 +199,106 @@ def make_proof(keys: Sequence[Any], digest: bytes, *, ordered: bool = True) -> b
     return b"".join(sign(k, digest) for k in (by_address(keys) if ordered else keys))
 
 
+def approval(keys: Sequence[Any], oracle, successor, **kw) -> bytes:
+    """`keys`' rotation signatures handing `oracle` over to `successor`."""
+    chain_id = kw.pop("chain_id", None)
+    return make_proof(keys, rotation_digest(oracle, successor, chain_id), **kw)
+
+
+# ---------------------------------------------------------------- mocks
+
+# A successor that is not an AttesterOracle: it names `predecessor` and
+# answers `isProvenFor` according to `mode` (0: True for anything, 1:
+# reverts, 2: a word that is not a bool, 3: False, 4: no return data, 5:
+# True after writing storage, which fails under STATICCALL, 6: the single
+# byte 0x01, too short for a bool, 7: reverts with the word True).
+FAKE_SUCCESSOR = """
+# pragma version 0.4.3
+predecessor: public(address)
+mode: public(uint256)
+calls: public(uint256)
+
+@deploy
+def __init__(predecessor: address):
+    self.predecessor = predecessor
+
+@external
+def set_mode(mode: uint256):
+    self.mode = mode
+
+@external
+@view
+def epoch() -> uint256:
+    return 2
+
+@external
+@view
+def current() -> address:
+    return self
+
+@external
+@raw_return
+def isProvenFor(
+    originSettler: address,
+    destinationChainId: uint256,
+    destinationSettler: bytes32,
+    orderId: bytes32,
+    recordHash: bytes32,
+    proof: Bytes[1040],
+) -> Bytes[32]:
+    if self.mode == 1:
+        raise "fake: no"
+    if self.mode == 2:
+        return abi_encode(convert(2, uint256))
+    if self.mode == 3:
+        return abi_encode(False)
+    if self.mode == 4:
+        return b""
+    if self.mode == 5:
+        self.calls += 1
+    if self.mode == 6:
+        return b"\x01"
+    if self.mode == 7:
+        raw_revert(abi_encode(True))
+    return abi_encode(True)
+"""
+
+# A contract that asks an oracle's `isProvenFor` (a stranger with code), and
+# has an `epoch` so that an oracle can name it as its predecessor.
+RELAY = """
+# pragma version 0.4.3
+interface IOracle:
+    def isProvenFor(
+        originSettler: address,
+        destinationChainId: uint256,
+        destinationSettler: bytes32,
+        orderId: bytes32,
+        recordHash: bytes32,
+        proof: Bytes[1040],
+    ) -> bool: view
+
+@external
+@view
+def epoch() -> uint256:
+    return 41
+
+@external
+@view
+def ask(
+    oracle: address,
+    originSettler: address,
+    destinationChainId: uint256,
+    destinationSettler: bytes32,
+    orderId: bytes32,
+    recordHash: bytes32,
+    proof: Bytes[1040],
+) -> bool:
+    return staticcall IOracle(oracle).isProvenFor(
+        originSettler, destinationChainId, destinationSettler, orderId, recordHash, proof
+    )
+"""
+
+
 # ---------------------------------------------------------------- fixtures
 
 
@@ -190,10 +307,55 @@ def oracle_deployer():
     return boa.load_partial(str(ORACLE_SOURCE))
 
 
+@pytest.fixture(scope="session")
+def fake_deployer():
+    return boa.loads_partial(FAKE_SUCCESSOR, name="FakeSuccessor")
+
+
+@pytest.fixture(scope="session")
+def relay_deployer():
+    return boa.loads_partial(RELAY, name="Relay")
+
+
 @pytest.fixture
-def oracle(oracle_deployer):
-    """A fresh 2-of-3 oracle (epoch 1)."""
-    return oracle_deployer.deploy(addresses(COMMITTEE), THRESHOLD)
+def deploy(oracle_deployer) -> Callable[..., Any]:
+    """`deploy(keys, threshold, predecessor=zero)`: a new AttesterOracle."""
+
+    def _deploy(keys: Sequence[Any], threshold: int, predecessor=ZERO_ADDRESS):
+        return oracle_deployer.deploy(addresses(keys), threshold, address_of(predecessor))
+
+    return _deploy
+
+
+@pytest.fixture
+def oracle(deploy):
+    """A fresh first 2-of-3 oracle (epoch 1)."""
+    return deploy(COMMITTEE, THRESHOLD)
+
+
+@pytest.fixture
+def successor(deploy, oracle):
+    """A 3-of-4 oracle deployed to succeed `oracle` (epoch 2), not yet handed over."""
+    return deploy(NEXT_COMMITTEE, NEXT_THRESHOLD, oracle)
+
+
+@pytest.fixture
+def hand_over() -> Callable[..., None]:
+    """`hand_over(old, new, keys)`: `keys` (members of `old`) sign and a
+    stranger sends `old.rotate(new, ...)`."""
+
+    def _hand_over(old, new, keys: Sequence[Any]) -> None:
+        with boa.env.prank(boa.env.generate_address("rotation-sender")):
+            old.rotate(address_of(new), approval(keys, old, new))
+
+    return _hand_over
+
+
+@pytest.fixture
+def rotated(oracle, successor, hand_over):
+    """`oracle` handed over to `successor` by 2 of its 3 members; the successor."""
+    hand_over(oracle, successor, COMMITTEE[:THRESHOLD])
+    return successor
 
 
 @pytest.fixture
@@ -209,63 +371,74 @@ def other_settler():
 
 
 @pytest.fixture
+def stranger():
+    return boa.env.generate_address("stranger")
+
+
+@pytest.fixture
 def chain_id():
     return boa.env.evm.patch.chain_id
 
 
 @pytest.fixture
 def attest(oracle, settler) -> Callable[..., bytes]:
-    """`attest(keys, **fields)`: a proof by `keys` of the default fill for
-    `settler` on this chain; keyword arguments as `attestation_digest`."""
+    """`attest(keys, at=oracle, **fields)`: a proof by `keys` of the default
+    fill for `settler` on this chain, signed in `at`'s domain; keyword
+    arguments as `attestation_digest`."""
 
-    def _attest(keys: Sequence[Any], *, ordered: bool = True, **fields) -> bytes:
+    def _attest(keys: Sequence[Any], *, at=None, ordered: bool = True, **fields) -> bytes:
         fields.setdefault("origin_settler", settler)
-        return make_proof(keys, attestation_digest(oracle, **fields), ordered=ordered)
+        return make_proof(keys, attestation_digest(oracle if at is None else at, **fields), ordered=ordered)
 
     return _attest
 
 
 @pytest.fixture
 def is_proven(oracle, settler) -> Callable[..., bool]:
-    """`is_proven(proof, caller=settler, **fill)`: the oracle's answer when
-    `caller` asks about the (default) fill."""
+    """`is_proven(proof, caller=settler, via=oracle, **fill)`: what `via`
+    answers when `caller` asks about the (default) fill."""
 
     def _is_proven(
         proof: bytes,
         *,
         caller=None,
+        via=None,
         destination_chain_id: int = DESTINATION_CHAIN_ID,
         destination_settler: bytes = DESTINATION_SETTLER,
         order_id: bytes = ORDER_ID,
         record_hash: bytes = RECORD_HASH,
     ) -> bool:
-        with boa.env.prank(settler if caller is None else caller):
-            return oracle.isProven(destination_chain_id, destination_settler, order_id, record_hash, proof)
+        target = oracle if via is None else via
+        with boa.env.prank(settler if caller is None else address_of(caller)):
+            return target.isProven(destination_chain_id, destination_settler, order_id, record_hash, proof)
 
     return _is_proven
 
 
 @pytest.fixture
-def approve_rotation(oracle) -> Callable[..., bytes]:
-    """`approve_rotation(keys, members, threshold, epoch=current)`: the
-    rotation signatures of `keys`, ascending by signer."""
+def is_proven_for(settler) -> Callable[..., bool]:
+    """`is_proven_for(oracle, caller, proof, origin_settler=settler)`: what
+    `oracle.isProvenFor` answers `caller` about the default fill."""
 
-    def _approve(keys: Sequence[Any], members: Sequence[str], threshold: int, epoch: int | None = None, **kw) -> bytes:
-        epoch = oracle.epoch() if epoch is None else epoch
-        return make_proof(keys, rotation_digest(oracle, members, threshold, epoch), **kw)
+    def _is_proven_for(oracle, caller, proof: bytes, origin_settler=None) -> bool:
+        with boa.env.prank(address_of(caller)):
+            return oracle.isProvenFor(address_of(origin_settler or settler), *FILL, proof)
 
-    return _approve
+    return _is_proven_for
 
 
 @pytest.fixture
-def rotated_events() -> Callable[..., list[tuple[int, list[str], int]]]:
-    """The CommitteeRotated events of a contract's last call (or deployment)
-    as (epoch, members, threshold)."""
+def events() -> Callable[..., list[tuple[str, dict]]]:
+    """The CommitteeInstalled / Rotated events `contract` logged in its last
+    call (or deployment), as (name, args) with addresses checksummed."""
 
-    def _events(contract) -> list[tuple[int, list[str], int]]:
-        return [
-            (e.args["epoch"], [to_checksum_address(m) for m in e.args["members"]], e.args["threshold"])
-            for e in decode_events(contract, layouts=EVENT_LAYOUTS)
-        ]
+    def _events(contract) -> list[tuple[str, dict]]:
+        out = []
+        for e in decode_events(contract, layouts=EVENT_LAYOUTS):
+            args = dict(e.args)
+            if "members" in args:
+                args["members"] = [to_checksum_address(m) for m in args["members"]]
+            out.append((e.name, args))
+        return out
 
     return _events
