@@ -36,7 +36,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules if missing
+# Hyperlane's contracts (ABI + bytecode) from the pinned @hyperlane-xyz/core,
+# extracted into the ignored .build/hyperlane/ (nothing of Hyperlane's is committed).
+HYPERLANE_STAMP := .build/hyperlane/.extracted
+$(HYPERLANE_STAMP): $(VENV_STAMP) $(NODE_STAMP) tools/hyperlane_artifacts.py
+	$(BIN)/python tools/hyperlane_artifacts.py
+	@touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP) $(HYPERLANE_STAMP) ## Create .venv and node_modules, extract Hyperlane's contracts, if missing
 
 compile: setup ## Compile the contracts with ape
 	ape compile

@@ -65,8 +65,10 @@ def test_relayer_settles_through_a_rotated_oracle(world: World, relayer) -> None
     # A relayer configured with the old oracle and the new keys settles both.
     world.b.filler.intents.fill(after, record)
     r = relayer(oracles={CHAIN_A: old_address}, attester_keys=[m.key.hex() for m in NEW])
-    until(lambda: all(world.a.user.intents.origin_status(o.order_id) == OrderStatus.SETTLED for o in (before, after)),
-          r.step)
+    until(
+        lambda: all(world.a.user.intents.origin_status(o.order_id) == OrderStatus.SETTLED for o in (before, after)),
+        r.step,
+    )
 
 
 def test_sdk_refuses_a_hand_over_to_an_oracle_that_does_not_succeed_it(world: World) -> None:
