@@ -20,7 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
 OUT = ROOT / "src" / "charter" / "abi"
-DEPLOYABLE = ("AgentRegistry", "SessionManager", "SessionView", "AgentAccount", "IntentSettler", "AttesterOracle")
+DEPLOYABLE = (
+    "AgentRegistry", "SessionManager", "SessionView", "AgentAccount", "IntentSettler", "AttesterOracle",
+    "HyperlaneReporter", "HyperlaneOracle",
+)
 # Not part of the suite: the ERC-20 `make demo` and `charter demo` deploy.
 EXTRA = {"DemoToken": "tests/mocks/Token.vy"}
 

@@ -23,6 +23,7 @@ from web3 import Web3
 from charter import Charter, LocalSigner
 from charter._core.artifacts import abi, init_code
 from charter.devchain import DEV_KEYS, LocalChain, local_anvils
+from charter.hyperlane import LocalHyperlane, deploy_local
 from charter.intents import Input, Order, Output, deploy_oracle
 from charter.intents.relayer import ChainConfig, RelayConfig, Relayer
 from charter.intents.solver import Policy, Route, Solver, SolverConfig
@@ -30,6 +31,7 @@ from charter.intents.solver import Policy, Route, Solver, SolverConfig
 CHAIN_A, CHAIN_B = 31_411, 31_422
 CONFIRMATIONS = 2
 COMMITTEE = [Account.from_key(bytes([0x11 * (i + 1)]) * 32) for i in range(3)]
+VALIDATORS = [Account.from_key(bytes([0x31 * (i + 1)]) * 32) for i in range(3)]  # Hyperlane's, 2-of-3
 
 
 @dataclass
@@ -73,8 +75,14 @@ class World:
             "user": self.user.address,
             "agent_id": self.user_agent,
             "inputs": [Input(token=self.a.token.address, amount=amount)],
-            "outputs": [Output(token=self.b.token.address, amount=out if out is not None else amount * 99 // 100,
-                               recipient=self.user.address, chain_id=CHAIN_B)],
+            "outputs": [
+                Output(
+                    token=self.b.token.address,
+                    amount=out if out is not None else amount * 99 // 100,
+                    recipient=self.user.address,
+                    chain_id=CHAIN_B,
+                )
+            ],
             "destination_chain_id": CHAIN_B,
             "oracle": self.oracle,
             "fill_within": 600,
@@ -117,6 +125,17 @@ def world() -> Iterator[World]:
         yield World(a, b, deployer, user, filler, DEV_KEYS[3], oracle, user_agent, filler_agent)
 
 
+@pytest.fixture(scope="session")
+def hyperlane(world: World) -> tuple[LocalHyperlane, LocalHyperlane]:
+    """Hyperlane's own contracts on both chains: a Mailbox (domain = chain id), its Merkle
+    tree hook and a 2-of-3 MessageId multisig ISM of VALIDATORS."""
+    validators = [v.address for v in VALIDATORS]
+    return (
+        deploy_local(world.a.w3, world.deployer, CHAIN_A, validators, 2),
+        deploy_local(world.b.w3, world.deployer, CHAIN_B, validators, 2),
+    )
+
+
 @pytest.fixture
 def start(world: World) -> tuple[int, int]:
     """The blocks of both chains when the test starts: its relayer and solver read from there."""
@@ -155,8 +174,15 @@ def solver(world: World, tmp_path: Path, start: tuple[int, int]) -> Callable[...
             routes=[Route(CHAIN_A, world.a.token.address, CHAIN_B, world.b.token.address)],
             oracles={CHAIN_A: world.oracle},
         )
-        config = SolverConfig(chains=world.chains(start), key=DEV_KEYS[2], policy=policy, agent_id=world.filler_agent,
-                              db=str(tmp_path / "solver.sqlite"), poll_interval=0.2, **kw)
+        config = SolverConfig(
+            chains=world.chains(start),
+            key=DEV_KEYS[2],
+            policy=policy,
+            agent_id=world.filler_agent,
+            db=str(tmp_path / "solver.sqlite"),
+            poll_interval=0.2,
+            **kw,
+        )
         made.append(solver := Solver(config))
         return solver
 
@@ -172,10 +198,10 @@ def until(predicate: Callable[[], Any], step: Callable[[], Any], timeout: float 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         step()
-        if (value := predicate()):
+        if value := predicate():
             return value
         time.sleep(0.25)
     raise AssertionError(f"not reached within {timeout} s")
 
 
-__all__ = ["CHAIN_A", "CHAIN_B", "COMMITTEE", "CONFIRMATIONS", "Side", "World", "until"]
+__all__ = ["CHAIN_A", "CHAIN_B", "COMMITTEE", "CONFIRMATIONS", "VALIDATORS", "Side", "World", "until"]

@@ -9,22 +9,12 @@ from hexbytes import HexBytes
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
-from charter.hyperlane import LocalHyperlane, Message, artifact, deploy_local, message_id_metadata, sign_checkpoint
+from charter.hyperlane import LocalHyperlane, Message, artifact, message_id_metadata, sign_checkpoint
 from charter.hyperlane.local import deploy
 
-from .conftest import CHAIN_A, CHAIN_B, World
+from .conftest import CHAIN_A, CHAIN_B, VALIDATORS, World
 
-VALIDATORS = [Account.from_key(bytes([0x31 * (i + 1)]) * 32) for i in range(3)]
 STRANGER = Account.from_key(b"\x77" * 32)
-
-
-@pytest.fixture(scope="module")
-def hyperlane(world: World) -> tuple[LocalHyperlane, LocalHyperlane]:
-    validators = [v.address for v in VALIDATORS]
-    return (
-        deploy_local(world.a.w3, world.deployer, CHAIN_A, validators, 2),
-        deploy_local(world.b.w3, world.deployer, CHAIN_B, validators, 2),
-    )
 
 
 def send(world: World, side, fn, value: int = 0):

@@ -1,0 +1,127 @@
+"""Settlement over Hyperlane with its real contracts: open on A naming a HyperlaneOracle,
+fill on B, B's HyperlaneReporter dispatches the record, our validators sign B's
+checkpoint, A's Mailbox delivers it to the oracle, and A settles with no proof."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hexbytes import HexBytes
+from web3.exceptions import ContractLogicError
+from web3.logs import DISCARD
+
+from charter._core.artifacts import abi, init_code
+from charter.exceptions import NotProven
+from charter.hyperlane import LocalHyperlane, Message, message_id_metadata, sign_checkpoint
+from charter.intents import FillRecord, OrderStatus
+from charter.intents.models import UNFILLED_RECORD
+
+from .conftest import CHAIN_A, CHAIN_B, VALIDATORS, World
+
+
+def deploy(world: World, side, name: str, types: list[str], args: list[Any]):
+    from eth_abi import encode
+
+    tx = world.deployer.send_transaction(side.w3, {"data": HexBytes(init_code(name) + encode(types, args))})
+    receipt = side.w3.eth.wait_for_transaction_receipt(tx)
+    assert receipt["status"] == 1, name
+    return side.w3.eth.contract(address=receipt["contractAddress"], abi=abi(name))
+
+
+@pytest.fixture(scope="module")
+def route(world: World, hyperlane: tuple[LocalHyperlane, LocalHyperlane]):
+    """B's reporter and A's oracle, which trusts that reporter for domain B."""
+    a, b = hyperlane
+    settler_b = world.b.user.intents.address
+    reporter = deploy(world, world.b, "HyperlaneReporter", ["address", "address"], [b.mailbox.address, settler_b])
+    oracle = deploy(
+        world,
+        world.a,
+        "HyperlaneOracle",
+        ["address", "address", "(uint32,uint256,address)[]"],
+        [a.mailbox.address, a.ism.address, [(CHAIN_B, CHAIN_B, reporter.address)]],
+    )
+    return reporter, oracle
+
+
+def report(world: World, reporter, orders, domain: int = CHAIN_A) -> Any:
+    data = [o.origin_data for o in orders]
+    fee = int(reporter.functions.quoteReport(domain, data).call())
+    receipt = world.b.send(world.deployer, reporter.functions.report(domain, data), fee)
+    assert receipt["status"] == 1
+    return receipt
+
+
+def deliver(world: World, hyperlane, receipt) -> tuple[Message, Any]:
+    """Sign B's checkpoint of the dispatched message with 2 of 3 validators and process it on A."""
+    a, b = hyperlane
+    (event,) = b.mailbox.events.Dispatch().process_receipt(receipt, errors=DISCARD)
+    message = Message.decode(event.args.message)
+    root, index = b.merkle_tree_hook.functions.latestCheckpoint().call()
+    hook = b.merkle_tree_hook.address
+    sigs = [sign_checkpoint(v, CHAIN_B, hook, bytes(root), index, message.id) for v in VALIDATORS[:2]]
+    process = a.mailbox.functions.process(message_id_metadata(hook, bytes(root), index, sigs), message.encode())
+    assert world.a.send(world.deployer, process)["status"] == 1
+    return message, process
+
+
+def test_open_fill_report_deliver_settle(world: World, hyperlane, route) -> None:
+    reporter, oracle = route
+    orders = [world.order(oracle=oracle.address) for _ in range(2)]
+    record = FillRecord(payout=world.filler.address, filler_agent_id=world.filler_agent)
+    for order in orders:
+        world.a.user.intents.open(order)
+        world.b.filler.intents.fill(order, record)
+        with pytest.raises(NotProven):  # nothing delivered yet
+            world.a.user.intents.settle([(order, record, b"")])
+    message, process = deliver(world, hyperlane, report(world, reporter, orders))
+    assert (message.origin, message.destination) == (CHAIN_B, CHAIN_A)
+    with pytest.raises(ContractLogicError, match="already delivered"):  # a replayed process
+        process.call({"from": world.deployer.address})
+    tx = world.a.user.intents.settle([(o, record, b"") for o in orders])
+    assert tx.count == 2
+    assert all(world.a.user.intents.origin_status(o.order_id) == OrderStatus.SETTLED for o in orders)
+
+
+def test_unfilled_record_refunds_over_hyperlane(world: World, hyperlane, route) -> None:
+    reporter, oracle = route
+    order = world.order(oracle=oracle.address, fill_within=60)
+    world.a.user.intents.open(order)
+    world.b.warp(120)
+    world.b.user.intents.record_unfilled(order)
+    assert world.b.user.intents.record_of(order.order_id) == UNFILLED_RECORD
+    deliver(world, hyperlane, report(world, reporter, [order]))
+    tx = world.a.user.intents.refund([(order, b"")])
+    assert tx.count == 1 and world.a.user.intents.origin_status(order.order_id) == OrderStatus.REFUNDED
+
+
+def test_handle_only_from_the_mailbox_and_the_reporter(world: World, hyperlane, route) -> None:
+    a, b = hyperlane
+    reporter, oracle = route
+    order = world.order(oracle=oracle.address)
+    world.a.user.intents.open(order)
+    record = FillRecord(payout=world.filler.address)
+    world.b.filler.intents.fill(order, record)
+    from eth_abi import encode
+
+    body = encode(
+        ["address", "address", "bytes32[]", "bytes32[]"],
+        [world.a.user.intents.address, world.b.user.intents.address, [order.order_id], [record.hash]],
+    )
+    sender = HexBytes(b"\x00" * 12 + HexBytes(reporter.address))
+    # not the Mailbox
+    with pytest.raises(ContractLogicError, match="hyperlane: not the mailbox"):
+        oracle.functions.handle(CHAIN_B, sender, body).call({"from": world.deployer.address})
+    # a message to the oracle from someone else than B's reporter: the Mailbox cannot deliver it
+    to = HexBytes(b"\x00" * 12 + HexBytes(oracle.address))
+    fee = int(b.mailbox.functions.quoteDispatch(CHAIN_A, to, body).call())
+    receipt = world.b.send(world.deployer, b.mailbox.functions.dispatch(CHAIN_A, to, body), fee)
+    with pytest.raises(ContractLogicError, match="hyperlane: unknown sender"):
+        deliver(world, hyperlane, receipt)
+    with pytest.raises(NotProven):
+        world.a.user.intents.settle([(order, record, b"")])
+    # the reporter refuses an order that is not destined for its settler's chain, or has no record
+    other = world.order(oracle=oracle.address)
+    with pytest.raises(ContractLogicError, match="hyperlane: no record"):
+        reporter.functions.report(CHAIN_A, [other.origin_data]).call({"from": world.deployer.address})
