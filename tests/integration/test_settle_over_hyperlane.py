@@ -13,7 +13,7 @@ from web3.logs import DISCARD
 
 from charter._core.artifacts import abi, init_code
 from charter.exceptions import NotProven
-from charter.hyperlane import LocalHyperlane, Message, message_id_metadata, sign_checkpoint
+from charter.hyperlane import LocalHyperlane, Message, deploy_local, message_id_metadata, sign_checkpoint
 from charter.intents import FillRecord, OrderStatus
 from charter.intents.models import UNFILLED_RECORD
 
@@ -125,3 +125,38 @@ def test_handle_only_from_the_mailbox_and_the_reporter(world: World, hyperlane, 
     other = world.order(oracle=oracle.address)
     with pytest.raises(ContractLogicError, match="hyperlane: no record"):
         reporter.functions.report(CHAIN_A, [other.origin_data]).call({"from": world.deployer.address})
+
+
+def test_a_record_from_a_domain_that_was_not_the_destination_proves_nothing(world: World, hyperlane) -> None:
+    """An oracle trusting two domains stores each record under its sender's chain: a report
+    sent over a second Mailbox (domain 999, on chain B too) does not settle an order whose
+    destination is chain B."""
+    a, b = hyperlane
+    settler_b = world.b.user.intents.address
+    other = deploy_local(world.b.w3, world.deployer, 999, [v.address for v in VALIDATORS], 2)
+    reporter_b = deploy(world, world.b, "HyperlaneReporter", ["address", "address"], [b.mailbox.address, settler_b])
+    reporter_x = deploy(world, world.b, "HyperlaneReporter", ["address", "address"], [other.mailbox.address, settler_b])
+    oracle = deploy(
+        world,
+        world.a,
+        "HyperlaneOracle",
+        ["address", "address", "(uint32,uint256,address)[]"],
+        [a.mailbox.address, a.ism.address, [(CHAIN_B, CHAIN_B, reporter_b.address), (999, 999, reporter_x.address)]],
+    )
+    order = world.order(oracle=oracle.address)
+    world.a.user.intents.open(order)
+    record = FillRecord(payout=world.filler.address)
+    world.b.filler.intents.fill(order, record)
+    receipt = report(world, reporter_x, [order])
+    (event,) = other.mailbox.events.Dispatch().process_receipt(receipt, errors=DISCARD)
+    message = Message.decode(event.args.message)
+    assert message.origin == 999
+    root, index = other.merkle_tree_hook.functions.latestCheckpoint().call()
+    hook = other.merkle_tree_hook.address
+    sigs = [sign_checkpoint(v, 999, hook, bytes(root), index, message.id) for v in VALIDATORS[:2]]
+    process = a.mailbox.functions.process(message_id_metadata(hook, bytes(root), index, sigs), message.encode())
+    assert world.a.send(world.deployer, process)["status"] == 1  # delivered, stored under chain 999
+    with pytest.raises(NotProven):
+        world.a.user.intents.settle([(order, record, b"")])
+    deliver(world, hyperlane, report(world, reporter_b, [order]))  # from the destination's own domain
+    assert world.a.user.intents.settle([(order, record, b"")]).count == 1
