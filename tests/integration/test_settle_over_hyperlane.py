@@ -160,3 +160,25 @@ def test_a_record_from_a_domain_that_was_not_the_destination_proves_nothing(worl
         world.a.user.intents.settle([(order, record, b"")])
     deliver(world, hyperlane, report(world, reporter_b, [order]))  # from the destination's own domain
     assert world.a.user.intents.settle([(order, record, b"")]).count == 1
+
+
+def test_report_fee_is_quoted_and_the_excess_returned(world: World, hyperlane, route) -> None:
+    a, b = hyperlane
+    reporter, oracle = route
+    world.b.send(world.deployer, b.default_hook.functions.setFee(12_345))  # the test hook charges what it is told
+    try:
+        order = world.order(oracle=oracle.address)
+        world.a.user.intents.open(order)
+        world.b.filler.intents.fill(order, FillRecord(payout=world.filler.address))
+        data = [order.origin_data]
+        fee = int(reporter.functions.quoteReport(CHAIN_A, data).call())
+        assert fee == 12_345
+        with pytest.raises(ContractLogicError, match="hyperlane: fee too low"):
+            reporter.functions.report(CHAIN_A, data).call({"from": world.deployer.address, "value": fee - 1})
+        receipt = world.b.send(world.deployer, reporter.functions.report(CHAIN_A, data), fee + 10**15)
+        assert receipt["status"] == 1
+        assert world.b.w3.eth.get_balance(reporter.address) == 0  # the excess went back
+        assert reporter.functions.credit(world.deployer.address).call() == 0
+        assert world.b.w3.eth.get_balance(b.default_hook.address) >= fee
+    finally:
+        world.b.send(world.deployer, b.default_hook.functions.setFee(0))
