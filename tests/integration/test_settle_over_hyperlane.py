@@ -29,19 +29,30 @@ def deploy(world: World, side, name: str, types: list[str], args: list[Any]):
     return side.w3.eth.contract(address=receipt["contractAddress"], abi=abi(name))
 
 
-@pytest.fixture(scope="module")
-def route(world: World, hyperlane: tuple[LocalHyperlane, LocalHyperlane]):
-    """B's reporter and A's oracle, which trusts that reporter for domain B."""
-    a, b = hyperlane
-    settler_b = world.b.user.intents.address
-    reporter = deploy(world, world.b, "HyperlaneReporter", ["address", "address"], [b.mailbox.address, settler_b])
-    oracle = deploy(
+def deploy_reporter(world: World, mailbox: Any):
+    """A HyperlaneReporter on B for `mailbox` and B's settler."""
+    return deploy(
+        world, world.b, "HyperlaneReporter", ["address", "address"], [mailbox.address, world.b.user.intents.address]
+    )
+
+
+def deploy_oracle(world: World, a: LocalHyperlane, remotes: list[tuple[int, int, str]]):
+    """A HyperlaneOracle on A for A's Mailbox and ISM, trusting `remotes` (domain, chain id, reporter)."""
+    return deploy(
         world,
         world.a,
         "HyperlaneOracle",
         ["address", "address", "(uint32,uint256,address)[]"],
-        [a.mailbox.address, a.ism.address, [(CHAIN_B, CHAIN_B, reporter.address)]],
+        [a.mailbox.address, a.ism.address, remotes],
     )
+
+
+@pytest.fixture(scope="module")
+def route(world: World, hyperlane: tuple[LocalHyperlane, LocalHyperlane]):
+    """B's reporter and A's oracle, which trusts that reporter for domain B."""
+    a, b = hyperlane
+    reporter = deploy_reporter(world, b.mailbox)
+    oracle = deploy_oracle(world, a, [(CHAIN_B, CHAIN_B, reporter.address)])
     return reporter, oracle
 
 
@@ -53,14 +64,16 @@ def report(world: World, reporter, orders, domain: int = CHAIN_A) -> Any:
     return receipt
 
 
-def deliver(world: World, hyperlane, receipt) -> tuple[Message, Any]:
-    """Sign B's checkpoint of the dispatched message with 2 of 3 validators and process it on A."""
+def deliver(world: World, hyperlane, receipt, source: LocalHyperlane | None = None) -> tuple[Message, Any]:
+    """Sign the checkpoint of the message dispatched in `receipt` by `source` (default: B's
+    Hyperlane) with 2 of 3 validators and process it on A."""
     a, b = hyperlane
-    (event,) = b.mailbox.events.Dispatch().process_receipt(receipt, errors=DISCARD)
+    source = source or b
+    (event,) = source.mailbox.events.Dispatch().process_receipt(receipt, errors=DISCARD)
     message = Message.decode(event.args.message)
-    root, index = b.merkle_tree_hook.functions.latestCheckpoint().call()
-    hook = b.merkle_tree_hook.address
-    sigs = [sign_checkpoint(v, CHAIN_B, hook, bytes(root), index, message.id) for v in VALIDATORS[:2]]
+    root, index = source.merkle_tree_hook.functions.latestCheckpoint().call()
+    hook = source.merkle_tree_hook.address
+    sigs = [sign_checkpoint(v, source.domain, hook, bytes(root), index, message.id) for v in VALIDATORS[:2]]
     process = a.mailbox.functions.process(message_id_metadata(hook, bytes(root), index, sigs), message.encode())
     assert world.a.send(world.deployer, process)["status"] == 1
     return message, process
@@ -132,30 +145,15 @@ def test_a_record_from_a_domain_that_was_not_the_destination_proves_nothing(worl
     sent over a second Mailbox (domain 999, on chain B too) does not settle an order whose
     destination is chain B."""
     a, b = hyperlane
-    settler_b = world.b.user.intents.address
     other = deploy_local(world.b.w3, world.deployer, 999, [v.address for v in VALIDATORS], 2)
-    reporter_b = deploy(world, world.b, "HyperlaneReporter", ["address", "address"], [b.mailbox.address, settler_b])
-    reporter_x = deploy(world, world.b, "HyperlaneReporter", ["address", "address"], [other.mailbox.address, settler_b])
-    oracle = deploy(
-        world,
-        world.a,
-        "HyperlaneOracle",
-        ["address", "address", "(uint32,uint256,address)[]"],
-        [a.mailbox.address, a.ism.address, [(CHAIN_B, CHAIN_B, reporter_b.address), (999, 999, reporter_x.address)]],
-    )
+    reporter_b, reporter_x = deploy_reporter(world, b.mailbox), deploy_reporter(world, other.mailbox)
+    oracle = deploy_oracle(world, a, [(CHAIN_B, CHAIN_B, reporter_b.address), (999, 999, reporter_x.address)])
     order = world.order(oracle=oracle.address)
     world.a.user.intents.open(order)
     record = FillRecord(payout=world.filler.address)
     world.b.filler.intents.fill(order, record)
-    receipt = report(world, reporter_x, [order])
-    (event,) = other.mailbox.events.Dispatch().process_receipt(receipt, errors=DISCARD)
-    message = Message.decode(event.args.message)
-    assert message.origin == 999
-    root, index = other.merkle_tree_hook.functions.latestCheckpoint().call()
-    hook = other.merkle_tree_hook.address
-    sigs = [sign_checkpoint(v, 999, hook, bytes(root), index, message.id) for v in VALIDATORS[:2]]
-    process = a.mailbox.functions.process(message_id_metadata(hook, bytes(root), index, sigs), message.encode())
-    assert world.a.send(world.deployer, process)["status"] == 1  # delivered, stored under chain 999
+    message, _ = deliver(world, hyperlane, report(world, reporter_x, [order]), source=other)
+    assert message.origin == 999  # delivered, stored under chain 999
     with pytest.raises(NotProven):
         world.a.user.intents.settle([(order, record, b"")])
     deliver(world, hyperlane, report(world, reporter_b, [order]))  # from the destination's own domain

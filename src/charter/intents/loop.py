@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -17,19 +18,22 @@ class _Report(Protocol):
 R = TypeVar("R", bound=_Report)
 
 
-class RoundLoop(Generic[R]):
+class RoundLoop(ABC, Generic[R]):
     """Subclasses define :meth:`step`, `poll_interval`, and what to log around the run."""
 
     def __init__(self, poll_interval: float) -> None:
         self.poll_interval = poll_interval
         self._stop = threading.Event()
 
-    def step(self) -> R:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def step(self) -> R:
+        """One round; its report says whether it found work (`busy`)."""
 
+    @abstractmethod
     def _starting(self) -> None:
         """Log what the run is about to do."""
 
+    @abstractmethod
     def _stopped(self) -> None:
         """Log where the run stopped."""
 

@@ -65,6 +65,13 @@ A, B, C = COMMITTEE  # ascending by address
 N0, N1, N2, N3 = NEXT_COMMITTEE  # ascending by address
 ZERO_SIGNATURE = b"\x00" * 65
 MAX_ADDRESS = "0x" + "ff" * 20
+# Each attested field, changed: a proof of the original answers for none of them.
+OTHER_FIELDS = [
+    ("order_id", keccak(text="another order")),
+    ("record_hash", keccak(text="another record")),
+    ("destination_chain_id", DESTINATION_CHAIN_ID + 1),
+    ("destination_settler", bytes(12) + keccak(text="another destination")[-20:]),
+]
 
 
 # ---------------------------------------------------------------- signature surgery
@@ -374,12 +381,7 @@ def test_never_reverts(is_proven):
 
 @pytest.mark.parametrize(
     "field, value",
-    [
-        ("order_id", keccak(text="another order")),
-        ("record_hash", keccak(text="another record")),
-        ("destination_chain_id", DESTINATION_CHAIN_ID + 1),
-        ("destination_settler", bytes(12) + keccak(text="another destination")[-20:]),
-    ],
+    OTHER_FIELDS,
 )
 def test_proof_for_another_fill_refused(attest, is_proven, field, value):
     proof = attest([A, B])
@@ -536,12 +538,7 @@ def test_after_rotation_bound_to_the_settler(rotated, attest, is_proven, settler
 
 @pytest.mark.parametrize(
     "field, value",
-    [
-        ("order_id", keccak(text="another order")),
-        ("record_hash", keccak(text="another record")),
-        ("destination_chain_id", DESTINATION_CHAIN_ID + 1),
-        ("destination_settler", bytes(12) + keccak(text="another destination")[-20:]),
-    ],
+    OTHER_FIELDS,
 )
 def test_after_rotation_bound_to_the_fill(rotated, attest, is_proven, field, value):
     proof = attest([N0, N1, N2], at=rotated)
