@@ -24,6 +24,8 @@ from charter import Charter, LocalSigner
 from charter._core.artifacts import abi, init_code
 from charter.devchain import DEV_KEYS, LocalChain, local_anvils
 from charter.hyperlane import LocalHyperlane, deploy_local
+from charter.hyperlane.relay import HyperlaneConfig
+from charter.hyperlane.settlement import Remote, deploy_hyperlane_oracle, deploy_reporter
 from charter.intents import Input, Order, Output, deploy_oracle
 from charter.intents.relayer import ChainConfig, RelayConfig, Relayer
 from charter.intents.solver import Policy, Route, Solver, SolverConfig
@@ -91,12 +93,31 @@ class World:
         defaults.update(kw)
         return self.a.user.intents.order(**defaults)
 
-    def chains(self, start: tuple[int, int]) -> list[ChainConfig]:
-        """Both chains, read from blocks `start` on."""
+    def chains(self, start: tuple[int, int], hyperlane: HyperlaneRoute | None = None) -> list[ChainConfig]:
+        """Both chains, read from blocks `start` on (with their Hyperlane contracts, if given)."""
+        configs = hyperlane.configs() if hyperlane else {}
         return [
-            ChainConfig(CHAIN_A, self.a.chain.url, confirmations=CONFIRMATIONS, start_block=start[0]),
-            ChainConfig(CHAIN_B, self.b.chain.url, confirmations=CONFIRMATIONS, start_block=start[1]),
+            ChainConfig(CHAIN_A, self.a.chain.url, confirmations=CONFIRMATIONS, start_block=start[0],
+                        hyperlane=configs.get(CHAIN_A)),
+            ChainConfig(CHAIN_B, self.b.chain.url, confirmations=CONFIRMATIONS, start_block=start[1],
+                        hyperlane=configs.get(CHAIN_B)),
         ]
+
+
+@dataclass
+class HyperlaneRoute:
+    """Settlement from B to A over Hyperlane: B's reporter, A's oracle (trusting it for domain B)."""
+
+    a: LocalHyperlane
+    b: LocalHyperlane
+    reporter: str
+    oracle: str
+
+    def configs(self) -> dict[int, HyperlaneConfig]:
+        return {
+            CHAIN_A: HyperlaneConfig(mailbox=self.a.mailbox.address, oracle=self.oracle),
+            CHAIN_B: HyperlaneConfig(mailbox=self.b.mailbox.address, reporter=self.reporter),
+        }
 
 
 def _token(w3: Web3, deployer: LocalSigner) -> Any:
@@ -136,6 +157,16 @@ def hyperlane(world: World) -> tuple[LocalHyperlane, LocalHyperlane]:
     )
 
 
+@pytest.fixture(scope="session")
+def hyperlane_route(world: World, hyperlane: tuple[LocalHyperlane, LocalHyperlane]) -> HyperlaneRoute:
+    """The SDK's CREATE2 deployments of B's HyperlaneReporter and A's HyperlaneOracle."""
+    a, b = hyperlane
+    reporter = deploy_reporter(world.b.w3, world.deployer, b.mailbox.address)
+    oracle = deploy_hyperlane_oracle(world.a.w3, world.deployer, a.mailbox.address, a.ism.address,
+                                     [Remote(domain=CHAIN_B, chain_id=CHAIN_B, reporter=reporter)])
+    return HyperlaneRoute(a, b, reporter, oracle)
+
+
 @pytest.fixture
 def start(world: World) -> tuple[int, int]:
     """The blocks of both chains when the test starts: its relayer and solver read from there."""
@@ -146,9 +177,11 @@ def start(world: World) -> tuple[int, int]:
 def relayer(world: World, tmp_path: Path, start: tuple[int, int]) -> Callable[..., Relayer]:
     made: list[Relayer] = []
 
-    def make(db: Path | None = None, **kw: Any) -> Relayer:
+    def make(db: Path | None = None, hyperlane: HyperlaneRoute | None = None, **kw: Any) -> Relayer:
+        if hyperlane is not None:
+            kw.setdefault("validator_keys", [v.key.hex() for v in VALIDATORS])
         config = RelayConfig(
-            chains=kw.pop("chains", None) or world.chains(start),
+            chains=kw.pop("chains", None) or world.chains(start, hyperlane),
             oracles=kw.pop("oracles", None) or {CHAIN_A: world.oracle},
             attester_keys=kw.pop("attester_keys", None) or [m.key.hex() for m in COMMITTEE],
             sender_key=world.relayer_key,
@@ -204,4 +237,5 @@ def until(predicate: Callable[[], Any], step: Callable[[], Any], timeout: float 
     raise AssertionError(f"not reached within {timeout} s")
 
 
-__all__ = ["CHAIN_A", "CHAIN_B", "COMMITTEE", "CONFIRMATIONS", "VALIDATORS", "Side", "World", "until"]
+__all__ = ["CHAIN_A", "CHAIN_B", "COMMITTEE", "CONFIRMATIONS", "VALIDATORS", "HyperlaneRoute", "Side", "World",
+           "until"]

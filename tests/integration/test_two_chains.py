@@ -19,8 +19,9 @@ from charter.exceptions import (
 )
 from charter.intents import FillRecord, Input, OrderStatus, Output, attest, fill_attestation
 from charter.intents.models import UNFILLED_RECORD
+from charter.intents.solver import Policy, Route
 
-from .conftest import CHAIN_B, COMMITTEE, CONFIRMATIONS, World, until
+from .conftest import CHAIN_A, CHAIN_B, COMMITTEE, CONFIRMATIONS, HyperlaneRoute, World, until
 
 
 def balance(token, who: str) -> int:
@@ -32,12 +33,17 @@ def proof_for(world: World, order, record_hash: bytes) -> bytes:
     return b"".join(attest(m, world.oracle, fill_attestation(order, record_hash)) for m in members)
 
 
-def test_open_fill_attest_settle(world: World, solver, relayer) -> None:
-    order = world.order()
+@pytest.mark.parametrize("via", ["committee", "hyperlane"])
+def test_open_fill_prove_settle(world: World, solver, relayer, hyperlane_route: HyperlaneRoute, via: str) -> None:
+    """The same story over either oracle, with one relayer configured for both."""
+    oracle = world.oracle if via == "committee" else hyperlane_route.oracle
+    order = world.order(oracle=oracle)
     before_filler = balance(world.a.token, world.filler.address)
     before_user = balance(world.b.token, world.user.address)
     world.a.user.intents.open(order)
-    s, r = solver(), relayer()
+    policy = Policy(routes=[Route(CHAIN_A, world.a.token.address, CHAIN_B, world.b.token.address)],
+                    oracles={CHAIN_A: oracle})
+    s, r = solver(policy=policy), relayer(hyperlane=hyperlane_route)
 
     def step() -> None:
         s.step()

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from ..intents.config import load_relay_config, load_solver_config
+from ..intents.config import ORACLE_KINDS, load_relay_config, load_solver_config
 from ..intents.relayer import Relayer, StepReport
 from ..intents.solver import Solver, SolveReport
 from ._common import json_option, wants_json
@@ -45,16 +45,20 @@ def _printer(as_json: bool) -> Any:
 @click.command()
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="The relayer's TOML file (chains, oracles, key variables).")
+@click.option("--oracle", type=click.Choice(ORACLE_KINDS), default="all", show_default=True,
+              help="Prove with the committee, over Hyperlane, or whatever the file configures.")
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 @click.option("--rounds", type=click.IntRange(min=1), help="Exit after this many rounds.")
 @click.option("--quiet", is_flag=True, help="Only log warnings.")
 @json_option
 @click.pass_context
-def relay(ctx: click.Context, config_path: str, once: bool, rounds: int | None, quiet: bool, as_json: bool) -> None:
-    """Prove fills and non-fills with the committee, then settle and refund on the origins."""
+def relay(ctx: click.Context, config_path: str, oracle: str, once: bool, rounds: int | None, quiet: bool,
+          as_json: bool) -> None:
+    """Prove fills and non-fills (committee attestations, or Hyperlane messages signed by its
+    validator keys and delivered), then settle and refund on the origins."""
     _logging(not quiet)
     as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
-    relayer = Relayer(load_relay_config(config_path))
+    relayer = Relayer(load_relay_config(config_path, oracle))
     try:
         relayer.run(max_rounds=_rounds(once, rounds), on_round=_printer(as_json))
         if as_json:

@@ -19,10 +19,25 @@ that holds it (``sender_key_env``, ``attester_keys_env``, ``key_env``).
                                                 dest_chain = 31338
                                                 output_token = "0x…"
                                                 max_amount = 1000000000
+
+To settle over Hyperlane as well (or only: ``charter relay --oracle
+hyperlane``), the relayer's file names the validator keys it signs
+checkpoints with and each chain's Hyperlane contracts::
+
+    validator_keys_env = ["VALIDATOR_1", "VALIDATOR_2"]
+
+    [chains.hyperlane]          # inside a [[chains]] table
+    mailbox = "0x…"             # the chain's Mailbox
+    oracle = "0x…"              # its HyperlaneOracle (orders opened here)
+    reporter = "0x…"            # its HyperlaneReporter (orders filled here)
+    merkle_tree_hook = "0x…"    # default: the Mailbox's required hook
+
+A solver that fills orders naming a HyperlaneOracle trusts it as `oracle`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from pathlib import Path
@@ -32,6 +47,7 @@ from eth_account import Account
 
 from .._core.checks import check_address
 from ..exceptions import InvalidInput
+from ..hyperlane.relay import HyperlaneConfig
 from .models import MIN_REFUND_DELAY
 from .relayer import ChainConfig, RelayConfig
 from .solver import Policy, Route, SolverConfig
@@ -81,7 +97,7 @@ def _chains(data: dict[str, Any], path: str | Path) -> tuple[list[ChainConfig], 
             raise InvalidInput(f"{where}: `rpc` must be an http(s) URL, got {rpc!r}")
         settler = check_address(table["settler"], f"{where}: settler") if "settler" in table else None
         chains.append(ChainConfig(chain_id, rpc, settler, _int(table, "confirmations", where, 2),
-                                  _int(table, "start_block", where, 0)))
+                                  _int(table, "start_block", where, 0), _hyperlane(table, where)))
         if "oracle" in table:
             oracles[chain_id] = check_address(table["oracle"], f"{where}: oracle")
     if len({c.chain_id for c in chains}) != len(chains):
@@ -89,19 +105,56 @@ def _chains(data: dict[str, Any], path: str | Path) -> tuple[list[ChainConfig], 
     return chains, oracles
 
 
-def load_relay_config(path: str | Path) -> RelayConfig:
-    """The relayer's configuration; :class:`InvalidInput` says what is wrong and where."""
+def _hyperlane(table: dict[str, Any], where: str) -> HyperlaneConfig | None:
+    hyperlane = table.get("hyperlane")
+    if hyperlane is None:
+        return None
+    where = f"{where}.hyperlane"
+    if not isinstance(hyperlane, dict) or "mailbox" not in hyperlane:
+        raise InvalidInput(f"{where}: a [chains.hyperlane] table names at least the chain's `mailbox`")
+    unknown = set(hyperlane) - {"mailbox", "oracle", "reporter", "merkle_tree_hook"}
+    if unknown:
+        raise InvalidInput(f"{where}: unknown keys {', '.join(sorted(unknown))} (mailbox, oracle, reporter, "
+                           "merkle_tree_hook)")
+    optional = {k: check_address(hyperlane[k], f"{where}: {k}") for k in ("oracle", "reporter", "merkle_tree_hook")
+                if k in hyperlane}
+    return HyperlaneConfig(mailbox=check_address(hyperlane["mailbox"], f"{where}: mailbox"), **optional)
+
+
+ORACLE_KINDS = ("all", "committee", "hyperlane")
+
+
+def _keys(data: dict[str, Any], name: str, what: str, path: str | Path) -> list[str]:
+    names = data.get(name)
+    if not isinstance(names, list) or not names:
+        raise InvalidInput(f"{path}: `{name}` lists the environment variables of the {what}s")
+    return [_key(n, what) for n in names]
+
+
+def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
+    """The relayer's configuration; :class:`InvalidInput` says what is wrong and where.
+
+    `oracle` keeps only the committee's (``"committee"``) or Hyperlane's
+    (``"hyperlane"``) part of the file; ``"all"`` relays whatever it configures.
+    """
+    if oracle not in ORACLE_KINDS:
+        raise InvalidInput(f"the oracle is one of {', '.join(ORACLE_KINDS)}, got {oracle!r}")
     data = _read(path)
     chains, oracles = _chains(data, path)
-    if not oracles:
+    if oracle == "hyperlane":
+        oracles = {}
+    if oracle == "committee":
+        chains = [dataclasses.replace(c, hyperlane=None) for c in chains]
+    hyperlane = any(c.hyperlane is not None for c in chains)
+    if oracle != "hyperlane" and not oracles and (oracle == "committee" or not hyperlane):
         raise InvalidInput(f"{path}: name the AttesterOracle (`oracle`) of at least one origin chain")
-    names = data.get("attester_keys_env")
-    if not isinstance(names, list) or not names:
-        raise InvalidInput(f"{path}: `attester_keys_env` lists the environment variables of the attester keys")
+    if oracle == "hyperlane" and not hyperlane:
+        raise InvalidInput(f"{path}: give at least two chains a [chains.hyperlane] table (mailbox, oracle, reporter)")
     return RelayConfig(
         chains=chains,
         oracles=oracles,
-        attester_keys=[_key(n, "attester key") for n in names],
+        attester_keys=_keys(data, "attester_keys_env", "attester key", path) if oracles else [],
+        validator_keys=_keys(data, "validator_keys_env", "validator key", path) if hyperlane else [],
         sender_key=_key(data.get("sender_key_env", "CHARTER_PRIVATE_KEY"), "sender_key_env"),
         db=str(data.get("db", "relay.sqlite")),
         poll_interval=float(data.get("poll_interval", 1.0)),
@@ -144,4 +197,4 @@ def load_solver_config(path: str | Path) -> SolverConfig:
     )
 
 
-__all__ = ["load_relay_config", "load_solver_config"]
+__all__ = ["ORACLE_KINDS", "load_relay_config", "load_solver_config"]

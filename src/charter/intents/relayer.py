@@ -1,4 +1,4 @@
-"""The relayer: prove fills and non-fills with the committee, then settle and refund.
+"""The relayer: prove fills and non-fills (with the committee, or over Hyperlane), then settle and refund.
 
     relayer = Relayer(RelayConfig(chains=[ChainConfig(31337, url1), ChainConfig(31338, url2)],
                                   oracles={31337: oracle1, 31338: oracle2},
@@ -21,6 +21,14 @@ blocks deep (never the chain's head):
    unfilled there (``recordUnfilled``); orders past ``refundAfter`` on their
    origin are refunded without proof.
 
+Orders that name a chain's HyperlaneOracle are proven over Hyperlane
+instead of step 3: the relayer reports their confirmed records through the
+destination's HyperlaneReporter (batched), verifies the dispatched message
+against the destination's Merkle tree hook, signs its checkpoint with the
+validator keys it holds and delivers it to the origin's Mailbox
+(:mod:`charter.hyperlane.relay`); an order is proven once its origin oracle
+holds the record, whoever reported or delivered it.
+
 Everything it learns is in SQLite (:class:`~charter.intents.store.Store`),
 written with the scan cursor in one transaction, so a restart between a
 fill and its settlement neither loses nor repeats anything. A failing RPC
@@ -38,10 +46,13 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
 from .._core.deployments import create2_address
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError, ContractRevert
+from ..hyperlane.relay import HyperlaneConfig, Lane, MessageRelay, Validator
+from ..hyperlane.settlement import HyperlaneOracle, HyperlaneReporter
 from .client import Intents
 from .loop import RoundLoop
 from .models import MAX_SETTLE, RECORD_FILLED, RECORD_UNFILLED, UNFILLED_RECORD, FillRecord, Order, OrderStatus
@@ -66,20 +77,25 @@ class ChainConfig:
     confirmations: int = 2
     """Blocks a log must have below the head before it counts."""
     start_block: int = 0
+    hyperlane: HyperlaneConfig | None = None
+    """This chain's Mailbox, HyperlaneOracle and HyperlaneReporter, to settle over Hyperlane."""
 
 
 @dataclass
 class RelayConfig:
     chains: list[ChainConfig]
     oracles: dict[int, str]
-    """The AttesterOracle on each origin chain whose committee includes the attester keys."""
+    """The AttesterOracle on each origin chain whose committee includes the attester keys (may be empty)."""
     attester_keys: list[str]
+    """The committee members' keys this relayer signs attestations with (may be empty without `oracles`)."""
     sender_key: str
     """Pays for settle, refund and recordUnfilled transactions on every chain."""
     db: str = "relay.sqlite"
     poll_interval: float = 1.0
     batch: int = MAX_SETTLE
     record_unfilled: bool = True
+    validator_keys: list[str] = field(default_factory=list)
+    """Hyperlane validator keys: it signs checkpoints of the destination chains' Merkle tree hooks with them."""
 
 
 @dataclass
@@ -88,6 +104,8 @@ class _Chain:
     w3: Web3
     intents: Intents
     oracle: AttesterOracle | None
+    reporter: HyperlaneReporter | None = None
+    hyperlane_oracle: HyperlaneOracle | None = None
     failures: int = 0
     retry_at: float = 0.0
 
@@ -106,11 +124,16 @@ class StepReport:
     settled: int = 0
     refunded: int = 0
     asked_unfilled: int = 0
+    reported: int = 0
+    """(Hyperlane) orders whose records were dispatched."""
+    delivered: int = 0
+    """(Hyperlane) messages delivered."""
     errors: list[str] = field(default_factory=list)
 
     @property
     def busy(self) -> bool:
-        return bool(self.opened or self.records or self.proven or self.settled or self.refunded or self.asked_unfilled)
+        return bool(self.opened or self.records or self.proven or self.settled or self.refunded or self.asked_unfilled
+                    or self.reported or self.delivered)
 
 
 class Attester:
@@ -134,8 +157,13 @@ class Relayer(RoundLoop[StepReport]):
     """Charter's committee relayer (see the module's documentation)."""
 
     def __init__(self, config: RelayConfig, *, connect: Callable[[str], Web3] | None = None) -> None:
-        if not config.attester_keys:
-            raise CharterError("the relayer needs at least one attester key")
+        if config.oracles and not config.attester_keys:
+            raise CharterError("the relayer needs attester keys for the committee oracles it is configured with")
+        hyperlane = [c for c in config.chains if c.hyperlane is not None]
+        if any(c.hyperlane.oracle for c in hyperlane if c.hyperlane) and not config.validator_keys:
+            raise CharterError("the relayer needs Hyperlane validator keys to settle over Hyperlane")
+        if not config.oracles and not hyperlane:
+            raise CharterError("nothing to relay: configure a committee oracle or a chain's Hyperlane contracts")
         if not 1 <= config.batch <= MAX_SETTLE:
             raise CharterError(f"the batch size is 1 to {MAX_SETTLE}, got {config.batch}")
         self.config = config
@@ -148,11 +176,18 @@ class Relayer(RoundLoop[StepReport]):
             w3 = make(chain.rpc)
             settler = chain.settler or create2_address("IntentSettler")
             oracle = config.oracles.get(chain.chain_id)
+            hl = chain.hyperlane
             self.chains[chain.chain_id] = _Chain(
                 chain, w3, Intents(w3, settler, self.sender, chain_id=chain.chain_id),
                 AttesterOracle(w3, oracle, chain_id=chain.chain_id) if oracle else None,
+                HyperlaneReporter(w3, hl.reporter, chain_id=chain.chain_id) if hl and hl.reporter else None,
+                HyperlaneOracle(w3, hl.oracle, chain_id=chain.chain_id) if hl and hl.oracle else None,
             )
         self._thresholds: dict[str, int] = {}  # by answering oracle
+        lanes = {c.chain_id: Lane.connect(c.chain_id, self.chains[c.chain_id].w3, c.hyperlane, c.start_block)
+                 for c in hyperlane if c.hyperlane is not None}
+        self.messages = MessageRelay(self.store, self.sender, [Validator(k) for k in config.validator_keys], lanes,
+                                     self._backoff)
         super().__init__(config.poll_interval)
 
     # ------------------------------------------------------------ running
@@ -177,6 +212,12 @@ class Relayer(RoundLoop[StepReport]):
             self._guarded(chain, report, self._scan)
         self._prove(report)
         for chain in self.chains.values():
+            if chain.chain_id in self.messages.lanes:
+                self._guarded(chain, report, self._verify_messages)
+                self._guarded(chain, report, self._report)
+        for chain in self.chains.values():
+            if chain.chain_id in self.messages.lanes:
+                self._guarded(chain, report, self._deliver)
             self._guarded(chain, report, self._ask_unfilled)
             self._guarded(chain, report, self._submit)
         if report.busy:
@@ -223,14 +264,28 @@ class Relayer(RoundLoop[StepReport]):
 
     def _relays(self, order: Order) -> bool:
         origin = self.chains.get(order.origin_chain_id)
+        dest = self.chains.get(order.data.destination_chain_id)
         return (
             not order.is_local
             and origin is not None
-            and origin.oracle is not None
-            and order.data.oracle == origin.oracle.address
-            and order.data.destination_chain_id in self.chains
-            and order.data.destination_settler == self.chains[order.data.destination_chain_id].intents.address
+            and dest is not None
+            and order.data.destination_settler == dest.intents.address
+            and self._via(order) is not None
         )
+
+    def _via(self, order: Order) -> str | None:
+        """How `order` is proven: "committee", "hyperlane" (its oracle and its destination's
+        reporter are configured), or None (not by this relayer)."""
+        origin = self.chains.get(order.origin_chain_id)
+        dest = self.chains.get(order.data.destination_chain_id)
+        if origin is None or dest is None:
+            return None
+        if origin.oracle is not None and order.data.oracle == origin.oracle.address:
+            return "committee"
+        if origin.hyperlane_oracle is not None and order.data.oracle == origin.hyperlane_oracle.address \
+                and dest.reporter is not None:
+            return "hyperlane"
+        return None
 
     # ------------------------------------------------------------ proving
 
@@ -241,9 +296,9 @@ class Relayer(RoundLoop[StepReport]):
             if record is None:
                 continue
             origin, dest = self.chains[row.origin_chain], self.chains[row.dest_chain]
-            if origin.oracle is None or time.monotonic() < dest.retry_at:
-                continue
             order = Order.from_origin_data(row.origin_data)
+            if self._via(order) != "committee" or time.monotonic() < dest.retry_at:
+                continue
             try:
                 block = int(dest.w3.eth.block_number) - dest.config.confirmations
                 if origin.chain_id not in answering:
@@ -292,6 +347,66 @@ class Relayer(RoundLoop[StepReport]):
             self._thresholds[oracle.address] = threshold
         return oracle, self._thresholds[oracle.address]
 
+    # ------------------------------------------------------------ Hyperlane
+
+    def _verify_messages(self, chain: _Chain, report: StepReport) -> None:
+        self.messages.scan(chain.chain_id, int(chain.w3.eth.block_number) - chain.config.confirmations)
+
+    def _deliver(self, chain: _Chain, report: StepReport) -> None:
+        report.delivered += self.messages.deliver(chain.chain_id)
+
+    def _report(self, dest: _Chain, report: StepReport) -> None:
+        """Dispatch, through `dest`'s reporter, the confirmed records of Hyperlane orders destined
+        for it; mark proven those whose origin oracle holds the record (whoever reported it)."""
+        batches: dict[int, list[tuple[Any, Order]]] = {}
+        if dest.reporter is None:
+            return
+        for row in self.store.orders("open", "unfilled-asked", "reported", ready=True):
+            record = self.store.record(row.order_id)
+            order = Order.from_origin_data(row.origin_data)
+            if record is None or row.dest_chain != dest.chain_id or self._via(order) != "hyperlane":
+                continue
+            origin = self.chains[row.origin_chain]
+            assert origin.hyperlane_oracle is not None
+            if origin.hyperlane_oracle.record(order) == record.record_hash:
+                state = "proven" if record.kind == RECORD_FILLED else "unfilled-proven"
+                self.store.update(row.order_id, state=state, proof=b"")
+                report.proven += 1
+                log.info("order %s: %s delivered over Hyperlane", row.order_id[:10],
+                         "fill" if record.kind == RECORD_FILLED else "non-fill")
+            elif row.state != "reported":
+                batches.setdefault(row.origin_chain, []).append((row, order))
+            elif not self._mined(dest, row.tx_hash):
+                log.warning("order %s: the report (tx %s) is no longer on chain %s (reorg?); reporting again",
+                            row.order_id[:10], row.tx_hash, dest.chain_id)
+                self.store.update(row.order_id, state="open", tx_hash=None)
+        for origin_chain, items in batches.items():
+            domain = self.messages.lanes[origin_chain].domain
+            for i in range(0, len(items), self.config.batch):
+                chunk = items[i : i + self.config.batch]
+                try:
+                    tx = dest.reporter.report(domain, [o for _, o in chunk], self.sender)
+                except ContractRevert as exc:
+                    for row, _ in chunk:
+                        self.store.failed(row.order_id, str(exc), self._backoff(row.attempts))
+                    report.errors.append(str(exc))
+                    log.warning("chain %s: reporting %s orders refused: %s", dest.chain_id, len(chunk), exc)
+                    continue
+                for row, _ in chunk:
+                    self.store.update(row.order_id, state="reported", tx_hash=tx.tx_hash)
+                report.reported += len(chunk)
+                log.info("chain %s: reported %s orders to chain %s in message %s (tx %s, %s gas)", dest.chain_id,
+                         len(chunk), origin_chain, (tx.note or "")[:10], tx.tx_hash, f"{tx.gas_used:,}")
+
+    @staticmethod
+    def _mined(chain: _Chain, tx_hash: str | None) -> bool:
+        if not tx_hash:
+            return False
+        try:
+            return chain.w3.eth.get_transaction_receipt(tx_hash) is not None  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return False
+
     # ------------------------------------------------------------ sending
 
     def _ask_unfilled(self, chain: _Chain, report: StepReport) -> None:
@@ -320,7 +435,8 @@ class Relayer(RoundLoop[StepReport]):
         now = int(chain.w3.eth.get_block("latest")["timestamp"])
         proven = self.store.orders("proven", origin_chain=chain.chain_id, ready=True)
         refunds = self.store.orders("unfilled-proven", origin_chain=chain.chain_id, ready=True)
-        refunds += [r for r in self.store.orders("open", "unfilled-asked", origin_chain=chain.chain_id, ready=True)
+        refunds += [r for r in self.store.orders("open", "unfilled-asked", "reported", origin_chain=chain.chain_id,
+                                                 ready=True)
                     if r.refund_after < now]
         for rows, settle in ((proven, True), (refunds, False)):
             pending = [r for r in rows if self._still_open(chain, r, report)]

@@ -28,6 +28,13 @@ RELAY_STATES = (
     "unfilled-asked",  # we sent recordUnfilled on the destination
     "unfilled-proven",  # a confirmed unfilled record is attested: ready to refund
     "refunded",  # the origin shows it refunded
+    "reported",  # (Hyperlane) we dispatched its record through the destination's reporter
+)
+
+MESSAGE_STATES = (
+    "verified",  # (Hyperlane) dispatched at a confirmed block, in the Merkle tree the hook reports
+    "delivered",  # the destination Mailbox shows it delivered (by us or anyone)
+    "refused",  # it cannot be verified against its origin chain: never signed
 )
 
 _SCHEMA = """
@@ -61,6 +68,26 @@ CREATE TABLE IF NOT EXISTS records (
     filler_agent_id TEXT,
     record_hash BLOB NOT NULL,
     block INTEGER NOT NULL,
+    seen_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trees (
+    chain_id INTEGER PRIMARY KEY,
+    count INTEGER NOT NULL,
+    branch BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    message_id BLOB PRIMARY KEY,
+    origin_chain INTEGER NOT NULL,
+    dest_chain INTEGER NOT NULL,
+    message BLOB NOT NULL,
+    leaf_index INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    block INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    tx_hash TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retry_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
     seen_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS seen (
@@ -107,6 +134,31 @@ class Record:
     record_hash: bytes
     block: int
     seen_at: float
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """A Hyperlane message the relayer verified (or refused) on its origin chain."""
+
+    message_id: bytes
+    origin_chain: int
+    dest_chain: int
+    message: bytes
+    leaf_index: int
+    root: bytes
+    block: int
+    state: str
+    tx_hash: str | None = None
+    attempts: int = 0
+    last_error: str | None = None
+
+
+_MESSAGE_COLUMNS = "message_id, origin_chain, dest_chain, message, leaf_index, root, block, state, tx_hash, " \
+    "attempts, last_error"
+
+
+def _message_row(r: Any) -> MessageRow:
+    return MessageRow(bytes(r[0]), r[1], r[2], bytes(r[3]), r[4], bytes(r[5]), *r[6:])
 
 
 class Store:
@@ -222,6 +274,58 @@ class Store:
         rows = self.db.execute("SELECT state, COUNT(*) FROM orders GROUP BY state").fetchall()
         return {state: int(n) for state, n in rows}
 
+    # ------------------------------------------------------------ Hyperlane messages
+
+    def tree(self, chain_id: int) -> tuple[int, bytes] | None:
+        """(count, branch) of the Merkle tree rebuilt for `chain_id`'s hook, if any."""
+        row = self.db.execute("SELECT count, branch FROM trees WHERE chain_id = ?", (chain_id,)).fetchone()
+        return (int(row[0]), bytes(row[1])) if row else None
+
+    @staticmethod
+    def set_tree(db: sqlite3.Connection, chain_id: int, count: int, branch: bytes) -> None:
+        db.execute(
+            "INSERT INTO trees VALUES (?, ?, ?) ON CONFLICT(chain_id) DO UPDATE SET count = excluded.count, "
+            "branch = excluded.branch",
+            (chain_id, count, branch),
+        )
+
+    @staticmethod
+    def add_message(db: sqlite3.Connection, message: MessageRow) -> bool:
+        cur = db.execute(
+            "INSERT OR IGNORE INTO messages (message_id, origin_chain, dest_chain, message, leaf_index, root, block, "
+            "state, last_error, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (message.message_id, message.origin_chain, message.dest_chain, message.message, message.leaf_index,
+             message.root, message.block, message.state, message.last_error, time.time()),
+        )
+        return cur.rowcount == 1
+
+    def messages(self, state: str, dest_chain: int | None = None, ready: bool = False) -> list[MessageRow]:
+        query = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE state = ?"
+        args: list[Any] = [state]
+        if dest_chain is not None:
+            query += " AND dest_chain = ?"
+            args.append(dest_chain)
+        if ready:
+            query += " AND retry_at <= ?"
+            args.append(time.time())
+        query += " ORDER BY origin_chain, leaf_index"
+        return [_message_row(r) for r in self.db.execute(query, args).fetchall()]
+
+    def message(self, message_id: bytes) -> MessageRow | None:
+        row = self.db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE message_id = ?",
+                              (bytes(message_id),)).fetchone()
+        return _message_row(row) if row else None
+
+    def update_message(self, message_id: bytes, **fields: Any) -> None:
+        names = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE messages SET {names} WHERE message_id = ?", (*fields.values(), bytes(message_id)))
+
+    def message_failed(self, message_id: bytes, error: str, backoff: float) -> None:
+        self.db.execute(
+            "UPDATE messages SET attempts = attempts + 1, last_error = ?, retry_at = ? WHERE message_id = ?",
+            (error[:500], time.time() + backoff, bytes(message_id)),
+        )
+
     # ------------------------------------------------------------ solver
 
     def seen_state(self, order_id: str) -> str | None:
@@ -257,4 +361,4 @@ class Store:
         return {state: int(n) for state, n in rows}
 
 
-__all__ = ["RELAY_STATES", "Record", "Row", "Store"]
+__all__ = ["MESSAGE_STATES", "RELAY_STATES", "MessageRow", "Record", "Row", "Store"]

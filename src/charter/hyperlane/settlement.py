@@ -1,0 +1,266 @@
+"""Charter's two Hyperlane contracts: a HyperlaneReporter on each destination chain and a
+HyperlaneOracle (an ISettlementOracle) on each origin chain.
+
+    reporter = deploy_reporter(w3_dest, deployer, mailbox_dest)                   # settler: the suite's
+    oracle = deploy_hyperlane_oracle(w3_origin, deployer, mailbox_origin, ism_origin,
+                                     [Remote(domain=dest_domain, chain_id=dest_chain, reporter=reporter)])
+    order = intents.order(..., oracle=oracle)                                   # on the origin
+    HyperlaneReporter(w3_dest, reporter).report(origin_domain, [order], payer)  # after the fill
+    # validators sign the destination's checkpoint; a relayer calls process on the origin Mailbox
+    intents.settle([(order, record, b"")])                                     # no proof needed
+
+Both are deployed through the CREATE2 deployer. Their configuration is in
+their init code, so a reporter's address follows from its chain's Mailbox
+and settler alone (origin oracles can name it before it exists), and an
+oracle's from its Mailbox, ISM and remotes. The suite's own addresses do not
+change. With a manifest, each deployment is recorded with its configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_typing import ChecksumAddress
+from eth_utils import keccak
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.logs import DISCARD
+from web3.types import BlockIdentifier
+
+from .._core.artifacts import abi, init_code
+from .._core.chain import ChainClient
+from .._core.checks import check_address
+from .._core.deployments import CREATE2_DEPLOYER, SALT, Manifest, _create2, create2_address
+from .._core.revert import RevertContext, translate
+from .._core.signers import SignerLike, as_signer
+from .._core.tx import TxResult, expect_event, result, send_checked
+from ..exceptions import CharterError, InvalidInput, NotDeployed
+from ..intents.models import MAX_SETTLE, Order
+
+MAX_REMOTES = 8
+_ZERO = "0x0000000000000000000000000000000000000000"
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A destination an oracle accepts records from: its Hyperlane domain, its chain id and
+    its HyperlaneReporter."""
+
+    domain: int
+    chain_id: int
+    reporter: str
+
+
+def reporter_code(mailbox: str, settler: str | None = None) -> bytes:
+    """Init code of the HyperlaneReporter for `mailbox` and `settler` (default: the suite's)."""
+    return bytes(init_code("HyperlaneReporter")) + abi_encode(
+        ["address", "address"],
+        [check_address(mailbox, "mailbox"), check_address(settler or create2_address("IntentSettler"), "settler")],
+    )
+
+
+def reporter_address(mailbox: str, settler: str | None = None, salt: bytes = SALT) -> ChecksumAddress:
+    """Where the CREATE2 deployer puts the HyperlaneReporter for `mailbox` and `settler`."""
+    return _create2(reporter_code(mailbox, settler), salt)
+
+
+def _remotes(remotes: Sequence[Remote]) -> list[tuple[int, int, ChecksumAddress]]:
+    if not 1 <= len(remotes) <= MAX_REMOTES:
+        raise InvalidInput(f"a HyperlaneOracle trusts 1 to {MAX_REMOTES} remotes, got {len(remotes)}")
+    checked = []
+    for r in remotes:
+        if not 0 <= r.domain < 2**32 or r.chain_id <= 0:
+            raise InvalidInput(f"a remote has a uint32 domain and a positive chain id, got {r}")
+        checked.append((r.domain, r.chain_id, check_address(r.reporter, "remote reporter")))
+    if len({(d, rep) for d, _, rep in checked}) != len(checked):
+        raise InvalidInput("each (domain, reporter) appears once among the remotes")
+    return checked
+
+
+def oracle_code(mailbox: str, ism: str | None, remotes: Sequence[Remote]) -> bytes:
+    """Init code of the HyperlaneOracle for `mailbox`, `ism` (None: the Mailbox's default) and `remotes`."""
+    return bytes(init_code("HyperlaneOracle")) + abi_encode(
+        ["address", "address", "(uint32,uint256,address)[]"],
+        [check_address(mailbox, "mailbox"), check_address(ism, "ism") if ism else _ZERO, _remotes(remotes)],
+    )
+
+
+def hyperlane_oracle_address(mailbox: str, ism: str | None, remotes: Sequence[Remote],
+                             salt: bytes = SALT) -> ChecksumAddress:
+    """Where the CREATE2 deployer puts this HyperlaneOracle."""
+    return _create2(oracle_code(mailbox, ism, remotes), salt)
+
+
+def _deploy(w3: Web3, signer: SignerLike, name: str, code: bytes) -> tuple[ChecksumAddress, dict[str, Any]]:
+    address = _create2(code, SALT)
+    with translate(w3):
+        if len(w3.eth.get_code(address)) > 0:
+            return address, {}
+        if len(w3.eth.get_code(CREATE2_DEPLOYER)) == 0:
+            raise NotDeployed(f"the CREATE2 deployer {CREATE2_DEPLOYER} is missing on chain {w3.eth.chain_id}")
+        sender = as_signer(signer)
+        tx_hash = sender.send_transaction(w3, {"to": CREATE2_DEPLOYER, "data": HexBytes(SALT + code)})
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+        if receipt["status"] != 1 or len(w3.eth.get_code(address)) == 0:
+            raise CharterError(f"deploying the {name} failed in transaction {HexBytes(tx_hash).to_0x_hex()}")
+    return address, {"block": int(receipt["blockNumber"]), "transaction": HexBytes(tx_hash).to_0x_hex()}
+
+
+def _mailbox_domain(w3: Web3, mailbox: str) -> int:
+    contract = w3.eth.contract(address=check_address(mailbox, "mailbox"), abi=_MAILBOX_ABI)
+    with translate(w3):
+        if len(w3.eth.get_code(contract.address)) == 0:
+            raise NotDeployed(f"no Mailbox at {contract.address} on chain {w3.eth.chain_id}")
+        return int(contract.functions.localDomain().call())
+
+
+def deploy_reporter(w3: Web3, signer: SignerLike, mailbox: str, settler: str | None = None,
+                    manifest: Manifest | None = None) -> ChecksumAddress:
+    """Deploy (CREATE2; idempotent) this chain's HyperlaneReporter and return its address;
+    `manifest` records it with its Mailbox, domain and settler."""
+    settler = check_address(settler or create2_address("IntentSettler"), "settler")
+    domain = _mailbox_domain(w3, mailbox)
+    with translate(w3):
+        if len(w3.eth.get_code(settler)) == 0:
+            raise NotDeployed(f"no IntentSettler at {settler} on chain {w3.eth.chain_id}: deploy the suite first")
+    address, tx = _deploy(w3, signer, "HyperlaneReporter", reporter_code(mailbox, settler))
+    if manifest is not None:
+        manifest.record(int(w3.eth.chain_id), "HyperlaneReporter", address, mailbox=check_address(mailbox, "mailbox"),
+                        domain=domain, settler=settler, **tx)
+        if manifest.path is not None:
+            manifest.save()
+    return address
+
+
+def deploy_hyperlane_oracle(w3: Web3, signer: SignerLike, mailbox: str, ism: str | None,
+                            remotes: Sequence[Remote], manifest: Manifest | None = None) -> ChecksumAddress:
+    """Deploy (CREATE2; idempotent) this chain's HyperlaneOracle and return its address;
+    `manifest` records it with its Mailbox, domain, ISM and remotes."""
+    domain = _mailbox_domain(w3, mailbox)
+    if ism:
+        with translate(w3):
+            if len(w3.eth.get_code(check_address(ism, "ism"))) == 0:
+                raise NotDeployed(f"no interchain security module at {ism} on chain {w3.eth.chain_id}")
+    address, tx = _deploy(w3, signer, "HyperlaneOracle", oracle_code(mailbox, ism, remotes))
+    if manifest is not None:
+        manifest.record(
+            int(w3.eth.chain_id), "HyperlaneOracle", address, mailbox=check_address(mailbox, "mailbox"),
+            domain=domain, ism=check_address(ism, "ism") if ism else None,
+            remotes=[{"domain": d, "chain_id": c, "reporter": r} for d, c, r in _remotes(remotes)], **tx,
+        )
+        if manifest.path is not None:
+            manifest.save()
+    return address
+
+
+def record_key(origin_settler: str, destination_chain_id: int, destination_settler: str, order_id: bytes) -> bytes:
+    """The HyperlaneOracle's storage key of one order's record."""
+    return keccak(abi_encode(
+        ["address", "uint256", "address", "bytes32"],
+        [check_address(origin_settler, "origin settler"), destination_chain_id,
+         check_address(destination_settler, "destination settler"), bytes(order_id)],
+    ))
+
+
+class HyperlaneReporter(ChainClient):
+    """The destination half: dispatch the settler's records of orders to their origin oracle."""
+
+    def __init__(self, w3: Web3, address: str, signer: SignerLike | None = None, **kw: Any) -> None:
+        super().__init__(w3, signer, **kw)
+        self.address = check_address(address, "reporter")
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi("HyperlaneReporter"))
+
+    @property
+    def mailbox(self) -> ChecksumAddress:
+        with translate(self.w3):
+            return Web3.to_checksum_address(self.contract.functions.MAILBOX().call())
+
+    @staticmethod
+    def _data(orders: Sequence[Order]) -> list[bytes]:
+        if not 1 <= len(orders) <= MAX_SETTLE:
+            raise InvalidInput(f"a report carries 1 to {MAX_SETTLE} orders, got {len(orders)}")
+        return [o.origin_data for o in orders]
+
+    def quote(self, origin_domain: int, orders: Sequence[Order]) -> int:
+        """The Mailbox fee (wei) for reporting `orders` to `origin_domain`."""
+        with translate(self.w3, RevertContext(action="quote the report")):
+            return int(self.contract.functions.quoteReport(origin_domain, self._data(orders)).call())
+
+    def report(self, origin_domain: int, orders: Sequence[Order], payer: SignerLike | None = None,
+               value: int | None = None) -> TxResult:
+        """Dispatch the records of `orders` (one origin, settler and oracle; each recorded here)
+        to their oracle on `origin_domain`; `payer` pays `value` (default: the quote) and gets
+        the excess back. The result's ``note`` is the Hyperlane message id."""
+        signer = self._signer(payer, "report records")
+        data = self._data(orders)
+        fee = self.quote(origin_domain, orders) if value is None else value
+        call = self.contract.encode_abi("report", [origin_domain, data])
+        receipt = send_checked(self.w3, signer, self.address, call, RevertContext(action="report records"),
+                               value=fee, timeout=self.timeout)
+        event = expect_event(receipt, self.contract, "Reported", effect="nothing was dispatched",
+                             originDomain=origin_domain)
+        return result(receipt, count=len(orders), note=HexBytes(event.args.messageId).to_0x_hex())
+
+    def reported(self, from_block: int, to_block: BlockIdentifier = "latest") -> list[Any]:
+        """``Reported`` events (message id, origin domain, oracle, order ids) in these blocks."""
+        with translate(self.w3):
+            return list(self.contract.events.Reported().get_logs(from_block=from_block, to_block=to_block))
+
+
+class HyperlaneOracle(ChainClient):
+    """The origin half: what the Mailbox delivered from the configured reporters."""
+
+    def __init__(self, w3: Web3, address: str, signer: SignerLike | None = None, **kw: Any) -> None:
+        super().__init__(w3, signer, **kw)
+        self.address = check_address(address, "oracle")
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi("HyperlaneOracle"))
+
+    @property
+    def mailbox(self) -> ChecksumAddress:
+        with translate(self.w3):
+            return Web3.to_checksum_address(self.contract.functions.MAILBOX().call())
+
+    def ism(self) -> ChecksumAddress:
+        """The ISM the Mailbox verifies deliveries to this oracle with (its own, else the Mailbox's default)."""
+        mailbox = self.w3.eth.contract(address=self.mailbox, abi=_MAILBOX_ABI)
+        with translate(self.w3):
+            return Web3.to_checksum_address(mailbox.functions.recipientIsm(self.address).call())
+
+    def record(self, order: Order, block: BlockIdentifier = "latest") -> bytes:
+        """The record delivered for `order` (32 zero bytes if none)."""
+        key = record_key(order.origin_settler, order.data.destination_chain_id, order.data.destination_settler,
+                         order.order_id)
+        with translate(self.w3):
+            return bytes(self.contract.functions.proven(key).call(block_identifier=block))
+
+    def delivered(self, receipt: Any) -> list[tuple[int, bytes, bytes]]:
+        """(destination chain id, order id, record hash) of each record a delivery stored."""
+        events = self.contract.events.Reported().process_receipt(receipt, errors=DISCARD)
+        return [(int(e.args.destinationChainId), bytes(e.args.orderId), bytes(e.args.recordHash)) for e in events]
+
+
+_MAILBOX_ABI: list[dict[str, Any]] = [
+    {"type": "function", "name": "localDomain", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "uint32"}]},
+    {"type": "function", "name": "recipientIsm", "stateMutability": "view",
+     "inputs": [{"name": "recipient", "type": "address"}], "outputs": [{"name": "", "type": "address"}]},
+]
+
+
+__all__ = [
+    "MAX_REMOTES",
+    "HyperlaneOracle",
+    "HyperlaneReporter",
+    "Remote",
+    "deploy_hyperlane_oracle",
+    "deploy_reporter",
+    "hyperlane_oracle_address",
+    "oracle_code",
+    "record_key",
+    "reporter_address",
+    "reporter_code",
+]
