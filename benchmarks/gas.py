@@ -40,6 +40,7 @@ from charter.deployments import Manifest, create2_address, ensure_deployed
 from charter.devchain import DEV_KEYS, local_anvil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hyperlane import hyperlane_checks
 from intents import bench_intents, intent_checks
 from sessions import bench_sessions, derived, session_checks
 
@@ -133,7 +134,8 @@ def main() -> int:
     }
     relay = {k: intents.pop(k) for k in list(intents) if k.startswith("relay.")}
     results.update(intents)
-    checks = registry_checks(results) + session_checks(results) + intent_checks(results) + size_checks(sizes)
+    checks = registry_checks(results) + session_checks(results) + intent_checks(results) + hyperlane_checks(results)
+    checks += size_checks(sizes)
     body = {
         "gas": results,
         "relay": relay,

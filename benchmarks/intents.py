@@ -18,6 +18,8 @@ Conditions (documented so numbers stay comparable across runs):
   ``refund_timeout``: after ``refundAfter``, no proof; ``settle_batch10``:
   ten orders of one filler in one ``settle``;
 - ``end_to_end`` = ``open`` + ``fill`` + ``settle``;
+- settlement over Hyperlane (``*_hyperlane``, ``hyperlane_batch10_*``): see
+  ``benchmarks/hyperlane.py``;
 - relayer: ``relay.fill_to_settled_s`` is the wall-clock time from a fill's
   receipt to its Settled event with 2 confirmations on chains that mine a
   block per second (plus one per transaction), relayer polling every 0.2 s;
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from hyperlane import bench_hyperlane
 from web3 import Web3
 
 from charter import Charter, NodeSigner
@@ -111,8 +114,8 @@ def bench_intents() -> dict[str, Any]:
         filler_agent = int(b.registry.functions.totalSupply().call())
         record = FillRecord(payout=filler, filler_agent_id=filler_agent)
 
-        def open_(nonce: int) -> tuple[Order, int]:
-            order = _order(a, b, oracle, user, agent, nonce, recipient)
+        def open_(nonce: int, named: str = oracle) -> tuple[Order, int]:
+            order = _order(a, b, named, user, agent, nonce, recipient)
             a.tx(a.token.functions.approve(a.settler.address, AMOUNT), user)
             return order, a.tx(a.settler.functions.open(order.on_chain()), user)
 
@@ -160,6 +163,7 @@ def bench_intents() -> dict[str, Any]:
         out["intents.refund_timeout"] = a.tx(a.settler.functions.refund([(timeout.as_tuple(), b"")]), a.accounts[5])
 
         out.update(_relayer_speed(a, b, chain_a.url, chain_b.url, oracle, open_, fill))
+        out.update(bench_hyperlane(a, b, ORIGIN, DESTINATION, open_, fill, record))
         out["size.AttesterOracle"] = len(a.w3.eth.get_code(oracle))
     return out
 

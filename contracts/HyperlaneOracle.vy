@@ -6,10 +6,15 @@
 @notice The origin half of settlement over Hyperlane, behind
         ISettlementOracle. Its Mailbox delivers the messages of the
         HyperlaneReporter of each configured destination domain (verified by
-        the Mailbox with this oracle's interchain security module), and it
-        stores what they report: for (origin settler, destination chain,
-        destination settler, orderId) the record hash. `isProven` answers
-        from that store, for the calling settler; `proof` is ignored.
+        the Mailbox with this oracle's interchain security module). Each
+        message reports up to ten (orderId, recordHash) pairs; the oracle
+        stores one word per message: the Merkle root of those pairs, under
+        (origin settler, destination chain, destination settler). `isProven`
+        answers for the calling settler, with `proof` the sibling hashes from
+        the order's leaf to that root (empty for a message of one order).
+        Leaf: keccak256(0x00 ‖ orderId ‖ recordHash); node: keccak256 of its
+        two children, the smaller first; the leaves padded with zero words to
+        a power of two.
 @dev The configuration (Mailbox, ISM, and per remote domain its chain id and
      reporter) is immutable. A record is stored under the chain id of the
      domain it came from, so a message from a chain that was never an
@@ -26,7 +31,10 @@ implements: ISettlementOracle
 
 MAX_REMOTES: constant(uint256) = 8
 MAX_BATCH: constant(uint256) = 10
-BODY_MAX: constant(uint256) = 832
+# originSettler (20) ‖ destinationSettler (20) ‖ up to ten (orderId, recordHash) pairs.
+BODY_MAX: constant(uint256) = 40 + 64 * MAX_BATCH
+# 16 leaves hold a batch of ten: a proof has at most 4 siblings.
+MAX_DEPTH: constant(uint256) = 4
 
 MAILBOX: public(immutable(address))
 ISM: immutable(address)
@@ -36,13 +44,13 @@ _CHAINS: immutable(uint256[MAX_REMOTES])
 _REPORTERS: immutable(bytes32[MAX_REMOTES])
 _COUNT: immutable(uint256)
 
-# keccak(originSettler, destinationChainId, destinationSettler, orderId) -> recordHash
-proven: public(HashMap[bytes32, bytes32])
+# keccak(originSettler, destinationChainId, destinationSettler, root) -> delivered
+delivered: public(HashMap[bytes32, bool])
 
-event Reported:
+event Delivered:
     destinationChainId: indexed(uint256)
-    orderId: indexed(bytes32)
-    recordHash: bytes32
+    root: indexed(bytes32)
+    orders: uint256
 
 
 struct Remote:
@@ -87,7 +95,7 @@ def handle(origin: uint32, sender: bytes32, body: Bytes[BODY_MAX]):
     """
     @notice Hyperlane delivery: only from the Mailbox, only from the
             reporter configured for `origin`; stores each reported record
-            under the chain id configured for that domain.
+            under the chain id configured for that domain, as one Merkle root.
     """
     assert msg.sender == MAILBOX, "hyperlane: not the mailbox"
     chain_id: uint256 = 0
@@ -96,18 +104,16 @@ def handle(origin: uint32, sender: bytes32, body: Bytes[BODY_MAX]):
             chain_id = _CHAINS[i]
             break
     assert chain_id != 0, "hyperlane: unknown sender"
-    origin_settler: address = empty(address)
-    destination_settler: address = empty(address)
-    ids: DynArray[bytes32, MAX_BATCH] = []
-    records: DynArray[bytes32, MAX_BATCH] = []
-    origin_settler, destination_settler, ids, records = abi_decode(
-        body, (address, address, DynArray[bytes32, MAX_BATCH], DynArray[bytes32, MAX_BATCH])
-    )
-    assert len(ids) == len(records), "hyperlane: bad body"
-    for i: uint256 in range(len(ids), bound=MAX_BATCH):
-        key: bytes32 = keccak256(abi_encode(origin_settler, chain_id, destination_settler, ids[i]))
-        self.proven[key] = records[i]
-        log Reported(destinationChainId=chain_id, orderId=ids[i], recordHash=records[i])
+    n: uint256 = (len(body) - 40) // 64 if len(body) > 40 else 0
+    assert n != 0 and len(body) == 40 + 64 * n, "hyperlane: bad body"
+    origin_settler: address = convert(convert(slice(body, 0, 20), bytes20), address)
+    destination_settler: address = convert(convert(slice(body, 20, 20), bytes20), address)
+    leaves: bytes32[16] = empty(bytes32[16])
+    for i: uint256 in range(n, bound=MAX_BATCH):
+        leaves[i] = self._leaf(extract32(body, 40 + 64 * i), extract32(body, 72 + 64 * i))
+    root: bytes32 = self._root(leaves, n)
+    self.delivered[keccak256(abi_encode(origin_settler, chain_id, destination_settler, root))] = True
+    log Delivered(destinationChainId=chain_id, root=root, orders=n)
 
 
 @external
@@ -119,8 +125,50 @@ def isProven(
     recordHash: bytes32,
     proof: Bytes[1040],
 ) -> bool:
-    if convert(destinationSettler, uint256) >= 2**160:
+    if convert(destinationSettler, uint256) >= 2**160 or recordHash == empty(bytes32):
         return False
+    if len(proof) % 32 != 0 or len(proof) > 32 * MAX_DEPTH:
+        return False
+    node: bytes32 = self._leaf(orderId, recordHash)
+    for i: uint256 in range(MAX_DEPTH):
+        if i * 32 == len(proof):
+            break
+        node = self._pair(node, convert(slice(proof, i * 32, 32), bytes32))
     settler: address = convert(convert(destinationSettler, uint256), address)
-    key: bytes32 = keccak256(abi_encode(msg.sender, destinationChainId, settler, orderId))
-    return recordHash != empty(bytes32) and self.proven[key] == recordHash
+    return self.delivered[keccak256(abi_encode(msg.sender, destinationChainId, settler, node))]
+
+
+@internal
+@pure
+def _leaf(order_id: bytes32, record: bytes32) -> bytes32:
+    return keccak256(concat(b"\x00", order_id, record))
+
+
+@internal
+@pure
+def _pair(a: bytes32, b: bytes32) -> bytes32:
+    if convert(a, uint256) < convert(b, uint256):
+        return keccak256(concat(a, b))
+    return keccak256(concat(b, a))
+
+
+@internal
+@pure
+def _root(leaves: bytes32[16], n: uint256) -> bytes32:
+    """
+    @dev The Merkle root of the first `n` leaves, padded with zero words to
+         a power of two.
+    """
+    level: bytes32[16] = leaves
+    width: uint256 = 1
+    for _: uint256 in range(MAX_DEPTH):
+        if width >= n:
+            break
+        width *= 2
+    for _: uint256 in range(MAX_DEPTH):
+        if width == 1:
+            break
+        width //= 2
+        for j: uint256 in range(width, bound=8):
+            level[j] = self._pair(level[2 * j], level[2 * j + 1])
+    return level[0]

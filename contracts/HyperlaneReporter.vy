@@ -7,9 +7,9 @@
         what this chain's IntentSettler recorded for a batch of orders (a
         fill record or "not filled") and dispatches it through this chain's
         Mailbox to the HyperlaneOracle the orders name, on their origin
-        domain:
-            abi.encode(address originSettler, address destinationSettler,
-                       bytes32[] orderIds, bytes32[] recordHashes)
+        domain, packed:
+            originSettler (20 bytes) ‖ destinationSettler (20 bytes) ‖
+            per order: orderId (32) ‖ recordHash (32)
         Anyone may call it and pays the Mailbox's fee (`quoteReport`); the
         excess is sent back, or credited (`withdraw`) to a payer that
         refuses ETH.
@@ -24,9 +24,19 @@
 from .modules import intent_types
 
 MAX_BATCH: constant(uint256) = intent_types.MAX_SETTLE
-# abi.encode(address, address, bytes32[10], bytes32[10]): 4 head words,
-# two lengths, twenty items.
-BODY_MAX: constant(uint256) = 832
+# originSettler (20 bytes) ‖ destinationSettler (20) ‖ per order: id (32) ‖
+# record (32): at most 680 bytes. The type bound is that of the concat that
+# builds it (20 + 20 + the 704 bytes of abi_encode(pairs)).
+PAIRS_MAX: constant(uint256) = 64 + 64 * MAX_BATCH
+BODY_MAX: constant(uint256) = 40 + PAIRS_MAX
+# Byte offsets in abi.encode(Order) (canonical: the order at 32, its data at
+# 32 + 192): originChainId, originSettler, then the data's oracle,
+# destinationChainId and destinationSettler.
+ORIGIN_CHAIN: constant(uint256) = 64
+ORIGIN_SETTLER: constant(uint256) = 96
+ORACLE: constant(uint256) = 320
+DESTINATION_CHAIN: constant(uint256) = 416
+DESTINATION_SETTLER: constant(uint256) = 448
 
 
 interface IMailbox:
@@ -45,11 +55,12 @@ SETTLER: public(immutable(address))
 credit: public(HashMap[address, uint256])
 
 
-event Reported:
-    messageId: indexed(bytes32)
-    originDomain: indexed(uint32)
-    oracle: indexed(address)
-    orderIds: DynArray[bytes32, MAX_BATCH]
+# The orders of one report: their ids and records, and what they share.
+struct Batch:
+    pairs: DynArray[bytes32, 2 * MAX_BATCH]  # id, record, id, record...
+    originChain: uint256
+    originSettler: address
+    oracle: address
 
 
 @deploy
@@ -69,10 +80,11 @@ def quoteReport(originDomain: uint32, orders: DynArray[Bytes[intent_types.ORIGIN
     """
     @notice The Mailbox fee `report` needs for these orders.
     """
-    body: Bytes[BODY_MAX] = b""
-    oracle: bytes32 = empty(bytes32)
-    body, oracle = self._message(orders)
-    return staticcall IMailbox(MAILBOX).quoteDispatch(originDomain, oracle, body)
+    assert len(orders) != 0, "hyperlane: no orders"
+    batch: Batch = empty(Batch)
+    for data: Bytes[intent_types.ORIGIN_DATA_MAX] in orders:
+        batch = self._add(batch, data)
+    return staticcall IMailbox(MAILBOX).quoteDispatch(originDomain, convert(convert(batch.oracle, uint256), bytes32), self._body(batch.originSettler, batch.pairs))
 
 
 @external
@@ -83,22 +95,22 @@ def report(originDomain: uint32, orders: DynArray[Bytes[intent_types.ORIGIN_DATA
             originData: one origin chain, settler and oracle) to their
             oracle on `originDomain` (the Hyperlane domain of their origin
             chain; a wrong domain only wastes the fee: no settler there
-            knows these orders).
+            knows these orders). The Mailbox's Dispatch event (sender: this
+            reporter) carries the message.
     @return The Hyperlane message id.
     """
-    body: Bytes[BODY_MAX] = b""
-    oracle: bytes32 = empty(bytes32)
-    body, oracle = self._message(orders)
+    assert len(orders) != 0, "hyperlane: no orders"
+    batch: Batch = empty(Batch)
+    for data: Bytes[intent_types.ORIGIN_DATA_MAX] in orders:
+        batch = self._add(batch, data)
+    oracle: bytes32 = convert(convert(batch.oracle, uint256), bytes32)
+    body: Bytes[BODY_MAX] = self._body(batch.originSettler, batch.pairs)
     fee: uint256 = staticcall IMailbox(MAILBOX).quoteDispatch(originDomain, oracle, body)
     assert msg.value >= fee, "hyperlane: fee too low"
     message_id: bytes32 = extcall IMailbox(MAILBOX).dispatch(originDomain, oracle, body, value=fee)
     excess: uint256 = msg.value - fee
     if excess != 0 and not raw_call(msg.sender, b"", value=excess, revert_on_failure=False):
         self.credit[msg.sender] += excess
-    ids: DynArray[bytes32, MAX_BATCH] = []
-    for data: Bytes[intent_types.ORIGIN_DATA_MAX] in orders:
-        ids.append(keccak256(data))
-    log Reported(messageId=message_id, originDomain=originDomain, oracle=convert(convert(oracle, uint256), address), orderIds=ids)
     return message_id
 
 
@@ -115,26 +127,40 @@ def withdraw(to: address):
 
 @internal
 @view
-def _message(orders: DynArray[Bytes[intent_types.ORIGIN_DATA_MAX], MAX_BATCH]) -> (Bytes[BODY_MAX], bytes32):
+def _add(batch: Batch, data: Bytes[intent_types.ORIGIN_DATA_MAX]) -> Batch:
     """
-    @dev The message body for `orders` and the oracle they name (as
-         bytes32). Every order is destined for this settler on this chain,
-         shares the first one's origin settler, chain and oracle, and has a
-         record here.
+    @dev `batch` with one more order. The settler's record of it proves
+         that the settler decoded exactly these bytes as an order destined
+         for it on this chain when it filled or recorded it; in the
+         canonical encoding (checked) the fields read here sit at fixed
+         offsets. Every order shares the first one's origin chain, origin
+         settler and oracle.
     """
-    assert len(orders) != 0, "hyperlane: no orders"
-    here: bytes32 = convert(convert(SETTLER, uint256), bytes32)
-    first: intent_types.Order = abi_decode(orders[0], intent_types.Order)
-    ids: DynArray[bytes32, MAX_BATCH] = []
-    records: DynArray[bytes32, MAX_BATCH] = []
-    for data: Bytes[intent_types.ORIGIN_DATA_MAX] in orders:
-        order: intent_types.Order = abi_decode(data, intent_types.Order)
-        assert order.data.destinationChainId == chain.id and order.data.destinationSettler == here, "hyperlane: not destined here"
-        assert order.originChainId == first.originChainId and order.originSettler == first.originSettler and order.data.oracle == first.data.oracle, "hyperlane: mixed batch"
-        order_id: bytes32 = keccak256(data)
-        record: bytes32 = staticcall ISettler(SETTLER).fillRecords(order_id)
-        assert record != empty(bytes32), "hyperlane: no record"
-        ids.append(order_id)
-        records.append(record)
-    body: Bytes[BODY_MAX] = abi_encode(first.originSettler, SETTLER, ids, records)
-    return body, convert(convert(first.data.oracle, uint256), bytes32)
+    order_id: bytes32 = keccak256(data)
+    record: bytes32 = staticcall ISettler(SETTLER).fillRecords(order_id)
+    assert record != empty(bytes32), "hyperlane: no record"
+    assert extract32(data, 0, output_type=uint256) == 32 and extract32(data, 192, output_type=uint256) == 192, "hyperlane: not canonical"
+    assert extract32(data, DESTINATION_CHAIN, output_type=uint256) == chain.id and extract32(data, DESTINATION_SETTLER) == convert(convert(SETTLER, uint256), bytes32), "hyperlane: not destined here"
+    origin_chain: uint256 = extract32(data, ORIGIN_CHAIN, output_type=uint256)
+    origin_settler: address = extract32(data, ORIGIN_SETTLER, output_type=address)
+    oracle: address = extract32(data, ORACLE, output_type=address)
+    added: Batch = batch
+    if len(batch.pairs) == 0:
+        added.originChain = origin_chain
+        added.originSettler = origin_settler
+        added.oracle = oracle
+    assert origin_chain == added.originChain and origin_settler == added.originSettler and oracle == added.oracle, "hyperlane: mixed batch"
+    added.pairs.append(order_id)
+    added.pairs.append(record)
+    return added
+
+
+@internal
+@view
+def _body(origin_settler: address, pairs: DynArray[bytes32, 2 * MAX_BATCH]) -> Bytes[BODY_MAX]:
+    """
+    @dev The message body: the settlers, then the (id, record) words packed.
+    """
+    words: Bytes[PAIRS_MAX] = abi_encode(pairs)
+    return concat(convert(origin_settler, bytes20), convert(SETTLER, bytes20), slice(words, 64, 32 * len(pairs)))
+

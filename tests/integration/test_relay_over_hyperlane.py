@@ -18,6 +18,7 @@ from charter.cli import cli
 from charter.hyperlane import Message
 from charter.hyperlane.local import deploy
 from charter.hyperlane.relay import HyperlaneConfig
+from charter.hyperlane.settlement import HyperlaneReporter, Report
 from charter.intents import FillRecord, OrderStatus
 
 from .conftest import CHAIN_A, CHAIN_B, CONFIRMATIONS, VALIDATORS, HyperlaneRoute, World, until
@@ -33,15 +34,10 @@ def processed(world: World, route: HyperlaneRoute, message_id: bytes, start: int
         from_block=start, argument_filters={"messageId": message_id}))
 
 
-def reports(world: World, route: HyperlaneRoute, order: Any, start: int) -> list[Any]:
-    reporter = world.b.w3.eth.contract(address=route.reporter, abi=_reporter_abi())
-    return [e for e in reporter.events.Reported().get_logs(from_block=start) if order.order_id in e.args.orderIds]
-
-
-def _reporter_abi() -> Any:
-    from charter._core.artifacts import abi
-
-    return abi("HyperlaneReporter")
+def reports(world: World, route: HyperlaneRoute, order: Any, start: int) -> list[tuple[bytes, Report]]:
+    """(message id, report) of each message B's reporter dispatched with `order` since block `start`."""
+    reporter = HyperlaneReporter(world.b.w3, route.reporter)
+    return [(i, r) for i, r in reporter.dispatched(start) if order.order_id in r.order_ids]
 
 
 def test_fills_are_reported_in_one_message_and_settle(world: World, relayer, hyperlane_route, start) -> None:
@@ -54,10 +50,10 @@ def test_fills_are_reported_in_one_message_and_settle(world: World, relayer, hyp
     r = relayer(hyperlane=hyperlane_route)
     until(lambda: all(r.store.order(o.order_id_hex) and r.store.order(o.order_id_hex).state == "settled"
                       for o in orders), r.step)
-    (event,) = {e.args.messageId: e for o in orders for e in reports(world, hyperlane_route, o, start[1])}.values()
-    assert sorted(event.args.orderIds) == sorted(o.order_id for o in orders)  # one message for the batch
-    assert processed(world, hyperlane_route, event.args.messageId, start[0]) == 1
-    assert r.store.message(event.args.messageId).state == "delivered"
+    (message_id, body), = dict(m for o in orders for m in reports(world, hyperlane_route, o, start[1])).items()
+    assert sorted(body.order_ids) == sorted(o.order_id for o in orders)  # one message for the batch
+    assert processed(world, hyperlane_route, message_id, start[0]) == 1
+    assert r.store.message(message_id).state == "delivered"
 
 
 def test_unfilled_order_is_refunded_over_hyperlane(world: World, relayer, hyperlane_route) -> None:
@@ -79,14 +75,14 @@ def test_restart_between_dispatch_and_process(world: World, relayer, hyperlane_r
     until(lambda: first.store.order(order.order_id_hex) and first.store.order(order.order_id_hex).state == "reported",
           first.step)
     first.close()  # dispatched on B, not yet delivered on A
-    (event,) = reports(world, hyperlane_route, order, start[1])
-    assert processed(world, hyperlane_route, event.args.messageId, start[0]) == 0
+    ((message_id, _),) = reports(world, hyperlane_route, order, start[1])
+    assert processed(world, hyperlane_route, message_id, start[0]) == 0
     second = relayer(db, hyperlane=hyperlane_route)
     until(lambda: second.store.order(order.order_id_hex).state == "settled", second.step)
     for _ in range(2):
         second.step()
     assert len(reports(world, hyperlane_route, order, start[1])) == 1  # reported once
-    assert processed(world, hyperlane_route, event.args.messageId, start[0]) == 1  # delivered once
+    assert processed(world, hyperlane_route, message_id, start[0]) == 1  # delivered once
 
 
 def test_reorg_on_the_destination_before_the_checkpoint_is_signed(world: World, relayer, hyperlane_route,
@@ -100,18 +96,17 @@ def test_reorg_on_the_destination_before_the_checkpoint_is_signed(world: World, 
     snapshot = world.b.w3.provider.make_request("evm_snapshot", [])["result"]
     r.step()  # reports the fill: a dispatch at the head, not confirmed yet
     assert r.store.order(order.order_id_hex).state == "reported"
-    (vanished,) = reports(world, hyperlane_route, order, start[1])
+    ((old, _),) = reports(world, hyperlane_route, order, start[1])
     world.b.w3.provider.make_request("evm_revert", [snapshot])  # the dispatch vanishes, the fill stays
     # someone else's message takes the Mailbox's nonce: a new report is a different message
     stranger = HexBytes(b"\x00" * 12 + HexBytes(hyperlane_route.oracle))
     world.b.send(world.deployer, hyperlane_route.b.mailbox.functions.dispatch(CHAIN_A, stranger, b"other"))
     until(lambda: world.a.user.intents.origin_status(order.order_id) == OrderStatus.SETTLED, r.step)
-    old = bytes(vanished.args.messageId)
     assert r.store.message(old) is None  # never verified, never signed
     assert not hyperlane_route.a.mailbox.functions.delivered(old).call()
-    (current,) = reports(world, hyperlane_route, order, start[1])
-    assert bytes(current.args.messageId) != old
-    assert r.store.message(current.args.messageId).state == "delivered"
+    ((current, _),) = reports(world, hyperlane_route, order, start[1])
+    assert current != old
+    assert r.store.message(current).state == "delivered"
 
 
 def test_a_message_that_is_not_in_the_hook_is_refused(world: World, relayer, hyperlane_route, start) -> None:
@@ -204,8 +199,6 @@ def test_dispatch_event_round_trips(world: World, hyperlane_route, start) -> Non
     order = world.order(oracle=hyperlane_route.oracle)
     world.a.user.intents.open(order)
     fill(world, order)
-    from charter.hyperlane.settlement import HyperlaneReporter
-
     reporter = HyperlaneReporter(world.b.w3, hyperlane_route.reporter)
     tx = reporter.report(CHAIN_A, [order], world.deployer)
     receipt = world.b.w3.eth.get_transaction_receipt(tx.tx_hash)
@@ -214,3 +207,8 @@ def test_dispatch_event_round_trips(world: World, hyperlane_route, start) -> Non
     assert (message.origin, message.destination) == (CHAIN_B, CHAIN_A)
     assert message.sender[12:] == HexBytes(hyperlane_route.reporter)
     assert message.id.hex() == (tx.note or "")[2:]
+    body = Report.decode(message.body)  # packed: the settlers, then (id, record)
+    assert (body.origin_settler, body.destination_settler) == (world.a.user.intents.address,
+                                                               world.b.user.intents.address)
+    assert body.order_ids == (order.order_id,) and body.records == (world.b.user.intents.record_of(order.order_id),)
+    assert body.encode() == message.body and len(message.body) == 40 + 64

@@ -1,6 +1,7 @@
 """Settlement over Hyperlane with its real contracts: open on A naming a HyperlaneOracle,
 fill on B, B's HyperlaneReporter dispatches the record, our validators sign B's
-checkpoint, A's Mailbox delivers it to the oracle, and A settles with no proof."""
+checkpoint, A's Mailbox delivers it to the oracle, and A settles with each order's Merkle
+path in the message (none for a message of one order)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from web3.logs import DISCARD
 from charter._core.artifacts import abi, init_code
 from charter.exceptions import NotProven
 from charter.hyperlane import LocalHyperlane, Message, deploy_local, message_id_metadata, sign_checkpoint
+from charter.hyperlane.settlement import Report
 from charter.intents import FillRecord, OrderStatus
 from charter.intents.models import UNFILLED_RECORD
 
@@ -92,7 +94,11 @@ def test_open_fill_report_deliver_settle(world: World, hyperlane, route) -> None
     assert (message.origin, message.destination) == (CHAIN_B, CHAIN_A)
     with pytest.raises(ContractLogicError, match="already delivered"):  # a replayed process
         process.call({"from": world.deployer.address})
-    tx = world.a.user.intents.settle([(o, record, b"") for o in orders])
+    with pytest.raises(NotProven):  # in a message of two, each order needs its Merkle path
+        world.a.user.intents.settle([(orders[0], record, b"")])
+    body = Report.decode(message.body)
+    assert body.root == bytes(oracle.events.Delivered().get_logs(from_block=0)[-1].args.root)
+    tx = world.a.user.intents.settle([(o, record, body.proof(o.order_id)) for o in orders])
     assert tx.count == 2
     assert all(world.a.user.intents.origin_status(o.order_id) == OrderStatus.SETTLED for o in orders)
 
@@ -116,12 +122,8 @@ def test_handle_only_from_the_mailbox_and_the_reporter(world: World, hyperlane, 
     world.a.user.intents.open(order)
     record = FillRecord(payout=world.filler.address)
     world.b.filler.intents.fill(order, record)
-    from eth_abi import encode
-
-    body = encode(
-        ["address", "address", "bytes32[]", "bytes32[]"],
-        [world.a.user.intents.address, world.b.user.intents.address, [order.order_id], [record.hash]],
-    )
+    body = Report(world.a.user.intents.address, world.b.user.intents.address, (order.order_id,),
+                  (record.hash,)).encode()
     sender = HexBytes(b"\x00" * 12 + HexBytes(reporter.address))
     # not the Mailbox
     with pytest.raises(ContractLogicError, match="hyperlane: not the mailbox"):
@@ -180,3 +182,42 @@ def test_report_fee_is_quoted_and_the_excess_returned(world: World, hyperlane, r
         assert world.b.w3.eth.get_balance(b.default_hook.address) >= fee
     finally:
         world.b.send(world.deployer, b.default_hook.functions.setFee(0))
+
+
+def _mock(world: World, name: str) -> Any:
+    """A test mock (tests/mocks/`name`.vy) compiled here and deployed on B."""
+    from pathlib import Path
+
+    import vyper
+
+    source = (Path(__file__).resolve().parents[1] / "mocks" / f"{name}.vy").read_text()
+    out = vyper.compile_code(source, output_formats=["bytecode", "abi"])
+    tx = world.deployer.send_transaction(world.b.w3, {"data": HexBytes(out["bytecode"])})
+    receipt = world.b.w3.eth.wait_for_transaction_receipt(tx)
+    return world.b.w3.eth.contract(address=receipt["contractAddress"], abi=out["abi"])
+
+
+def test_a_payer_that_refuses_eth_is_credited_and_withdraws(world: World, hyperlane, route) -> None:
+    reporter, oracle = route
+    payer, refuser = _mock(world, "ReportPayer"), _mock(world, "NoReceive")
+    order = world.order(oracle=oracle.address)
+    world.a.user.intents.open(order)
+    world.b.filler.intents.fill(order, FillRecord(payout=world.filler.address))
+    excess = 10**15 + 7  # the test hook charges nothing: all of it is excess
+    receipt = world.b.send(world.deployer, payer.functions.report(reporter.address, CHAIN_A, [order.origin_data]),
+                           excess)
+    assert receipt["status"] == 1  # the refund failed, the report did not
+    assert reporter.functions.credit(payer.address).call() == excess
+    assert world.b.w3.eth.get_balance(reporter.address) == excess
+    deliver(world, hyperlane, receipt)  # the message went out all the same
+    assert world.a.user.intents.settle([(order, FillRecord(payout=world.filler.address), b"")]).count == 1
+    # a withdrawal to an address that refuses ETH reverts and keeps the credit
+    with pytest.raises(ContractLogicError, match="hyperlane: transfer failed"):
+        payer.functions.withdraw(reporter.address, refuser.address).call({"from": world.deployer.address})
+    to = world.filler.address
+    before = world.b.w3.eth.get_balance(to)
+    assert world.b.send(world.deployer, payer.functions.withdraw(reporter.address, to))["status"] == 1
+    assert world.b.w3.eth.get_balance(to) - before == excess
+    assert reporter.functions.credit(payer.address).call() == 0
+    with pytest.raises(ContractLogicError, match="hyperlane: no credit"):
+        payer.functions.withdraw(reporter.address, to).call({"from": world.deployer.address})

@@ -38,10 +38,11 @@ from .._core.checks import check_address
 from .._core.revert import RevertContext, translate
 from .._core.signers import Signer
 from .._core.tx import expect_event, send_checked
-from ..exceptions import CharterError, ContractRevert
+from ..exceptions import CharterError, ContractRevert, InvalidInput
 from ..intents.store import MessageRow, Store
 from .artifacts import artifact
 from .messages import Message, message_id_metadata, sign_checkpoint
+from .settlement import Report
 from .tree import MerkleTree
 
 log = logging.getLogger("charter.relay")
@@ -135,6 +136,11 @@ class MessageRelay:
                 for row in rows:
                     if row is not None and Store.add_message(db, row):
                         verified += row.state == "verified"
+                        if row.state == "verified":
+                            report = Report.decode(Message.decode(row.message).body)
+                            for order_id, record in zip(report.order_ids, report.records, strict=True):
+                                Store.add_report(db, "0x" + order_id.hex(), row.message_id, record,
+                                                 report.proof(order_id))
                 Store.set_tree(db, chain_id, tree.count, tree.encode())
                 Store.set_cursor(db, name, end + 1)
             start = end + 1
@@ -161,7 +167,7 @@ class MessageRelay:
             for event in sorted(events, key=lambda e: (e.blockNumber, e.logIndex)):
                 if int(event.args.index) != tree.count:
                     raise Unverifiable(f"chain {lane.chain_id}: the hook inserted leaf {event.args.index} where the "
-                                       f"rebuilt tree expects {tree.count}; check `start_block` and the hook")
+                                       f"rebuilt tree expects {tree.count}: nothing is signed; check `start_block`")
                 tree.insert(bytes(event.args.messageId))
                 leaves[bytes(event.args.messageId)] = (int(event.args.index), tree.root)
             root = bytes(lane.hook.functions.root().call(block_identifier=end))
@@ -191,6 +197,11 @@ class MessageRelay:
             reason = "its origin or sender is not this chain's reporter"
         elif leaf is None:
             reason = "it is not a leaf of the Merkle tree hook in the same blocks"
+        else:
+            try:
+                Report.decode(message.body)
+            except InvalidInput as exc:
+                reason = str(exc)
         if reason is not None:
             log.error("chain %s: refusing message %s in block %s: %s", lane.chain_id, message.id.hex()[:10],
                       event.blockNumber, reason)

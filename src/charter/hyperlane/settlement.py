@@ -5,15 +5,20 @@ HyperlaneOracle (an ISettlementOracle) on each origin chain.
     oracle = deploy_hyperlane_oracle(w3_origin, deployer, mailbox_origin, ism_origin,
                                      [Remote(domain=dest_domain, chain_id=dest_chain, reporter=reporter)])
     order = intents.order(..., oracle=oracle)                                   # on the origin
-    HyperlaneReporter(w3_dest, reporter).report(origin_domain, [order], payer)  # after the fill
+    tx = HyperlaneReporter(w3_dest, reporter).report(origin_domain, [order], payer)  # after the fill
     # validators sign the destination's checkpoint; a relayer calls process on the origin Mailbox
-    intents.settle([(order, record, b"")])                                     # no proof needed
+    report = Report.decode(Message.decode(dispatched_message).body)
+    intents.settle([(order, record, report.proof(order.order_id))])            # the Merkle path
 
 Both are deployed through the CREATE2 deployer. Their configuration is in
 their init code, so a reporter's address follows from its chain's Mailbox
 and settler alone (origin oracles can name it before it exists), and an
 oracle's from its Mailbox, ISM and remotes. The suite's own addresses do not
 change. With a manifest, each deployment is recorded with its configuration.
+
+A message reports up to ten (orderId, recordHash) pairs; the oracle keeps
+one word per message, their Merkle root (:class:`Report`), and a settlement
+proves its order with the sibling hashes from its leaf to that root.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ from .._core.revert import RevertContext, translate
 from .._core.signers import SignerLike, as_signer
 from .._core.tx import TxResult, expect_event, result, send_checked
 from ..exceptions import CharterError, InvalidInput, NotDeployed
-from ..intents.models import MAX_SETTLE, Order
+from ..intents.models import MAX_SETTLE, Order, word
+from .messages import Message
 
 MAX_REMOTES = 8
 _ZERO = "0x0000000000000000000000000000000000000000"
@@ -157,13 +163,74 @@ def deploy_hyperlane_oracle(w3: Web3, signer: SignerLike, mailbox: str, ism: str
     return address
 
 
-def record_key(origin_settler: str, destination_chain_id: int, destination_settler: str, order_id: bytes) -> bytes:
-    """The HyperlaneOracle's storage key of one order's record."""
-    return keccak(abi_encode(
-        ["address", "uint256", "address", "bytes32"],
-        [check_address(origin_settler, "origin settler"), destination_chain_id,
-         check_address(destination_settler, "destination settler"), bytes(order_id)],
-    ))
+def _pair(a: bytes, b: bytes) -> bytes:
+    return keccak(a + b) if int.from_bytes(a, "big") < int.from_bytes(b, "big") else keccak(b + a)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The body of a reporter's message: the origin and destination settlers and, per
+    order, its id and the destination's record. Packed: originSettler (20 bytes) ‖
+    destinationSettler (20) ‖ per order: orderId (32) ‖ recordHash (32)."""
+
+    origin_settler: str
+    destination_settler: str
+    order_ids: tuple[bytes, ...]
+    records: tuple[bytes, ...]
+
+    @classmethod
+    def decode(cls, body: bytes) -> Report:
+        body = bytes(body)
+        n, rest = divmod(len(body) - 40, 64)
+        if len(body) < 104 or rest or n > MAX_SETTLE:
+            raise InvalidInput(f"a HyperlaneReporter report is 40 + 64 × (1 to {MAX_SETTLE}) bytes, got {len(body)}")
+        pairs = [body[40 + 64 * i : 104 + 64 * i] for i in range(n)]
+        return cls(Web3.to_checksum_address(body[:20]), Web3.to_checksum_address(body[20:40]),
+                   tuple(p[:32] for p in pairs), tuple(p[32:] for p in pairs))
+
+    def encode(self) -> bytes:
+        return b"".join([HexBytes(check_address(self.origin_settler, "origin settler")),
+                         HexBytes(check_address(self.destination_settler, "destination settler")),
+                         *(bytes(i) + bytes(r) for i, r in zip(self.order_ids, self.records, strict=True))])
+
+    @staticmethod
+    def leaf(order_id: bytes, record: bytes) -> bytes:
+        return keccak(b"\x00" + bytes(order_id) + bytes(record))
+
+    def _levels(self) -> list[list[bytes]]:
+        level = [self.leaf(i, r) for i, r in zip(self.order_ids, self.records, strict=True)]
+        width = 1
+        while width < len(level):
+            width *= 2
+        level += [b"\x00" * 32] * (width - len(level))
+        levels = [level]
+        while len(level) > 1:
+            level = [_pair(level[j], level[j + 1]) for j in range(0, len(level), 2)]
+            levels.append(level)
+        return levels
+
+    @property
+    def root(self) -> bytes:
+        """What the oracle stores for this message."""
+        return self._levels()[-1][0]
+
+    def record_of(self, order_id: bytes) -> bytes | None:
+        try:
+            return self.records[self.order_ids.index(bytes(order_id))]
+        except ValueError:
+            return None
+
+    def proof(self, order_id: bytes) -> bytes:
+        """The proof ``isProven`` takes for `order_id`: its leaf's siblings up to the root."""
+        try:
+            index = self.order_ids.index(bytes(order_id))
+        except ValueError:
+            raise InvalidInput(f"order 0x{bytes(order_id).hex()[:8]}… is not in this report") from None
+        siblings = []
+        for level in self._levels()[:-1]:
+            siblings.append(level[index ^ 1])
+            index //= 2
+        return b"".join(siblings)
 
 
 class HyperlaneReporter(ChainClient):
@@ -201,14 +268,23 @@ class HyperlaneReporter(ChainClient):
         call = self.contract.encode_abi("report", [origin_domain, data])
         receipt = send_checked(self.w3, signer, self.address, call, RevertContext(action="report records"),
                                value=fee, timeout=self.timeout)
-        event = expect_event(receipt, self.contract, "Reported", effect="nothing was dispatched",
-                             originDomain=origin_domain)
-        return result(receipt, count=len(orders), note=HexBytes(event.args.messageId).to_0x_hex())
+        mailbox = self.w3.eth.contract(address=self.mailbox, abi=_MAILBOX_ABI)
+        event = expect_event(receipt, mailbox, "Dispatch", effect="nothing was dispatched", sender=self.address,
+                             destination=origin_domain)
+        message_id = keccak(bytes(event.args.message))
+        return result(receipt, count=len(orders), note=HexBytes(message_id).to_0x_hex())
 
-    def reported(self, from_block: int, to_block: BlockIdentifier = "latest") -> list[Any]:
-        """``Reported`` events (message id, origin domain, oracle, order ids) in these blocks."""
+    def dispatched(self, from_block: int, to_block: BlockIdentifier = "latest") -> list[tuple[bytes, Report]]:
+        """(message id, report) of each message this reporter dispatched in these blocks."""
+        mailbox = self.w3.eth.contract(address=self.mailbox, abi=_MAILBOX_ABI)
         with translate(self.w3):
-            return list(self.contract.events.Reported().get_logs(from_block=from_block, to_block=to_block))
+            events = mailbox.events.Dispatch().get_logs(from_block=from_block, to_block=to_block,
+                                                        argument_filters={"sender": self.address})
+        out = []
+        for event in events:
+            message = Message.decode(bytes(event.args.message))
+            out.append((message.id, Report.decode(message.body)))
+        return out
 
 
 class HyperlaneOracle(ChainClient):
@@ -230,20 +306,27 @@ class HyperlaneOracle(ChainClient):
         with translate(self.w3):
             return Web3.to_checksum_address(mailbox.functions.recipientIsm(self.address).call())
 
-    def record(self, order: Order, block: BlockIdentifier = "latest") -> bytes:
-        """The record delivered for `order` (32 zero bytes if none)."""
-        key = record_key(order.origin_settler, order.data.destination_chain_id, order.data.destination_settler,
-                         order.order_id)
+    def is_proven(self, order: Order, record_hash: bytes, proof: bytes, block: BlockIdentifier = "latest") -> bool:
+        """What the oracle answers `order`'s origin settler for this record and proof."""
         with translate(self.w3):
-            return bytes(self.contract.functions.proven(key).call(block_identifier=block))
+            return bool(self.contract.functions.isProven(
+                order.data.destination_chain_id, word(order.data.destination_settler), order.order_id,
+                bytes(record_hash), bytes(proof),
+            ).call({"from": order.origin_settler}, block_identifier=block))
 
-    def delivered(self, receipt: Any) -> list[tuple[int, bytes, bytes]]:
-        """(destination chain id, order id, record hash) of each record a delivery stored."""
-        events = self.contract.events.Reported().process_receipt(receipt, errors=DISCARD)
-        return [(int(e.args.destinationChainId), bytes(e.args.orderId), bytes(e.args.recordHash)) for e in events]
+    def delivered(self, receipt: Any) -> list[tuple[int, bytes, int]]:
+        """(destination chain id, root, number of orders) of each report a delivery stored."""
+        events = self.contract.events.Delivered().process_receipt(receipt, errors=DISCARD)
+        return [(int(e.args.destinationChainId), bytes(e.args.root), int(e.args.orders)) for e in events]
 
 
 _MAILBOX_ABI: list[dict[str, Any]] = [
+    {"type": "event", "name": "Dispatch", "anonymous": False, "inputs": [
+        {"name": "sender", "type": "address", "indexed": True},
+        {"name": "destination", "type": "uint32", "indexed": True},
+        {"name": "recipient", "type": "bytes32", "indexed": True},
+        {"name": "message", "type": "bytes", "indexed": False}]},
+
     {"type": "function", "name": "localDomain", "stateMutability": "view", "inputs": [],
      "outputs": [{"name": "", "type": "uint32"}]},
     {"type": "function", "name": "recipientIsm", "stateMutability": "view",
@@ -256,11 +339,11 @@ __all__ = [
     "HyperlaneOracle",
     "HyperlaneReporter",
     "Remote",
+    "Report",
     "deploy_hyperlane_oracle",
     "deploy_reporter",
     "hyperlane_oracle_address",
     "oracle_code",
-    "record_key",
     "reporter_address",
     "reporter_code",
 ]

@@ -27,7 +27,8 @@ destination's HyperlaneReporter (batched), verifies the dispatched message
 against the destination's Merkle tree hook, signs its checkpoint with the
 validator keys it holds and delivers it to the origin's Mailbox
 (:mod:`charter.hyperlane.relay`); an order is proven once its origin oracle
-holds the record, whoever reported or delivered it.
+holds the root of a message that reports its record (the proof is the
+order's Merkle path in that message), whoever reported or delivered it.
 
 Everything it learns is in SQLite (:class:`~charter.intents.store.Store`),
 written with the scan cursor in one transaction, so a restart between a
@@ -368,9 +369,11 @@ class Relayer(RoundLoop[StepReport]):
                 continue
             origin = self.chains[row.origin_chain]
             assert origin.hyperlane_oracle is not None
-            if origin.hyperlane_oracle.record(order) == record.record_hash:
+            proof = next((p for _, r, p in self.store.reports(row.order_id) if r == record.record_hash
+                          and origin.hyperlane_oracle.is_proven(order, r, p)), None)
+            if proof is not None:
                 state = "proven" if record.kind == RECORD_FILLED else "unfilled-proven"
-                self.store.update(row.order_id, state=state, proof=b"")
+                self.store.update(row.order_id, state=state, proof=proof)
                 report.proven += 1
                 log.info("order %s: %s delivered over Hyperlane", row.order_id[:10],
                          "fill" if record.kind == RECORD_FILLED else "non-fill")

@@ -90,6 +90,13 @@ CREATE TABLE IF NOT EXISTS messages (
     last_error TEXT,
     seen_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reports (
+    order_id TEXT NOT NULL,
+    message_id BLOB NOT NULL,
+    record_hash BLOB NOT NULL,
+    proof BLOB NOT NULL,
+    PRIMARY KEY (order_id, message_id)
+);
 CREATE TABLE IF NOT EXISTS seen (
     order_id TEXT PRIMARY KEY,
     origin_chain INTEGER NOT NULL,
@@ -315,6 +322,16 @@ class Store:
         row = self.db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE message_id = ?",
                               (bytes(message_id),)).fetchone()
         return _message_row(row) if row else None
+
+    @staticmethod
+    def add_report(db: sqlite3.Connection, order_id: str, message_id: bytes, record_hash: bytes, proof: bytes) -> None:
+        """A verified message reports `record_hash` for `order_id`; `proof` is its Merkle path."""
+        db.execute("INSERT OR IGNORE INTO reports VALUES (?, ?, ?, ?)", (order_id, message_id, record_hash, proof))
+
+    def reports(self, order_id: str) -> list[tuple[bytes, bytes, bytes]]:
+        """(message id, record hash, proof) of each verified message that reported `order_id`."""
+        rows = self.db.execute("SELECT message_id, record_hash, proof FROM reports WHERE order_id = ?", (order_id,))
+        return [(bytes(m), bytes(r), bytes(p)) for m, r, p in rows.fetchall()]
 
     def update_message(self, message_id: bytes, **fields: Any) -> None:
         names = ", ".join(f"{k} = ?" for k in fields)
