@@ -1,4 +1,5 @@
-"""IntentSettler and AttesterOracle revert reasons (``"intents: ..."``, ``"oracle: ..."``) as exceptions."""
+"""IntentSettler, AttesterOracle and Hyperlane adapter revert reasons (``"intents: ..."``, ``"oracle: ..."``,
+``"hyperlane: ..."``) as exceptions."""
 
 from __future__ import annotations
 
@@ -143,6 +144,34 @@ REVERTS.update({
     "oracle: bad successor": (OracleRefused, _intent(
         "the successor has no code or does not name this oracle as its predecessor",
         "deploy the successor with predecessor= this oracle")),
+    "hyperlane: no code": (OracleRefused, _intent(
+        "the Mailbox or the settler named has no code on this chain", "pass this chain's Mailbox and IntentSettler")),
+    "hyperlane: bad remote": (OracleRefused, _intent(
+        "a remote names no reporter or chain id 0", "give each remote its domain, chain id and reporter")),
+    "hyperlane: not the mailbox": (OracleRefused, _intent(
+        "only the oracle's Mailbox delivers reports", "deliver through the Mailbox (process)")),
+    "hyperlane: unknown sender": (OracleRefused, _intent(
+        "the message is not from the reporter the oracle trusts for its origin domain",
+        "report through the destination's configured HyperlaneReporter")),
+    "hyperlane: bad body": (OracleRefused, _intent(
+        "the message is not a HyperlaneReporter report", "report through a HyperlaneReporter")),
+    "hyperlane: no orders": (OrderInvalid, _intent("a report needs at least one order", "pass 1 to 10 orders")),
+    "hyperlane: no record": (NotProven, _intent(
+        "this chain's settler holds no record of {order} (not filled, nor recorded as not filled)",
+        "fill it or record it as unfilled first, and wait for the transaction")),
+    "hyperlane: not canonical": (OrderInvalid, _intent(
+        "the originData of {order} is not in the canonical ABI encoding", "pass the originData of its Open event")),
+    "hyperlane: not destined here": (FillRefused, _intent(
+        "{order} is not destined for this chain's settler", "report it on its destination chain")),
+    "hyperlane: mixed batch": (OrderInvalid, _intent(
+        "the orders of one report must share their origin chain, origin settler and oracle",
+        "report each origin and oracle separately")),
+    "hyperlane: fee too low": (OracleRefused, _intent(
+        "the value sent is below the Mailbox's fee for this report", "send at least quoteReport (the SDK does)")),
+    "hyperlane: no credit": (OracleRefused, _intent(
+        "the caller has no excess fee credited by the reporter", "nothing to withdraw")),
+    "hyperlane: transfer failed": (OracleRefused, _intent(
+        "the address refused the withdrawn ETH (the credit is kept)", "withdraw to an address that accepts ETH")),
 })
 
 
