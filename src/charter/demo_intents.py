@@ -5,9 +5,12 @@ intent: 100 DEMO in escrow on A for 99 DEMO delivered to Alice on chain B.
 Bob's solver agent fills it on B; Charter's relayer waits for two
 confirmations, has a 2-of-3 committee attest the fill and settles: the
 escrow goes to the solver on A. A second intent that no solver takes is
-recorded as unfilled on B after its deadline and refunded on A. An intent
-beyond the session's token cap is refused. No human acts between opening
-and settlement.
+recorded as unfilled on B after its deadline and refunded on A. A third
+intent settles over Hyperlane instead of the committee: Hyperlane's own
+Mailbox, Merkle tree hook and 2-of-3 MessageId multisig ISM on each chain,
+the relayer acting as its validators and relayer. An intent beyond the
+session's token cap is refused. No human acts between opening and
+settlement.
 """
 
 from __future__ import annotations
@@ -27,12 +30,16 @@ from ._core.signers import LocalSigner
 from .client import Charter
 from .devchain import DEV_KEYS, local_anvils
 from .exceptions import CharterError
+from .hyperlane import deploy_local
+from .hyperlane.relay import HyperlaneConfig
+from .hyperlane.settlement import Remote, deploy_hyperlane_oracle, deploy_reporter
 from .intents import FillRecord, Input, Intents, Order, OrderStatus, Output, deploy_oracle
 from .intents.relayer import ChainConfig, RelayConfig, Relayer
 from .intents.solver import Policy, Route, Solver, SolverConfig
 
 CHAIN_A, CHAIN_B = 901, 902
 COMMITTEE = [Account.from_key(Web3.keccak(text=f"charter demo attester {i}")) for i in range(3)]
+VALIDATORS = [Account.from_key(Web3.keccak(text=f"charter demo hyperlane validator {i}")) for i in range(3)]
 
 
 def intents_story(
@@ -60,6 +67,15 @@ def intents_story(
         oracle = deploy_oracle(a, deployer, [m.address for m in COMMITTEE], 2)
         console.print(f"DEMO on A {token_a.address}, DEMO on B {token_b.address}; a 2-of-3 attester committee "
                       f"(AttesterOracle {oracle} on A)")
+        validators = [v.address for v in VALIDATORS]
+        lane_a = deploy_local(a, deployer, CHAIN_A, validators, 2)
+        lane_b = deploy_local(b, deployer, CHAIN_B, validators, 2)
+        reporter = deploy_reporter(b, deployer, lane_b.mailbox.address)
+        hyperlane_oracle = deploy_hyperlane_oracle(a, deployer, lane_a.mailbox.address, lane_a.ism.address,
+                                                   [Remote(domain=CHAIN_B, chain_id=CHAIN_B, reporter=reporter)])
+        console.print(f"Hyperlane on both (its own contracts, from @hyperlane-xyz/core): Mailboxes "
+                      f"{lane_a.mailbox.address} / {lane_b.mailbox.address}, 2-of-3 validator ISMs; "
+                      f"HyperlaneReporter {reporter} on B, HyperlaneOracle {hyperlane_oracle} on A")
         fund = deployer.send_transaction(a, {"to": agent_key.address, "value": Wei(10**17)})
         a.eth.wait_for_transaction_receipt(fund)
 
@@ -91,11 +107,11 @@ def intents_story(
 
         intents = Intents(a, settler, chain_id=CHAIN_A)
 
-        def order(give: int, want: int, within: int) -> Order:
+        def order(give: int, want: int, within: int, named: str = oracle) -> Order:
             return intents.order(
                 user=account, agent_id=trader, inputs=[Input(token=token_a.address, amount=give)],
                 outputs=[Output(token=token_b.address, amount=want, recipient=alice.address, chain_id=CHAIN_B)],
-                destination_chain_id=CHAIN_B, oracle=oracle, fill_within=within,
+                destination_chain_id=CHAIN_B, oracle=named, fill_within=within,
                 now=int(a.eth.get_block("latest")["timestamp"]),
             )
 
@@ -109,16 +125,19 @@ def intents_story(
         console.print(f"opened through the session ({opened.gas_used:,} gas): 100 DEMO in escrow on A")
 
         start = (a.eth.block_number - 2, b.eth.block_number)
-        chains = [ChainConfig(CHAIN_A, chain_a.url, confirmations=2, start_block=start[0]),
-                  ChainConfig(CHAIN_B, chain_b.url, confirmations=2, start_block=start[1])]
+        chains = [ChainConfig(CHAIN_A, chain_a.url, confirmations=2, start_block=start[0],
+                              hyperlane=HyperlaneConfig(mailbox=lane_a.mailbox.address, oracle=hyperlane_oracle)),
+                  ChainConfig(CHAIN_B, chain_b.url, confirmations=2, start_block=start[1],
+                              hyperlane=HyperlaneConfig(mailbox=lane_b.mailbox.address, reporter=reporter))]
         solver = Solver(SolverConfig(
             chains=chains, key=DEV_KEYS[2], agent_id=solver_agent, db=str(Path(tmp) / "solver.sqlite"),
             policy=Policy(routes=[Route(CHAIN_A, token_a.address, CHAIN_B, token_b.address)],
-                          oracles={CHAIN_A: oracle}, min_reward_bps=50),
+                          oracles={CHAIN_A: [oracle, hyperlane_oracle]}, min_reward_bps=50),
         ))
         relayer = Relayer(RelayConfig(
             chains=chains, oracles={CHAIN_A: oracle}, attester_keys=[m.key.hex() for m in COMMITTEE],
-            sender_key=relayer_key, db=str(Path(tmp) / "relay.sqlite"),
+            validator_keys=[v.key.hex() for v in VALIDATORS], sender_key=relayer_key,
+            db=str(Path(tmp) / "relay.sqlite"),
         ))
         dest = Intents(b, settler, chain_id=CHAIN_B)
         try:
@@ -158,12 +177,27 @@ def intents_story(
                           f"{token_a.functions.balanceOf(account).call()} DEMO")
 
             n += 1
+            step(n, "A third intent settles over Hyperlane: reported on B, signed by its validators, delivered on A")
+            relayed = order(20, 19, 600, named=hyperlane_oracle)
+            agent_sessions.execute_batch(signed, intents.open_calls(relayed), key=agent_key)
+            console.print("opened: 20 DEMO on A for 19 DEMO on B, naming the HyperlaneOracle")
+            _until(lambda: solver.store.seen_state(relayed.order_id_hex) == "filled", solver.step)
+            began = time.monotonic()
+            _until(lambda: intents.origin_status(relayed.order_id) == OrderStatus.SETTLED, relayer.step)
+            (message,) = relayer.store.messages("delivered")
+            console.print(f"filled on B; the relayer reported the record through the HyperlaneReporter, checked "
+                          f"message {message.message_id.hex()[:10]}… against B's Merkle tree (leaf "
+                          f"{message.leaf_index}), signed its checkpoint with 2 of 3 validator keys and delivered "
+                          f"it to A's Mailbox: settled {time.monotonic() - began:.1f} s after the fill; status "
+                          f"{intents.status(relayed, dest)}")
+
+            n += 1
             step(n, "An intent beyond the session's cap is refused, with the reason")
             greedy = order(100, 99, 600)
             try:
                 agent_sessions.execute_batch(signed, intents.open_calls(greedy), key=agent_key)
             except CharterError as exc:
-                console.print(f"the agent opens 100 DEMO more (130 of 150 used): [red]refused[/red] — {exc}")
+                console.print(f"the agent opens 100 DEMO more (150 of 150 used): [red]refused[/red] — {exc}")
         finally:
             solver.close()
             relayer.close()

@@ -32,7 +32,8 @@ checkpoints with and each chain's Hyperlane contracts::
     reporter = "0x…"            # its HyperlaneReporter (orders filled here)
     merkle_tree_hook = "0x…"    # default: the Mailbox's required hook
 
-A solver that fills orders naming a HyperlaneOracle trusts it as `oracle`.
+A solver trusts, on each origin chain, its `oracle` and the `oracle` of its
+``[chains.hyperlane]`` table (the same table as in the relayer's file).
 """
 
 from __future__ import annotations
@@ -166,7 +167,14 @@ def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
 def load_solver_config(path: str | Path) -> SolverConfig:
     """The solver's configuration; :class:`InvalidInput` says what is wrong and where."""
     data = _read(path)
-    chains, oracles = _chains(data, path)
+    chains, committee = _chains(data, path)
+    oracles: dict[int, str | list[str]] = {}
+    for chain in chains:  # the committee oracle and the chain's HyperlaneOracle, if configured
+        named = [committee[chain.chain_id]] if chain.chain_id in committee else []
+        if chain.hyperlane is not None and chain.hyperlane.oracle:
+            named.append(chain.hyperlane.oracle)
+        if named:
+            oracles[chain.chain_id] = named
     routes = []
     for i, table in enumerate(data.get("routes", [])):
         where = f"{path}: routes[{i}]"

@@ -54,8 +54,9 @@ class Route:
 @dataclass
 class Policy:
     routes: list[Route]
-    oracles: dict[int, str]
-    """The settlement oracle it trusts on each origin chain (it must be able to prove its fills)."""
+    oracles: dict[int, str | list[str]]
+    """The settlement oracles it trusts on each origin chain (one, or several: a committee's and a
+    HyperlaneOracle); it must be able to have its fills proven by them."""
     min_reward_bps: int = 0
     """How much more the escrow must be than the outputs, in basis points."""
     min_proof_window: int = MIN_REFUND_DELAY
@@ -174,7 +175,8 @@ class Solver(RoundLoop[SolveReport]):
         _, dest = self.chains[d.destination_chain_id]
         if d.destination_settler != dest.address:
             return f"destination settler {d.destination_settler} is not the one watched"
-        if not order.is_local and policy.oracles.get(order.origin_chain_id) != d.oracle:
+        trusted = policy.oracles.get(order.origin_chain_id, [])
+        if not order.is_local and d.oracle not in ([trusted] if isinstance(trusted, str) else trusted):
             return f"oracle {d.oracle} is not trusted on chain {order.origin_chain_id}"
         if d.refund_after - order.fill_deadline < policy.min_proof_window:
             return "too little time between the fill deadline and refundAfter to prove a fill"
