@@ -13,7 +13,7 @@ from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
 from charter._core.artifacts import abi, init_code
-from charter.exceptions import NotProven
+from charter.exceptions import InvalidInput, NotDeployed, NotProven
 from charter.hyperlane import LocalHyperlane, Message, deploy_local, message_id_metadata, sign_checkpoint
 from charter.hyperlane.settlement import Report
 from charter.intents import FillRecord, OrderStatus
@@ -221,3 +221,42 @@ def test_a_payer_that_refuses_eth_is_credited_and_withdraws(world: World, hyperl
     assert reporter.functions.credit(payer.address).call() == 0
     with pytest.raises(ContractLogicError, match="hyperlane: no credit"):
         payer.functions.withdraw(reporter.address, to).call({"from": world.deployer.address})
+
+
+def test_sdk_deployments_are_deterministic_and_recorded(world: World, hyperlane, tmp_path) -> None:
+    """deploy_reporter / deploy_hyperlane_oracle: CREATE2 at the computed address, idempotent,
+    the configuration recorded per chain in the manifest; the suite's addresses unchanged."""
+    from charter._core.deployments import create2_address
+    from charter.deployments import Manifest
+    from charter.hyperlane.settlement import (
+        HyperlaneOracle,
+        Remote,
+        deploy_hyperlane_oracle,
+        deploy_reporter,
+        hyperlane_oracle_address,
+        reporter_address,
+    )
+
+    a, b = hyperlane
+    manifest = Manifest.load(tmp_path / "deployments.json")
+    reporter = deploy_reporter(world.b.w3, world.deployer, b.mailbox.address, manifest=manifest)
+    assert reporter == reporter_address(b.mailbox.address)
+    remotes = [Remote(domain=CHAIN_B, chain_id=CHAIN_B, reporter=reporter)]
+    oracle = deploy_hyperlane_oracle(world.a.w3, world.deployer, a.mailbox.address, a.ism.address, remotes,
+                                     manifest=manifest)
+    assert oracle == hyperlane_oracle_address(a.mailbox.address, a.ism.address, remotes)
+    assert deploy_reporter(world.b.w3, world.deployer, b.mailbox.address) == reporter  # idempotent
+    saved = Manifest.load(tmp_path / "deployments.json")
+    entry = saved.chains[str(CHAIN_B)]["HyperlaneReporter"]
+    assert (entry["address"], entry["mailbox"], entry["domain"]) == (reporter, b.mailbox.address, CHAIN_B)
+    assert entry["settler"] == create2_address("IntentSettler") == world.b.user.intents.address
+    entry = saved.chains[str(CHAIN_A)]["HyperlaneOracle"]
+    assert (entry["ism"], entry["domain"]) == (a.ism.address, CHAIN_A)
+    assert entry["remotes"] == [{"domain": CHAIN_B, "chain_id": CHAIN_B, "reporter": reporter}]
+    assert HyperlaneOracle(world.a.w3, oracle).ism() == a.ism.address
+    with pytest.raises(InvalidInput, match="1 to 8 remotes"):
+        deploy_hyperlane_oracle(world.a.w3, world.deployer, a.mailbox.address, a.ism.address, [])
+    with pytest.raises(NotDeployed, match="is no Mailbox"):
+        deploy_reporter(world.b.w3, world.deployer, world.b.token.address)
+    with pytest.raises(NotDeployed, match="no Mailbox at"):
+        deploy_reporter(world.b.w3, world.deployer, "0x" + "12" * 20)

@@ -121,7 +121,11 @@ def _mailbox_domain(w3: Web3, mailbox: str) -> int:
     with translate(w3):
         if len(w3.eth.get_code(contract.address)) == 0:
             raise NotDeployed(f"no Mailbox at {contract.address} on chain {w3.eth.chain_id}")
+    try:
         return int(contract.functions.localDomain().call())
+    except Exception:  # noqa: BLE001 - any contract that does not answer localDomain()
+        raise NotDeployed(f"{contract.address} on chain {w3.eth.chain_id} is no Mailbox (localDomain() failed); "
+                          "pass the chain's Hyperlane Mailbox") from None
 
 
 def deploy_reporter(w3: Web3, signer: SignerLike, mailbox: str, settler: str | None = None,
