@@ -71,6 +71,8 @@ class World:
     oracle: str
     user_agent: int
     filler_agent: int
+    hyperlane: tuple[LocalHyperlane, LocalHyperlane]
+    route: HyperlaneRoute
 
     def order(self, amount: int = 10**18, out: int | None = None, **kw: Any) -> Order:
         defaults: dict[str, Any] = {
@@ -143,28 +145,29 @@ def world() -> Iterator[World]:
         oracle = deploy_oracle(a.w3, deployer, [m.address for m in COMMITTEE], 2)
         user_agent = a.user.registry.register("ipfs://charter-test/user-agent.json")
         filler_agent = b.filler.registry.register("ipfs://charter-test/solver.json")
-        yield World(a, b, deployer, user, filler, DEV_KEYS[3], oracle, user_agent, filler_agent)
+        # Hyperlane's own contracts on both chains, and B's reporter with A's oracle (CREATE2),
+        # deployed with the chains so that they always belong to the same ones
+        validators = [v.address for v in VALIDATORS]
+        lanes = (deploy_local(a.w3, deployer, CHAIN_A, validators, 2),
+                 deploy_local(b.w3, deployer, CHAIN_B, validators, 2))
+        reporter = deploy_reporter(b.w3, deployer, lanes[1].mailbox.address)
+        hyperlane_oracle = deploy_hyperlane_oracle(a.w3, deployer, lanes[0].mailbox.address, lanes[0].ism.address,
+                                                   [Remote(domain=CHAIN_B, chain_id=CHAIN_B, reporter=reporter)])
+        route = HyperlaneRoute(lanes[0], lanes[1], reporter, hyperlane_oracle)
+        yield World(a, b, deployer, user, filler, DEV_KEYS[3], oracle, user_agent, filler_agent, lanes, route)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def hyperlane(world: World) -> tuple[LocalHyperlane, LocalHyperlane]:
     """Hyperlane's own contracts on both chains: a Mailbox (domain = chain id), its Merkle
     tree hook and a 2-of-3 MessageId multisig ISM of VALIDATORS."""
-    validators = [v.address for v in VALIDATORS]
-    return (
-        deploy_local(world.a.w3, world.deployer, CHAIN_A, validators, 2),
-        deploy_local(world.b.w3, world.deployer, CHAIN_B, validators, 2),
-    )
+    return world.hyperlane
 
 
-@pytest.fixture(scope="session")
-def hyperlane_route(world: World, hyperlane: tuple[LocalHyperlane, LocalHyperlane]) -> HyperlaneRoute:
+@pytest.fixture
+def hyperlane_route(world: World) -> HyperlaneRoute:
     """The SDK's CREATE2 deployments of B's HyperlaneReporter and A's HyperlaneOracle."""
-    a, b = hyperlane
-    reporter = deploy_reporter(world.b.w3, world.deployer, b.mailbox.address)
-    oracle = deploy_hyperlane_oracle(world.a.w3, world.deployer, a.mailbox.address, a.ism.address,
-                                     [Remote(domain=CHAIN_B, chain_id=CHAIN_B, reporter=reporter)])
-    return HyperlaneRoute(a, b, reporter, oracle)
+    return world.route
 
 
 @pytest.fixture

@@ -135,9 +135,9 @@ def test_a_tree_that_differs_from_the_hook_stops_signing(world: World, relayer, 
     world.a.user.intents.open(order)
     db = tmp_path / "tampered.sqlite"
     r = relayer(db, hyperlane=hyperlane_route)
-    until(lambda: r.store.order(order.order_id_hex), r.step)
+    until(lambda: r.store.order(order.order_id_hex) and r.store.tree(CHAIN_B), r.step)
     with sqlite3.connect(db) as raw:  # the rebuilt tree no longer matches the chain's
-        raw.execute("UPDATE trees SET count = count + 1 WHERE chain_id = ?", (CHAIN_B,))
+        assert raw.execute("UPDATE trees SET count = count + 1 WHERE chain_id = ?", (CHAIN_B,)).rowcount == 1
     fill(world, order)
     errors: list[str] = []
     until(lambda: any("nothing is signed" in e for e in errors), lambda: errors.extend(r.step().errors))

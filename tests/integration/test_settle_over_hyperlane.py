@@ -49,13 +49,11 @@ def deploy_oracle(world: World, a: LocalHyperlane, remotes: list[tuple[int, int,
     )
 
 
-@pytest.fixture(scope="module")
-def route(world: World, hyperlane: tuple[LocalHyperlane, LocalHyperlane]):
-    """B's reporter and A's oracle, which trusts that reporter for domain B."""
-    a, b = hyperlane
-    reporter = deploy_reporter(world, b.mailbox)
-    oracle = deploy_oracle(world, a, [(CHAIN_B, CHAIN_B, reporter.address)])
-    return reporter, oracle
+@pytest.fixture
+def route(world: World):
+    """B's reporter and A's oracle, which trusts that reporter for domain B (the session's)."""
+    return (world.b.w3.eth.contract(address=world.route.reporter, abi=abi("HyperlaneReporter")),
+            world.a.w3.eth.contract(address=world.route.oracle, abi=abi("HyperlaneOracle")))
 
 
 def report(world: World, reporter, orders, domain: int = CHAIN_A) -> Any:
