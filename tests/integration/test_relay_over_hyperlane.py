@@ -54,6 +54,7 @@ def test_fills_are_reported_in_one_message_and_settle(world: World, relayer, hyp
     assert sorted(body.order_ids) == sorted(o.order_id for o in orders)  # one message for the batch
     assert processed(world, hyperlane_route, message_id, start[0]) == 1
     assert r.store.message(message_id).state == "delivered"
+    assert r.store.tree(CHAIN_B) is not None and r.store.tree(CHAIN_A) is None  # A reports nothing: not rebuilt
 
 
 def test_unfilled_order_is_refunded_over_hyperlane(world: World, relayer, hyperlane_route) -> None:

@@ -122,8 +122,11 @@ class MessageRelay:
     # ------------------------------------------------------------ verifying
 
     def scan(self, chain_id: int, safe: int) -> int:
-        """Read `chain_id`'s hook and reporter up to block `safe`; the number of messages verified."""
+        """Read `chain_id`'s hook and reporter up to block `safe`; the number of messages verified.
+        A chain without a reporter sends no reports: its tree is not rebuilt."""
         lane = self.lanes[chain_id]
+        if not lane.config.reporter:
+            return 0
         name = f"hyperlane:{chain_id}"
         start = self.store.cursor(name, lane.start_block)
         tree = self._tree(lane, start)
