@@ -209,6 +209,9 @@ def test_a_payer_that_refuses_eth_is_credited_and_withdraws(world: World, hyperl
     assert world.b.w3.eth.get_balance(reporter.address) == excess
     deliver(world, hyperlane, receipt)  # the message went out all the same
     assert world.a.user.intents.settle([(order, FillRecord(payout=world.filler.address), b"")]).count == 1
+    # the credit is the payer's alone: anyone else has none to withdraw
+    with pytest.raises(ContractLogicError, match="hyperlane: no credit"):
+        reporter.functions.withdraw(world.deployer.address).call({"from": world.deployer.address})
     # a withdrawal to an address that refuses ETH reverts and keeps the credit
     with pytest.raises(ContractLogicError, match="hyperlane: transfer failed"):
         payer.functions.withdraw(reporter.address, refuser.address).call({"from": world.deployer.address})

@@ -218,6 +218,28 @@ class DeployResult:
     gas_used: int | None = None
 
 
+def deploy_code(w3: Web3, signer: Signer, name: str, code: bytes, salt: bytes = SALT) -> DeployResult:
+    """Deploy init `code` (contract `name`, for messages) through the CREATE2 deployer, unless
+    its address already has code; idempotent."""
+    address = _create2(code, salt)
+    if len(w3.eth.get_code(address)) > 0:
+        return DeployResult(name, address, deployed=False)
+    if len(w3.eth.get_code(CREATE2_DEPLOYER)) == 0:
+        raise NotDeployed(
+            f"the CREATE2 deployer {CREATE2_DEPLOYER} is missing on chain {w3.eth.chain_id}; "
+            "deploy it first (see docs/deploy.md)"
+        )
+    tx_hash = HexBytes(signer.send_transaction(w3, {"to": CREATE2_DEPLOYER, "data": HexBytes(salt + code)}))
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    if receipt["status"] != 1 or len(w3.eth.get_code(address)) == 0:
+        raise CharterError(
+            f"deploying {name} failed in transaction {tx_hash.to_0x_hex()}; "
+            "check the sender's balance and the chain's contract size limit"
+        )
+    return DeployResult(name, address, deployed=True, transaction=tx_hash.to_0x_hex(),
+                        block=int(receipt["blockNumber"]), gas_used=int(receipt["gasUsed"]))
+
+
 def ensure_deployed(
     w3: Web3,
     signer: Signer,
@@ -239,27 +261,8 @@ def ensure_deployed(
     chain_id = w3.eth.chain_id
     results = []
     for name in names:
-        address = create2_address(name)
-        if len(w3.eth.get_code(address)) > 0:
-            result = DeployResult(name, address, deployed=False)
-        else:
-            tx_hash = signer.send_transaction(
-                w3, {"to": CREATE2_DEPLOYER, "data": deploy_calldata(name)}
-            )
-            receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
-            if receipt["status"] != 1 or len(w3.eth.get_code(address)) == 0:
-                raise CharterError(
-                    f"deploying {name} failed in transaction {tx_hash.to_0x_hex()}; "
-                    "check the sender's balance and the chain's contract size limit"
-                )
-            result = DeployResult(
-                name,
-                address,
-                deployed=True,
-                transaction=tx_hash.to_0x_hex(),
-                block=int(receipt["blockNumber"]),
-                gas_used=int(receipt["gasUsed"]),
-            )
+        result = deploy_code(w3, signer, name, bytes(deployment_code(name)))
+        address = result.address
         if manifest is not None:
             details: dict[str, Any] = {}
             if result.deployed:

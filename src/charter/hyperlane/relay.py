@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
@@ -69,17 +68,6 @@ class Unverifiable(CharterError):
     """What a chain shows cannot be checked against its Merkle tree hook: nothing is signed."""
 
 
-class Validator:
-    """A Hyperlane validator key: signs checkpoints of messages the relay verified."""
-
-    def __init__(self, key: str | bytes) -> None:
-        self.account: LocalAccount = Account.from_key(key)
-
-    @property
-    def address(self) -> str:
-        return str(self.account.address)
-
-
 @dataclass
 class Lane:
     """One chain's Hyperlane contracts, connected."""
@@ -108,7 +96,7 @@ class Lane:
 class MessageRelay:
     """Verifies, signs and delivers the reporters' messages between the relayer's chains."""
 
-    def __init__(self, store: Store, sender: Signer, validators: list[Validator], lanes: dict[int, Lane],
+    def __init__(self, store: Store, sender: Signer, validators: list[LocalAccount], lanes: dict[int, Lane],
                  backoff: Callable[[int], float]) -> None:
         self.store = store
         self.sender = sender
@@ -267,9 +255,9 @@ class MessageRelay:
                                f"{len(validators)} validators and this relayer holds {len(ours)} of their keys; "
                                "configure more validator keys")
         hook = origin.hook.address
-        signatures = [sign_checkpoint(v.account, origin.domain, hook, row.root, row.leaf_index, row.message_id)
+        signatures = [sign_checkpoint(v, origin.domain, hook, row.root, row.leaf_index, row.message_id)
                       for v in ours[: int(threshold)]]
         return message_id_metadata(hook, row.root, row.leaf_index, signatures)
 
 
-__all__ = ["MESSAGE_ID_MULTISIG", "HyperlaneConfig", "Lane", "MessageRelay", "Unverifiable", "Validator"]
+__all__ = ["MESSAGE_ID_MULTISIG", "HyperlaneConfig", "Lane", "MessageRelay", "Unverifiable"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -33,17 +34,16 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
-from web3.logs import DISCARD
 from web3.types import BlockIdentifier
 
 from .._core.artifacts import abi, init_code
 from .._core.chain import ChainClient
 from .._core.checks import check_address
-from .._core.deployments import CREATE2_DEPLOYER, SALT, Manifest, _create2, create2_address
+from .._core.deployments import SALT, Manifest, _create2, create2_address, deploy_code
 from .._core.revert import RevertContext, translate
 from .._core.signers import SignerLike, as_signer
 from .._core.tx import TxResult, expect_event, result, send_checked
-from ..exceptions import CharterError, InvalidInput, NotDeployed
+from ..exceptions import InvalidInput, NotDeployed
 from ..intents.models import MAX_SETTLE, Order, word
 from .messages import Message
 
@@ -102,18 +102,11 @@ def hyperlane_oracle_address(mailbox: str, ism: str | None, remotes: Sequence[Re
 
 
 def _deploy(w3: Web3, signer: SignerLike, name: str, code: bytes) -> tuple[ChecksumAddress, dict[str, Any]]:
-    address = _create2(code, SALT)
+    """CREATE2-deploy `code`; its address and, if this call deployed it, the block and transaction."""
     with translate(w3):
-        if len(w3.eth.get_code(address)) > 0:
-            return address, {}
-        if len(w3.eth.get_code(CREATE2_DEPLOYER)) == 0:
-            raise NotDeployed(f"the CREATE2 deployer {CREATE2_DEPLOYER} is missing on chain {w3.eth.chain_id}")
-        sender = as_signer(signer)
-        tx_hash = sender.send_transaction(w3, {"to": CREATE2_DEPLOYER, "data": HexBytes(SALT + code)})
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
-        if receipt["status"] != 1 or len(w3.eth.get_code(address)) == 0:
-            raise CharterError(f"deploying the {name} failed in transaction {HexBytes(tx_hash).to_0x_hex()}")
-    return address, {"block": int(receipt["blockNumber"]), "transaction": HexBytes(tx_hash).to_0x_hex()}
+        deployed = deploy_code(w3, as_signer(signer), f"the {name}", code)
+    details = {"block": deployed.block, "transaction": deployed.transaction} if deployed.deployed else {}
+    return deployed.address, details
 
 
 def _mailbox_domain(w3: Web3, mailbox: str) -> int:
@@ -218,12 +211,6 @@ class Report:
         """What the oracle stores for this message."""
         return self._levels()[-1][0]
 
-    def record_of(self, order_id: bytes) -> bytes | None:
-        try:
-            return self.records[self.order_ids.index(bytes(order_id))]
-        except ValueError:
-            return None
-
     def proof(self, order_id: bytes) -> bytes:
         """The proof ``isProven`` takes for `order_id`: its leaf's siblings up to the root."""
         try:
@@ -237,18 +224,29 @@ class Report:
         return b"".join(siblings)
 
 
-class HyperlaneReporter(ChainClient):
-    """The destination half: dispatch the settler's records of orders to their origin oracle."""
+class _HyperlaneClient(ChainClient):
+    """A client of one of Charter's Hyperlane contracts (`NAME`), bound to its (immutable) Mailbox."""
+
+    NAME = ""
 
     def __init__(self, w3: Web3, address: str, signer: SignerLike | None = None, **kw: Any) -> None:
         super().__init__(w3, signer, **kw)
-        self.address = check_address(address, "reporter")
-        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi("HyperlaneReporter"))
+        self.address = check_address(address, self.NAME)
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi(self.NAME))
 
-    @property
+    @cached_property
     def mailbox(self) -> ChecksumAddress:
         with translate(self.w3):
             return Web3.to_checksum_address(self.contract.functions.MAILBOX().call())
+
+    def _mailbox(self) -> Contract:
+        return self.w3.eth.contract(address=self.mailbox, abi=_MAILBOX_ABI)
+
+
+class HyperlaneReporter(_HyperlaneClient):
+    """The destination half: dispatch the settler's records of orders to their origin oracle."""
+
+    NAME = "HyperlaneReporter"
 
     @staticmethod
     def _data(orders: Sequence[Order]) -> list[bytes]:
@@ -272,17 +270,15 @@ class HyperlaneReporter(ChainClient):
         call = self.contract.encode_abi("report", [origin_domain, data])
         receipt = send_checked(self.w3, signer, self.address, call, RevertContext(action="report records"),
                                value=fee, timeout=self.timeout)
-        mailbox = self.w3.eth.contract(address=self.mailbox, abi=_MAILBOX_ABI)
-        event = expect_event(receipt, mailbox, "Dispatch", effect="nothing was dispatched", sender=self.address,
+        event = expect_event(receipt, self._mailbox(), "Dispatch", effect="nothing was dispatched", sender=self.address,
                              destination=origin_domain)
         message_id = keccak(bytes(event.args.message))
         return result(receipt, count=len(orders), note=HexBytes(message_id).to_0x_hex())
 
     def dispatched(self, from_block: int, to_block: BlockIdentifier = "latest") -> list[tuple[bytes, Report]]:
         """(message id, report) of each message this reporter dispatched in these blocks."""
-        mailbox = self.w3.eth.contract(address=self.mailbox, abi=_MAILBOX_ABI)
         with translate(self.w3):
-            events = mailbox.events.Dispatch().get_logs(from_block=from_block, to_block=to_block,
+            events = self._mailbox().events.Dispatch().get_logs(from_block=from_block, to_block=to_block,
                                                         argument_filters={"sender": self.address})
         out = []
         for event in events:
@@ -291,24 +287,15 @@ class HyperlaneReporter(ChainClient):
         return out
 
 
-class HyperlaneOracle(ChainClient):
+class HyperlaneOracle(_HyperlaneClient):
     """The origin half: what the Mailbox delivered from the configured reporters."""
 
-    def __init__(self, w3: Web3, address: str, signer: SignerLike | None = None, **kw: Any) -> None:
-        super().__init__(w3, signer, **kw)
-        self.address = check_address(address, "oracle")
-        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi("HyperlaneOracle"))
-
-    @property
-    def mailbox(self) -> ChecksumAddress:
-        with translate(self.w3):
-            return Web3.to_checksum_address(self.contract.functions.MAILBOX().call())
+    NAME = "HyperlaneOracle"
 
     def ism(self) -> ChecksumAddress:
         """The ISM the Mailbox verifies deliveries to this oracle with (its own, else the Mailbox's default)."""
-        mailbox = self.w3.eth.contract(address=self.mailbox, abi=_MAILBOX_ABI)
         with translate(self.w3):
-            return Web3.to_checksum_address(mailbox.functions.recipientIsm(self.address).call())
+            return Web3.to_checksum_address(self._mailbox().functions.recipientIsm(self.address).call())
 
     def is_proven(self, order: Order, record_hash: bytes, proof: bytes, block: BlockIdentifier = "latest") -> bool:
         """What the oracle answers `order`'s origin settler for this record and proof."""
@@ -317,11 +304,6 @@ class HyperlaneOracle(ChainClient):
                 order.data.destination_chain_id, word(order.data.destination_settler), order.order_id,
                 bytes(record_hash), bytes(proof),
             ).call({"from": order.origin_settler}, block_identifier=block))
-
-    def delivered(self, receipt: Any) -> list[tuple[int, bytes, int]]:
-        """(destination chain id, root, number of orders) of each report a delivery stored."""
-        events = self.contract.events.Delivered().process_receipt(receipt, errors=DISCARD)
-        return [(int(e.args.destinationChainId), bytes(e.args.root), int(e.args.orders)) for e in events]
 
 
 _MAILBOX_ABI: list[dict[str, Any]] = [

@@ -31,18 +31,17 @@ from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress, Hash32
-from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 
 from .._core.artifacts import abi, init_code
 from .._core.chain import ChainClient
 from .._core.checks import check_address
-from .._core.deployments import CREATE2_DEPLOYER, SALT, _create2
+from .._core.deployments import SALT, _create2, deploy_code
 from .._core.revert import RevertContext, translate
 from .._core.signers import Signer, SignerLike, as_signer
 from .._core.tx import TxResult, expect_event, result, send_checked
-from ..exceptions import CharterError, InvalidInput, NotDeployed
+from ..exceptions import InvalidInput, NotDeployed
 from .models import Order, word
 from .typed_data import attestation_digest, attestation_message, rotation_typed_data
 
@@ -90,20 +89,10 @@ def deploy_oracle(
     if not 1 <= threshold <= len(members):
         raise InvalidInput(f"the threshold is between 1 and the number of members ({len(members)}), got {threshold}")
     code = committee_code(members, threshold, predecessor)
-    address = _create2(code, SALT)
     with translate(w3):
-        if len(w3.eth.get_code(address)) > 0:
-            return address
-        if len(w3.eth.get_code(CREATE2_DEPLOYER)) == 0:
-            raise NotDeployed(f"the CREATE2 deployer {CREATE2_DEPLOYER} is missing on chain {w3.eth.chain_id}")
         if predecessor and len(w3.eth.get_code(check_address(predecessor, "predecessor oracle"))) == 0:
             raise NotDeployed(f"the predecessor oracle {predecessor} has no code on chain {w3.eth.chain_id}")
-        sender = as_signer(signer)
-        tx_hash = sender.send_transaction(w3, {"to": CREATE2_DEPLOYER, "data": HexBytes(SALT + code)})
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
-        if receipt["status"] != 1 or len(w3.eth.get_code(address)) == 0:
-            raise CharterError(f"deploying the AttesterOracle failed in transaction {HexBytes(tx_hash).to_0x_hex()}")
-    return address
+        return deploy_code(w3, as_signer(signer), "the AttesterOracle", code).address
 
 
 def fill_attestation(order: Order, record_hash: bytes) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from web3.exceptions import TransactionNotFound
 from .._core.deployments import create2_address
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError, ContractRevert
-from ..hyperlane.relay import HyperlaneConfig, Lane, MessageRelay, Validator
+from ..hyperlane.relay import HyperlaneConfig, Lane, MessageRelay
 from ..hyperlane.settlement import HyperlaneOracle, HyperlaneReporter
 from .client import Intents
 from .loop import RoundLoop
@@ -187,8 +187,8 @@ class Relayer(RoundLoop[StepReport]):
         self._thresholds: dict[str, int] = {}  # by answering oracle
         lanes = {c.chain_id: Lane.connect(c.chain_id, self.chains[c.chain_id].w3, c.hyperlane, c.start_block)
                  for c in hyperlane if c.hyperlane is not None}
-        self.messages = MessageRelay(self.store, self.sender, [Validator(k) for k in config.validator_keys], lanes,
-                                     self._backoff)
+        validators = [Account.from_key(k) for k in config.validator_keys]
+        self.messages = MessageRelay(self.store, self.sender, validators, lanes, self._backoff)
         super().__init__(config.poll_interval)
 
     # ------------------------------------------------------------ running

@@ -248,17 +248,24 @@ class Store:
             return None
         return Record(row[0], row[1], row[2], row[3], int(row[4] or 0), bytes(row[5]), row[6], row[7])
 
-    def orders(self, *states: str, origin_chain: int | None = None, ready: bool = False) -> list[Row]:
-        query = f"SELECT * FROM orders WHERE state IN ({', '.join('?' * len(states))})"
+    def _select(self, columns: str, table: str, states: tuple[str, ...], order: str, ready: bool,
+                **equal: Any) -> list[Any]:
+        """Rows of `table` in one of `states`, whose columns equal the non-None `equal` values,
+        due now if `ready` (retry_at passed), in `order`."""
+        query = f"SELECT {columns} FROM {table} WHERE state IN ({', '.join('?' * len(states))})"
         args: list[Any] = list(states)
-        if origin_chain is not None:
-            query += " AND origin_chain = ?"
-            args.append(origin_chain)
+        for column, value in equal.items():
+            if value is not None:
+                query += f" AND {column} = ?"
+                args.append(value)
         if ready:
             query += " AND retry_at <= ?"
             args.append(time.time())
-        query += " ORDER BY opened_at, order_id"
-        return [Row(*r) for r in self.db.execute(query, args).fetchall()]
+        return self.db.execute(f"{query} ORDER BY {order}", args).fetchall()
+
+    def orders(self, *states: str, origin_chain: int | None = None, ready: bool = False) -> list[Row]:
+        return [Row(*r) for r in self._select("*", "orders", states, "opened_at, order_id", ready,
+                                              origin_chain=origin_chain)]
 
     def order(self, order_id: str) -> Row | None:
         row = self.db.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,)).fetchone()
@@ -307,16 +314,8 @@ class Store:
         return cur.rowcount == 1
 
     def messages(self, state: str, dest_chain: int | None = None, ready: bool = False) -> list[MessageRow]:
-        query = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE state = ?"
-        args: list[Any] = [state]
-        if dest_chain is not None:
-            query += " AND dest_chain = ?"
-            args.append(dest_chain)
-        if ready:
-            query += " AND retry_at <= ?"
-            args.append(time.time())
-        query += " ORDER BY origin_chain, leaf_index"
-        return [_message_row(r) for r in self.db.execute(query, args).fetchall()]
+        return [_message_row(r) for r in self._select(_MESSAGE_COLUMNS, "messages", (state,),
+                                                      "origin_chain, leaf_index", ready, dest_chain=dest_chain)]
 
     def message(self, message_id: bytes) -> MessageRow | None:
         row = self.db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE message_id = ?",
