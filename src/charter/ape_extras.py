@@ -2,7 +2,15 @@
 
 * :class:`ApeSigner` makes any ape account (test account, keyfile, hardware)
   an SDK :class:`~charter.Signer`; ape does the signing, prompting
-  and nonce handling as it does for its own transactions.
+  and nonce handling as it does for its own transactions. The SDK wraps ape
+  accounts in it by itself wherever it takes a signer, so
+  ``charter.registry.register(uri, signer=accounts.test_accounts[1])`` works.
+  It signs EIP-7702 authorizations through ape's ``sign_authorization``
+  (test and keyfile accounts; a keyfile account asks to confirm), so
+  ``charter.accounts.upgrade(ape_account)`` works; an account type that
+  cannot sign one raises :class:`AuthorizationUnsupported`, which names the
+  other way (``charter account upgrade`` with the EOA's key in
+  ``$CHARTER_PRIVATE_KEY``).
 * :func:`connect` binds the SDK to ape's connected provider.
 * :func:`is_local` tells whether ape is connected to a development chain.
 """
@@ -26,8 +34,18 @@ LOCAL_NETWORKS = ("local",)
 DEV_CHAIN_IDS = (31337, 1337)
 
 
+UPGRADE_WITHOUT_APE = (
+    "upgrade the EOA without ape: `charter account upgrade` with its private key in $CHARTER_PRIVATE_KEY, "
+    "or charter.accounts.upgrade(LocalSigner.from_key(key)) (see docs/console.md)"
+)
+
+
+class AuthorizationUnsupported(CharterError):
+    """The ape account cannot sign an EIP-7702 authorization (a hardware wallet, for instance)."""
+
+
 class ApeSigner:
-    """An SDK signer backed by an ape account."""
+    """An SDK signer backed by an ape account (also an :class:`~charter.AuthorizationSigner`)."""
 
     def __init__(self, account: Any) -> None:
         self.account = account
@@ -47,6 +65,9 @@ class ApeSigner:
         }
         if "gas" in tx:
             fields["gas_limit"] = int(tx["gas"])
+        if int(tx.get("type", 0) or 0) == 4:  # EIP-7702: the authorizations ride along
+            fields["type"] = 4
+            fields["authorizations"] = [_ape_authorization(a) for a in tx.get("authorizationList", [])]
         txn = networks.provider.network.ecosystem.create_transaction(**fields)
         receipt = self.account.call(txn)
         return HexBytes(receipt.txn_hash)
@@ -56,6 +77,65 @@ class ApeSigner:
         if signature is None:
             raise CharterError(f"ape account {self.address} declined to sign the message")
         return HexBytes(signature.encode_rsv())
+
+    def sign_authorization(self, chain_id: int, delegate: str, nonce: int) -> dict[str, Any]:
+        """The account's EIP-7702 authorization, signed by ape (a keyfile account asks to confirm).
+
+        Raises :class:`AuthorizationUnsupported` for an account type that cannot
+        sign one, and :class:`CharterError` if the account declines or the
+        signature is not the account's."""
+        from ape.exceptions import APINotImplementedError
+
+        delegate = Web3.to_checksum_address(delegate)
+        try:
+            signature = self.account.sign_authorization(delegate, chain_id=chain_id, nonce=nonce)
+        except (APINotImplementedError, NotImplementedError):
+            raise AuthorizationUnsupported(
+                f"the ape account {self.address} ({type(self.account).__name__}) cannot sign an EIP-7702 "
+                f"authorization; {UPGRADE_WITHOUT_APE}"
+            ) from None
+        if signature is None:
+            raise CharterError(f"ape account {self.address} declined to sign the EIP-7702 authorization")
+        authorization = {"chainId": int(chain_id), "address": delegate, "nonce": int(nonce),
+                         "yParity": int(signature.v), "r": int.from_bytes(signature.r, "big"),
+                         "s": int.from_bytes(signature.s, "big")}
+        if _authority(authorization) != self.address:
+            raise CharterError(
+                f"the EIP-7702 authorization ape signed for {self.address} recovers to another address "
+                f"(nonce {nonce}); nothing was sent"
+            )
+        return authorization
+
+
+def _authorization_hash(chain_id: int, delegate: str, nonce: int) -> bytes:
+    """EIP-7702's ``keccak256(0x05 || rlp([chain_id, address, nonce]))``."""
+    import rlp  # type: ignore[import-untyped]
+
+    return bytes(Web3.keccak(b"\x05" + rlp.encode([chain_id, bytes.fromhex(delegate[2:]), nonce])))
+
+
+def _authority(authorization: dict[str, Any]) -> ChecksumAddress:
+    """Who signed `authorization` (recovered, as the chain will)."""
+    from eth_keys.datatypes import Signature
+
+    digest = _authorization_hash(authorization["chainId"], authorization["address"], authorization["nonce"])
+    signature = Signature(vrs=(authorization["yParity"], authorization["r"], authorization["s"]))
+    return Web3.to_checksum_address(signature.recover_public_key_from_msg_hash(digest).to_checksum_address())
+
+
+def _ape_authorization(authorization: Any) -> Any:
+    """An SDK authorization (dict, or eth-account's signed authorization) as ape's ``Authorization``."""
+    from ape_ethereum.transactions import Authorization
+
+    if not isinstance(authorization, dict):  # eth-account's SignedSetCodeAuthorization
+        authorization = {"chainId": authorization.chain_id, "address": Web3.to_checksum_address(authorization.address),
+                         "nonce": authorization.nonce, "yParity": authorization.y_parity, "r": authorization.r,
+                         "s": authorization.s}
+    return Authorization(
+        chainId=authorization["chainId"], address=authorization["address"], nonce=authorization["nonce"],
+        yParity=authorization["yParity"], r=authorization["r"].to_bytes(32, "big"),
+        s=authorization["s"].to_bytes(32, "big"),
+    )
 
 
 def web3() -> Web3:

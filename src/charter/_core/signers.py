@@ -8,13 +8,19 @@ and sign an EIP-712 message. Two come with the SDK:
 * :class:`NodeSigner` uses an account the node manages (``eth_sendTransaction``),
   such as anvil's unlocked development accounts.
 
-Other frameworks plug in by implementing the protocol (the ape scripts wrap
-ape accounts this way).
+Other frameworks plug in by implementing the protocol. ape accounts are
+accepted as they are wherever the SDK takes a signer: :func:`as_signer` wraps
+them in :class:`charter.ape_extras.ApeSigner`.
+
+EIP-7702 needs the EOA itself to sign an authorization: an
+:class:`AuthorizationSigner` does (:class:`LocalSigner`, and ``ApeSigner``
+for ape accounts that support it), and also sends the type-4 transaction.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
@@ -44,6 +50,20 @@ class Signer(Protocol):
 
     def sign_typed_data(self, typed_data: dict[str, Any]) -> HexBytes:
         """Sign a full EIP-712 message (``types``, ``primaryType``, ``domain``, ``message``)."""
+        ...
+
+
+Authorization: TypeAlias = dict[str, Any]
+"""A signed EIP-7702 authorization, as a type-4 transaction's ``authorizationList`` holds it:
+``chainId``, ``address`` (the delegate), ``nonce``, ``yParity``, ``r``, ``s``."""
+
+
+@runtime_checkable
+class AuthorizationSigner(Signer, Protocol):
+    """A :class:`Signer` that also signs EIP-7702 authorizations and sends type-4 transactions."""
+
+    def sign_authorization(self, chain_id: int, delegate: str, nonce: int) -> Authorization:
+        """The EOA's signed authorization to delegate to `delegate` at `nonce` on `chain_id`."""
         ...
 
 
@@ -94,6 +114,11 @@ class LocalSigner:
 
     def sign_typed_data(self, typed_data: dict[str, Any]) -> HexBytes:
         return self._sign_digest(typed_data_digest(typed_data))
+
+    def sign_authorization(self, chain_id: int, delegate: str, nonce: int) -> Authorization:
+        signed: Any = self.account.sign_authorization({"chainId": chain_id, "address": delegate, "nonce": nonce})
+        return {"chainId": signed.chain_id, "address": Web3.to_checksum_address(delegate), "nonce": signed.nonce,
+                "yParity": signed.y_parity, "r": signed.r, "s": signed.s}
 
     def _sign_digest(self, digest: bytes) -> HexBytes:
         """The key's ``r ‖ s ‖ v`` signature (v 27/28) of a 32-byte digest, as eth-account makes it."""
@@ -172,10 +197,14 @@ _PRIVATE_KEY = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
 def as_signer(signer: SignerLike | str) -> Signer:
-    """A :class:`Signer` for a Signer, an eth-account ``LocalAccount`` or a
-    private key (``0x`` + 64 hex digits: a :class:`LocalSigner`)."""
+    """A :class:`Signer` for a Signer, an eth-account ``LocalAccount``, an ape
+    account (an ``ApeSigner``) or a private key (``0x`` + 64 hex digits: a
+    :class:`LocalSigner`)."""
     if isinstance(signer, LocalAccount):
         return LocalSigner(signer)
+    ape = _ape_signer(signer)
+    if ape is not None:
+        return ape
     if isinstance(signer, Signer):
         return signer
     if isinstance(signer, str):
@@ -191,8 +220,20 @@ def as_signer(signer: SignerLike | str) -> Signer:
         )
     raise InvalidInput(
         f"{type(signer).__name__} is not a signer; pass a charter Signer (LocalSigner, NodeSigner, ...), "
-        "an eth-account LocalAccount or a 0x-hex private key"
+        "an eth-account LocalAccount, an ape account or a 0x-hex private key"
     )
+
+
+def _ape_signer(value: object) -> Signer | None:
+    """An ``ApeSigner`` for an ape account, else None. ape is never imported here: an
+    ape account exists only once ape is loaded."""
+    module = sys.modules.get("ape.api.accounts")
+    account_api = getattr(module, "AccountAPI", None)
+    if account_api is None or not isinstance(value, account_api):
+        return None
+    from ..ape_extras import ApeSigner
+
+    return ApeSigner(value)
 
 
 def pad_gas(estimate: int) -> int:

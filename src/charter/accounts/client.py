@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
@@ -33,7 +32,7 @@ from .._core.deployments import (
     account_deploy_calldata,
 )
 from .._core.revert import RevertContext, translate
-from .._core.signers import LocalSigner, SignerLike, as_signer
+from .._core.signers import AuthorizationSigner, LocalSigner, SignerLike, as_signer
 from .._core.tx import Explain, TxResult, result, send_checked
 from ..exceptions import EffectNotObserved, InvalidInput, NotACharterAccount, NotDeployed
 from .calldata import execute_batch_calldata, execute_calldata
@@ -166,14 +165,17 @@ class Accounts(ChainClient):
                 )
         return address
 
-    def upgrade(self, eoa: LocalAccount | LocalSigner | str | bytes, sponsor: SignerLike | None = None) -> TxResult:
+    def upgrade(self, eoa: Any, sponsor: SignerLike | None = None) -> TxResult:
         """Turn an EOA into a Charter account with EIP-7702 (it keeps its address and assets).
 
-        The EOA signs the authorization (so its private key is needed: a
-        LocalAccount, LocalSigner or key). Without `sponsor` the EOA sends the
-        type-4 transaction itself and pays; with one, the sponsor pays.
+        The EOA signs the authorization, so `eoa` is what can: a LocalAccount,
+        LocalSigner or private key, or an ape account that supports
+        ``sign_authorization`` (ape test and keyfile accounts; any
+        :class:`~charter.AuthorizationSigner`). Without `sponsor` the EOA sends
+        the type-4 transaction itself and pays; with one (also such a signer),
+        the sponsor pays.
         """
-        account = _local_account(eoa)
+        account = _authorizer(eoa, "the EOA to upgrade")
         if self.kind(account.address) is AccountKind.EIP7702:
             with translate(self.w3):
                 block = int(self.w3.eth.block_number)
@@ -181,18 +183,12 @@ class Accounts(ChainClient):
                 tx_hash="", block_number=block, gas_used=0, sent=False,
                 note=f"{account.address} is already a Charter account of {self.manager}: nothing was sent",
             )
-        sender = as_signer(sponsor) if sponsor is not None else LocalSigner(account)
-        if not isinstance(sender, LocalSigner):
-            raise InvalidInput(
-                "an EIP-7702 transaction must be signed locally: pass the sponsor as a "
-                "LocalSigner / LocalAccount (nodes cannot sign type-4 transactions)"
-            )
+        sender = _authorizer(sponsor, "the sponsor") if sponsor is not None else account
         with translate(self.w3):
             nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
             self_sponsored = sender.address == account.address
-            authorization = account.sign_authorization(
-                {"chainId": self.chain_id, "address": self.delegate, "nonce": nonce + 1 if self_sponsored else nonce}
-            )
+            auth_nonce = nonce + 1 if self_sponsored else nonce  # a self-sent transaction uses `nonce` first
+            authorization = account.sign_authorization(self.chain_id, self.delegate, auth_nonce)
             tx: dict[str, Any] = {
                 "to": account.address,
                 "data": b"",
@@ -304,18 +300,20 @@ def _describe_code(code: bytes) -> str:
     return f"it has {len(code):,} bytes of contract code"
 
 
-def _local_account(eoa: LocalAccount | LocalSigner | str | bytes) -> LocalAccount:
-    if isinstance(eoa, LocalSigner):
-        return eoa.account
-    if isinstance(eoa, LocalAccount):
-        return eoa
-    if isinstance(eoa, str | bytes):
+def _authorizer(value: Any, what: str) -> AuthorizationSigner:
+    """`value` as a signer of EIP-7702 authorizations (which also sends type-4 transactions)."""
+    if isinstance(value, str | bytes):
         try:
-            account: LocalAccount = Account.from_key(eoa)
+            return LocalSigner(Account.from_key(value))
         except Exception:  # noqa: BLE001 - any parse failure is the same user error
-            raise InvalidInput("the EOA to upgrade must be given as its private key (32 bytes hex)") from None
-        return account
+            raise InvalidInput(f"{what} must be given as its private key (32 bytes hex)") from None
+    try:
+        signer = as_signer(value)
+    except InvalidInput:
+        signer = None
+    if isinstance(signer, AuthorizationSigner):
+        return signer
     raise InvalidInput(
-        f"{eoa!r} cannot sign an EIP-7702 authorization: pass a LocalAccount, LocalSigner or private key"
+        f"{what} ({type(value).__name__}) cannot sign an EIP-7702 authorization or send the type-4 transaction: "
+        "pass a LocalAccount, LocalSigner, private key or an ape account (nodes cannot sign them)"
     )
-
