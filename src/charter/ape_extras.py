@@ -171,9 +171,17 @@ def connect(account: Any = None, manifest: str | None = None) -> Any:
 
 
 def resolve_account(alias: str | None) -> Any:
-    """The ape account named `alias` (``--sender``); on development chains, test account 0 by default."""
+    """The ape account named `alias` (``--sender``); on development chains, test account 0 by default.
+
+    ``TEST::N`` (ape's name for its test accounts) is test account N."""
     from ape import accounts
 
+    if alias and alias.upper().startswith("TEST::"):
+        index = alias[6:]
+        count = len(accounts.test_accounts)
+        if not index.isdigit() or int(index) >= count:
+            raise CharterError(f"{alias!r} is not a test account: write TEST::N with N from 0 to {count - 1}")
+        return accounts.test_accounts[int(index)]
     if alias:
         try:
             return accounts.load(alias)
