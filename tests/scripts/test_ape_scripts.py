@@ -66,7 +66,7 @@ def test_deploy_is_deterministic_recorded_and_idempotent(chain, ape_run):
         address = create2_address(name)
         assert f"{name}: deployed at {address}" in first.stdout
         assert len(chain.w3.eth.get_code(address)) > 0
-        assert recorded["chains"]["31337"][name]["address"] == address
+        assert recorded["chains"][str(chain.w3.eth.chain_id)][name]["address"] == address
 
     again = ape_run("deploy")
     assert again.returncode == 0, again.stdout + again.stderr
@@ -80,7 +80,7 @@ def test_register_show_pause_resume_retire(chain, ape_run):
     out = ape_run("register", "--uri", "ipfs://script-card", "--meta", "role=scripted")
     assert out.returncode == 0, out.stdout + out.stderr
     agent_id = before + 1
-    assert f"registered agent {agent_id} on chain 31337" in out.stdout
+    assert f"registered agent {agent_id} on chain {chain.w3.eth.chain_id}" in out.stdout
     assert registry.functions.tokenURI(agent_id).call() == "ipfs://script-card"
     assert registry.functions.getMetadata(agent_id, "role").call() == b"scripted"
     test_account_0 = Web3.to_checksum_address(chain.w3.eth.accounts[0])
