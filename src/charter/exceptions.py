@@ -39,6 +39,11 @@ class NotACharterAccount(CharterError):
     SDK refuses it before anything is signed or sent."""
 
 
+class NotConfirmed(CharterError):
+    """A transaction was sent but its receipt did not arrive in time: it may still be
+    mined, so look it up before sending it again."""
+
+
 class EffectNotObserved(CharterError):
     """A transaction was mined but its receipt lacks the event the action promises:
     nothing (or not the expected thing) happened, so the SDK does not report success."""

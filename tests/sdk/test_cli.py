@@ -54,9 +54,10 @@ def _json(result: Result) -> Any:
     return json.loads(_ok(result))
 
 
-def _refused(result: Result) -> str:
-    """A failure: exit 1 and exactly one `error: ...` line on stderr, no traceback."""
-    assert result.exit_code == 1, result.stdout
+def _refused(result: Result, code: int = 1) -> str:
+    """A failure: exit `code` (1: an error; 3: refused by a contract) and exactly one
+    `error: ...` line on stderr, no traceback."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
@@ -65,16 +66,17 @@ def _refused(result: Result) -> str:
 
 
 def test_deploy_reports_the_existing_deployment(
-    invoke: Invoke, registry_address: ChecksumAddress, dev_accounts: list[str], tmp_path: Path
+    invoke: Invoke, registry_address: ChecksumAddress, dev_accounts: list[str], tmp_path: Path, w3: Any
 ) -> None:
     path = tmp_path / "cli-manifest.json"
     data = _json(invoke("--json", "--unlocked", dev_accounts[0], "--manifest", str(path), "deploy"))
-    assert data["chain_id"] == 31337
+    chain_id = int(w3.eth.chain_id)
+    assert data["chain_id"] == chain_id
     assert [c["name"] for c in data["contracts"]] == list(CONTRACTS)
     assert data["contracts"][0] == {"name": "AgentRegistry", "address": registry_address, "deployed": False,
                                     "transaction": None, "block": None, "gas_used": None}
     assert all(c["address"] == create2_address(c["name"]) and not c["deployed"] for c in data["contracts"])
-    assert json.loads(path.read_text())["chains"]["31337"]["AgentRegistry"]["address"] == registry_address
+    assert json.loads(path.read_text())["chains"][str(chain_id)]["AgentRegistry"]["address"] == registry_address
     table = _ok(invoke("--unlocked", dev_accounts[0], "deploy"))
     assert registry_address in table and "already deployed" in table
 
@@ -168,18 +170,18 @@ def test_unlocked_account_sends(invoke: Invoke, registry: Registry, bob: NodeSig
 
 def test_contract_refusals_are_one_line(invoke: Invoke, registry: Registry, agent_id: int) -> None:
     _ok(invoke("agent", "pause", str(agent_id)))
-    line = _refused(invoke("agent", "pause", str(agent_id)))
+    line = _refused(invoke("agent", "pause", str(agent_id)), 3)
     assert line.startswith(f"error: AgentNotActive: agent {agent_id} cannot be paused")
 
-    line = _refused(invoke("agent", "pause", "999999", "--json"))
+    line = _refused(invoke("agent", "pause", "999999", "--json"), 3)
     assert line.startswith("error: UnknownAgent: agent 999999 does not exist")
 
-    line = _refused(invoke("agent", "set-metadata", str(agent_id), "agentWallet", "x"))
+    line = _refused(invoke("agent", "set-metadata", str(agent_id), "agentWallet", "x"), 3)
     assert line.startswith("error: ReservedMetadataKey:")
 
 
 def test_stranger_is_refused(invoke: Invoke, agent_id: int, mallory: LocalSigner) -> None:
-    line = _refused(invoke("agent", "retire", str(agent_id), key=dev_key(3)))
+    line = _refused(invoke("agent", "retire", str(agent_id), key=dev_key(3)), 3)
     assert line.startswith("error: Unauthorized:") and mallory.address in line
 
 
@@ -271,11 +273,11 @@ def test_account_upgrade_show_address_and_deploy(invoke: Invoke, principal_key: 
     me = Account.from_key(principal_key).address
     assert "is now a Charter account" in _ok(invoke("account", "upgrade", key=principal_key))
     shown = _json(invoke("account", "show", "--json", key=principal_key))
-    assert shown["kind"] == "eip7702" and shown["owner"] == me and shown["epoch"] == 0
+    assert shown["kind"] == "EIP7702" and shown["owner"] == me and shown["epoch"] == 0
     predicted = _ok(invoke("account", "address", me, "--salt", "3")).strip()
     deployed = _json(invoke("--json", "account", "deploy", "--salt", "3", key=principal_key))
     assert deployed["account"] == predicted
-    assert _json(invoke("account", "show", predicted, "--json"))["kind"] == "deployed"
+    assert _json(invoke("account", "show", predicted, "--json"))["kind"] == "DEPLOYED"
     line = _refused(invoke("account", "show", "0x000000000000000000000000000000000000dEaD"))
     assert "not a Charter account" in line
     assert "not --unlocked" in _refused(invoke("--unlocked", me, "account", "upgrade"))
@@ -306,7 +308,8 @@ def test_grant_use_list_and_revoke(
     text = _ok(invoke("grant", "--agent", str(agent_id), "--key", agent_key.address, "--allow", allow,
                       "--token-budget", f"{token.address}:80/1d", "--max-calls", "5", "--valid-for", "1h",
                       "--out", str(out), key=principal_key))
-    assert "signed off-chain" in text and "argument 1 <= 50" in text and "every 1 day" in text
+    assert "signed off-chain" in text and "amount <= 50 raw units" in text and "every 1 day" in text
+    assert f"to == {bob}" in text and "transfer(address to, uint256 amount)" in text
     signed = SignedGrant.from_json(out.read_text())
     grant_hash = "0x" + signed.hash.hex()
     assert grant_hash in text
@@ -319,22 +322,23 @@ def test_grant_use_list_and_revoke(
     listed = _json(invoke("sessions", "--json", key=principal_key))
     assert listed["account"] == me
     (record,) = listed["grants"]
-    assert record["grant_hash"] == grant_hash and record["state"]["status"] == 1
+    assert record["grant_hash"] == grant_hash and record["state"]["status"] == "ACTIVE"
+    assert record["state"]["grant_hash"] == grant_hash and record["status_label"] == "active"
     assert record["state"]["tokens"][0]["left"] == 50 and record["state"]["calls_left"] == 4
     table = _ok(invoke("sessions", me))
     assert "active" in table and grant_hash[:12] in table
 
     assert grant_hash in _ok(invoke("revoke", grant_hash, key=principal_key))
-    assert "already revoked" in _refused(invoke("revoke", grant_hash, key=principal_key))
-    assert _json(invoke("sessions", me, "--json"))["grants"][0]["state"]["status"] == 2
+    assert "already revoked" in _refused(invoke("revoke", grant_hash, key=principal_key), 3)
+    assert _json(invoke("sessions", me, "--json"))["grants"][0]["state"]["status"] == "REVOKED"
 
     issued = _json(invoke("--json", "grant", "--agent", str(agent_id), "--key", agent_key.address, "--allow", allow,
-                          "--valid-for", "30m", "--on-chain", key=principal_key))
+                          "--valid-for", "30m", "--on-chain", "--yes", key=principal_key))
     assert issued["issued_on_chain"] and issued["transaction"]["gas_used"] > 0
     done = _json(invoke("revoke-all", "--json", key=principal_key))
     assert done["epoch"] == 1
     states = {g["grant_hash"]: g["state"]["status"] for g in _json(invoke("sessions", me, "--json"))["grants"]}
-    assert states[issued["grant_hash"]] == 3  # revoked by revoke-all
+    assert states[issued["grant_hash"]] == "REVOKED_ALL"  # revoked by revoke-all
 
 
 def test_grant_refusals_are_one_line(invoke: Invoke, principal_key: str, token: Any) -> None:

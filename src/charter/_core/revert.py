@@ -32,7 +32,7 @@ from web3.exceptions import (
     Web3RPCError,
 )
 
-from ..exceptions import CharterError, ContractRevert, NodeUnreachable
+from ..exceptions import CharterError, ContractRevert, NodeUnreachable, NotConfirmed
 
 _ERROR_SELECTOR = "0x08c379a0"  # Error(string)
 
@@ -240,7 +240,7 @@ def translate(w3: Web3, context: RevertContext | None = None) -> Iterator[None]:
     except (ProviderConnectionError, ConnectionError) as exc:
         raise node_unreachable(endpoint_of(w3), exc) from None
     except TimeExhausted as exc:
-        raise CharterError(
+        raise NotConfirmed(
             f"the transaction was not mined in time ({exc}); check the node and the gas price, "
             "then look the transaction up before sending it again"
         ) from None

@@ -6,15 +6,19 @@ Private to :mod:`charter.cli`.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 from web3 import Web3
@@ -25,7 +29,15 @@ from .._core.revert import node_unreachable
 from .._core.signers import LocalSigner, NodeSigner, Signer
 from .._core.tx import TxResult
 from ..client import Charter
-from ..exceptions import CharterError, InvalidInput, MissingSigner
+from ..exceptions import (
+    CharterError,
+    ContractRevert,
+    EffectNotObserved,
+    InvalidInput,
+    MissingSigner,
+    NotConfirmed,
+    TransactionFailed,
+)
 
 RPC_ENV = "CHARTER_RPC"
 KEY_ENV = "CHARTER_PRIVATE_KEY"
@@ -114,7 +126,7 @@ def get_state(ctx: click.Context) -> State:
 
 
 def wants_json(ctx: click.Context, local: bool) -> bool:
-    return local or get_state(ctx).as_json
+    return local or json_requested(ctx)
 
 
 # ---------------------------------------------------------------- output
@@ -125,8 +137,73 @@ def make_console() -> Console:
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
+def jsonable(value: Any) -> Any:
+    """`value` in the CLI's one JSON encoding: snake_case keys (as the SDK's fields are),
+    integers as JSON integers (uint256 values too: read them with a big-integer parser),
+    bytes as 0x-hex, enum members by NAME, models and dataclasses as objects."""
+    if isinstance(value, BaseModel):
+        return jsonable(value.model_dump(mode="python"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2))
+    """`data` as JSON on stdout (through :func:`jsonable`)."""
+    click.echo(json.dumps(jsonable(data), indent=2))
+
+
+def write_json_file(path: str, data: Any) -> None:
+    """Write `data` (already in the CLI's encoding: checksummed addresses, 0x-hex bytes) to `path`."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(jsonable(data), indent=2) + "\n")
+
+
+def check_out_path(out: str | None) -> None:
+    """Refuse an --out FILE whose folder does not exist or cannot be written, before anything is signed."""
+    if out is None:
+        return
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise InvalidInput(
+            f"cannot write --out {out}: No such file or directory, or not writable ({folder}); "
+            "nothing was signed or sent"
+        )
+
+
+def read_text_file(path: str, what: str) -> str:
+    """The text of `path`, or one clear error naming `what` it should be."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{what} {path} is a directory, not a JSON file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{what} {path} is not a text (JSON) file") from None
+
+
+@contextmanager
+def progress(message: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with `message` on stderr while a long wait runs (receipts, relaying,
+    solving); only on a terminal, so stdout (``--json``) and logs stay clean. Yields a
+    function that replaces the message."""
+    console = Console(stderr=True, highlight=False)
+    if not console.is_terminal:
+        yield lambda text: None
+        return
+    with console.status(message, spinner="dots") as status:
+        yield lambda text: status.update(text)
 
 
 def kv_table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
@@ -147,8 +224,14 @@ def display_bytes(value: bytes) -> str:
     return text if text.isprintable() else "0x" + value.hex()
 
 
+def sending(action: str) -> AbstractContextManager[Callable[[str], None]]:
+    """:func:`progress` while `action`'s transaction is simulated, sent and confirmed."""
+    return progress(f"{action}: sending and waiting for the receipt…")
+
+
 def tx_json(action: str, result: TxResult, **extra: Any) -> dict[str, Any]:
-    return {"action": action, **result.model_dump(mode="json"), **extra}
+    data: dict[str, Any] = {"action": action, **result.model_dump(mode="python"), **extra}
+    return data
 
 
 def tx_line(message: str, result: TxResult) -> str:
@@ -178,15 +261,70 @@ def parse_hex(value: str, what: str) -> bytes:
         raise InvalidInput(f"{what}: {value!r} is not hex bytes (e.g. 0x00ff)") from None
 
 
-# ---------------------------------------------------------------- the group
+# ---------------------------------------------------------------- errors and exit codes
 
 
 DEBUG_ENV = "CHARTER_DEBUG"
+JSON_META = "charter.json"
+"""``ctx.meta`` key set once ``--json`` was given (globally or on the command)."""
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_REFUSED = 3
+EXIT_NOT_CONFIRMED = 4
+EXIT_DECLINED = 5
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success: the effect was observed on chain (or the read answered)"),
+    (EXIT_ERROR, "error: bad input, a file, the node, a missing key or deployment; nothing was sent"),
+    (EXIT_USAGE, "usage error: unknown command or option, missing argument"),
+    (EXIT_REFUSED, "refused: a contract rejected the call or the transaction reverted"),
+    (EXIT_NOT_CONFIRMED, "not confirmed: sent, but no receipt in time or the receipt lacks the promised effect"),
+    (EXIT_DECLINED, "declined: a confirmation was refused or could not be asked (use --yes); nothing was signed"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+"""The exit codes scripts can rely on (also in the help epilog and docs/cli.md)."""
+
+EXIT_EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES)
+
+
+class Declined(CharterError):
+    """The user did not confirm (or could not be asked to confirm) an action; nothing was done."""
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The documented exit code of a failure."""
+    if isinstance(exc, Declined):
+        return EXIT_DECLINED
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, click.exceptions.UsageError):
+        return EXIT_USAGE
+    if isinstance(exc, EffectNotObserved | NotConfirmed):
+        return EXIT_NOT_CONFIRMED
+    if isinstance(exc, ContractRevert | TransactionFailed):
+        return EXIT_REFUSED
+    return EXIT_ERROR
+
+
+def error_type(exc: BaseException) -> str:
+    """The JSON error object's ``type``: the exception's class name (``UsageError`` for click's)."""
+    if isinstance(exc, click.exceptions.UsageError):
+        return "UsageError"
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrupted"
+    return type(exc).__name__
 
 
 def one_line_error(exc: BaseException) -> str:
     """What `exc` means for a user, on one line (no traceback, no repeated exception name)."""
-    if isinstance(exc, CharterError):
+    if isinstance(exc, click.exceptions.ClickException):
+        message = exc.format_message()
+    elif isinstance(exc, KeyboardInterrupt):
+        message = "interrupted"
+    elif isinstance(exc, CharterError):
         message = str(exc)
     elif isinstance(exc, OSError) and exc.strerror:
         where = exc.filename if exc.filename is not None else ""
@@ -198,21 +336,73 @@ def one_line_error(exc: BaseException) -> str:
     return " ".join(message.split()) or type(exc).__name__
 
 
+def json_requested(ctx: click.Context | None) -> bool:
+    """Whether ``--json`` was given (global or on the command) in this invocation."""
+    if ctx is None:
+        return False
+    return bool(ctx.meta.get(JSON_META)) or bool(getattr(ctx.find_object(State), "as_json", False))
+
+
+def report_failure(exc: BaseException, as_json: bool) -> int:
+    """Print `exc` as one line ``error: ...`` on stderr (and, with --json, as
+    ``{"error": {"type", "message", "exit_code"}}`` on stdout); return its exit code."""
+    code = exit_code_for(exc)
+    message = one_line_error(exc)
+    click.echo(f"error: {message}", err=True)
+    if as_json:
+        print_json({"error": {"type": error_type(exc), "message": message, "exit_code": code}})
+    return code
+
+
 class CharterGroup(click.Group):
-    """A click group that prints every error as one line ``error: ...`` and exits with 1
-    (``$CHARTER_DEBUG=1`` re-raises what is not a CharterError, with its traceback)."""
+    """A click group that prints every error as one line ``error: ...`` (plus a JSON error
+    object on stdout with --json) and exits with its documented code (``$CHARTER_DEBUG=1``
+    re-raises what is not a CharterError, with its traceback)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except click.exceptions.ClickException as exc:
+            if not json_requested(ctx):
+                raise
+            raise click.exceptions.Exit(report_failure(exc, True)) from None
+        except KeyboardInterrupt as exc:
+            raise click.exceptions.Exit(report_failure(exc, json_requested(ctx))) from None
         except CharterError as exc:
-            fail(one_line_error(exc))
+            raise click.exceptions.Exit(report_failure(exc, json_requested(ctx))) from None
         except Exception as exc:  # noqa: BLE001 - no traceback for anything a user can type
             if os.environ.get(DEBUG_ENV):
                 raise
-            fail(one_line_error(exc))
+            raise click.exceptions.Exit(report_failure(exc, json_requested(ctx))) from None
+
+
+class CharterCLI(CharterGroup):
+    """The top-level group: also reports usage errors (parsed before any command runs)
+    as a JSON error object when ``--json`` is among the arguments."""
+
+    def main(self, args: Sequence[str] | None = None, *pargs: Any, **kwargs: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            # Not standalone: click then returns an Exit's code instead of exiting.
+            code = super().main(argv, *pargs, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        except click.exceptions.Abort:
+            if not standalone:
+                raise
+            sys.exit(report_failure(KeyboardInterrupt(), as_json))
+        except click.exceptions.ClickException as exc:
+            if not standalone:
+                raise
+            if as_json:
+                sys.exit(report_failure(exc, True))
+            exc.show()
+            sys.exit(exc.exit_code)
+        if not standalone:
+            return code
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 class DefaultGroup(CharterGroup):
@@ -237,11 +427,6 @@ def alias(command: click.Command, name: str) -> click.Command:
     return hidden
 
 
-def fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    raise click.exceptions.Exit(1)
-
-
 def refuse_key_option(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value is not None:
         raise click.UsageError(
@@ -251,7 +436,17 @@ def refuse_key_option(ctx: click.Context, param: click.Parameter, value: str | N
         )
 
 
+def _remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta[JSON_META] = True
+    return value
+
+
 json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print machine-readable JSON."
+    "--json",
+    "as_json",
+    is_flag=True,
+    callback=_remember_json,
+    help="Print machine-readable JSON on stdout (errors too: an {\"error\": ...} object).",
 )
 """``--json`` on a command (also accepted before the command, as a global option)."""

@@ -7,14 +7,18 @@ import click
 from .._core.checks import check_address
 from .._core.signers import LocalSigner
 from ..exceptions import InvalidInput
+from ..sessions.builder import parse_duration
+from ..sessions.models import MAX_SESSION_CEILING
 from ._common import (
     KEY_ENV,
     CharterGroup,
     get_state,
     json_option,
+    jsonable,
     kv_table,
     make_console,
     print_json,
+    sending,
     tx_json,
     tx_line,
     wants_json,
@@ -23,7 +27,7 @@ from ._common import (
 
 @click.group(cls=CharterGroup)
 def account() -> None:
-    """Charter accounts: deployed per owner, or an EOA upgraded with EIP-7702."""
+    """Charter accounts: deployed per owner, or an EOA upgraded with EIP-7702; the longest session they allow."""
 
 
 @account.command("address")
@@ -50,7 +54,8 @@ def account_deploy(ctx: click.Context, owner: str | None, salt: str, as_json: bo
     charter = get_state(ctx).charter("account deploy")
     assert charter.signer is not None
     owner = owner or charter.signer.address
-    address = charter.accounts.deploy(owner, salt)
+    with sending("account deploy"):
+        address = charter.accounts.deploy(owner, salt)
     if wants_json(ctx, as_json):
         print_json({"owner": check_address(owner), "account": address})
     else:
@@ -68,7 +73,9 @@ def account_upgrade(ctx: click.Context, as_json: bool) -> None:
         raise InvalidInput(
             f"EIP-7702 needs the EOA's own key to sign the authorization: set ${KEY_ENV} (not --unlocked)"
         )
-    result = state.charter("account upgrade").accounts.upgrade(signer)
+    accounts = state.charter("account upgrade").accounts
+    with sending("account upgrade"):
+        result = accounts.upgrade(signer)
     if wants_json(ctx, as_json):
         print_json(tx_json("account upgrade", result, account=signer.address))
     elif not result.sent:
@@ -87,7 +94,58 @@ def account_show(ctx: click.Context, address: str | None, as_json: bool) -> None
     address = address or state.signer("account show (without ADDRESS)").address
     info = state.charter().accounts.info(address)
     if wants_json(ctx, as_json):
-        print_json(info.model_dump(mode="json"))
+        print_json(info)
         return
-    rows = [(k, str(v.value if hasattr(v, "value") else v)) for k, v in info.model_dump().items()]
+    rows = [(k, str(v)) for k, v in jsonable(info).items()]
     make_console().print(kv_table(f"account {info.address}", rows))
+
+
+def _seconds(text: str) -> int:
+    """A maximum session length: 0 (the default) or a duration (3600, 30m, 12h, 7d)."""
+    return 0 if text.strip() == "0" else parse_duration(text)
+
+
+@account.command("max-session")
+@click.argument("length", required=False, metavar="[DURATION]")
+@click.option("--account", "address", metavar="ADDRESS", help="The account (default: the sender).")
+@json_option
+@click.pass_context
+def account_max_session(ctx: click.Context, length: str | None, address: str | None, as_json: bool) -> None:
+    """Show the longest validity window the account's grants may have, or set it to DURATION.
+
+    DURATION is 3600, 30m, 12h, 7d... (at most 366d); 0 restores the 7-day
+    default. Checked on every use: shortening it also cuts off longer grants
+    already handed out. Setting it is a transaction from the account's owner.
+    """
+    state = get_state(ctx)
+    if length is None:
+        if address is None:
+            address = state.signer("account max-session (without --account)").address
+        sessions = state.charter().sessions
+        account_address = check_address(address, "--account")
+        seconds = sessions.max_session_length(account_address)
+        if wants_json(ctx, as_json):
+            print_json({"account": account_address, "max_session_length": seconds})
+        else:
+            click.echo(f"{account_address}: grants may last at most {_human(seconds)} ({seconds:,} s)")
+        return
+    seconds = _seconds(length)
+    if seconds > MAX_SESSION_CEILING:
+        raise InvalidInput(f"a maximum session length is at most 366d ({MAX_SESSION_CEILING:,} s), got {length}")
+    charter = state.charter("account max-session")
+    assert charter.signer is not None
+    account_address = check_address(address, "--account") if address is not None else charter.signer.address
+    with sending("account max-session"):
+        result = charter.sessions.set_max_session_length(account_address, seconds)
+    now = charter.sessions.max_session_length(account_address)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("max-session", result, account=account_address, max_session_length=now))
+    else:
+        click.echo(tx_line(f"{account_address}: grants may now last at most {_human(now)} ({now:,} s)", result))
+
+
+def _human(seconds: int) -> str:
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -17,12 +17,14 @@ from ._common import (
     display_bytes,
     get_state,
     json_option,
+    jsonable,
     key_from_env,
     kv_table,
     make_console,
     parse_hex,
     parse_metadata_pairs,
     print_json,
+    sending,
     tx_json,
     tx_line,
     wants_json,
@@ -30,7 +32,7 @@ from ._common import (
 
 
 def _agent_json(info: AgentInfo, metadata: dict[str, bytes]) -> dict[str, Any]:
-    data = info.model_dump(mode="json")
+    data: dict[str, Any] = jsonable(info)
     data["active"] = info.is_active
     if metadata:
         data["metadata"] = {k: "0x" + v.hex() for k, v in metadata.items()}
@@ -60,7 +62,7 @@ def _agent_table(info: AgentInfo, metadata: dict[str, bytes]) -> Table:
 
 @click.group(cls=CharterGroup)
 def agent() -> None:
-    """Agents: register, show, pause / resume / retire, set the URI, metadata and wallet."""
+    """Agents: register, show, list by owner, pause / resume / retire, set the URI, metadata and wallet."""
 
 
 @agent.command()
@@ -88,7 +90,8 @@ def register(
     state = get_state(ctx)
     metadata = parse_metadata_pairs(meta) + parse_metadata_pairs(meta_hex, hex_values=True)
     charter = state.charter("register")
-    result = charter.registry.register_tx(uri, metadata)
+    with sending("register"):
+        result = charter.registry.register_tx(uri, metadata)
     assert charter.signer is not None
     owner = charter.signer.address
     if wants_json(ctx, as_json):
@@ -134,16 +137,46 @@ def show(
         make_console().print(_agent_table(info, metadata))
 
 
+@agent.command("list")
+@click.option("--owner", metavar="ADDRESS", help="Whose agents (default: the sender).")
+@click.option("--from-block", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Scan the registry's transfers from this block.")
+@json_option
+@click.pass_context
+def list_agents(ctx: click.Context, owner: str | None, from_block: int, as_json: bool) -> None:
+    """List the agents an owner holds now (retired ones included), with status and wallet."""
+    state = get_state(ctx)
+    if owner is None:
+        owner = state.signer("agent list (without --owner)").address
+    owner = check_address(owner, "--owner")
+    registry = state.charter().registry
+    infos = [registry.agent(agent_id) for agent_id in registry.agents_of(owner, from_block)]
+    if wants_json(ctx, as_json):
+        print_json({"owner": owner, "agents": [_agent_json(info, {}) for info in infos]})
+        return
+    if not infos:
+        click.echo(f"{owner} holds no agent on chain {registry.chain_id} (since block {from_block})")
+        return
+    table = Table(title=f"agents of {owner}", title_justify="left")
+    for column in ("agent", "status", "wallet", "uri"):
+        table.add_column(column, overflow="fold")
+    for info in infos:
+        wallet = "-" if info.wallet is None else info.wallet + ("" if info.wallet_verified else " (owner default)")
+        table.add_row(str(info.agent_id), info.status.label, wallet, info.uri or "-")
+    make_console().print(table)
+
+
 def _lifecycle(verb: str, past: str, doc: str) -> click.Command:
     @click.argument("agent_id", type=int)
     @json_option
     @click.pass_context
     def command(ctx: click.Context, agent_id: int, as_json: bool) -> None:
         registry = get_state(ctx).charter(verb).registry
-        result = getattr(registry, verb)(agent_id)
+        with sending(verb):
+            result = getattr(registry, verb)(agent_id)
         status = registry.status(agent_id)
         if wants_json(ctx, as_json):
-            print_json(tx_json(verb, result, status=status.name))
+            print_json(tx_json(verb, result, status=status))
         else:
             click.echo(tx_line(f"agent {agent_id} {past}, now {status.label}", result))
 
@@ -163,7 +196,9 @@ _lifecycle("retire", "retired", "Retire agent AGENT_ID for good (final, cannot b
 @click.pass_context
 def set_uri(ctx: click.Context, agent_id: int, uri: str, as_json: bool) -> None:
     """Set the URI (agent card) of agent AGENT_ID."""
-    result = get_state(ctx).charter("set-uri").registry.set_uri(agent_id, uri)
+    registry = get_state(ctx).charter("set-uri").registry
+    with sending("set-uri"):
+        result = registry.set_uri(agent_id, uri)
     if wants_json(ctx, as_json):
         print_json(tx_json("set-uri", result, uri=uri))
     else:
@@ -182,7 +217,9 @@ def set_metadata(
 ) -> None:
     """Set metadata KEY of agent AGENT_ID to VALUE (UTF-8 text, or hex with --hex)."""
     data = parse_hex(value, "VALUE") if is_hex else value.encode()
-    result = get_state(ctx).charter("set-metadata").registry.set_metadata(agent_id, key, data)
+    registry = get_state(ctx).charter("set-metadata").registry
+    with sending("set-metadata"):
+        result = registry.set_metadata(agent_id, key, data)
     if wants_json(ctx, as_json):
         print_json(tx_json("set-metadata", result, key=key, value="0x" + data.hex()))
     else:
@@ -226,11 +263,14 @@ def set_wallet(
     """
     registry = get_state(ctx).charter("set-wallet").registry
     if wallet is not None:
-        result = registry.set_agent_wallet(agent_id, check_address(wallet, "--address"), signature, deadline)
+        with sending("set-wallet"):
+            result = registry.set_agent_wallet(agent_id, check_address(wallet, "--address"), signature, deadline)
     else:
         if signature is not None:
             raise InvalidInput("--signature needs --address: the wallet the proof was signed by")
-        result = registry.set_agent_wallet(agent_id, _wallet_signer(), deadline=deadline)
+        proof_signer = _wallet_signer()
+        with sending("set-wallet"):
+            result = registry.set_agent_wallet(agent_id, proof_signer, deadline=deadline)
     address = registry.agent_wallet(agent_id)
     if wants_json(ctx, as_json):
         print_json(tx_json("set-wallet", result, wallet=address))
@@ -244,7 +284,9 @@ def set_wallet(
 @click.pass_context
 def unset_wallet(ctx: click.Context, agent_id: int, as_json: bool) -> None:
     """Clear the wallet of agent AGENT_ID (and its reverse lookup)."""
-    result = get_state(ctx).charter("unset-wallet").registry.unset_agent_wallet(agent_id)
+    registry = get_state(ctx).charter("unset-wallet").registry
+    with sending("unset-wallet"):
+        result = registry.unset_agent_wallet(agent_id)
     if wants_json(ctx, as_json):
         print_json(tx_json("unset-wallet", result))
     else:

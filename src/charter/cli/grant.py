@@ -1,34 +1,65 @@
-"""``charter grant ...``: grant an agent's session key a scoped, expiring session.
+"""``charter grant ...``: grant an agent's session key a scoped, expiring session, inspect and revoke grants.
 
 ``charter grant create`` signs the grant off-chain (free; the agent presents
 it on first use), ``charter grant issue`` issues it on-chain (a
 transaction). ``charter grant --agent ...`` (no command) is ``grant create``.
+``grant show FILE`` decodes a grant file, ``grant status FILE`` reads its state
+on chain, ``grant list`` the account's grants, ``grant revoke`` /
+``grant revoke-all`` end them (``charter session revoke*`` are the same commands).
 """
 
 from __future__ import annotations
 
-import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
+from rich.table import Table
 
-from ..exceptions import InvalidInput
+from .._core.checks import check_address
+from .._core.revert import format_time
+from ..exceptions import CharterError, InvalidInput
 from ..sessions.builder import builder_from_specs
+from ..sessions.models import GrantState, SignedGrant
 from ._common import (
+    Declined,
     DefaultGroup,
+    check_out_path,
     get_state,
     json_option,
     key_from_env,
+    kv_table,
+    make_console,
     print_json,
+    sending,
+    tx_json,
     tx_line,
     wants_json,
 )
+from ._grants import (
+    TokenLookup,
+    grant_summary,
+    load_grant,
+    save_grant,
+    signatures_for,
+    spec_signature,
+    unbounded_reasons,
+)
+
+
+def stdin_is_interactive() -> bool:
+    """Whether a confirmation can be asked (a terminal on stdin)."""
+    return sys.stdin.isatty()
 
 
 @click.group(cls=DefaultGroup, default="create")
 def grant() -> None:
-    """Grant an agent's session key a scoped, expiring session (default: create)."""
+    """Grants: create (off-chain) or issue (on-chain), show and status of a grant file, list, revoke, revoke-all.
+
+    Without a command, the options are those of "grant create".
+    """
 
 
 def _grant_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,6 +122,13 @@ _OPTIONS = [
         metavar="FILE",
         help="Write the signed grant (JSON) here for the agent.",
     ),
+    click.option(
+        "--yes",
+        "-y",
+        "assume_yes",
+        is_flag=True,
+        help="Sign an unbounded grant (a token function with no token budget and no call limit) without asking.",
+    ),
 ]
 
 
@@ -98,15 +136,9 @@ def _run(
     ctx: click.Context, account: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
     budgets: tuple[str, ...], native_budget: int, max_calls: int, min_interval: str | None, valid_for: str,
     on_chain: bool, out: str | None, as_json: bool, agent_consent: str | None = None,
-    agent_key_env: str | None = None, **extra: Any,
+    agent_key_env: str | None = None, assume_yes: bool = False, **extra: Any,
 ) -> None:
-    if out is not None:
-        folder = os.path.dirname(os.path.abspath(out))
-        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-            raise InvalidInput(
-                f"cannot write --out {out}: No such file or directory, or not writable ({folder}); "
-                "nothing was signed or sent"
-            )
+    check_out_path(out)
     charter = get_state(ctx).charter("grant")
     assert charter.signer is not None
     sessions = charter.sessions
@@ -119,13 +151,25 @@ def _run(
         consent = key_from_env(
             agent_key_env, f"--agent-key-env {agent_key_env}: that environment variable is not set"
         )
-    signed, tx = sessions.grant(builder, on_chain=on_chain, agent_consent=consent)
+    prepared = sessions.prepare(builder)
+    typed = [spec_signature(spec) for spec in allows]
+    tokens = TokenLookup(charter.w3)
+    unsigned = SignedGrant(grant=prepared, chain_id=sessions.chain_id, manager=sessions.address)
+    signatures = signatures_for(prepared, typed)
+    _, preview = grant_summary(unsigned, signatures, tokens)
+    _confirm_bounds(unsigned, preview, assume_yes, on_chain)
+    if on_chain:
+        with sending("grant issue"):
+            signed, tx = sessions.issue(prepared, agent_consent=consent)
+    else:
+        signed, tx = sessions.sign(prepared, agent_consent=consent), None
     if out is not None:
-        signed.save(out)
+        save_grant(out, signed, signatures)
+    summary, lines = grant_summary(signed, signatures, tokens)
     if wants_json(ctx, as_json):
-        print_json({**signed.summary(tx), "file": out})
+        print_json({**signed.summary(tx), "summary": summary, "file": out})
         return
-    click.echo("\n".join(signed.report()))
+    click.echo("\n".join(lines))
     if tx is not None:
         click.echo(tx_line("issued on-chain", tx))
     else:
@@ -133,6 +177,29 @@ def _run(
             "signed off-chain (no transaction)"
             + (f"; saved to {out}" if out else "; use --out FILE or --json to keep it")
         )
+
+
+def _confirm_bounds(grant: SignedGrant, preview: list[str], assume_yes: bool, on_chain: bool) -> None:
+    """An unbounded grant is signed only with --yes or the principal's answer at a terminal."""
+    reasons = unbounded_reasons(grant.grant)
+    if not reasons or assume_yes:
+        return
+    what = "issue" if on_chain else "sign"
+    if not stdin_is_interactive():
+        raise Declined(
+            f"the grant is unbounded ({'; '.join(reasons)}): add --token-budget TOKEN:CAP or --max-calls N, "
+            f"or pass --yes to {what} it anyway; nothing was signed or sent"
+        )
+    click.echo("\n".join(preview), err=True)
+    try:
+        agreed = click.confirm(
+            f"This grant is unbounded: the session key could move every token of the account. {what.capitalize()} it?",
+            default=False, err=True,
+        )
+    except click.exceptions.Abort:
+        agreed = False
+    if not agreed:
+        raise Declined(f"not confirmed: nothing was signed or sent ({'; '.join(reasons)})")
 
 
 @grant.command("create")
@@ -161,3 +228,186 @@ def issue(ctx: click.Context, /, **spec: Any) -> None:
     signature, only the grant (--out FILE).
     """
     _run(ctx, on_chain=True, **spec)
+
+
+# ---------------------------------------------------------------- reading grant files
+
+
+def _bound_here(signed: SignedGrant, chain_id: int, manager: str, path: str) -> None:
+    if signed.chain_id != chain_id or signed.manager != manager:
+        raise InvalidInput(
+            f"grant file {path} was made for chain {signed.chain_id} and SessionManager {signed.manager}, "
+            f"but the node is chain {chain_id} with SessionManager {manager}; point --rpc at its chain"
+        )
+
+
+def _tokens_for(ctx: click.Context, signed: SignedGrant) -> TokenLookup:
+    """Token lookups on the grant's chain when the node is reachable and is that chain, else none."""
+    state = get_state(ctx)
+    try:
+        w3 = state.w3
+        if int(w3.eth.chain_id) == signed.chain_id:
+            return TokenLookup(w3)
+    except CharterError:
+        pass
+    except Exception:  # noqa: BLE001 - without a node, amounts are shown in raw units
+        pass
+    return TokenLookup(None)
+
+
+@grant.command("show")
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@click.pass_context
+def show(ctx: click.Context, file: str, as_json: bool) -> None:
+    """Decode grant FILE: what it allows, with parameter names and token amounts.
+
+    Needs no node; when --rpc reaches the grant's chain, token amounts are also
+    shown with the token's decimals (else in raw units, labelled so).
+    """
+    signed, signatures = load_grant(file)
+    summary, lines = grant_summary(signed, signatures, _tokens_for(ctx, signed))
+    if wants_json(ctx, as_json):
+        print_json({"file": file, "summary": summary})
+    else:
+        click.echo("\n".join(lines))
+
+
+def _state_json(state: GrantState) -> dict[str, Any]:
+    data: dict[str, Any] = {**state.model_dump(mode="python"), "grant_hash": "0x" + state.grant_hash.removeprefix("0x")}
+    data["usable"] = state.usable
+    data["status_label"] = state.status.label
+    return data
+
+
+@grant.command("status")
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@click.pass_context
+def status(ctx: click.Context, file: str, as_json: bool) -> None:
+    """Grant FILE as the SessionManager sees it now: status, calls and budgets left, relay nonce.
+
+    Exits 0 once the state is read, whatever it is: scripts read
+    ``state.usable`` / ``state.status`` from --json.
+    """
+    signed, signatures = load_grant(file)
+    charter = get_state(ctx).charter()
+    sessions = charter.sessions
+    _bound_here(signed, sessions.chain_id, sessions.address, file)
+    tokens = TokenLookup(charter.w3)
+    summary, lines = grant_summary(signed, signatures, tokens)
+    state = sessions.state(signed)
+    if wants_json(ctx, as_json):
+        print_json({"file": file, "summary": summary, "state": _state_json(state)})
+        return
+    click.echo("\n".join(lines))
+    label = state.status.label + (f", but {state.problem}" if state.problem else "")
+    rows = [
+        ("status", label),
+        ("usable", "yes" if state.usable else "no"),
+        ("calls", f"{state.calls_used:,} used, "
+         + ("no limit" if state.calls_left is None else f"{state.calls_left:,} left")),
+        ("wei", f"{state.native_spent:,} spent, {state.native_left:,} left"),
+        *((f"token {t.token}", f"{tokens(t.token).display(t.left)} left") for t in state.tokens),
+        ("last call", format_time(state.last_call) if state.last_call else "-"),
+        ("relay nonce", str(state.nonce)),
+        ("block", str(state.block)),
+    ]
+    make_console().print(kv_table(f"state of grant 0x{signed.hash.hex()}", rows))
+
+
+# ---------------------------------------------------------------- an account's grants and revocation
+
+
+@grant.command("list")
+@click.argument("account", required=False)
+@click.option("--from-block", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Scan events from this block.")
+@json_option
+@click.pass_context
+def list_command(ctx: click.Context, account: str | None, from_block: int, as_json: bool) -> None:
+    """List ACCOUNT's grants (default: the sender's) with status, expiry and budgets left."""
+    state = get_state(ctx)
+    if account is None:
+        account = state.signer("grant list (without ACCOUNT)").address
+    account = check_address(account, "ACCOUNT")
+    charter = state.charter()
+    records = charter.sessions.grants(account, from_block=from_block)
+    if wants_json(ctx, as_json):
+        grants = []
+        for r in records:
+            data: dict[str, Any] = r.model_dump(mode="python")
+            data["status_label"] = r.status_label
+            if r.state is not None:
+                data["state"] = _state_json(r.state)
+            grants.append(data)
+        print_json({"account": account, "grants": grants})
+        return
+    if not records:
+        click.echo(f"no grant of {account} was used, issued or revoked on chain (since block {from_block})")
+        return
+    tokens = TokenLookup(charter.w3)
+    table = Table(title=f"grants of {account}", title_justify="left")
+    for column in ("grant", "agent", "session key", "status", "valid until", "calls left", "wei left", "tokens left"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        st = r.state
+        calls = "-" if st is None else ("unlimited" if st.calls_left is None else f"{st.calls_left:,}")
+        left = "-" if st is None else ", ".join(f"{tokens(t.token).display(t.left)} of {t.token}" for t in st.tokens)
+        table.add_row(
+            r.grant_hash, str(r.agent_id or "-"), r.session_key or "-", r.status_label,
+            format_time(r.valid_until) if r.valid_until else "-", calls,
+            "-" if st is None else f"{st.native_left:,}", left or "-",
+        )
+    make_console().print(table)
+
+
+@grant.command()
+@click.argument("grant_ref", metavar="GRANT")
+@click.option("--account", metavar="ADDRESS", help="The grant's account, for a GRANT_HASH (default: the sender).")
+@json_option
+@click.pass_context
+def revoke(ctx: click.Context, grant_ref: str, account: str | None, as_json: bool) -> None:
+    """Revoke GRANT at once (also one never used): a grant hash (0x + 64 hex) or a grant file.
+
+    The sender is the account's owner (for an EIP-7702 account: the EOA itself).
+    """
+    charter = get_state(ctx).charter("revoke")
+    assert charter.signer is not None
+    sessions = charter.sessions
+    if Path(grant_ref).is_file():
+        signed, _ = load_grant(grant_ref)
+        _bound_here(signed, sessions.chain_id, sessions.address, grant_ref)
+        if account is not None and check_address(account, "--account") != signed.grant.account:
+            raise InvalidInput(
+                f"grant file {grant_ref} belongs to account {signed.grant.account}, not --account {account}"
+            )
+        account = signed.grant.account
+        with sending("revoke"):
+            result = sessions.revoke(signed)
+    else:
+        account = check_address(account, "--account") if account is not None else charter.signer.address
+        with sending("revoke"):
+            result = sessions.revoke(grant_ref, account=account)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("revoke", result, account=account))
+    else:
+        click.echo(tx_line(f"grant {result.grant_hash} of {account} revoked", result))
+
+
+@grant.command("revoke-all")
+@click.option("--account", metavar="ADDRESS", help="The account (default: the sender).")
+@json_option
+@click.pass_context
+def revoke_all(ctx: click.Context, account: str | None, as_json: bool) -> None:
+    """Revoke every grant of the account at once, used or not (its epoch moves on)."""
+    charter = get_state(ctx).charter("revoke-all")
+    assert charter.signer is not None
+    account = check_address(account, "--account") if account is not None else charter.signer.address
+    with sending("revoke-all"):
+        result = charter.sessions.revoke_all(account)
+    epoch = charter.sessions.epoch_of(account)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("revoke-all", result, account=account, epoch=epoch))
+    else:
+        click.echo(tx_line(f"every grant of {account} revoked (epoch now {epoch})", result))

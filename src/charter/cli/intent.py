@@ -1,25 +1,53 @@
-"""``charter relay`` and ``charter solve``: the long-running processes of the intents layer.
+"""``charter intent ...`` (open, status, fill one order) and ``charter relay`` / ``charter solve``.
 
+    charter intent open --input 0xToken:100 --output 0xTokenB:99:0xBob --destination-chain 2 \
+        --oracle 0xOracle --out order.json          # escrow on this chain, as the sender
+    charter intent status order.json --destination-rpc http://chain-b:8545
+    charter --rpc http://chain-b:8545 intent fill order.json --payout 0xMe --filler-agent 9
     charter relay --config relay.toml      # prove fills with the committee, settle and refund
     charter solve --config solve.toml      # fill orders by policy as a registered agent
 
-Both log what they do on stderr, keep their state in SQLite (restart them
-at will: nothing is lost or repeated) and stop cleanly on Ctrl-C / SIGTERM.
-See ``charter.intents.config`` for the file format.
+relay and solve log what they do on stderr, keep their state in SQLite
+(restart them at will: nothing is lost or repeated) and stop cleanly on
+Ctrl-C / SIGTERM. See ``charter.intents.config`` for the file format.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+from pathlib import Path
 from typing import Any
 
 import click
+from web3 import Web3
 
+from .._core.checks import check_address
+from .._core.revert import format_time, node_unreachable
+from ..client import Charter
+from ..exceptions import InvalidInput
+from ..intents.client import Intents
 from ..intents.config import ORACLE_KINDS, load_relay_config, load_solver_config
+from ..intents.models import NATIVE, FillRecord, Input, Order, OrderStatus, Output
 from ..intents.relayer import Relayer, StepReport
 from ..intents.solver import Solver, SolveReport
-from ._common import json_option, wants_json
+from ..sessions.builder import parse_duration
+from ._common import (
+    CharterGroup,
+    check_out_path,
+    get_state,
+    json_option,
+    parse_hex,
+    print_json,
+    progress,
+    read_text_file,
+    sending,
+    tx_json,
+    tx_line,
+    wants_json,
+    write_json_file,
+)
 
 
 def _logging(verbose: bool) -> None:
@@ -34,8 +62,13 @@ def _rounds(once: bool, rounds: int | None) -> int | None:
     return 1 if once else rounds
 
 
-def _printer(as_json: bool) -> Any:
+def _printer(as_json: bool, update: Any, name: str, summary: Any) -> Any:
+    rounds = 0
+
     def show(report: StepReport | SolveReport) -> None:
+        nonlocal rounds
+        rounds += 1
+        update(f"{name}: round {rounds} done ({summary()}); waiting for the next…")
         if as_json and report.busy:
             click.echo(json.dumps({"round": vars(report)}))
 
@@ -60,7 +93,9 @@ def relay(ctx: click.Context, config_path: str, oracle: str, once: bool, rounds:
     as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
     relayer = Relayer(load_relay_config(config_path, oracle))
     try:
-        relayer.run(max_rounds=_rounds(once, rounds), on_round=_printer(as_json))
+        with progress("relayer: first round…") as update:
+            relayer.run(max_rounds=_rounds(once, rounds),
+                        on_round=_printer(as_json, update, "relayer", relayer.progress))
         if as_json:
             click.echo(json.dumps({"orders": relayer.store.counts()}))
         else:
@@ -83,14 +118,225 @@ def solve(ctx: click.Context, config_path: str, once: bool, rounds: int | None, 
     as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
     solver = Solver(load_solver_config(config_path))
     try:
-        solver.run(max_rounds=_rounds(once, rounds), on_round=_printer(as_json))
+        with progress("solver: first round…") as update:
+            solver.run(max_rounds=_rounds(once, rounds),
+                       on_round=_printer(as_json, update, "solver", lambda: _seen(solver.store.seen_counts())))
         counts = solver.store.seen_counts()
         if as_json:
             click.echo(json.dumps({"orders": counts}))
         else:
-            click.echo("solver: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no orders yet"))
+            click.echo("solver: " + _seen(counts))
     finally:
         solver.close()
 
 
-__all__ = ["relay", "solve"]
+def _seen(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no orders yet"
+
+
+# ---------------------------------------------------------------- one order
+
+
+@click.group(cls=CharterGroup)
+def intent() -> None:
+    """Intents (ERC-7683): open an order, read its status, fill one as a solver."""
+
+
+def _token(text: str, what: str) -> str:
+    return NATIVE if text.strip().lower() in ("native", "eth", "0x0") else check_address(text.strip(), what)
+
+
+def _amount(text: str, what: str) -> int:
+    try:
+        value = int(text.strip().replace("_", ""), 0)
+    except ValueError:
+        raise InvalidInput(f"{what}: {text!r} is not an amount (an integer of raw token units)") from None
+    if value <= 0:
+        raise InvalidInput(f"{what}: an amount must be positive, got {value}")
+    return value
+
+
+def _input(spec: str) -> Input:
+    token, sep, amount = spec.rpartition(":")
+    if not sep or not token:
+        raise InvalidInput(f"--input {spec!r} is not TOKEN:AMOUNT (TOKEN an address or 'native')")
+    return Input(token=_token(token, f"--input {spec!r}: the token"), amount=_amount(amount, f"--input {spec!r}"))
+
+
+def _output(spec: str, chain_id: int) -> Output:
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise InvalidInput(f"--output {spec!r} is not TOKEN:AMOUNT:RECIPIENT (TOKEN an address or 'native')")
+    token, amount, recipient = parts
+    return Output(token=_token(token, f"--output {spec!r}: the token"), amount=_amount(amount, f"--output {spec!r}"),
+                  recipient=check_address(recipient, f"--output {spec!r}: the recipient"), chain_id=chain_id)
+
+
+def load_order(path: str) -> Order:
+    """An order file (``charter intent open --out FILE``): the SDK's Order JSON."""
+    text = read_text_file(path, "order file")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput(f"order file {path} is not JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("order"), dict):
+        data = data["order"]  # the --json output of `intent open`
+    try:
+        order: Order = Order.model_validate(data)
+    except ValueError as exc:
+        raise InvalidInput(f"order file {path} is not a Charter order: {' '.join(str(exc).split())}") from None
+    return order
+
+
+def _order_json(order: Order) -> dict[str, Any]:
+    data: dict[str, Any] = order.model_dump(mode="python")
+    return {"order_id": order.order_id, **data}
+
+
+@intent.command("open")
+@click.option("--input", "inputs", multiple=True, required=True, metavar="TOKEN:AMOUNT",
+              help="Escrowed here (repeatable; TOKEN 'native' for ETH; AMOUNT in raw units).")
+@click.option("--output", "outputs", multiple=True, required=True, metavar="TOKEN:AMOUNT:RECIPIENT",
+              help="Wanted on the destination chain (repeatable; TOKEN on that chain, 'native' for ETH).")
+@click.option("--destination-chain", type=click.IntRange(min=1), metavar="CHAIN_ID",
+              help="The chain the outputs are delivered on (default: this chain, a local order).")
+@click.option("--oracle", metavar="ADDRESS", help="The settlement oracle proving the fill (needed across chains).")
+@click.option("--agent", "agent_id", type=click.IntRange(min=0), default=0, show_default=True,
+              help="The agent the order is for (0: none); verified against the registry.")
+@click.option("--fill-within", default="10m", show_default=True, metavar="DURATION",
+              help="The fill deadline, from the chain's time.")
+@click.option("--exclusive-filler", metavar="ADDRESS", help="Only this filler may fill, for --exclusive-for.")
+@click.option("--exclusive-for", metavar="DURATION", help="How long --exclusive-filler has the order to itself.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write the order (JSON) here: status and fill take it.")
+@json_option
+@click.pass_context
+def intent_open(ctx: click.Context, inputs: tuple[str, ...], outputs: tuple[str, ...], destination_chain: int | None,
+                oracle: str | None, agent_id: int, fill_within: str, exclusive_filler: str | None,
+                exclusive_for: str | None, out: str | None, as_json: bool) -> None:
+    """Open an order as the sender: approve the ERC-20 inputs where needed, escrow them here."""
+    check_out_path(out)
+    window = parse_duration(fill_within)
+    if (exclusive_filler is None) != (exclusive_for is None):
+        raise InvalidInput("--exclusive-filler and --exclusive-for go together")
+    charter = get_state(ctx).charter("intent open")
+    assert charter.signer is not None
+    intents = charter.intents
+    chain = destination_chain or intents.chain_id
+    now = intents._now() if exclusive_for is not None else None
+    order = intents.order(
+        user=charter.signer.address, agent_id=agent_id, inputs=[_input(i) for i in inputs],
+        outputs=[_output(o, chain) for o in outputs], destination_chain_id=chain,
+        oracle=check_address(oracle, "--oracle") if oracle else None, fill_within=window,
+        exclusive_filler=check_address(exclusive_filler, "--exclusive-filler") if exclusive_filler else None,
+        exclusivity_deadline=(now + parse_duration(exclusive_for)) if now is not None and exclusive_for else 0,
+        now=now,
+    )
+    with sending("intent open"):
+        result = intents.open(order)
+    if out is not None:
+        write_json_file(out, order)
+    status = intents.origin_status(order.order_id)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("open", result, status=status, order=_order_json(order), file=out))
+        return
+    click.echo("\n".join(order.describe()))
+    click.echo(tx_line(f"opened, now {status.name}" + (f"; saved to {out}" if out else ""), result))
+
+
+def _destination(ctx: click.Context, url: str | None, order: Order) -> Intents | None:
+    """The order's destination settler through `url` (checked to be the destination chain)."""
+    if url is None:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"--destination-rpc {url!r} is not an http(s) URL")
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    if not w3.is_connected():
+        raise node_unreachable(url)
+    dest = Charter.connect(w3, manifest=get_state(ctx).manifest()).intents
+    if dest.chain_id != order.data.destination_chain_id:
+        raise InvalidInput(
+            f"--destination-rpc {url} is chain {dest.chain_id}, but the order's destination is chain "
+            f"{order.data.destination_chain_id}"
+        )
+    return dest
+
+
+_ORDER_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+
+@intent.command("status")
+@click.argument("order_ref", metavar="ORDER")
+@click.option("--destination-rpc", metavar="URL",
+              help="The destination chain's node: tells FILLED / EXPIRED apart from OPEN (with an order file).")
+@json_option
+@click.pass_context
+def intent_status(ctx: click.Context, order_ref: str, destination_rpc: str | None, as_json: bool) -> None:
+    """Where ORDER stands on its origin (the connected chain): an order file or an ORDER_ID (0x + 64 hex).
+
+    UNKNOWN, OPEN, SETTLED or REFUNDED; with an order file, FILLED or EXPIRED
+    too when the destination is readable (a local order, or --destination-rpc).
+    Exits 0 once read, whatever the status.
+    """
+    intents = get_state(ctx).charter().intents
+    order: Order | None = None
+    if Path(order_ref).is_file():
+        order = load_order(order_ref)
+        order_id = order.order_id
+        status = intents.status(order, _destination(ctx, destination_rpc, order))
+    else:
+        if not _ORDER_ID.match(order_ref):
+            raise InvalidInput(f"ORDER {order_ref!r} is neither an order file nor an order id (0x + 64 hex digits)")
+        if destination_rpc is not None:
+            raise InvalidInput("--destination-rpc needs the order file, not only its id")
+        order_id = parse_hex(order_ref, "ORDER")
+        status = intents.origin_status(order_id)
+    if wants_json(ctx, as_json):
+        data: dict[str, Any] = {"order_id": order_id, "chain_id": intents.chain_id, "status": status}
+        if order is not None:
+            data["fill_deadline"] = order.fill_deadline
+            data["refund_after"] = order.data.refund_after
+        print_json(data)
+        return
+    click.echo(f"order 0x{order_id.hex()} on chain {intents.chain_id}: {status.name} ({_status_words(status)})")
+    if order is not None:
+        click.echo(f"  fill by {format_time(order.fill_deadline)}; refund without proof after "
+                   f"{format_time(order.data.refund_after)}")
+
+
+def _status_words(status: OrderStatus) -> str:
+    return {
+        OrderStatus.UNKNOWN: "never opened on this settler",
+        OrderStatus.OPEN: "in escrow, not filled yet",
+        OrderStatus.SETTLED: "filled, proven and paid to the filler",
+        OrderStatus.REFUNDED: "not filled; the escrow went back to the user",
+        OrderStatus.FILLED: "filled on the destination; waiting for the proof",
+        OrderStatus.EXPIRED: "not filled by its deadline; waiting for the refund",
+    }[status]
+
+
+@intent.command("fill")
+@click.argument("order_file", metavar="ORDER_FILE", type=click.Path(dir_okay=False))
+@click.option("--payout", metavar="ADDRESS", help="Where the escrow goes on the origin (default: the sender).")
+@click.option("--filler-agent", type=click.IntRange(min=0), default=0, show_default=True,
+              help="The filler's registered agent (0: none).")
+@json_option
+@click.pass_context
+def intent_fill(ctx: click.Context, order_file: str, payout: str | None, filler_agent: int, as_json: bool) -> None:
+    """Fill the order in ORDER_FILE on its destination (the connected chain), as the sender:
+    approve the ERC-20 outputs where needed, deliver them to the recipients."""
+    order = load_order(order_file)
+    charter = get_state(ctx).charter("intent fill")
+    assert charter.signer is not None
+    payout_address = check_address(payout, "--payout") if payout else charter.signer.address
+    record = FillRecord(payout=payout_address, filler_agent_id=filler_agent)
+    with sending("intent fill"):
+        result = charter.intents.fill(order, record)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("fill", result, payout=payout_address, filler_agent_id=filler_agent,
+                           record_hash=record.hash))
+        return
+    click.echo(tx_line(f"filled order {order.order_id_hex} (payout {payout_address})", result))
+
+
+__all__ = ["intent", "relay", "solve"]

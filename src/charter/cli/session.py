@@ -1,91 +1,211 @@
-"""``charter session ...``: an account's grants as the SessionManager sees them, and revocation."""
+"""``charter session ...``: what the agent does with a grant, signing with its session key.
+
+    export CHARTER_SESSION_KEY=0x…         # the agent's session key (never an argument)
+    charter session exec --grant grant.json --call '0xToken:transfer(address,uint256):0xBob,30'
+    charter session sign-relay --grant grant.json --call '…' --out request.json   # gasless for the agent
+    charter session relay request.json     # anyone sends it ($CHARTER_PRIVATE_KEY pays the gas)
+    charter session renounce --grant grant.json
+
+The account's side (list, revoke, revoke-all) is ``charter grant ...``;
+``charter session list / revoke / revoke-all`` still work, hidden from the help.
+"""
 
 from __future__ import annotations
 
-import click
-from rich.table import Table
+import json
+from typing import Any
 
-from .._core.checks import check_address
-from .._core.revert import format_time
+import click
+
+from .._core.signers import LocalSigner
+from ..accounts.models import Call
+from ..exceptions import InvalidInput
+from ..sessions.builder import parse_duration
+from ..sessions.models import SessionRequest, SignedGrant
+from ._calls import parse_call
 from ._common import (
     CharterGroup,
+    alias,
+    check_out_path,
     get_state,
     json_option,
-    make_console,
+    key_from_env,
     print_json,
+    read_text_file,
+    sending,
     tx_json,
     tx_line,
     wants_json,
+    write_json_file,
 )
+from ._grants import load_grant
+from .grant import _bound_here
+from .grant import list_command as grant_list
+from .grant import revoke as grant_revoke
+from .grant import revoke_all as grant_revoke_all
+
+SESSION_KEY_ENV = "CHARTER_SESSION_KEY"
 
 
 @click.group(cls=CharterGroup)
 def session() -> None:
-    """Sessions: list an account's grants with what is left, revoke one or all."""
+    """Sessions as the agent: exec calls under a grant, sign a relay request, relay one, renounce.
+
+    The session key is read from $CHARTER_SESSION_KEY (or the variable named by
+    --key-env), never from an argument.
+    """
 
 
-@session.command()
-@click.argument("grant_hash")
-@click.option("--account", metavar="ADDRESS", help="The grant's account (default: the sender).")
-@json_option
-@click.pass_context
-def revoke(ctx: click.Context, grant_hash: str, account: str | None, as_json: bool) -> None:
-    """Revoke grant GRANT_HASH at once (also one never used)."""
-    charter = get_state(ctx).charter("revoke")
-    assert charter.signer is not None
-    account = account or charter.signer.address
-    result = charter.sessions.revoke(grant_hash, account=account)
-    if wants_json(ctx, as_json):
-        print_json(tx_json("revoke", result, account=account))
-    else:
-        click.echo(tx_line(f"grant {result.grant_hash} of {account} revoked", result))
+def _session_key(variable: str | None) -> LocalSigner:
+    name = variable or SESSION_KEY_ENV
+    return key_from_env(
+        name,
+        f"the session key signs this: set ${name} to the agent's session key"
+        + ("" if variable else " (or name another variable with --key-env)"),
+    )
 
 
-@session.command("revoke-all")
-@click.option("--account", metavar="ADDRESS", help="The account (default: the sender).")
-@json_option
-@click.pass_context
-def revoke_all(ctx: click.Context, account: str | None, as_json: bool) -> None:
-    """Revoke every grant of the account at once, used or not."""
-    charter = get_state(ctx).charter("revoke-all")
-    assert charter.signer is not None
-    account = account or charter.signer.address
-    result = charter.sessions.revoke_all(account)
-    epoch = charter.sessions.epoch_of(account)
-    if wants_json(ctx, as_json):
-        print_json(tx_json("revoke-all", result, account=account, epoch=epoch))
-    else:
-        click.echo(tx_line(f"every grant of {account} revoked (epoch now {epoch})", result))
+_grant_file = click.option(
+    "--grant", "grant_file", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+    help="The grant file the principal handed the agent (charter grant create --out FILE).",
+)
+_calls = click.option(
+    "--call", "calls", multiple=True, required=True, metavar="TARGET[:SIG[:ARGS]][:value=WEI]",
+    help="A call (repeat for a batch, all or nothing), e.g. "
+    "'0xToken:transfer(address to,uint256 amount):0xBob,30'; '0xBob:value=1000' sends ETH.",
+)
+_key_env = click.option(
+    "--key-env", metavar="VAR", help=f"The environment variable holding the session key (default {SESSION_KEY_ENV}).",
+)
 
 
-@session.command("list")
-@click.argument("account", required=False)
-@click.option("--from-block", type=int, default=0, show_default=True, help="Scan events from this block.")
-@json_option
-@click.pass_context
-def list_command(ctx: click.Context, account: str | None, from_block: int, as_json: bool) -> None:
-    """List ACCOUNT's grants (default: the sender's) with status, expiry and budgets left."""
-    state = get_state(ctx)
-    if account is None:
-        account = state.signer("sessions (without ACCOUNT)").address
-    charter = state.charter()
-    records = charter.sessions.grants(account, from_block=from_block)
-    if wants_json(ctx, as_json):
-        print_json({"account": check_address(account), "grants": [r.model_dump(mode="json") for r in records]})
-        return
-    if not records:
-        click.echo(f"no grant of {account} was used, issued or revoked on chain (since block {from_block})")
-        return
-    table = Table(title=f"grants of {check_address(account)}", title_justify="left")
-    for column in ("grant", "agent", "session key", "status", "valid until", "calls left", "wei left", "tokens left"):
-        table.add_column(column, overflow="fold")
-    for r in records:
-        st = r.state
-        calls = "-" if st is None else ("unlimited" if st.calls_left is None else f"{st.calls_left:,}")
-        tokens = "-" if st is None else ", ".join(f"{t.left:,} of {t.token}" for t in st.tokens) or "-"
-        table.add_row(
-            r.grant_hash, str(r.agent_id or "-"), r.session_key or "-", r.status_label,
-            format_time(r.valid_until) if r.valid_until else "-", calls,
-            "-" if st is None else f"{st.native_left:,}", tokens,
+def _grant_here(ctx: click.Context, path: str) -> tuple[Any, SignedGrant]:
+    signed, _ = load_grant(path)
+    charter = get_state(ctx).charter()
+    _bound_here(signed, charter.sessions.chain_id, charter.sessions.address, path)
+    return charter, signed
+
+
+def _check_key(signer: LocalSigner, signed: SignedGrant, variable: str | None) -> None:
+    if signer.address != signed.grant.session_key:
+        raise InvalidInput(
+            f"${variable or SESSION_KEY_ENV} holds the key of {signer.address}, not the grant's session key "
+            f"{signed.grant.session_key}; nothing was signed or sent"
         )
-    make_console().print(table)
+
+
+@session.command("exec")
+@_grant_file
+@_calls
+@_key_env
+@json_option
+@click.pass_context
+def exec_command(ctx: click.Context, grant_file: str, calls: tuple[str, ...], key_env: str | None,
+                 as_json: bool) -> None:
+    """Make one call (or, with several --call, a batch) from the account under the grant.
+
+    The session key sends the transaction and pays its gas; for a gasless
+    agent use sign-relay and have anyone relay it.
+    """
+    parsed: list[Call] = [parse_call(spec) for spec in calls]
+    key = _session_key(key_env)
+    charter, signed = _grant_here(ctx, grant_file)
+    _check_key(key, signed, key_env)
+    sessions = charter.sessions
+    with sending("session exec"):
+        if len(parsed) == 1:
+            result = sessions.execute(signed, parsed[0], key=key)
+        else:
+            result = sessions.execute_batch(signed, parsed, key=key)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("exec", result, calls=len(parsed), session_key=key.address, account=signed.grant.account))
+    else:
+        made = "1 call" if len(parsed) == 1 else f"{len(parsed)} calls"
+        click.echo(tx_line(f"{made} made from {signed.grant.account} under grant {result.grant_hash}", result))
+
+
+@session.command("sign-relay")
+@_grant_file
+@_calls
+@_key_env
+@click.option("--valid-for", default="5m", show_default=True, metavar="DURATION",
+              help="How long the request may be relayed (from the chain's time).")
+@click.option("--nonce", type=click.IntRange(min=0), help="The request nonce (default: the grant's next one).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write the signed request (JSON) here for the relayer.")
+@json_option
+@click.pass_context
+def sign_relay(ctx: click.Context, grant_file: str, calls: tuple[str, ...], key_env: str | None, valid_for: str,
+               nonce: int | None, out: str | None, as_json: bool) -> None:
+    """Sign calls under the grant for anyone to relay (the agent needs no gas); nothing is sent."""
+    check_out_path(out)
+    parsed = [parse_call(spec) for spec in calls]
+    lifetime = parse_duration(valid_for)
+    key = _session_key(key_env)
+    charter, signed = _grant_here(ctx, grant_file)
+    _check_key(key, signed, key_env)
+    sessions = charter.sessions
+    deadline = sessions.chain_time() + lifetime
+    request = sessions.sign_request(signed, parsed, key=key, deadline=deadline, nonce=nonce)
+    data = json.loads(request.to_json())
+    if out is not None:
+        write_json_file(out, data)
+    if wants_json(ctx, as_json):
+        print_json({"grant_hash": signed.hash, "nonce": request.nonce, "deadline": request.deadline,
+                    "calls": len(parsed), "request": data, "file": out})
+        return
+    click.echo(
+        f"signed a request of {len(parsed)} call(s) under grant 0x{signed.hash.hex()} (nonce {request.nonce}, "
+        f"relayable until {request.deadline}); nothing was sent"
+        + (f"; saved to {out}" if out else "; use --out FILE or --json to keep it")
+    )
+
+
+@session.command("relay")
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@click.pass_context
+def relay_request(ctx: click.Context, file: str, as_json: bool) -> None:
+    """Send the signed request in FILE as a relayer: the sender ($CHARTER_PRIVATE_KEY or
+    --unlocked) pays the gas, the session key's signature authorizes the calls."""
+    text = read_text_file(file, "request file")
+    request = SessionRequest.from_json(text)
+    charter = get_state(ctx).charter("session relay")
+    _bound_here(request.grant, charter.sessions.chain_id, charter.sessions.address, file)
+    with sending("session relay"):
+        result = charter.sessions.relay(request)
+    assert charter.signer is not None
+    if wants_json(ctx, as_json):
+        print_json(tx_json("relay", result, calls=len(request.calls), nonce=request.nonce,
+                           relayer=charter.signer.address, account=request.grant.grant.account))
+    else:
+        click.echo(tx_line(
+            f"relayed {len(request.calls)} call(s) from {request.grant.grant.account} under grant "
+            f"{result.grant_hash} (nonce {request.nonce})", result,
+        ))
+
+
+@session.command("renounce")
+@_grant_file
+@_key_env
+@json_option
+@click.pass_context
+def renounce(ctx: click.Context, grant_file: str, key_env: str | None, as_json: bool) -> None:
+    """Give up the grant for good, as its session key (the key sends and pays the gas)."""
+    key = _session_key(key_env)
+    charter, signed = _grant_here(ctx, grant_file)
+    _check_key(key, signed, key_env)
+    with sending("session renounce"):
+        result = charter.sessions.renounce(signed, key=key)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("renounce", result, session_key=key.address, account=signed.grant.account))
+    else:
+        click.echo(tx_line(f"grant {result.grant_hash} renounced by its session key {key.address}", result))
+
+
+# The account's side moved to `charter grant`; the verbs of earlier releases stay, hidden.
+list_command = alias(grant_list, "list")
+revoke = alias(grant_revoke, "revoke")
+revoke_all = alias(grant_revoke_all, "revoke-all")
+for _command in (list_command, revoke, revoke_all):
+    session.add_command(_command)

@@ -161,6 +161,29 @@ class Registry(ChainClient):
             block=block,
         )
 
+    def agents_of(self, owner: str, from_block: int = 0) -> list[int]:
+        """The ids of the agents `owner` holds now, ascending (retired ones included).
+
+        Candidates come from the registry's ERC-721 ``Transfer`` events to `owner`
+        since `from_block` (registrations are transfers from the zero address);
+        each is kept only if ``ownerOf`` is `owner` at the block the events were read to.
+        """
+        owner = check_address(owner, "owner")
+        if isinstance(from_block, bool) or not isinstance(from_block, int) or from_block < 0:
+            raise InvalidInput(f"from_block must be a non-negative block number, got {from_block!r}")
+        transfer = self.contract.events.Transfer()
+        with translate(self.w3):
+            block = int(self.w3.eth.block_number)
+            logs = self.w3.eth.get_logs({
+                "address": self.address, "fromBlock": from_block, "toBlock": block,
+                "topics": [transfer.topic, None, "0x" + bytes(HexBytes(owner)).rjust(32, b"\x00").hex()],
+            })
+        candidates = sorted({int(transfer.process_log(log)["args"]["tokenId"]) for log in logs})
+        return [
+            agent_id for agent_id in candidates
+            if Web3.to_checksum_address(self._call("ownerOf", agent_id, agent_id=agent_id, block=block)) == owner
+        ]
+
     def agent_by_wallet(self, wallet: str) -> AgentInfo | None:
         """The agent whose proved wallet is `wallet`, or None."""
         agent_id = self.agent_id_of_wallet(wallet)

@@ -1,0 +1,302 @@
+"""A grant as its principal typed it: parameter names, token amounts with decimals, its bounds.
+
+Private to :mod:`charter.cli`. The grant files the CLI writes are the SDK's
+:class:`~charter.sessions.models.SignedGrant` JSON plus one extra key,
+``signatures``: per permission, the function signature as typed (with its
+parameter names), or null. ``SignedGrant.from_json`` ignores the extra key,
+so any SDK consumer reads these files unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from web3 import Web3
+
+from .._core.abi_types import FunctionSignature, is_dynamic, matching
+from .._core.revert import format_time
+from ..exceptions import InvalidInput
+from ..sessions.models import TOKEN_SELECTORS, Condition, Grant, Op, Permission, SignedGrant
+from ._common import read_text_file, write_json_file
+
+KNOWN_SIGNATURES: dict[bytes, str] = {
+    FunctionSignature.parse(text).selector: text
+    for text in (
+        "transfer(address to,uint256 amount)",
+        "transferFrom(address from,address to,uint256 amount)",
+        "approve(address spender,uint256 amount)",
+        "increaseAllowance(address spender,uint256 addedValue)",
+    )
+}
+"""Parameter names for the token functions, for grant files that carry none."""
+
+AMOUNT_POSITION: dict[bytes, int] = {
+    FunctionSignature.parse(text).selector: position
+    for text, position in (
+        ("transfer(address,uint256)", 1),
+        ("transferFrom(address,address,uint256)", 2),
+        ("approve(address,uint256)", 1),
+        ("increaseAllowance(address,uint256)", 1),
+    )
+}
+"""Where the token amount sits in each function a token budget counts."""
+
+_OPS = {Op.EQ: "==", Op.NE: "!=", Op.LE: "<=", Op.GE: ">="}
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token's ``decimals()`` and ``symbol()``, when the chain answered them."""
+
+    decimals: int | None = None
+    symbol: str | None = None
+
+    def amount(self, raw: int) -> dict[str, Any]:
+        """`raw` units with their decimal reading (JSON)."""
+        return {"raw": raw, "decimals": self.decimals, "symbol": self.symbol, "display": self.display(raw)}
+
+    def display(self, raw: int) -> str:
+        if self.decimals is None:
+            return f"{raw:,} raw units (decimals unknown)"
+        value = Decimal(raw).scaleb(-self.decimals)
+        text = format(value.normalize(), "f") if raw else "0"
+        if "." in text:
+            whole, fraction = text.split(".")
+            text = f"{int(whole):,}.{fraction}"
+        else:
+            text = f"{int(text):,}"
+        unit = self.symbol or f"(x 10^{self.decimals} raw units)"
+        return f"{text} {unit} ({raw:,} raw)"
+
+
+class TokenLookup:
+    """``decimals()`` / ``symbol()`` of tokens, read once each; without a node, nothing is known."""
+
+    def __init__(self, w3: Web3 | None) -> None:
+        self.w3 = w3
+        self._cache: dict[str, TokenInfo] = {}
+
+    def __call__(self, token: str) -> TokenInfo:
+        if token not in self._cache:
+            self._cache[token] = self._read(token)
+        return self._cache[token]
+
+    def _read(self, token: str) -> TokenInfo:
+        if self.w3 is None:
+            return TokenInfo()
+        decimals_raw = self._eth_call(token, "0x313ce567")  # decimals()
+        decimals: int | None = None
+        if decimals_raw is not None and len(decimals_raw) == 32:
+            value = int.from_bytes(decimals_raw, "big")
+            decimals = value if value <= 77 else None
+        if decimals is None:
+            return TokenInfo()
+        symbol_raw = self._eth_call(token, "0x95d89b41")  # symbol()
+        return TokenInfo(decimals, _symbol(symbol_raw))
+
+    def _eth_call(self, token: str, data: str) -> bytes | None:
+        assert self.w3 is not None
+        try:
+            return bytes(self.w3.eth.call({"to": Web3.to_checksum_address(token), "data": data}))  # type: ignore[typeddict-item]
+        except Exception:  # noqa: BLE001 - a token that does not answer is shown in raw units
+            return None
+
+
+def _symbol(raw: bytes | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        (text,) = abi_decode(["string"], raw)
+    except Exception:  # noqa: BLE001 - some tokens return bytes32, others garbage
+        text = raw[:32].rstrip(b"\x00").decode("utf-8", "replace") if len(raw) == 32 else ""
+    text = str(text).strip()
+    return text if text and text.isprintable() and len(text) <= 32 else None
+
+
+# ---------------------------------------------------------------- signatures as typed
+
+
+def spec_signature(spec: str) -> str | None:
+    """The function signature in an ``--allow TARGET[:SIG[:CONDITIONS]]`` spec, if it names one
+    (as ``apply_allow_spec`` splits it)."""
+    _, _, rest = spec.partition(":")
+    if "(" not in rest:
+        return None
+    start = rest.index("(")
+    return rest[: matching(rest[start:]) + start + 1].strip()
+
+
+def signatures_for(grant: Grant, typed: Sequence[str | None]) -> list[str | None]:
+    """Per permission of `grant`, a typed signature whose selector it is (else a known one, else None)."""
+    parsed = []
+    for text in typed:
+        if text is None:
+            continue
+        try:
+            parsed.append((FunctionSignature.parse(text).selector, text))
+        except InvalidInput:
+            continue
+    out: list[str | None] = []
+    for permission in grant.permissions:
+        match = next((text for selector, text in parsed if selector == permission.selector), None)
+        out.append(match or KNOWN_SIGNATURES.get(bytes(permission.selector)))
+    return out
+
+
+def save_grant(path: str, signed: SignedGrant, signatures: Sequence[str | None]) -> None:
+    """Write `signed` as the SDK's JSON plus the typed ``signatures``."""
+    data = json.loads(signed.to_json())
+    data["signatures"] = list(signatures)
+    write_json_file(path, data)
+
+
+def load_grant(path: str) -> tuple[SignedGrant, list[str | None]]:
+    """A grant file: the signed grant and its typed signatures (known ones where the file has none)."""
+    text = read_text_file(path, "grant file")
+    try:
+        extra = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput(f"grant file {path} is not JSON: {exc}") from None
+    if not isinstance(extra, dict):
+        raise InvalidInput(f"grant file {path} is not a signed Charter grant (a JSON object)")
+    try:
+        signed = SignedGrant.from_json(text)
+    except InvalidInput as exc:
+        raise InvalidInput(f"grant file {path}: {' '.join(str(exc).split())}") from None
+    typed = extra.get("signatures")
+    names = [t if isinstance(t, str) else None for t in typed] if isinstance(typed, list) else []
+    return signed, signatures_for(signed.grant, names)
+
+
+# ---------------------------------------------------------------- the summary
+
+
+def _parameter(sig: FunctionSignature | None, word: int) -> tuple[int | None, str | None, str | None]:
+    """(position, name, abi type) of the static argument at head word `word`."""
+    if sig is None:
+        return None, None, None
+    for position, abi_type in enumerate(sig.types):
+        if sig.word_index(position) == word and not is_dynamic(abi_type) and not abi_type.startswith("("):
+            return position, sig.names[position], abi_type
+    return None, None, None
+
+
+def _value(abi_type: str | None, raw: int) -> Any:
+    if abi_type == "address" or (abi_type is None and 2**100 <= raw < 2**160):
+        return Web3.to_checksum_address(f"0x{raw:040x}")
+    if abi_type == "bool":
+        return bool(raw)
+    if abi_type is not None and abi_type.startswith("int") and raw >= 2**255:
+        return raw - 2**256
+    return raw
+
+
+def _conditions(
+    permission: Permission, conditions: list[Condition], sig: FunctionSignature | None, tokens: TokenLookup
+) -> tuple[list[dict[str, Any]], list[str]]:
+    amount_at = AMOUNT_POSITION.get(bytes(permission.selector))
+    rows: list[dict[str, Any]] = []
+    words: dict[int, list[str]] = {}
+    phrases: list[tuple[int, str, str]] = []
+    for c in conditions:
+        position, name, abi_type = _parameter(sig, c.index)
+        value = _value(abi_type, c.value)
+        row: dict[str, Any] = {
+            "parameter": name, "position": position, "word": c.index, "op": c.op, "value": value,
+        }
+        shown = str(value) if not isinstance(value, int) or isinstance(value, bool) else f"{value:,}"
+        if amount_at is not None and position == amount_at:
+            info = tokens(permission.target)
+            row["amount"] = info.amount(c.value)
+            shown = info.display(c.value)
+        rows.append(row)
+        label = name or (f"argument {position}" if position is not None else f"argument word {c.index}")
+        if c.op == Op.ONE_OF:
+            words.setdefault(c.index, []).append(shown)
+            if len(words[c.index]) == 1:
+                phrases.append((c.index, label, ""))
+        else:
+            phrases.append((-1, label, f"{label} {_OPS[c.op]} {shown}"))
+    text = [
+        phrase if word < 0 else f"{label} one of {{{', '.join(words[word])}}}"
+        for word, label, phrase in phrases
+    ]
+    return rows, text
+
+
+def _pretty(signature: str) -> str:
+    sig = FunctionSignature.parse(signature)
+    return f"{sig.name}(" + ", ".join(f"{t} {n}" if n else t for t, n in zip(sig.types, sig.names, strict=True)) + ")"
+
+
+def unbounded_reasons(grant: Grant) -> list[str]:
+    """Why `grant` is unbounded: a token function allowed on a token with no budget, and no call limit."""
+    if grant.max_calls:
+        return []
+    reasons = []
+    for p in grant.permissions:
+        name = TOKEN_SELECTORS.get(bytes(p.selector))
+        if name is not None and grant.budget_of(p.target) is None:
+            reasons.append(f"{name.split('(')[0]} on {p.target} with no token budget for it and no call limit")
+    return reasons
+
+
+def grant_summary(
+    signed: SignedGrant, signatures: Sequence[str | None], tokens: TokenLookup
+) -> tuple[dict[str, Any], list[str]]:
+    """The grant for machines (JSON) and for humans (lines): what it allows, in the principal's words."""
+    g = signed.grant
+    permissions, lines = [], []
+    for i, p in enumerate(g.permissions):
+        signature = signatures[i] if i < len(signatures) else None
+        sig = FunctionSignature.parse(signature) if signature else None
+        rows, phrases = _conditions(p, [c for c in g.conditions if c.permission == i], sig, tokens)
+        permissions.append({
+            "target": p.target, "selector": p.selector, "function": signature, "max_value": p.max_value,
+            "conditions": rows,
+        })
+        value = f", up to {p.max_value:,} wei per call" if p.max_value else ""
+        where = f" where {' and '.join(phrases)}" if phrases else ""
+        if bytes(p.selector) == b"\x00" * 4:
+            lines.append(f"send ETH to {p.target}{value}{where}")
+        else:
+            function = _pretty(signature) if signature else "0x" + bytes(p.selector).hex()
+            lines.append(f"call {function} on {p.target}{value}{where}")
+    budgets = []
+    for b in g.token_budgets:
+        info = tokens(b.token)
+        budgets.append({"token": b.token, "cap": info.amount(b.cap), "period": b.period})
+        per = f" every {_duration(b.period)}" if b.period else " in total"
+        lines.append(f"move at most {info.display(b.cap)} of token {b.token}{per}")
+    if g.native_budget:
+        lines.append(f"send at most {g.native_budget:,} wei in total")
+    if g.max_calls:
+        lines.append(f"at most {g.max_calls:,} calls")
+    if g.min_interval:
+        lines.append(f"at least {_duration(g.min_interval)} between calls")
+    lines.append(f"valid {format_time(g.valid_after)} .. {format_time(g.valid_until)}")
+    reasons = unbounded_reasons(g)
+    lines += [f"UNBOUNDED: {reason}" for reason in reasons]
+    data = {
+        "grant_hash": signed.hash, "chain_id": signed.chain_id, "manager": signed.manager,
+        "account": g.account, "agent_id": g.agent_id, "session_key": g.session_key,
+        "valid_after": g.valid_after, "valid_until": g.valid_until, "epoch": g.epoch,
+        "max_calls": g.max_calls, "min_interval": g.min_interval, "native_budget": g.native_budget,
+        "permissions": permissions, "token_budgets": budgets, "unbounded": reasons,
+        "off_chain_signature": bool(signed.signature),
+    }
+    header = f"grant 0x{signed.hash.hex()} for agent {g.agent_id}, session key {g.session_key}, account {g.account}"
+    return data, [header, *(f"  - {line}" for line in lines)]
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds % size == 0 and seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} s"
