@@ -70,8 +70,9 @@ class TokenInfo:
             text = f"{int(whole):,}.{fraction}"
         else:
             text = f"{int(text):,}"
-        unit = self.symbol or f"(x 10^{self.decimals} raw units)"
-        return f"{text} {unit} ({raw:,} raw)"
+        if self.symbol:
+            return f"{text} {self.symbol} ({raw:,} raw)"
+        return f"{text} ({raw:,} raw, {self.decimals} decimals)"
 
 
 class TokenLookup:
