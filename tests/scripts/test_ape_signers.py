@@ -1,0 +1,98 @@
+"""ape accounts as SDK signers, in-process: the coercion in ``as_signer``, and EIP-7702
+authorizations signed through ape (accepted, declined, unsupported, not the EOA's)."""
+
+from __future__ import annotations
+
+import pytest
+from ape import accounts as ape_accounts
+from ape.exceptions import APINotImplementedError
+from ape.types.signatures import MessageSignature
+from eth_account import Account
+
+from charter import LocalSigner
+from charter._core.signers import AuthorizationSigner, NodeSigner, as_signer
+from charter.accounts.client import _authorizer
+from charter.ape_extras import ApeSigner, AuthorizationUnsupported, _ape_authorization, _authority
+from charter.devchain import DEV_KEYS
+from charter.exceptions import CharterError, InvalidInput
+
+DELEGATE = "0x" + "5a" * 20
+
+
+class _Keyed:
+    """An ape-like account that signs authorizations with `key` (ape's MessageSignature, v = y parity)."""
+
+    def __init__(self, key: str, address: str | None = None) -> None:
+        self.local = Account.from_key(key)
+        self.address = address or self.local.address
+
+    def sign_authorization(self, address, chain_id=None, nonce=None):
+        signed = self.local.sign_authorization({"chainId": chain_id, "address": address, "nonce": nonce})
+        return MessageSignature(v=signed.y_parity, r=signed.r.to_bytes(32, "big"), s=signed.s.to_bytes(32, "big"))
+
+
+class _Declines:
+    address = Account.from_key(DEV_KEYS[1]).address
+
+    def sign_authorization(self, address, chain_id=None, nonce=None):
+        return None
+
+
+class _Hardware:
+    address = Account.from_key(DEV_KEYS[2]).address
+
+    def sign_authorization(self, address, chain_id=None, nonce=None):
+        raise APINotImplementedError("Authorization signing is not supported by 'LedgerAccount'")
+
+
+def test_ape_accounts_become_ape_signers():
+    account = ape_accounts.test_accounts[1]
+    signer = as_signer(account)
+    assert isinstance(signer, ApeSigner) and signer.account is account
+    assert signer.address == Account.from_key(DEV_KEYS[1]).address
+    assert isinstance(signer, AuthorizationSigner)
+    assert isinstance(_authorizer(account, "the EOA"), ApeSigner)
+    with pytest.raises(InvalidInput, match="ape account"):
+        as_signer(object())
+
+
+def test_ape_signed_authorization_matches_eth_account():
+    key = DEV_KEYS[3]
+    ape_auth = ApeSigner(_Keyed(key)).sign_authorization(31337, DELEGATE, 5)
+    local_auth = LocalSigner.from_key(key).sign_authorization(31337, DELEGATE, 5)
+    assert ape_auth == local_auth
+    assert _authority(local_auth) == Account.from_key(key).address
+    reference = Account.from_key(key).sign_authorization({"chainId": 31337, "address": DELEGATE, "nonce": 5})
+    assert (local_auth["yParity"], local_auth["r"], local_auth["s"]) == (reference.y_parity, reference.r, reference.s)
+    converted = _ape_authorization(local_auth)
+    assert (converted.chain_id, converted.nonce, converted.v) == (31337, 5, local_auth["yParity"])
+    assert int.from_bytes(converted.r, "big") == local_auth["r"]
+    assert _ape_authorization(reference).model_dump() == converted.model_dump()
+
+
+def test_real_ape_test_account_signs_an_authorization():
+    account = ape_accounts.test_accounts[2]
+    auth = ApeSigner(account).sign_authorization(31337, DELEGATE, 3)
+    assert auth == LocalSigner.from_key(DEV_KEYS[2]).sign_authorization(31337, DELEGATE, 3)
+
+
+def test_authorization_refusals_are_typed_and_name_the_way_out():
+    with pytest.raises(AuthorizationUnsupported, match="charter account upgrade") as unsupported:
+        ApeSigner(_Hardware()).sign_authorization(31337, DELEGATE, 0)
+    assert "_Hardware" in str(unsupported.value) and "$CHARTER_PRIVATE_KEY" in str(unsupported.value)
+    with pytest.raises(CharterError, match="declined to sign the EIP-7702 authorization"):
+        ApeSigner(_Declines()).sign_authorization(31337, DELEGATE, 0)
+    impostor = _Keyed(DEV_KEYS[4], address=Account.from_key(DEV_KEYS[0]).address)
+    with pytest.raises(CharterError, match="recovers to another address"):
+        ApeSigner(impostor).sign_authorization(31337, DELEGATE, 0)
+
+
+def test_signers_that_cannot_authorize_are_refused():
+    from web3 import Web3
+
+    node = NodeSigner(Web3(), Account.from_key(DEV_KEYS[0]).address)
+    with pytest.raises(InvalidInput, match="cannot sign an EIP-7702 authorization"):
+        _authorizer(node, "the EOA to upgrade")
+    with pytest.raises(InvalidInput, match="private key"):
+        _authorizer("0x1234", "the EOA to upgrade")
+    assert isinstance(_authorizer(DEV_KEYS[0], "the EOA"), LocalSigner)
