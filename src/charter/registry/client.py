@@ -174,6 +174,8 @@ class Registry(ChainClient):
         transfer = self.contract.events.Transfer()
         with translate(self.w3):
             block = int(self.w3.eth.block_number)
+            if from_block > block:
+                return []
             logs = self.w3.eth.get_logs({
                 "address": self.address, "fromBlock": from_block, "toBlock": block,
                 "topics": [transfer.topic, None, "0x" + bytes(HexBytes(owner)).rjust(32, b"\x00").hex()],
