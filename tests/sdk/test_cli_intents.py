@@ -1,0 +1,94 @@
+"""`charter intent open / status / fill` on one anvil (a local order: filled and settled in one step)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_typing import ChecksumAddress
+
+from charter import LocalSigner
+
+from .test_cli import Invoke, _json, _ok, _refused, invoke, token  # noqa: F401 - fixtures
+
+
+def _open(invoke: Invoke, token: Any, bob: str, out: Path, *extra: str) -> dict[str, Any]:  # noqa: F811
+    return dict(_json(invoke(
+        "intent", "open", "--input", f"{token.address}:100", "--output", f"{token.address}:99:{bob}",
+        "--fill-within", "10m", "--out", str(out), "--json", *extra,
+    )))
+
+
+def test_open_status_fill(
+    invoke: Invoke, token: Any, alice: LocalSigner, dev_accounts: list[ChecksumAddress], tmp_path: Path,  # noqa: F811
+    w3: Any, rpc_url: str,
+) -> None:
+    bob, solver = dev_accounts[2], dev_accounts[4]
+    token.functions.mint(alice.address, 1_000).transact({"from": dev_accounts[0]})
+    token.functions.mint(solver, 1_000).transact({"from": dev_accounts[0]})
+    out = tmp_path / "order.json"
+    opened = _open(invoke, token, bob, out)
+    order_id = opened["order_id"]
+    assert opened["action"] == "open" and opened["status"] == "OPEN" and opened["file"] == str(out)
+    assert opened["order"]["order_id"] == order_id and opened["order"]["user"] == alice.address
+    written = json.loads(out.read_text())
+    assert written["user"] == alice.address and written["data"]["inputs"][0]["token"] == token.address
+    assert written["data"]["outputs"][0]["recipient"] == bob
+    assert written["data"]["destination_chain_id"] == int(w3.eth.chain_id)
+
+    assert _json(invoke("intent", "status", order_id, "--json", key=None))["status"] == "OPEN"
+    by_file = _json(invoke("intent", "status", str(out), "--destination-rpc", rpc_url, "--json", key=None))
+    assert by_file["status"] == "OPEN" and by_file["order_id"] == order_id
+    assert "OPEN (in escrow" in _ok(invoke("intent", "status", str(out), key=None))
+
+    before = token.functions.balanceOf(bob).call()
+    filled = _json(invoke("--unlocked", solver, "intent", "fill", str(out), "--json", key=None))
+    assert filled["action"] == "fill" and filled["payout"] == solver and filled["order_id"] == order_id
+    assert token.functions.balanceOf(bob).call() == before + 99
+    assert _json(invoke("intent", "status", order_id, "--json", key=None))["status"] == "SETTLED"
+    # Filled once only.
+    assert "OrderNotOpen" in _refused(invoke("--unlocked", solver, "intent", "fill", str(out), key=None), 3)
+
+
+def test_open_and_status_refusals(
+    invoke: Invoke, token: Any, dev_accounts: list[ChecksumAddress], tmp_path: Path, w3: Any,  # noqa: F811
+    rpc_url: str, manifest_path: Path,
+) -> None:
+    bob = dev_accounts[2]
+    base = ("intent", "open", "--output", f"{token.address}:99:{bob}")
+    assert "TOKEN:AMOUNT" in _refused(invoke(*base, "--input", "100"))
+    assert "not an amount" in _refused(invoke(*base, "--input", f"{token.address}:lots"))
+    assert "must be positive" in _refused(invoke(*base, "--input", f"{token.address}:0"))
+    assert "TOKEN:AMOUNT:RECIPIENT" in _refused(invoke("intent", "open", "--input", f"{token.address}:1",
+                                                       "--output", f"{token.address}:99"))
+    assert "needs an oracle" in _refused(invoke(*base, "--input", f"{token.address}:1", "--destination-chain", "999"),
+                                         3)
+    # Nothing to escrow: a stranger holds no tokens and the SDK refuses before opening.
+    poor = Account.create().key.to_0x_hex()
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(
+        {"from": dev_accounts[0], "to": Account.from_key(poor).address, "value": 10**18}))
+    assert "TokenRefused" in _refused(invoke(*base, "--input", f"{token.address}:1", key=poor), 3)
+    # Status: an id never opened, malformed ids, a destination on another chain, a malformed order file.
+    unknown = "0x" + "ab" * 32
+    assert _json(invoke("intent", "status", unknown, "--json", key=None))["status"] == "UNKNOWN"
+    assert "neither an order file nor an order id" in _refused(invoke("intent", "status", "0x12", key=None))
+    assert "needs the order file" in _refused(invoke("intent", "status", unknown, "--destination-rpc",
+                                                     rpc_url, key=None))
+    order = tmp_path / "far.json"
+    from charter import Charter
+    from charter.deployments import Manifest
+    from charter.intents.models import Input, Output
+
+    intents = Charter.connect(w3, manifest=Manifest.load(manifest_path)).intents
+    far = intents.order(user=bob, inputs=[Input(token=token.address, amount=1)],
+                        outputs=[Output(token=token.address, amount=1, recipient=bob, chain_id=999)],
+                        destination_chain_id=999, oracle="0x" + "11" * 20)
+    order.write_text(far.model_dump_json())
+    line = _refused(invoke("intent", "status", str(order), "--destination-rpc", rpc_url, key=None))
+    assert "but the order's destination is chain 999" in line
+    assert _json(invoke("intent", "status", str(order), "--json", key=None))["status"] == "UNKNOWN"
+    order.write_text('{"user": 1}')
+    assert "not a Charter order" in _refused(invoke("intent", "status", str(order), key=None))
+    assert "not a Charter order" in _refused(invoke("intent", "fill", str(order), key=None))
