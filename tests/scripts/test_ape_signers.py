@@ -96,3 +96,35 @@ def test_signers_that_cannot_authorize_are_refused():
     with pytest.raises(InvalidInput, match="private key"):
         _authorizer("0x1234", "the EOA to upgrade")
     assert isinstance(_authorizer(DEV_KEYS[0], "the EOA"), LocalSigner)
+
+
+def test_raw_ape_accounts_sign_everywhere_on_a_chain():
+    """On the anvil ape's pytest plugin runs: raw ape accounts as the connection's signer, as a wallet
+    that signs its proof, as the EOA that upgrades with EIP-7702, as an agent owner's consent and as
+    the session key."""
+    from charter import Call, Charter
+    from charter.ape_extras import web3
+
+    w3 = web3()
+    owner, wallet, principal, stranger, key = (ape_accounts.test_accounts[i] for i in (0, 5, 6, 7, 8))
+    Charter.deploy(w3, owner)  # a raw ape account pays for the deployment
+    charter = Charter.connect(w3, signer=owner)
+    assert isinstance(charter.signer, ApeSigner)
+    agent_id = charter.registry.register("ipfs://ape-signers")
+    charter.registry.set_agent_wallet(agent_id, wallet)  # the wallet's EIP-712 proof, signed by ape
+    assert charter.registry.agent(agent_id).wallet == wallet.address
+
+    as_principal = Charter.connect(w3, signer=principal)
+    result = as_principal.accounts.upgrade(principal)  # ape signs the authorization and the type-4 tx
+    assert result.sent and as_principal.accounts.kind(principal.address).value == "eip7702"
+
+    sessions = as_principal.sessions
+    grant = sessions.prepare(
+        sessions.builder(principal.address, agent_id, key.address)
+        .allow_eth(stranger.address, max_value=10**15).native_budget(10**15).valid_for(hours=1)
+    )
+    consent = sessions.consent(grant, owner)  # someone else's agent: its owner consents, through ape
+    signed = sessions.sign(grant, agent_consent=consent)
+    before = stranger.balance
+    sessions.execute(signed, Call.to(stranger.address, value=10**14), key=key)
+    assert stranger.balance - before == 10**14
