@@ -45,7 +45,7 @@ class AuthorizationUnsupported(CharterError):
 
 
 class ApeSigner:
-    """An SDK signer backed by an ape account (also an :class:`~charter.AuthorizationSigner`)."""
+    """An SDK signer backed by an ape account (also an :class:`~charter._core.signers.AuthorizationSigner`)."""
 
     def __init__(self, account: Any) -> None:
         self.account = account

@@ -19,6 +19,7 @@ import subprocess
 from ape_helpers import ROOT, ape_env
 from web3 import Web3
 
+from charter.deployments import CONTRACTS
 from charter.devchain import local_anvil
 
 SEQUENCE = """\
@@ -69,7 +70,7 @@ def test_readme_ape_sequence_runs_as_written(tmp_path):
             outputs.append(out.stdout)
         w3 = chain.w3
         deploy, register, show, upgrade, grant, sessions, revoke, opened, filled, status, pause = outputs
-        assert "5 deployed, 0 already there" in deploy
+        assert f"{len(CONTRACTS)} deployed, 0 already there" in deploy
         assert f"registered agent 1 on chain {w3.eth.chain_id}" in register
         assert "ipfs://bafkrei-agent-card" in show and "status: Active" in show  # state survived the process
         principal = Web3.to_checksum_address(w3.eth.accounts[0])
@@ -87,3 +88,16 @@ def test_readme_ape_sequence_runs_as_written(tmp_path):
         # the addresses the sequence names are anvil's development accounts 1 and 2
         assert Web3.to_checksum_address(w3.eth.accounts[1]) == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
         assert Web3.to_checksum_address(w3.eth.accounts[2]) == "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+
+
+def test_one_shot_mode_starts_and_stops_its_own_anvil(tmp_path):
+    """Without APE_FOUNDRY_HOST (`foundry.host: auto`), each `ape run` starts an anvil on a random port and
+    stops it: the second deployment finds a fresh chain again."""
+    env = {k: v for k, v in ape_env("unused").items() if k != "APE_FOUNDRY_HOST"}
+    for _ in range(2):
+        out = subprocess.run(["ape", "run", "deploy", "--network", "ethereum:local:foundry"], check=False, cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=300)
+        text = out.stdout + out.stderr
+        assert out.returncode == 0, text
+        assert "Starting 'anvil' process" in text and "Stopping 'anvil' process" in text, text
+        assert f"{len(CONTRACTS)} deployed, 0 already there" in out.stdout, text

@@ -171,7 +171,7 @@ class Accounts(ChainClient):
         The EOA signs the authorization, so `eoa` is what can: a LocalAccount,
         LocalSigner or private key, or an ape account that supports
         ``sign_authorization`` (ape test and keyfile accounts; any
-        :class:`~charter.AuthorizationSigner`). Without `sponsor` the EOA sends
+        :class:`~charter._core.signers.AuthorizationSigner`). Without `sponsor` the EOA sends
         the type-4 transaction itself and pays; with one (also such a signer),
         the sponsor pays.
         """
