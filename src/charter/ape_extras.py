@@ -4,7 +4,8 @@
   an SDK :class:`~charter.Signer`; ape does the signing, prompting
   and nonce handling as it does for its own transactions. The SDK wraps ape
   accounts in it by itself wherever it takes a signer, so
-  ``charter.registry.register(uri, signer=accounts.test_accounts[1])`` works.
+  ``Charter.connect(w3, signer=accounts.test_accounts[1])`` or
+  ``sessions.execute(signed, call, key=accounts.load("agent"))`` work.
   It signs EIP-7702 authorizations through ape's ``sign_authorization``
   (test and keyfile accounts; a keyfile account asks to confirm), so
   ``charter.accounts.upgrade(ape_account)`` works; an account type that
@@ -96,9 +97,9 @@ class ApeSigner:
             ) from None
         if signature is None:
             raise CharterError(f"ape account {self.address} declined to sign the EIP-7702 authorization")
-        authorization = {"chainId": int(chain_id), "address": delegate, "nonce": int(nonce),
-                         "yParity": int(signature.v), "r": int.from_bytes(signature.r, "big"),
-                         "s": int.from_bytes(signature.s, "big")}
+        y_parity = int(signature.v) - 27 if int(signature.v) >= 27 else int(signature.v)  # some signers say 27/28
+        authorization = {"chainId": int(chain_id), "address": delegate, "nonce": int(nonce), "yParity": y_parity,
+                         "r": int.from_bytes(signature.r, "big"), "s": int.from_bytes(signature.s, "big")}
         if _authority(authorization) != self.address:
             raise CharterError(
                 f"the EIP-7702 authorization ape signed for {self.address} recovers to another address "

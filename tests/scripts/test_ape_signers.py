@@ -31,6 +31,14 @@ class _Keyed:
         return MessageSignature(v=signed.y_parity, r=signed.r.to_bytes(32, "big"), s=signed.s.to_bytes(32, "big"))
 
 
+class _Legacy(_Keyed):
+    """Says v as 27/28, as some signers do."""
+
+    def sign_authorization(self, address, chain_id=None, nonce=None):
+        signature = super().sign_authorization(address, chain_id, nonce)
+        return MessageSignature(v=signature.v + 27, r=signature.r, s=signature.s)
+
+
 class _Declines:
     address = Account.from_key(DEV_KEYS[1]).address
 
@@ -61,6 +69,7 @@ def test_ape_signed_authorization_matches_eth_account():
     ape_auth = ApeSigner(_Keyed(key)).sign_authorization(31337, DELEGATE, 5)
     local_auth = LocalSigner.from_key(key).sign_authorization(31337, DELEGATE, 5)
     assert ape_auth == local_auth
+    assert ApeSigner(_Legacy(key)).sign_authorization(31337, DELEGATE, 5) == local_auth
     assert _authority(local_auth) == Account.from_key(key).address
     reference = Account.from_key(key).sign_authorization({"chainId": 31337, "address": DELEGATE, "nonce": 5})
     assert (local_auth["yParity"], local_auth["r"], local_auth["s"]) == (reference.y_parity, reference.r, reference.s)
