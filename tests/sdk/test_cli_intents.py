@@ -36,7 +36,10 @@ def test_open_status_fill(
     written = json.loads(out.read_text())
     assert written["user"] == alice.address and written["data"]["inputs"][0]["token"] == token.address
     assert written["data"]["outputs"][0]["recipient"] == bob
-    assert written["data"]["destination_chain_id"] == int(w3.eth.chain_id)
+    assert written["data"]["destination_chain_id"] == int(w3.eth.chain_id) and written["order_id"] == order_id
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps({**written, "fill_deadline": written["fill_deadline"] + 1}))
+    assert "the file was changed" in _refused(invoke("intent", "status", str(tampered), key=None))
 
     assert _json(invoke("intent", "status", order_id, "--json", key=None))["status"] == "OPEN"
     by_file = _json(invoke("intent", "status", str(out), "--destination-rpc", rpc_url, "--json", key=None))

@@ -83,7 +83,8 @@ _OPTIONS = [
         metavar="TARGET[:SIG[:CONDITIONS]]",
         help="An allowed call (repeatable), e.g. "
         "'0xToken:transfer(address to,uint256 amount):to=0xBob|0xCarol,amount<=100'. "
-        "Conditions: NAME=V (V1|V2 for one of), NAME!=V, NAME<=V, NAME>=V, value<=WEI. No SIG: plain ETH sends.",
+        "Conditions: NAME=V (V1|V2 for one of), NAME!=V, NAME<=V, NAME>=V, value<=WEI (the most wei per call). "
+        "No SIG: plain ETH sends ('0xBob::value<=1000').",
     ),
     click.option(
         "--token-budget",

@@ -185,6 +185,12 @@ def load_order(path: str) -> Order:
         order: Order = Order.model_validate(data)
     except ValueError as exc:
         raise InvalidInput(f"order file {path} is not a Charter order: {' '.join(str(exc).split())}") from None
+    written = data.get("order_id") if isinstance(data, dict) else None
+    if written is not None and str(written).lower() != order.order_id_hex:
+        raise InvalidInput(
+            f"order file {path} names order_id {written}, but its fields hash to {order.order_id_hex}: "
+            "the file was changed after the order was made"
+        )
     return order
 
 
@@ -235,7 +241,7 @@ def intent_open(ctx: click.Context, inputs: tuple[str, ...], outputs: tuple[str,
     with sending("intent open"):
         result = intents.open(order)
     if out is not None:
-        write_json_file(out, order)
+        write_json_file(out, _order_json(order))  # order_id first; Order.model_validate ignores it
     status = intents.origin_status(order.order_id)
     if wants_json(ctx, as_json):
         print_json(tx_json("open", result, status=status, order=_order_json(order), file=out))

@@ -557,13 +557,16 @@ def apply_allow_spec(builder: GrantBuilder, spec: str) -> GrantBuilder:
     ``0xToken:transfer(address to,uint256 amount):to=0xBob|0xCarol,amount<=100``.
     Conditions: ``NAME=V`` (or ``V1|V2|…`` for one of), ``NAME!=V``,
     ``NAME<=V``, ``NAME>=V``; NAME is a parameter name or position;
-    ``value<=WEI`` sets the most wei per call. No signature: plain ETH sends.
+    ``value<=WEI`` sets the most wei per call. No signature: plain ETH sends
+    (``TARGET::value<=WEI`` for their most wei per call).
     """
     target, _, rest = spec.partition(":")
     signature, conditions = rest, ""
     if "(" in rest:
         close = matching(rest[rest.index("(") :]) + rest.index("(")
         signature, conditions = rest[: close + 1], rest[close + 1 :].lstrip(":")
+    elif rest.startswith(":"):  # TARGET::value<=WEI - plain ETH sends, with their conditions
+        signature, conditions = "", rest[1:]
     elif rest.startswith("0x") and ":" in rest:
         signature, conditions = rest.split(":", 1)
     named: dict[str, Rule] = {}
