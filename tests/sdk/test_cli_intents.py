@@ -95,3 +95,20 @@ def test_open_and_status_refusals(
     order.write_text('{"user": 1}')
     assert "not a Charter order" in _refused(invoke("intent", "status", str(order), key=None))
     assert "not a Charter order" in _refused(invoke("intent", "fill", str(order), key=None))
+
+
+def test_an_exclusive_order_is_filled_only_by_its_filler(
+    invoke: Invoke, token: Any, alice: LocalSigner, dev_accounts: list[ChecksumAddress], tmp_path: Path,  # noqa: F811
+) -> None:
+    bob, solver, other = dev_accounts[2], dev_accounts[4], dev_accounts[5]
+    token.functions.mint(alice.address, 100).transact({"from": dev_accounts[0]})
+    for filler in (solver, other):
+        token.functions.mint(filler, 100).transact({"from": dev_accounts[0]})
+    out = tmp_path / "order.json"
+    assert "go together" in _refused(invoke("intent", "open", "--input", f"{token.address}:10", "--output",
+                                            f"{token.address}:9:{bob}", "--exclusive-filler", solver))
+    opened = _open(invoke, token, bob, out, "--exclusive-filler", solver, "--exclusive-for", "5m")
+    assert opened["order"]["data"]["exclusive_filler"] == solver
+    assert "NotExclusiveFiller" in _refused(invoke("--unlocked", other, "intent", "fill", str(out), key=None), 3)
+    _ok(invoke("--unlocked", solver, "intent", "fill", str(out), "--filler-agent", "0", key=None))
+    assert _json(invoke("intent", "status", str(out), "--json", key=None))["status"] == "SETTLED"

@@ -139,7 +139,7 @@ def show(
 
 @agent.command("list")
 @click.option("--owner", metavar="ADDRESS", help="Whose agents (default: the sender).")
-@click.option("--from-block", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--from-block", type=click.IntRange(min=0), default=0, show_default=True, metavar="BLOCK",
               help="Scan the registry's transfers from this block.")
 @json_option
 @click.pass_context

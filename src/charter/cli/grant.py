@@ -225,7 +225,7 @@ def create(ctx: click.Context, /, on_chain: bool, **spec: Any) -> None:
 def issue(ctx: click.Context, /, **spec: Any) -> None:
     """Issue a grant on-chain (a transaction from the account's owner).
 
-    The same options as ``charter grant create``; the agent then needs no
+    The same options as "charter grant create"; the agent then needs no
     signature, only the grant (--out FILE).
     """
     _run(ctx, on_chain=True, **spec)
@@ -289,7 +289,7 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
     """Grant FILE as the SessionManager sees it now: status, calls and budgets left, relay nonce.
 
     Exits 0 once the state is read, whatever it is: scripts read
-    ``state.usable`` / ``state.status`` from --json.
+    state.usable / state.status from --json.
     """
     signed, signatures = load_grant(file)
     charter = get_state(ctx).charter()
@@ -322,7 +322,7 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
 
 @grant.command("list")
 @click.argument("account", required=False)
-@click.option("--from-block", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--from-block", type=click.IntRange(min=0), default=0, show_default=True, metavar="BLOCK",
               help="Scan events from this block.")
 @json_option
 @click.pass_context

@@ -207,7 +207,7 @@ def _order_json(order: Order) -> dict[str, Any]:
 @click.option("--destination-chain", type=click.IntRange(min=1), metavar="CHAIN_ID",
               help="The chain the outputs are delivered on (default: this chain, a local order).")
 @click.option("--oracle", metavar="ADDRESS", help="The settlement oracle proving the fill (needed across chains).")
-@click.option("--agent", "agent_id", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--agent", "agent_id", type=click.IntRange(min=0), default=0, show_default=True, metavar="AGENT_ID",
               help="The agent the order is for (0: none); verified against the registry.")
 @click.option("--fill-within", default="10m", show_default=True, metavar="DURATION",
               help="The fill deadline, from the chain's time.")
@@ -324,7 +324,7 @@ def _status_words(status: OrderStatus) -> str:
 @intent.command("fill")
 @click.argument("order_file", metavar="ORDER_FILE", type=click.Path(dir_okay=False))
 @click.option("--payout", metavar="ADDRESS", help="Where the escrow goes on the origin (default: the sender).")
-@click.option("--filler-agent", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--filler-agent", type=click.IntRange(min=0), default=0, show_default=True, metavar="AGENT_ID",
               help="The filler's registered agent (0: none).")
 @json_option
 @click.pass_context

@@ -130,7 +130,8 @@ def exec_command(ctx: click.Context, grant_file: str, calls: tuple[str, ...], ke
 @_key_env
 @click.option("--valid-for", default="5m", show_default=True, metavar="DURATION",
               help="How long the request may be relayed (from the chain's time).")
-@click.option("--nonce", type=click.IntRange(min=0), help="The request nonce (default: the grant's next one).")
+@click.option("--nonce", type=click.IntRange(min=0), metavar="N",
+              help="The request nonce (default: the grant's next one).")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Write the signed request (JSON) here for the relayer.")
 @json_option
