@@ -11,7 +11,7 @@ from eth_typing import ChecksumAddress
 
 from charter import LocalSigner
 
-from .test_cli import Invoke, _json, _ok, _refused, invoke, token  # noqa: F401 - fixtures
+from .test_cli import Invoke, _json, _ok, _refused, invoke, principal_key, token  # noqa: F401 - fixtures
 
 
 def _open(invoke: Invoke, token: Any, bob: str, out: Path, *extra: str) -> dict[str, Any]:  # noqa: F811
@@ -112,3 +112,38 @@ def test_an_exclusive_order_is_filled_only_by_its_filler(
     assert "NotExclusiveFiller" in _refused(invoke("--unlocked", other, "intent", "fill", str(out), key=None), 3)
     _ok(invoke("--unlocked", solver, "intent", "fill", str(out), "--filler-agent", "0", key=None))
     assert _json(invoke("intent", "status", str(out), "--json", key=None))["status"] == "SETTLED"
+
+
+def test_an_agent_opens_for_its_principal_under_a_grant(
+    invoke: Invoke, token: Any, principal_key: str, dev_accounts: list[ChecksumAddress], tmp_path: Path,  # noqa: F811
+    w3: Any, manifest_path: Path,
+) -> None:
+    me = Account.from_key(principal_key).address
+    _ok(invoke("account", "upgrade", key=principal_key))
+    agent = _json(invoke("agent", "register", "--json", key=principal_key))["agent_id"]
+    token.functions.mint(me, 1_000).transact({"from": dev_accounts[0]})
+    session = Account.create()
+    w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": dev_accounts[0], "to": session.address, "value": 10**18}))
+    from charter import Charter
+    from charter.deployments import Manifest
+
+    settler_address = Charter.connect(w3, manifest=Manifest.load(manifest_path)).intents.address
+    grant = tmp_path / "grant.json"
+    _ok(invoke("grant", "create", "--agent", str(agent), "--key", session.address,
+               "--allow", f"{token.address}:approve(address spender,uint256 amount):spender={settler_address}",
+               "--allow", f"{settler_address}:open((uint32,bytes32,bytes) order)",
+               "--token-budget", f"{token.address}:150", "--valid-for", "1h", "--out", str(grant), key=principal_key))
+    bob = dev_accounts[2]
+    base = ("intent", "open", "--grant", str(grant), "--output", f"{token.address}:99:{bob}")
+    env = {"CHARTER_SESSION_KEY": session.key.to_0x_hex()}
+    opened = _json(invoke(*base, "--input", f"{token.address}:100", "--json", key=None, **env))
+    assert opened["status"] == "OPEN" and opened["order"]["user"] == me and opened["order"]["data"]["agent_id"] == agent
+    assert _json(invoke("intent", "status", opened["order_id"], "--json", key=None))["status"] == "OPEN"
+    # The grant's token cap bounds what the agent escrows: 100 of 150 used, 100 more is over.
+    assert "OverBudget" in _refused(invoke(*base, "--input", f"{token.address}:100", key=None, **env), 3)
+    assert "not the grant's agent" in _refused(
+        invoke(*base, "--input", f"{token.address}:1", "--agent", str(agent + 1), key=None, **env))
+    assert "CHARTER_SESSION_KEY" in _refused(invoke(*base, "--input", f"{token.address}:1", key=None))
+    assert "--key-env goes with --grant" in _refused(invoke(
+        "intent", "open", "--key-env", "X", "--input", f"{token.address}:1", "--output", f"{token.address}:1:{bob}"))

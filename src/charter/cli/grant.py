@@ -10,6 +10,7 @@ on chain, ``grant list`` the account's grants, ``grant revoke`` /
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -234,7 +235,7 @@ def issue(ctx: click.Context, /, **spec: Any) -> None:
 # ---------------------------------------------------------------- reading grant files
 
 
-def _bound_here(signed: SignedGrant, chain_id: int, manager: str, path: str) -> None:
+def bound_here(signed: SignedGrant, chain_id: int, manager: str, path: str) -> None:
     if signed.chain_id != chain_id or signed.manager != manager:
         raise InvalidInput(
             f"grant file {path} was made for chain {signed.chain_id} and SessionManager {signed.manager}, "
@@ -294,7 +295,7 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
     signed, signatures = load_grant(file)
     charter = get_state(ctx).charter()
     sessions = charter.sessions
-    _bound_here(signed, sessions.chain_id, sessions.address, file)
+    bound_here(signed, sessions.chain_id, sessions.address, file)
     tokens = TokenLookup(charter.w3)
     summary, lines = grant_summary(signed, signatures, tokens)
     state = sessions.state(signed)
@@ -339,6 +340,8 @@ def list_command(ctx: click.Context, account: str | None, from_block: int, as_js
         for r in records:
             data: dict[str, Any] = r.model_dump(mode="python")
             data["status_label"] = r.status_label
+            if r.grant is not None:  # a grant is always in the SDK's wire format (as in grant files)
+                data["grant"] = json.loads(r.grant.model_dump_json())
             if r.state is not None:
                 data["state"] = _state_json(r.state)
             grants.append(data)
@@ -378,7 +381,7 @@ def revoke(ctx: click.Context, grant_ref: str, account: str | None, as_json: boo
     sessions = charter.sessions
     if Path(grant_ref).is_file():
         signed, _ = load_grant(grant_ref)
-        _bound_here(signed, sessions.chain_id, sessions.address, grant_ref)
+        bound_here(signed, sessions.chain_id, sessions.address, grant_ref)
         if account is not None and check_address(account, "--account") != signed.grant.account:
             raise InvalidInput(
                 f"grant file {grant_ref} belongs to account {signed.grant.account}, not --account {account}"

@@ -26,7 +26,7 @@ from web3 import Web3
 from .._core.checks import check_address
 from .._core.revert import format_time, node_unreachable
 from ..client import Charter
-from ..exceptions import InvalidInput
+from ..exceptions import EffectNotObserved, InvalidInput
 from ..intents.client import Intents
 from ..intents.config import ORACLE_KINDS, load_relay_config, load_solver_config
 from ..intents.models import NATIVE, FillRecord, Input, Order, OrderStatus, Output
@@ -48,6 +48,9 @@ from ._common import (
     wants_json,
     write_json_file,
 )
+from ._grants import load_grant
+from .grant import bound_here
+from .session import check_session_key, session_key
 
 
 def _logging(verbose: bool) -> None:
@@ -207,31 +210,59 @@ def _order_json(order: Order) -> dict[str, Any]:
 @click.option("--destination-chain", type=click.IntRange(min=1), metavar="CHAIN_ID",
               help="The chain the outputs are delivered on (default: this chain, a local order).")
 @click.option("--oracle", metavar="ADDRESS", help="The settlement oracle proving the fill (needed across chains).")
-@click.option("--agent", "agent_id", type=click.IntRange(min=0), default=0, show_default=True, metavar="AGENT_ID",
-              help="The agent the order is for (0: none); verified against the registry.")
+@click.option("--agent", "agent_id", type=click.IntRange(min=0), metavar="AGENT_ID",
+              help="The agent the order is for (default: none, or the grant's); verified against the registry.")
 @click.option("--fill-within", default="10m", show_default=True, metavar="DURATION",
               help="The fill deadline, from the chain's time.")
 @click.option("--exclusive-filler", metavar="ADDRESS", help="Only this filler may fill, for --exclusive-for.")
 @click.option("--exclusive-for", metavar="DURATION", help="How long --exclusive-filler has the order to itself.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Write the order (JSON) here: status and fill take it.")
+@click.option("--grant", "grant_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Open as the agent, for the grant's account, under its session (approvals and open as one "
+              "batch, within the grant's caps); the session key is read from $CHARTER_SESSION_KEY.")
+@click.option("--key-env", metavar="VAR", help="With --grant: the variable holding the session key.")
 @json_option
 @click.pass_context
 def intent_open(ctx: click.Context, inputs: tuple[str, ...], outputs: tuple[str, ...], destination_chain: int | None,
-                oracle: str | None, agent_id: int, fill_within: str, exclusive_filler: str | None,
-                exclusive_for: str | None, out: str | None, as_json: bool) -> None:
-    """Open an order as the sender: approve the ERC-20 inputs where needed, escrow them here."""
+                oracle: str | None, agent_id: int | None, fill_within: str, exclusive_filler: str | None,
+                exclusive_for: str | None, out: str | None, grant_file: str | None, key_env: str | None,
+                as_json: bool) -> None:
+    """Open an order: escrow the inputs here for outputs on the destination chain.
+
+    As the sender by default (its ERC-20 inputs approved where needed), or with
+    --grant as an agent for its principal's account: the order's user is the
+    grant's account, its agent the grant's agent, and the approvals and the
+    open run as one session batch that the grant's token caps bound.
+    """
     check_out_path(out)
     window = parse_duration(fill_within)
     if (exclusive_filler is None) != (exclusive_for is None):
         raise InvalidInput("--exclusive-filler and --exclusive-for go together")
-    charter = get_state(ctx).charter("intent open")
-    assert charter.signer is not None
+    if key_env is not None and grant_file is None:
+        raise InvalidInput("--key-env goes with --grant (the session key opens for the grant's account)")
+    built_inputs = [_input(i) for i in inputs]
+    state = get_state(ctx)
+    key = None
+    if grant_file is not None:
+        key = session_key(key_env)
+        charter = state.charter()
+        signed, _ = load_grant(grant_file)
+        bound_here(signed, charter.sessions.chain_id, charter.sessions.address, grant_file)
+        check_session_key(key, signed, key_env)
+        user = signed.grant.account
+        if agent_id is not None and agent_id != signed.grant.agent_id:
+            raise InvalidInput(f"--agent {agent_id} is not the grant's agent ({signed.grant.agent_id})")
+        agent_id = signed.grant.agent_id
+    else:
+        charter = state.charter("intent open")
+        assert charter.signer is not None
+        user = charter.signer.address
     intents = charter.intents
     chain = destination_chain or intents.chain_id
-    now = intents._now() if exclusive_for is not None else None
+    now = charter.registry.chain_time() if exclusive_for is not None else None
     order = intents.order(
-        user=charter.signer.address, agent_id=agent_id, inputs=[_input(i) for i in inputs],
+        user=user, agent_id=agent_id or 0, inputs=built_inputs,
         outputs=[_output(o, chain) for o in outputs], destination_chain_id=chain,
         oracle=check_address(oracle, "--oracle") if oracle else None, fill_within=window,
         exclusive_filler=check_address(exclusive_filler, "--exclusive-filler") if exclusive_filler else None,
@@ -239,12 +270,21 @@ def intent_open(ctx: click.Context, inputs: tuple[str, ...], outputs: tuple[str,
         now=now,
     )
     with sending("intent open"):
-        result = intents.open(order)
+        if grant_file is not None:
+            result = charter.sessions.execute_batch(signed, intents.open_calls(order), key=key)
+        else:
+            result = intents.open(order)
+    status = intents.origin_status(order.order_id)
+    if status != OrderStatus.OPEN:
+        raise EffectNotObserved(
+            f"transaction {result.tx_hash} was mined but order {order.order_id_hex} is {status.name} on the "
+            "settler, not OPEN: it was not opened"
+        )
     if out is not None:
         write_json_file(out, _order_json(order))  # order_id first; Order.model_validate ignores it
-    status = intents.origin_status(order.order_id)
     if wants_json(ctx, as_json):
-        print_json(tx_json("open", result, status=status, order=_order_json(order), file=out))
+        print_json(tx_json("open", result, order_id=order.order_id_hex, status=status, order=_order_json(order),
+                           file=out))
         return
     click.echo("\n".join(order.describe()))
     click.echo(tx_line(f"opened, now {status.name}" + (f"; saved to {out}" if out else ""), result))

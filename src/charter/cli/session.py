@@ -39,7 +39,7 @@ from ._common import (
     write_json_file,
 )
 from ._grants import load_grant
-from .grant import _bound_here
+from .grant import bound_here
 from .grant import list_command as grant_list
 from .grant import revoke as grant_revoke
 from .grant import revoke_all as grant_revoke_all
@@ -56,7 +56,7 @@ def session() -> None:
     """
 
 
-def _session_key(variable: str | None) -> LocalSigner:
+def session_key(variable: str | None) -> LocalSigner:
     name = variable or SESSION_KEY_ENV
     return key_from_env(
         name,
@@ -82,11 +82,11 @@ _key_env = click.option(
 def _grant_here(ctx: click.Context, path: str) -> tuple[Any, SignedGrant]:
     signed, _ = load_grant(path)
     charter = get_state(ctx).charter()
-    _bound_here(signed, charter.sessions.chain_id, charter.sessions.address, path)
+    bound_here(signed, charter.sessions.chain_id, charter.sessions.address, path)
     return charter, signed
 
 
-def _check_key(signer: LocalSigner, signed: SignedGrant, variable: str | None) -> None:
+def check_session_key(signer: LocalSigner, signed: SignedGrant, variable: str | None) -> None:
     if signer.address != signed.grant.session_key:
         raise InvalidInput(
             f"${variable or SESSION_KEY_ENV} holds the key of {signer.address}, not the grant's session key "
@@ -108,9 +108,9 @@ def exec_command(ctx: click.Context, grant_file: str, calls: tuple[str, ...], ke
     agent use sign-relay and have anyone relay it.
     """
     parsed: list[Call] = [parse_call(spec) for spec in calls]
-    key = _session_key(key_env)
+    key = session_key(key_env)
     charter, signed = _grant_here(ctx, grant_file)
-    _check_key(key, signed, key_env)
+    check_session_key(key, signed, key_env)
     sessions = charter.sessions
     with sending("session exec"):
         if len(parsed) == 1:
@@ -142,9 +142,9 @@ def sign_relay(ctx: click.Context, grant_file: str, calls: tuple[str, ...], key_
     check_out_path(out)
     parsed = [parse_call(spec) for spec in calls]
     lifetime = parse_duration(valid_for)
-    key = _session_key(key_env)
+    key = session_key(key_env)
     charter, signed = _grant_here(ctx, grant_file)
-    _check_key(key, signed, key_env)
+    check_session_key(key, signed, key_env)
     sessions = charter.sessions
     deadline = sessions.chain_time() + lifetime
     request = sessions.sign_request(signed, parsed, key=key, deadline=deadline, nonce=nonce)
@@ -172,7 +172,7 @@ def relay_request(ctx: click.Context, file: str, as_json: bool) -> None:
     text = read_text_file(file, "request file")
     request = SessionRequest.from_json(text)
     charter = get_state(ctx).charter("session relay")
-    _bound_here(request.grant, charter.sessions.chain_id, charter.sessions.address, file)
+    bound_here(request.grant, charter.sessions.chain_id, charter.sessions.address, file)
     with sending("session relay"):
         result = charter.sessions.relay(request)
     assert charter.signer is not None
@@ -193,9 +193,9 @@ def relay_request(ctx: click.Context, file: str, as_json: bool) -> None:
 @click.pass_context
 def renounce(ctx: click.Context, grant_file: str, key_env: str | None, as_json: bool) -> None:
     """Give up the grant for good, as its session key (the key sends and pays the gas)."""
-    key = _session_key(key_env)
+    key = session_key(key_env)
     charter, signed = _grant_here(ctx, grant_file)
-    _check_key(key, signed, key_env)
+    check_session_key(key, signed, key_env)
     with sending("session renounce"):
         result = charter.sessions.renounce(signed, key=key)
     if wants_json(ctx, as_json):
