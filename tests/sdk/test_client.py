@@ -41,7 +41,7 @@ def _plain_deploy(w3: Web3, signer: NodeSigner) -> ChecksumAddress:
 def test_connect_finds_the_deterministic_address(w3: Web3, registry_address: ChecksumAddress) -> None:
     charter = Charter.connect(w3, manifest=Manifest(path=None))
     assert charter.registry.address == registry_address == create2_address("AgentRegistry")
-    assert charter.chain_id == 31337 == charter.registry.chain_id
+    assert charter.chain_id == w3.eth.chain_id == charter.registry.chain_id
     assert charter.signer is None and charter.registry.signer is None
     assert "AgentRegistry" in repr(charter)
 
@@ -52,7 +52,7 @@ def test_connect_prefers_the_manifest_entry(
     copy = _plain_deploy(w3, deployer)
     assert copy != registry_address
     manifest = Manifest.load(tmp_path / "m.json")
-    manifest.record(31337, "AgentRegistry", copy)
+    manifest.record(w3.eth.chain_id, "AgentRegistry", copy)
     charter = Charter.connect(w3, signer=alice, manifest=manifest)
     assert charter.registry.address == copy
     # A fresh registry: its first agent is 1, whatever the main registry holds.
@@ -66,7 +66,7 @@ def test_connect_reads_the_manifest_from_the_environment(
     copy = _plain_deploy(w3, deployer)
     path = tmp_path / "env-manifest.json"
     manifest = Manifest.load(path)
-    manifest.record(31337, "AgentRegistry", copy)
+    manifest.record(w3.eth.chain_id, "AgentRegistry", copy)
     manifest.save()
     monkeypatch.setenv("CHARTER_MANIFEST", str(path))
     assert Charter.connect(w3).registry.address == copy
@@ -76,7 +76,7 @@ def test_manifest_entry_without_code_falls_back_to_the_deterministic_address(
     w3: Web3, registry_address: ChecksumAddress
 ) -> None:
     manifest = Manifest(path=None)
-    manifest.record(31337, "AgentRegistry", EMPTY)
+    manifest.record(w3.eth.chain_id, "AgentRegistry", EMPTY)
     assert Charter.connect(w3, manifest=manifest).registry.address == registry_address
 
 
@@ -91,7 +91,7 @@ def test_deploy_is_idempotent_and_records_the_manifest(
     assert results[0].address == registry_address
     saved = json.loads(path.read_text())
     for name in CONTRACTS:
-        assert saved["chains"]["31337"][name]["address"] == create2_address(name)
+        assert saved["chains"][str(w3.eth.chain_id)][name]["address"] == create2_address(name)
 
 
 def test_connect_to_an_unreachable_node() -> None:

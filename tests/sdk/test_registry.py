@@ -79,7 +79,7 @@ def test_register_at_the_size_limits(registry: Registry) -> None:
         assert registry.get_metadata(agent_id, key) == value
 
 
-def test_agent_info_fields(registry: Registry, alice: LocalSigner, agent_id: int) -> None:
+def test_agent_info_fields(w3: Web3, registry: Registry, alice: LocalSigner, agent_id: int) -> None:
     info = registry.agent(agent_id)
     assert isinstance(info, AgentInfo)
     assert info.agent_id == agent_id
@@ -89,7 +89,7 @@ def test_agent_info_fields(registry: Registry, alice: LocalSigner, agent_id: int
     # ERC-8004: a new agent's wallet is its owner, but that default is not a proved wallet.
     assert info.wallet == alice.address
     assert info.wallet_verified is False
-    assert info.chain_id == registry.chain_id == 31337
+    assert info.chain_id == registry.chain_id == w3.eth.chain_id
     assert info.registry == registry.address
     assert info.block is not None and info.block >= 1
     dumped = info.model_dump(mode="json")
