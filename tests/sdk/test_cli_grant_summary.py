@@ -123,3 +123,24 @@ def test_an_unbounded_grant_asks_at_a_terminal(
     yes = runner.invoke(cli, args, input="y\n", env=env)
     assert yes.exit_code == 0, yes.output
     assert out.exists() and "signed off-chain" in yes.output
+
+
+def test_one_of_and_positional_conditions_read_back(
+    invoke: Invoke, principal_key: str, setup: tuple[str, str], token: Any, tmp_path: Path  # noqa: F811
+) -> None:
+    agent_id, key = setup
+    bob, carol = Account.create().address, Account.create().address
+    out = tmp_path / "g.json"
+    _ok(invoke("grant", "create", "--agent", agent_id, "--key", key, "--allow",
+               f"{token.address}:transfer(address to,uint256 amount):to={bob}|{carol},amount>=2,amount<=9",
+               "--allow", f"{token.address}:approve(address,uint256):0={bob},1<=5",
+               "--token-budget", f"{token.address}:20", "--valid-for", "1h", "--out", str(out), key=principal_key))
+    text = _ok(invoke("grant", "show", str(out), key=None))
+    assert f"to one of {{{bob}, {carol}}}" in text
+    assert "amount >= 2 raw units (decimals unknown) and amount <= 9 raw units (decimals unknown)" in text
+    # Unnamed parameters are shown by position; the approve amount is still a token amount.
+    assert f"call approve(address, uint256) on {token.address} where argument 0 == {bob}" in text
+    assert "argument 1 <= 5 raw units (decimals unknown)" in text
+    summary = _json(invoke("grant", "show", str(out), "--json", key=None))["summary"]
+    ops = [(c["parameter"], c["op"]) for c in summary["permissions"][0]["conditions"]]
+    assert ops == [("to", "ONE_OF"), ("to", "ONE_OF"), ("amount", "GE"), ("amount", "LE")]

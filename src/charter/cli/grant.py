@@ -305,6 +305,7 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
     click.echo("\n".join(lines))
     label = state.status.label + (f", but {state.problem}" if state.problem else "")
     rows = [
+        ("grant", f"0x{signed.hash.hex()}"),
         ("status", label),
         ("usable", "yes" if state.usable else "no"),
         ("calls", f"{state.calls_used:,} used, "
@@ -315,7 +316,7 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
         ("relay nonce", str(state.nonce)),
         ("block", str(state.block)),
     ]
-    make_console().print(kv_table(f"state of grant 0x{signed.hash.hex()}", rows))
+    make_console().print(kv_table("state on chain", rows))
 
 
 # ---------------------------------------------------------------- an account's grants and revocation
