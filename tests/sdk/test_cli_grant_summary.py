@@ -144,3 +144,17 @@ def test_one_of_and_positional_conditions_read_back(
     summary = _json(invoke("grant", "show", str(out), "--json", key=None))["summary"]
     ops = [(c["parameter"], c["op"]) for c in summary["permissions"][0]["conditions"]]
     assert ops == [("to", "ONE_OF"), ("to", "ONE_OF"), ("amount", "GE"), ("amount", "LE")]
+
+
+def test_a_grant_for_an_account_that_is_not_one_yet_warns_in_one_line(
+    invoke: Invoke, principal_key: str, tmp_path: Path  # noqa: F811
+) -> None:
+    agent_id = _json(invoke("agent", "register", "--json", key=principal_key))["agent_id"]  # not upgraded
+    out = tmp_path / "g.json"
+    result = invoke("grant", "create", "--agent", str(agent_id), "--key", Account.create().address,
+                    "--allow", "0x" + "77" * 20 + "::value<=1", "--native-budget", "1", "--valid-for", "1h",
+                    "--out", str(out), key=principal_key)
+    assert result.exit_code == 0, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("warning: ") and "is not a Charter account" in line
+    assert out.exists() and "signed off-chain" in result.stdout

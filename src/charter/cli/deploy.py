@@ -10,7 +10,7 @@ from rich.table import Table
 from .._core.deployments import DeployResult
 from .._core.revert import translate
 from ..client import Charter
-from ._common import get_state, json_option, make_console, print_json, wants_json
+from ._common import get_state, json_option, make_console, print_json, progress, wants_json
 
 
 @click.command()
@@ -26,7 +26,10 @@ def deploy(ctx: click.Context, as_json: bool) -> None:
     w3 = state.w3
     signer = state.signer("deploy")
     manifest = state.manifest(create=True)  # deploy records into it
-    results: list[DeployResult] = Charter.deploy(w3, signer, manifest=manifest)
+    with progress("deploy: checking the contracts…") as update:
+        results: list[DeployResult] = Charter.deploy(
+            w3, signer, manifest=manifest, on_progress=lambda r: update(f"deploy: {r.name} done, next…")
+        )
     with translate(w3):
         chain_id = int(w3.eth.chain_id)
     if wants_json(ctx, as_json):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from .._core.checks import check_address
 from .._core.revert import format_time
 from ..exceptions import CharterError, InvalidInput
 from ..sessions.builder import builder_from_specs
+from ..sessions.client import NotYetACharterAccountWarning
 from ..sessions.models import GrantState, SignedGrant
 from ._common import (
     Declined,
@@ -160,11 +162,16 @@ def _run(
     signatures = signatures_for(prepared, typed)
     _, preview = grant_summary(unsigned, signatures, tokens)
     _confirm_bounds(unsigned, preview, assume_yes, on_chain)
-    if on_chain:
-        with sending("grant issue"):
-            signed, tx = sessions.issue(prepared, agent_consent=consent)
-    else:
-        signed, tx = sessions.sign(prepared, agent_consent=consent), None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NotYetACharterAccountWarning)
+        if on_chain:
+            with sending("grant issue"):
+                signed, tx = sessions.issue(prepared, agent_consent=consent)
+        else:
+            signed, tx = sessions.sign(prepared, agent_consent=consent), None
+    for warning in caught:  # one line each, like errors
+        if issubclass(warning.category, NotYetACharterAccountWarning):
+            click.echo("warning: " + " ".join(str(warning.message).split()), err=True)
     if out is not None:
         save_grant(out, signed, signatures)
     summary, lines = grant_summary(signed, signatures, tokens)
