@@ -9,7 +9,7 @@ from eth_account import Account
 from charter import LocalSigner, Registry
 
 from .conftest import dev_key
-from .test_cli import Invoke, _json, _ok, _refused, invoke, principal_key  # noqa: F401 - fixtures
+from .test_cli import Invoke, _json, _ok, _refused, invoke, principal_key, token  # noqa: F401 - fixtures
 
 
 def test_agents_of_follows_transfers(registry: Registry, alice: LocalSigner, mallory: LocalSigner) -> None:
@@ -76,3 +76,35 @@ def test_account_show_json_uses_enum_names(invoke: Invoke, principal_key: str, w
     assert shown["kind"] == "EIP7702" and shown["manager"].startswith("0x") and isinstance(shown["balance"], int)
     table = _ok(invoke("account", "show", key=principal_key))
     assert "EIP7702" in table
+
+
+def test_agent_transfer(invoke: Invoke, registry: Registry, agent_id: int, mallory: LocalSigner) -> None:  # noqa: F811
+    line = _refused(invoke("agent", "transfer", str(agent_id), mallory.address, key=dev_key(3)), 3)
+    assert line.startswith("error: Unauthorized:")
+    assert "not a valid address" in _refused(invoke("agent", "transfer", str(agent_id), "0x12"))
+    done = _json(invoke("agent", "transfer", str(agent_id), mallory.address.lower(), "--json"))
+    assert done["action"] == "transfer" and done["owner"] == mallory.address and done["agent_id"] == agent_id
+    assert registry.owner_of(agent_id) == mallory.address
+    listed = _json(invoke("agent", "list", "--owner", mallory.address, "--json", key=None))["agents"]
+    assert agent_id in [a["agent_id"] for a in listed]
+
+
+def test_account_exec(
+    invoke: Invoke, principal_key: str, token: Any, dev_accounts: list[Any]  # noqa: F811
+) -> None:
+    me = Account.from_key(principal_key).address
+    bob = dev_accounts[2]
+    token.functions.mint(me, 100).transact({"from": dev_accounts[0]})
+    call = f"{token.address}:transfer(address to,uint256 amount):{bob},10"
+    assert "not a Charter account" in _refused(invoke("account", "exec", "--call", call, key=principal_key))
+    _ok(invoke("account", "upgrade", key=principal_key))
+    before = token.functions.balanceOf(bob).call()
+    done = _json(invoke("account", "exec", "--call", call, "--json", key=principal_key))
+    assert done["action"] == "account exec" and done["account"] == me and done["calls"] == 1
+    out = _ok(invoke("account", "exec", "--call", call, "--call", call, key=principal_key))
+    assert out.startswith(f"2 calls made from {me} by its owner")
+    assert token.functions.balanceOf(bob).call() == before + 30
+    line = _refused(invoke("account", "exec", "--call", call, "--account", me, key=dev_key(3)), 3)
+    assert "Unauthorized" in line
+    short = f"{token.address}:transfer(address,uint256):{bob}"
+    assert "takes 2 argument(s)" in _refused(invoke("account", "exec", "--call", short, key=principal_key))

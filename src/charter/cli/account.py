@@ -9,6 +9,7 @@ from .._core.signers import LocalSigner
 from ..exceptions import InvalidInput
 from ..sessions.builder import parse_duration
 from ..sessions.models import MAX_SESSION_CEILING
+from ._calls import parse_call
 from ._common import (
     KEY_ENV,
     CharterGroup,
@@ -149,3 +150,32 @@ def _human(seconds: int) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+@account.command("exec")
+@click.option("--call", "calls", multiple=True, required=True, metavar="TARGET[:SIG[:ARGS]][:value=WEI]",
+              help="A call (repeat for a batch, all or nothing), as in charter session exec.")
+@click.option("--account", "address", metavar="ADDRESS", help="The account (default: the sender's own EIP-7702 one).")
+@json_option
+@click.pass_context
+def account_exec(ctx: click.Context, calls: tuple[str, ...], address: str | None, as_json: bool) -> None:
+    """Make calls from a Charter account as its owner (unrestricted: no grant involved).
+
+    The sender is the account's owner; ETH values are paid by the sender.
+    """
+    parsed = [parse_call(spec) for spec in calls]
+    charter = get_state(ctx).charter("account exec")
+    assert charter.signer is not None
+    account_address = check_address(address, "--account") if address is not None else charter.signer.address
+    accounts = charter.accounts
+    with sending("account exec"):
+        if len(parsed) == 1:
+            call = parsed[0]
+            result = accounts.execute(account_address, call.target, call.data, call.value)
+        else:
+            result = accounts.execute_batch(account_address, parsed)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("account exec", result, account=account_address, calls=len(parsed)))
+    else:
+        made = "1 call" if len(parsed) == 1 else f"{len(parsed)} calls"
+        click.echo(tx_line(f"{made} made from {account_address} by its owner", result))

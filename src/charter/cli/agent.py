@@ -62,7 +62,7 @@ def _agent_table(info: AgentInfo, metadata: dict[str, bytes]) -> Table:
 
 @click.group(cls=CharterGroup)
 def agent() -> None:
-    """Agents: register, show, list by owner, pause / resume / retire, set the URI, metadata and wallet."""
+    """Agents: register, show, list by owner, pause / resume / retire, transfer, set the URI, metadata and wallet."""
 
 
 @agent.command()
@@ -187,6 +187,28 @@ def _lifecycle(verb: str, past: str, doc: str) -> click.Command:
 _lifecycle("pause", "paused", "Pause agent AGENT_ID: every Charter contract stops honouring it.")
 _lifecycle("resume", "resumed", "Resume paused agent AGENT_ID.")
 _lifecycle("retire", "retired", "Retire agent AGENT_ID for good (final, cannot be undone).")
+
+
+@agent.command("transfer")
+@click.argument("agent_id", type=int)
+@click.argument("to", metavar="TO")
+@json_option
+@click.pass_context
+def transfer(ctx: click.Context, agent_id: int, to: str, as_json: bool) -> None:
+    """Transfer agent AGENT_ID to address TO (its owner or an operator sends).
+
+    This clears the agent's wallet, and every session grant of the old owner's
+    generation stops for good.
+    """
+    registry = get_state(ctx).charter("transfer").registry
+    recipient = check_address(to, "TO")
+    with sending("transfer"):
+        result = registry.transfer(agent_id, recipient)
+    owner = registry.owner_of(agent_id)
+    if wants_json(ctx, as_json):
+        print_json(tx_json("transfer", result, owner=owner))
+    else:
+        click.echo(tx_line(f"agent {agent_id} now owned by {owner}", result))
 
 
 @agent.command("set-uri")
