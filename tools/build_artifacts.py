@@ -6,6 +6,18 @@
 The artifacts (ABI + init code) ship with the `charter` package, so the SDK
 and CLI work without a compiler, and the init code fixes the CREATE2 address
 of every contract on every chain.
+
+Each deployable contract is compiled for every EVM version the suite supports
+(:data:`EVM_VERSIONS`: the contracts use transient storage, so ``cancun`` is
+the oldest). ``bytecode`` is the build for :data:`DEFAULT_EVM_VERSION`
+(vyper 0.4.3's default, ``prague``); ``evmVersions`` lists the versions whose
+build is byte-for-byte that same bytecode, and ``bytecodeByEvmVersion`` holds
+the build of every version whose bytecode differs (absent when none does).
+``--check`` compiles every variant, so a stale variant fails it too.
+
+:func:`standard_json` gives the compiler's standard-JSON input of a contract
+(its source and every module and snekmate file it imports), the file an
+explorer needs to verify a deployment.
 """
 
 from __future__ import annotations
@@ -15,7 +27,9 @@ import importlib.util
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
@@ -26,6 +40,10 @@ DEPLOYABLE = (
 )
 # Not part of the suite: the ERC-20 `make demo` and `charter demo` deploy.
 EXTRA = {"DemoToken": "tests/mocks/Token.vy"}
+COMPILER = "vyper-0.4.3"
+# Keep in step with charter._core.deployments.EVM_VERSIONS / DEFAULT_EVM_VERSION.
+EVM_VERSIONS = ("cancun", "prague")
+DEFAULT_EVM_VERSION = "prague"
 
 
 def _search_path() -> str:
@@ -35,21 +53,75 @@ def _search_path() -> str:
     return str(Path(next(iter(spec.submodule_search_locations))).parent)
 
 
-def compile_contract(name: str) -> dict:
+def _vyper(*args: str) -> str:
     vyper = Path(sys.executable).parent / "vyper"
-    source = EXTRA.get(name, f"contracts/{name}.vy")
-    out = subprocess.run(
-        [str(vyper), "-p", _search_path(), "-f", "abi,bytecode", source],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip().splitlines()
-    return {
+    return subprocess.run(
+        [str(vyper), "-p", _search_path(), *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def source_of(name: str) -> str:
+    """The source path (relative to the repository) of contract `name`."""
+    return EXTRA.get(name, f"contracts/{name}.vy")
+
+
+def bytecode(name: str, evm_version: str) -> str:
+    """The init code of contract `name` compiled for `evm_version`."""
+    return _vyper("--evm-version", evm_version, "-f", "bytecode", source_of(name))
+
+
+def compile_contract(name: str) -> dict[str, Any]:
+    """The artifact of contract `name` (every EVM version for a deployable one)."""
+    out = _vyper("--evm-version", DEFAULT_EVM_VERSION, "-f", "abi,bytecode", source_of(name)).splitlines()
+    artifact: dict[str, Any] = {
         "contractName": name,
-        "compiler": "vyper-0.4.3",
+        "compiler": COMPILER,
         "abi": json.loads(out[0]),
         "bytecode": out[1],
+        "evmVersion": DEFAULT_EVM_VERSION,
+    }
+    if name in DEPLOYABLE:
+        others = [v for v in EVM_VERSIONS if v != DEFAULT_EVM_VERSION]
+        builds = dict(zip(others, (bytecode(name, v) for v in others), strict=True))
+        artifact["evmVersions"] = sorted([DEFAULT_EVM_VERSION, *(v for v, b in builds.items() if b == out[1])])
+        differing = {v: b for v, b in builds.items() if b != out[1]}
+        if differing:
+            artifact["bytecodeByEvmVersion"] = differing
+    return artifact
+
+
+def standard_json(name: str, evm_version: str = DEFAULT_EVM_VERSION) -> dict[str, Any]:
+    """The standard-JSON input vyper compiles contract `name` from, for `evm_version`.
+
+    Sources are keyed by their import path (``contracts/...``, ``snekmate/...``)
+    with the search path ``.``, so the file compiles anywhere: it needs no
+    checkout and no installed snekmate (``vyper-json < Name.json``)."""
+    if evm_version not in EVM_VERSIONS:
+        raise ValueError(f"unknown EVM version {evm_version!r}; choose one of {', '.join(EVM_VERSIONS)}")
+    data: dict[str, Any] = json.loads(_vyper("--evm-version", evm_version, "-f", "solc_json", source_of(name)))
+    prefixes = sorted(
+        {str(p).rstrip("/") + "/" for p in data["settings"].get("search_paths", []) if str(p) not in (".", "")},
+        key=len, reverse=True,
+    )
+
+    def key(path: str) -> str:
+        for prefix in prefixes:
+            if path.startswith(prefix):
+                return path[len(prefix):]
+        return path
+
+    sources = {key(path): body for path, body in data["sources"].items()}
+    target = key(source_of(name))
+    return {
+        "language": "Vyper",
+        "sources": dict(sorted(sources.items())),
+        "settings": {
+            "evmVersion": evm_version,
+            "search_paths": ["."],
+            "outputSelection": {target: ["*"]},
+        },
+        "compiler_version": data.get("compiler_version"),
+        "integrity": data.get("integrity"),
     }
 
 
@@ -57,9 +129,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check, do not write")
     args = parser.parse_args()
+    names = (*DEPLOYABLE, *EXTRA)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        artifacts = list(pool.map(compile_contract, names))
     stale = []
-    for name in (*DEPLOYABLE, *EXTRA):
-        artifact = compile_contract(name)
+    for name, artifact in zip(names, artifacts, strict=True):
         path = OUT / f"{name}.json"
         text = json.dumps(artifact, indent=1, sort_keys=True) + "\n"
         if path.exists() and path.read_text() == text:
