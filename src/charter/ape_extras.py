@@ -32,6 +32,7 @@ from web3.types import TxParams
 from .exceptions import CharterError
 
 LOCAL_NETWORKS = ("local",)
+FORK_SUFFIX = "-fork"
 DEV_CHAIN_IDS = (31337, 1337)
 
 
@@ -151,13 +152,20 @@ def web3() -> Web3:
 
 
 def is_local() -> bool:
-    """True on development chains: ape's `local` networks, or chain id 31337 / 1337."""
+    """True on development chains: ape's `local` networks, forks (``mainnet-fork``: their
+    state dies with the node, whatever chain id they keep), or chain id 31337 / 1337."""
     from ape import networks
 
     provider = networks.active_provider
     if provider is None:
         return False
-    return provider.network.name in LOCAL_NETWORKS or provider.chain_id in DEV_CHAIN_IDS
+    network = provider.network
+    return (
+        network.name in LOCAL_NETWORKS
+        or network.name.endswith(FORK_SUFFIX)
+        or bool(getattr(network, "is_fork", False))
+        or provider.chain_id in DEV_CHAIN_IDS
+    )
 
 
 def connect(account: Any = None, manifest: str | None = None) -> Any:
