@@ -147,3 +147,65 @@ def test_an_agent_opens_for_its_principal_under_a_grant(
     assert "CHARTER_SESSION_KEY" in _refused(invoke(*base, "--input", f"{token.address}:1", key=None))
     assert "--key-env goes with --grant" in _refused(invoke(
         "intent", "open", "--key-env", "X", "--input", f"{token.address}:1", "--output", f"{token.address}:1:{bob}"))
+
+
+def test_gasless_sign_open_for_and_cancel(
+    invoke: Invoke, token: Any, alice: LocalSigner, dev_accounts: list[ChecksumAddress], tmp_path: Path,  # noqa: F811
+    w3: Any, manifest_path: Path,
+) -> None:
+    from charter import Charter
+    from charter.deployments import Manifest
+
+    bob, relayer = dev_accounts[2], dev_accounts[5]
+    settler = Charter.connect(w3, manifest=Manifest.load(manifest_path)).intents.address
+    token.functions.mint(alice.address, 100).transact({"from": dev_accounts[0]})
+    token.functions.approve(settler, 100).transact({"from": alice.address})
+    out = tmp_path / "gasless.json"
+    signed = _json(invoke("intent", "sign", "--input", f"{token.address}:10", "--output", f"{token.address}:9:{bob}",
+                          "--out", str(out), "--json"))
+    assert signed["signature"].startswith("0x") and len(signed["signature"]) == 132
+    written = json.loads(out.read_text())
+    assert written["signature"] == signed["signature"] and written["order_id"] == signed["order_id"]
+    assert _json(invoke("intent", "status", signed["order_id"], "--json", key=None))["status"] == "UNKNOWN"
+    opened = _json(invoke("--unlocked", relayer, "intent", "open-for", str(out), "--json", key=None))
+    assert opened["status"] == "OPEN" and opened["order"]["user"] == alice.address
+    assert token.functions.balanceOf(alice.address).call() == 90
+
+    # A cancelled nonce cannot be opened; a file without a signature is refused.
+    other = tmp_path / "cancelled.json"
+    nonce = _json(invoke("intent", "sign", "--input", f"{token.address}:10", "--output", f"{token.address}:9:{bob}",
+                         "--out", str(other), "--json"))["nonce"]
+    done = _json(invoke("intent", "cancel", str(nonce), "--json"))
+    assert done["action"] == "cancel" and done["nonces"] == [nonce] and done["user"] == alice.address
+    assert "OrderNonceUsed" in _refused(invoke("--unlocked", relayer, "intent", "open-for", str(other), key=None), 3)
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(json.dumps({k: v for k, v in written.items() if k != "signature"}))
+    assert "has no signature" in _refused(invoke("--unlocked", relayer, "intent", "open-for", str(unsigned), key=None))
+    # Native value cannot be gasless.
+    assert "cannot escrow native value" in _refused(
+        invoke("intent", "sign", "--input", "native:10", "--output", f"native:9:{bob}"), 3
+    )
+
+
+def test_refund_of_a_local_order_past_its_deadline(
+    invoke: Invoke, token: Any, alice: LocalSigner, dev_accounts: list[ChecksumAddress], tmp_path: Path,  # noqa: F811
+    w3: Any,
+) -> None:
+    import time
+
+    bob = dev_accounts[2]
+    token.functions.mint(alice.address, 50).transact({"from": dev_accounts[0]})
+    before = token.functions.balanceOf(alice.address).call()
+    out = tmp_path / "order.json"
+    _ok(invoke("intent", "open", "--input", f"{token.address}:50", "--output", f"{token.address}:49:{bob}",
+               "--fill-within", "3", "--out", str(out)))
+    assert token.functions.balanceOf(alice.address).call() == before - 50
+    assert "FillDeadlinePassed" in _refused(invoke("--unlocked", dev_accounts[5], "intent", "refund", str(out),
+                                                   key=None), 3)
+    time.sleep(4)
+    w3.provider.make_request("evm_mine", [])
+    assert _json(invoke("intent", "status", str(out), "--json", key=None))["status"] == "EXPIRED"
+    done = _json(invoke("--unlocked", dev_accounts[5], "intent", "refund", str(out), "--json", key=None))
+    assert done["action"] == "refund" and done["status"] == "REFUNDED" and done["user"] == alice.address
+    assert token.functions.balanceOf(alice.address).call() == before
+    assert "not hex bytes" in _refused(invoke("intent", "refund", str(out), "--proof", "zz"))

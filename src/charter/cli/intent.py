@@ -25,6 +25,7 @@ from web3 import Web3
 
 from .._core.checks import check_address
 from .._core.revert import format_time, node_unreachable
+from .._core.tx import TxResult
 from ..client import Charter
 from ..exceptions import EffectNotObserved, InvalidInput
 from ..intents.client import Intents
@@ -142,7 +143,7 @@ def _seen(counts: dict[str, int]) -> str:
 
 @click.group(cls=CharterGroup)
 def intent() -> None:
-    """Intents (ERC-7683): open an order, read its status, fill one as a solver."""
+    """Intents (ERC-7683): open (or sign gasless) an order, read its status, fill, refund, cancel."""
 
 
 def _token(text: str, what: str) -> str:
@@ -202,22 +203,73 @@ def _order_json(order: Order) -> dict[str, Any]:
     return {"order_id": order.order_id, **data}
 
 
+def _order_options(command: Any) -> Any:
+    """What an order is made of (shared by open and sign)."""
+    for option in reversed([
+        click.option("--input", "inputs", multiple=True, required=True, metavar="TOKEN:AMOUNT",
+                     help="Escrowed here (repeatable; TOKEN 'native' for ETH; AMOUNT in raw units)."),
+        click.option("--output", "outputs", multiple=True, required=True, metavar="TOKEN:AMOUNT:RECIPIENT",
+                     help="Wanted on the destination chain (repeatable; TOKEN on that chain, 'native' for ETH)."),
+        click.option("--destination-chain", type=click.IntRange(min=1), metavar="CHAIN_ID",
+                     help="The chain the outputs are delivered on (default: this chain, a local order)."),
+        click.option("--oracle", metavar="ADDRESS",
+                     help="The settlement oracle proving the fill (needed across chains)."),
+        click.option("--agent", "agent_id", type=click.IntRange(min=0), metavar="AGENT_ID",
+                     help="The agent the order is for (default: none, or the grant's); verified against the registry."),
+        click.option("--fill-within", default="10m", show_default=True, metavar="DURATION",
+                     help="The fill deadline, from the chain's time."),
+        click.option("--exclusive-filler", metavar="ADDRESS", help="Only this filler may fill, for --exclusive-for."),
+        click.option("--exclusive-for", metavar="DURATION",
+                     help="How long --exclusive-filler has the order to itself."),
+        click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+                     help="Write the order (JSON) here: status, fill and refund take it."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _build_order(charter: Charter, user: str, inputs: tuple[str, ...], outputs: tuple[str, ...],
+                 destination_chain: int | None, oracle: str | None, agent_id: int | None, fill_within: str,
+                 exclusive_filler: str | None, exclusive_for: str | None) -> Order:
+    window = parse_duration(fill_within)
+    if (exclusive_filler is None) != (exclusive_for is None):
+        raise InvalidInput("--exclusive-filler and --exclusive-for go together")
+    built_inputs = [_input(i) for i in inputs]
+    intents = charter.intents
+    chain = destination_chain or intents.chain_id
+    now = charter.registry.chain_time() if exclusive_for is not None else None
+    return intents.order(
+        user=user, agent_id=agent_id or 0, inputs=built_inputs,
+        outputs=[_output(o, chain) for o in outputs], destination_chain_id=chain,
+        oracle=check_address(oracle, "--oracle") if oracle else None, fill_within=window,
+        exclusive_filler=check_address(exclusive_filler, "--exclusive-filler") if exclusive_filler else None,
+        exclusivity_deadline=(now + parse_duration(exclusive_for)) if now is not None and exclusive_for else 0,
+        now=now,
+    )
+
+
+def _expect_open(intents: Intents, order: Order, result: TxResult) -> OrderStatus:
+    status = intents.origin_status(order.order_id)
+    if status != OrderStatus.OPEN:
+        raise EffectNotObserved(
+            f"transaction {result.tx_hash} was mined but order {order.order_id_hex} is {status.name} on the "
+            "settler, not OPEN: it was not opened"
+        )
+    return status
+
+
+def _report_open(ctx: click.Context, as_json: bool, order: Order, result: TxResult, status: OrderStatus,
+                 out: str | None) -> None:
+    if wants_json(ctx, as_json):
+        print_json(tx_json("open", result, order_id=order.order_id_hex, status=status, order=_order_json(order),
+                           file=out))
+        return
+    click.echo("\n".join(order.describe()))
+    click.echo(tx_line(f"opened, now {status.name}" + (f"; saved to {out}" if out else ""), result))
+
+
 @intent.command("open")
-@click.option("--input", "inputs", multiple=True, required=True, metavar="TOKEN:AMOUNT",
-              help="Escrowed here (repeatable; TOKEN 'native' for ETH; AMOUNT in raw units).")
-@click.option("--output", "outputs", multiple=True, required=True, metavar="TOKEN:AMOUNT:RECIPIENT",
-              help="Wanted on the destination chain (repeatable; TOKEN on that chain, 'native' for ETH).")
-@click.option("--destination-chain", type=click.IntRange(min=1), metavar="CHAIN_ID",
-              help="The chain the outputs are delivered on (default: this chain, a local order).")
-@click.option("--oracle", metavar="ADDRESS", help="The settlement oracle proving the fill (needed across chains).")
-@click.option("--agent", "agent_id", type=click.IntRange(min=0), metavar="AGENT_ID",
-              help="The agent the order is for (default: none, or the grant's); verified against the registry.")
-@click.option("--fill-within", default="10m", show_default=True, metavar="DURATION",
-              help="The fill deadline, from the chain's time.")
-@click.option("--exclusive-filler", metavar="ADDRESS", help="Only this filler may fill, for --exclusive-for.")
-@click.option("--exclusive-for", metavar="DURATION", help="How long --exclusive-filler has the order to itself.")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write the order (JSON) here: status and fill take it.")
+@_order_options
 @click.option("--grant", "grant_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Open as the agent, for the grant's account, under its session (approvals and open as one "
               "batch, within the grant's caps); the session key is read from $CHARTER_SESSION_KEY.")
@@ -236,58 +288,131 @@ def intent_open(ctx: click.Context, inputs: tuple[str, ...], outputs: tuple[str,
     open run as one session batch that the grant's token caps bound.
     """
     check_out_path(out)
-    window = parse_duration(fill_within)
-    if (exclusive_filler is None) != (exclusive_for is None):
-        raise InvalidInput("--exclusive-filler and --exclusive-for go together")
     if key_env is not None and grant_file is None:
         raise InvalidInput("--key-env goes with --grant (the session key opens for the grant's account)")
-    built_inputs = [_input(i) for i in inputs]
     state = get_state(ctx)
-    key = None
     if grant_file is not None:
         key = session_key(key_env)
         charter = state.charter()
         signed, _ = load_grant(grant_file)
         bound_here(signed, charter.sessions.chain_id, charter.sessions.address, grant_file)
         check_session_key(key, signed, key_env)
-        user = signed.grant.account
         if agent_id is not None and agent_id != signed.grant.agent_id:
             raise InvalidInput(f"--agent {agent_id} is not the grant's agent ({signed.grant.agent_id})")
-        agent_id = signed.grant.agent_id
+        order = _build_order(charter, signed.grant.account, inputs, outputs, destination_chain, oracle,
+                             signed.grant.agent_id, fill_within, exclusive_filler, exclusive_for)
+        with sending("intent open"):
+            result = charter.sessions.execute_batch(signed, charter.intents.open_calls(order), key=key)
     else:
         charter = state.charter("intent open")
         assert charter.signer is not None
-        user = charter.signer.address
-    intents = charter.intents
-    chain = destination_chain or intents.chain_id
-    now = charter.registry.chain_time() if exclusive_for is not None else None
-    order = intents.order(
-        user=user, agent_id=agent_id or 0, inputs=built_inputs,
-        outputs=[_output(o, chain) for o in outputs], destination_chain_id=chain,
-        oracle=check_address(oracle, "--oracle") if oracle else None, fill_within=window,
-        exclusive_filler=check_address(exclusive_filler, "--exclusive-filler") if exclusive_filler else None,
-        exclusivity_deadline=(now + parse_duration(exclusive_for)) if now is not None and exclusive_for else 0,
-        now=now,
-    )
-    with sending("intent open"):
-        if grant_file is not None:
-            result = charter.sessions.execute_batch(signed, intents.open_calls(order), key=key)
-        else:
-            result = intents.open(order)
-    status = intents.origin_status(order.order_id)
-    if status != OrderStatus.OPEN:
-        raise EffectNotObserved(
-            f"transaction {result.tx_hash} was mined but order {order.order_id_hex} is {status.name} on the "
-            "settler, not OPEN: it was not opened"
-        )
+        order = _build_order(charter, charter.signer.address, inputs, outputs, destination_chain, oracle,
+                             agent_id, fill_within, exclusive_filler, exclusive_for)
+        with sending("intent open"):
+            result = charter.intents.open(order)
+    status = _expect_open(charter.intents, order, result)
     if out is not None:
         write_json_file(out, _order_json(order))  # order_id first; Order.model_validate ignores it
+    _report_open(ctx, as_json, order, result, status, out)
+
+
+@intent.command("sign")
+@_order_options
+@json_option
+@click.pass_context
+def intent_sign(ctx: click.Context, inputs: tuple[str, ...], outputs: tuple[str, ...], destination_chain: int | None,
+                oracle: str | None, agent_id: int | None, fill_within: str, exclusive_filler: str | None,
+                exclusive_for: str | None, out: str | None, as_json: bool) -> None:
+    """Sign a gasless order as the sender (EIP-712, nothing is sent): anyone opens it with open-for.
+
+    Its ERC-20 inputs are pulled from the sender when it is opened, so the
+    sender must have approved the settler for them; native inputs cannot be
+    gasless. Cancel it before it is opened with: charter intent cancel NONCE.
+    """
+    check_out_path(out)
+    charter = get_state(ctx).charter("intent sign")
+    assert charter.signer is not None
+    order = _build_order(charter, charter.signer.address, inputs, outputs, destination_chain, oracle, agent_id,
+                         fill_within, exclusive_filler, exclusive_for)
+    signature = charter.intents.sign(order)
+    data = {**_order_json(order), "signature": signature}
+    if out is not None:
+        write_json_file(out, data)
     if wants_json(ctx, as_json):
-        print_json(tx_json("open", result, order_id=order.order_id_hex, status=status, order=_order_json(order),
-                           file=out))
+        print_json({"order_id": order.order_id, "nonce": order.data.nonce, "signature": signature,
+                    "order": data, "file": out})
         return
     click.echo("\n".join(order.describe()))
-    click.echo(tx_line(f"opened, now {status.name}" + (f"; saved to {out}" if out else ""), result))
+    click.echo(f"signed gasless order (nonce {order.data.nonce}); nothing was sent"
+               + (f"; saved to {out}" if out else "; use --out FILE or --json to keep it"))
+
+
+@intent.command("open-for")
+@click.argument("order_file", metavar="ORDER_FILE", type=click.Path(dir_okay=False))
+@json_option
+@click.pass_context
+def intent_open_for(ctx: click.Context, order_file: str, as_json: bool) -> None:
+    """Open the gasless order signed in ORDER_FILE (charter intent sign --out): the sender pays the gas,
+    the user's inputs are pulled into escrow."""
+    order = load_order(order_file)
+    signature = _signature_of(order_file)
+    charter = get_state(ctx).charter("intent open-for")
+    with sending("intent open-for"):
+        result = charter.intents.open_for(order, signature)
+    status = _expect_open(charter.intents, order, result)
+    _report_open(ctx, as_json, order, result, status, None)
+
+
+def _signature_of(path: str) -> bytes:
+    data = json.loads(read_text_file(path, "order file"))
+    text = data.get("signature") if isinstance(data, dict) else None
+    if not isinstance(text, str) or not text:
+        raise InvalidInput(f"order file {path} has no signature: sign it with charter intent sign --out FILE")
+    return parse_hex(text, f"order file {path}: the signature")
+
+
+@intent.command("cancel")
+@click.argument("nonces", nargs=-1, required=True, type=click.IntRange(min=0), metavar="NONCE...")
+@json_option
+@click.pass_context
+def intent_cancel(ctx: click.Context, nonces: tuple[int, ...], as_json: bool) -> None:
+    """Cancel the sender's gasless orders with these nonces before anyone opens them."""
+    charter = get_state(ctx).charter("intent cancel")
+    assert charter.signer is not None
+    user = charter.signer.address
+    with sending("intent cancel"):
+        result = charter.intents.invalidate_nonces(nonces)
+    unused = [n for n in nonces if not charter.intents.nonce_used(user, n)]
+    if unused:
+        raise EffectNotObserved(f"transaction {result.tx_hash} was mined but nonces {unused} are still usable")
+    if wants_json(ctx, as_json):
+        print_json(tx_json("cancel", result, user=user, nonces=list(nonces)))
+    else:
+        click.echo(tx_line(f"nonces {', '.join(map(str, nonces))} of {user} cancelled", result))
+
+
+@intent.command("refund")
+@click.argument("order_file", metavar="ORDER_FILE", type=click.Path(dir_okay=False))
+@click.option("--proof", metavar="0xHEX", default="0x", show_default=True,
+              help="The oracle's proof of non-fill (none needed for a local order past its fill deadline, "
+              "or for any order past its refund time).")
+@json_option
+@click.pass_context
+def intent_refund(ctx: click.Context, order_file: str, proof: str, as_json: bool) -> None:
+    """Return the escrow of the unfilled order in ORDER_FILE to its user (anyone may send)."""
+    order = load_order(order_file)
+    proof_bytes = parse_hex(proof, "--proof")
+    charter = get_state(ctx).charter("intent refund")
+    with sending("intent refund"):
+        result = charter.intents.refund([(order, proof_bytes)])
+    status = charter.intents.origin_status(order.order_id)
+    if status != OrderStatus.REFUNDED:
+        raise EffectNotObserved(f"transaction {result.tx_hash} was mined but order {order.order_id_hex} is "
+                                f"{status.name}, not REFUNDED")
+    if wants_json(ctx, as_json):
+        print_json(tx_json("refund", result, status=status, user=order.user))
+    else:
+        click.echo(tx_line(f"order {order.order_id_hex} refunded to {order.user}", result))
 
 
 def _destination(ctx: click.Context, url: str | None, order: Order) -> Intents | None:
