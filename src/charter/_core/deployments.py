@@ -398,9 +398,11 @@ def plan_deployment(
                 try:
                     gas = int(w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
                 except Exception as exc:  # noqa: BLE001 - a node's refusal to estimate is reported, not raised
+                    args = constructor_args(name, evm_version)
+                    reads = [n for n in pending if bytes(HexBytes(create2_address(n, evm_version=evm_version))) in args]
                     note = (
-                        f"no estimate until {', '.join(pending)} is deployed (its constructor reads it)"
-                        if pending else f"the node could not estimate it: {str(exc).splitlines()[0][:120]}"
+                        f"its constructor reads {', '.join(reads)}, not deployed yet"
+                        if reads else f"the node could not estimate it: {str(exc).splitlines()[0][:120]}"
                     )
             pending.append(name)
         planned.append(PlannedDeployment(
@@ -423,9 +425,13 @@ def ensure_deployed(
 
     Idempotent: a contract whose deterministic address already has code is
     left alone. Records each address, with the build's EVM version and
-    init-code hash, in `manifest` (and saves it if it has a path).
+    init-code hash, in `manifest` (and saves it if it has a path). The packaged
+    manifest is refused on a development chain or a fork (:func:`check_recordable`),
+    before anything is sent.
     """
     evm_version = check_evm_version(evm_version)
+    if manifest is not None:
+        check_recordable(w3, manifest)
     if len(w3.eth.get_code(CREATE2_DEPLOYER)) == 0:
         raise _missing_deployer(w3)
     chain_id = w3.eth.chain_id

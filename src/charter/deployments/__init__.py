@@ -23,6 +23,7 @@ from .._core.deployments import (
     account_deploy_calldata,
     build_details,
     check_evm_version,
+    check_recordable,
     constructor_args,
     contract_init_code,
     create2_address,
@@ -30,6 +31,7 @@ from .._core.deployments import (
     deployment_code,
     ensure_deployed,
     init_code_hash,
+    packaged_manifest_path,
     plan_deployment,
     resolve_address,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "account_deploy_calldata",
     "build_details",
     "check_evm_version",
+    "check_recordable",
     "constructor_args",
     "contract_init_code",
     "create2_address",
@@ -56,6 +59,7 @@ __all__ = [
     "deployment_code",
     "ensure_deployed",
     "init_code_hash",
+    "packaged_manifest_path",
     "plan_deployment",
     "resolve_address",
 ]
