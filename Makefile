@@ -16,12 +16,12 @@ export APE_DATA_FOLDER ?= $(HOME)/.ape
 VENV_STAMP := $(VENV)/.charter-installed
 NODE_STAMP := node_modules/.charter-installed
 
-.PHONY: help setup compile artifacts test test-fast test-long demo bench bench-update lint clean
+.PHONY: help setup compile artifacts test test-fast test-long fork-test demo bench bench-update lint clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "; printf "Charter — make targets\n\n"} \
 	     /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@printf "\nEnvironment: the fuzz tests replay fixed sequences; CHARTER_FUZZ=random draws\nnew ones, CHARTER_FUZZ=long draws ten times as many, twice as long.\n"
+	@printf "\nEnvironment: the fuzz tests replay fixed sequences; CHARTER_FUZZ=random draws\nnew ones, CHARTER_FUZZ=long draws ten times as many, twice as long.\nCHARTER_FORK_URL=<rpc> makes the fork tests fork that node instead of a seeded local one (docs/fork.md).\n"
 
 $(VENV_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,11 +51,22 @@ compile: setup ## Compile the contracts with ape
 artifacts: setup ## Rebuild the ABI + init code shipped in src/charter/abi
 	$(BIN)/python tools/build_artifacts.py
 
-test: setup ## Run every test (unit, stateful fuzz, SDK, scripts)
-	ape test tests -p no:cacheprovider
+# The mainnet-fork tests (docs/fork.md) run in an `ape test` of their own on
+# ethereum:mainnet-fork:foundry; tools/fork_upstream.py forks $CHARTER_FORK_URL,
+# or starts a seeded local anvil with chain id 1 (stopped afterwards) without it.
+FORK_NETWORK := ethereum:mainnet-fork:foundry
+FORK_TEST = $(BIN)/python tools/fork_upstream.py -- ape test tests/fork --network $(FORK_NETWORK) -p no:cacheprovider
+
+test: setup ## Run every test (unit, stateful fuzz, SDK, scripts, then the mainnet-fork tests)
+	ape test tests --ignore tests/fork -p no:cacheprovider
+	$(FORK_TEST)
+
+fork-test: setup ## Run only the mainnet-fork tests (CHARTER_FORK_URL=... for a real upstream)
+	$(FORK_TEST)
 
 test-long: setup ## Run every test with the long fuzz profile
-	CHARTER_FUZZ=long ape test tests -p no:cacheprovider
+	CHARTER_FUZZ=long ape test tests --ignore tests/fork -p no:cacheprovider
+	$(FORK_TEST)
 
 demo: setup ## Run the story on local anvil chains (one, then two for intents)
 	$(BIN)/python -m charter.demo
