@@ -320,7 +320,9 @@ def error_type(exc: BaseException) -> str:
 
 def one_line_error(exc: BaseException) -> str:
     """What `exc` means for a user, on one line (no traceback, no repeated exception name)."""
-    if isinstance(exc, click.exceptions.ClickException):
+    if isinstance(exc, click.exceptions.UsageError) and exc.ctx is not None:
+        message = f"{exc.format_message()} (see: {exc.ctx.command_path} --help)"
+    elif isinstance(exc, click.exceptions.ClickException):
         message = exc.format_message()
     elif isinstance(exc, KeyboardInterrupt):
         message = "interrupted"
@@ -364,10 +366,8 @@ class CharterGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except click.exceptions.ClickException as exc:
-            if not json_requested(ctx):
-                raise
-            raise click.exceptions.Exit(report_failure(exc, True)) from None
+        except click.exceptions.ClickException:
+            raise  # reported by CharterCLI.main (one line, and JSON with --json)
         except KeyboardInterrupt as exc:
             raise click.exceptions.Exit(report_failure(exc, json_requested(ctx))) from None
         except CharterError as exc:
@@ -393,13 +393,10 @@ class CharterCLI(CharterGroup):
             if not standalone:
                 raise
             sys.exit(report_failure(KeyboardInterrupt(), as_json))
-        except click.exceptions.ClickException as exc:
+        except click.exceptions.ClickException as exc:  # usage errors: one line too, exit 2
             if not standalone:
                 raise
-            if as_json:
-                sys.exit(report_failure(exc, True))
-            exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(report_failure(exc, as_json))
         if not standalone:
             return code
         sys.exit(code if isinstance(code, int) else EXIT_OK)
