@@ -38,6 +38,18 @@ def _redact(url: str) -> str:
     return urlunsplit((parts.scheme, host + port, hidden, "", "")) if parts.scheme else url
 
 
+class Stopped(Exception):
+    """SIGTERM or SIGHUP arrived: unwind, so that the upstream is stopped too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    raise Stopped(signum)
+
+
 def _run(command: list[str], url: str) -> int:
     env = {**os.environ, upstream.FORK_URL_ENV: url}
     try:
@@ -46,10 +58,37 @@ def _run(command: list[str], url: str) -> int:
         print(f"error: cannot run {command[0]!r}: {exc.strerror or exc}", file=sys.stderr)
         return 127
     try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.send_signal(signal.SIGINT)
-        return process.wait()
+        return _status(process.wait())
+    except (KeyboardInterrupt, Stopped) as exc:  # pass it on, let the command clean up, then stop ours
+        process.send_signal(exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
+        try:
+            return _status(process.wait(timeout=30))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return _status(process.wait())
+
+
+def _status(code: int) -> int:
+    """A child's exit status as a shell reports it (128 + N when signal N ended it)."""
+    return 128 - code if code < 0 else code
+
+
+def _check_given(url: str) -> str | None:
+    """Why `url` cannot be the upstream of ethereum:mainnet-fork, or None."""
+    if not url.startswith(("http://", "https://", "ws://", "wss://")):
+        return f"${upstream.FORK_URL_ENV} must be an http(s) or ws(s) URL, got {_redact(url)!r}"
+    if not url.startswith("http"):
+        return None  # ape's node provider checks a websocket upstream itself
+    from web3 import Web3
+
+    try:
+        chain_id = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30})).eth.chain_id
+    except Exception as exc:  # noqa: BLE001 - one line, whatever the node or the network said
+        return f"${upstream.FORK_URL_ENV} ({_redact(url)}) does not answer: {str(exc).splitlines()[0][:160]}"
+    if chain_id != 1:
+        return (f"${upstream.FORK_URL_ENV} ({_redact(url)}) is chain {chain_id}; {upstream.NETWORK} forks "
+                "Ethereum mainnet (chain id 1), and ape refuses any other")
+    return None
 
 
 def _describe(seeded: dict[str, Any]) -> str:
@@ -70,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve == bool(command):
         parser.error("give either --serve or a command after --")
 
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
     given = os.environ.get(upstream.FORK_URL_ENV, "").strip()
     if given and not args.serve:
-        if not given.startswith(("http://", "https://", "ws://", "wss://")):
-            print(f"error: ${upstream.FORK_URL_ENV} must be an http(s) or ws(s) URL, got {_redact(given)!r}",
-                  file=sys.stderr)
+        if (problem := _check_given(given)) is not None:
+            print(f"error: {problem}", file=sys.stderr)
             return 2
         print(f"fork tests: network {upstream.NETWORK}, upstream ${upstream.FORK_URL_ENV} = {_redact(given)}",
               flush=True)
@@ -90,9 +130,11 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     while True:
                         time.sleep(3600)
-                except KeyboardInterrupt:
+                except (KeyboardInterrupt, Stopped):
                     return 0
             return _run(command, url)
+    except Stopped as exc:
+        return 128 + exc.signum
     except Exception as exc:  # noqa: BLE001 - one line, whatever failed while starting or seeding
         print(f"error: local fork upstream: {exc}", file=sys.stderr)
         return 1
