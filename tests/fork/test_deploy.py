@@ -64,9 +64,15 @@ def test_the_sdk_finds_the_suite_without_a_manifest(w3: Web3, suite: list[Deploy
 
 
 def test_the_packaged_manifest_is_refused_on_a_fork(
-    w3: Web3, fork: Fork, suite: list[DeployResult], deployer: LocalSigner, packaged_manifest: bytes
+    w3: Web3, fork: Fork, suite: list[DeployResult], deployer: LocalSigner, packaged_manifest: bytes,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = packaged_manifest_path()
+
+    def save(self: Manifest) -> None:  # were the guard gone, fail here instead of writing the checkout's file
+        pytest.fail(f"the fork was about to be recorded in {self.path}")
+
+    monkeypatch.setattr(Manifest, "save", save)
     nonce = w3.eth.get_transaction_count(deployer.address)
     with pytest.raises(CharterError, match=r"not recording chain \d+ in the packaged manifest .*fork") as refused:
         ensure_deployed(w3, deployer, manifest=Manifest.load(path))

@@ -72,7 +72,7 @@ def _address_env(name: str, default: str) -> str:
     if not value:
         return default
     if not Web3.is_address(value):
-        raise SystemExit(f"${name} must be an address (0x and 40 hex digits), got {value!r}")
+        raise ValueError(f"${name} must be an address (0x and 40 hex digits), got {value!r}")
     return Web3.to_checksum_address(value)
 
 
