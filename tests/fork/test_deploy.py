@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web3 import Web3
+from web3 import LegacyWebSocketProvider, Web3
 
 from charter import Charter, CharterError, LocalSigner
 from charter.deployments import (
@@ -26,7 +26,9 @@ from .upstream import USDC
 
 
 def test_the_fork_keeps_the_upstream_chain(w3: Web3, fork: Fork) -> None:
-    upstream = Web3(Web3.HTTPProvider(fork.upstream, request_kwargs={"timeout": 30}))
+    provider: Any = (Web3.HTTPProvider(fork.upstream, request_kwargs={"timeout": 30})
+                     if fork.upstream.startswith("http") else LegacyWebSocketProvider(fork.upstream))
+    upstream = Web3(provider)
     assert fork.network.startswith("ethereum:mainnet-fork:")
     assert fork.chain_id == upstream.eth.chain_id  # whatever it is: no test assumes one
     assert w3.eth.get_block(fork.block)["hash"] == upstream.eth.get_block(fork.block)["hash"]
