@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from eth_typing import ChecksumAddress
 from web3 import Web3
+from web3.providers.base import BaseProvider
 
 from charter import (
     AgentStatus,
     Charter,
+    CharterError,
     LocalSigner,
     Manifest,
     NodeSigner,
@@ -20,7 +22,7 @@ from charter import (
     NotDeployed,
 )
 from charter._core.artifacts import init_code
-from charter.deployments import CONTRACTS, create2_address
+from charter.deployments import CONTRACTS, check_recordable, create2_address, packaged_manifest_path
 from charter.devchain import LocalChain, local_anvil
 
 from .conftest import dev_key
@@ -136,3 +138,51 @@ def test_not_deployed_on_another_chain_until_deployed_there(
     assert agent_id == 1
     info = charter.registry.agent(agent_id)
     assert info.chain_id == 1 and info.status is AgentStatus.ACTIVE
+
+
+class _Node(BaseProvider):
+    """A node that only says which chain and client it is (no network)."""
+
+    def __init__(self, chain_id: int, client: str) -> None:
+        super().__init__()
+        self.answers = {"eth_chainId": hex(chain_id), "web3_clientVersion": client}
+
+    def make_request(self, method: str, params: object) -> dict[str, object]:  # type: ignore[override]
+        return {"jsonrpc": "2.0", "id": 1, "result": self.answers[method]}
+
+
+def test_the_packaged_manifest_never_records_a_development_node(
+    other_chain: LocalChain, registry_address: ChecksumAddress, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An anvil keeps chain id 1 here, as a mainnet fork does: still refused, before anything is sent."""
+    w3 = other_chain.w3
+    path = packaged_manifest_path()
+    before = path.read_bytes()
+    monkeypatch.setattr(Manifest, "save", lambda self: pytest.fail(f"about to write {self.path}"))
+    owner = LocalSigner.from_key(dev_key(1))
+    nonce = w3.eth.get_transaction_count(owner.address)
+    with pytest.raises(CharterError, match=r"not recording chain 1 in the packaged manifest .*anvil") as refused:
+        Charter.deploy(w3, owner, manifest=Manifest.load(path))
+    assert "--manifest" in str(refused.value) and "\n" not in str(refused.value)
+    assert w3.eth.get_transaction_count(owner.address) == nonce and path.read_bytes() == before
+    # Any other manifest records it as usual.
+    check_recordable(w3, Manifest(path=None))
+
+
+@pytest.mark.parametrize(("chain_id", "client", "refused"), [
+    (1, "Geth/v1.14.11-stable/linux-amd64/go1.22.8", False),
+    (11155111, "Nethermind/v1.29.1", False),
+    (1, "anvil/v1.7.1", True),
+    (1, "HardhatNetwork/2.22.0/@ethereumjs/vm/0.0.0", True),
+    (31337, "Geth/v1.14.11-stable", True),
+    (1337, "Geth/v1.14.11-stable", True),
+])
+def test_which_nodes_the_packaged_manifest_records(chain_id: int, client: str, refused: bool) -> None:
+    w3 = Web3(_Node(chain_id, client))
+    packaged = Manifest.load(packaged_manifest_path())
+    if refused:
+        with pytest.raises(CharterError, match=f"not recording chain {chain_id}"):
+            check_recordable(w3, packaged)
+    else:
+        check_recordable(w3, packaged)
+    check_recordable(w3, Manifest(path=None))  # only the packaged file is guarded
