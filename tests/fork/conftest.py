@@ -74,6 +74,15 @@ class Veteran:
     history_predates_fork: bool  # False on an upstream that never saw it: it was given a history on the fork
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    network = str(config.getoption("network", "") or "")
+    if "-fork" in network and not _env_url():
+        raise pytest.UsageError(
+            f"{network} forks ${FORK_URL_ENV}, which is unset: run `make fork-test` (a local upstream) "
+            f"or set {FORK_URL_ENV} to an Ethereum mainnet RPC (docs/fork.md)"
+        )
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     upstream = "$" + FORK_URL_ENV + (" (set)" if _env_url() else " (unset: run through `make fork-test`)")
     return [f"charter fork tests: network {config.getoption('network', NETWORK)}, upstream {upstream}"]
