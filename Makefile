@@ -16,7 +16,7 @@ export APE_DATA_FOLDER ?= $(HOME)/.ape
 VENV_STAMP := $(VENV)/.charter-installed
 NODE_STAMP := node_modules/.charter-installed
 
-.PHONY: help setup compile artifacts test test-fast test-long fork-test demo bench bench-update lint clean
+.PHONY: help setup compile artifacts test test-fast test-long fork-test demo bench bench-update lint docs clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "; printf "Charter — make targets\n\n"} \
@@ -88,6 +88,12 @@ bench-update: ## Same as `make bench UPDATE=1`: refresh the committed benchmarks
 lint: setup ## ruff + mypy
 	$(BIN)/ruff check src tests scripts benchmarks tools
 	$(BIN)/mypy src/charter
+
+# The site: concepts, tutorials, guides and the references generated at build
+# time (SDK from docstrings, CLI from the click commands, gas from
+# benchmarks/results/gas.json). Offline and strict: a broken link fails it.
+docs: setup ## Build the documentation site into .build/site/ (mkdocs --strict)
+	$(BIN)/mkdocs build --strict
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf .build .pytest_cache .hypothesis benchmarks/results/*.tmp
