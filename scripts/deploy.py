@@ -9,7 +9,9 @@
 already there, its init-code hash, the EVM version of its build and the gas
 the node estimates, and sends nothing. Otherwise the script asks before
 sending on a real network (``--yes`` does not ask; without ``--yes`` and
-without a terminal to ask at, it refuses), deploys what is missing (running it
+without a terminal to ask at, it refuses; with ``--yes`` and
+``$APE_ACCOUNTS_<ALIAS>_PASSPHRASE`` set, a keyfile account signs without
+asking, for CI), deploys what is missing (running it
 again when the contracts are there is a no-op), and records per chain id, per
 contract: address, block, transaction, EVM version and init-code hash, in the
 manifest: ``--manifest``, else ``$CHARTER_MANIFEST``, else (real networks
@@ -215,7 +217,8 @@ def _row(p: PlannedDeployment) -> str:
 @click.option("--verify-dir", type=click.Path(file_okay=False),
               help="where to write the standard-JSON input (default: .build/verify/<chain id>)")
 @click.option("--no-verify", is_flag=True, help="write no verification input and submit nothing")
-@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.option("--yes", is_flag=True,
+              help="do not ask for confirmation (with $APE_ACCOUNTS_<ALIAS>_PASSPHRASE, nor to sign)")
 @clean_errors
 def cli(alias: str | None, manifest: str | None, evm_option: str | None, dry_run: bool,
         verify_dir: str | None, no_verify: bool, yes: bool) -> None:
@@ -231,6 +234,9 @@ def cli(alias: str | None, manifest: str | None, evm_option: str | None, dry_run
     )
     path = manifest_path(manifest, local, fork)
     account = resolve_account(alias) if alias or local or not dry_run else None
+    passphrase = os.environ.get(f"APE_ACCOUNTS_{alias}_PASSPHRASE") if alias else None
+    if yes and not dry_run and passphrase and hasattr(account, "set_autosign"):
+        account.set_autosign(True, passphrase=passphrase)  # CI: a keyfile account signs without asking
     sender = account.address if account is not None else None
     click.echo(f"network {network.choice}, chain {chain_id}, deployer {sender or '(none: dry run)'}")
     click.echo(f"evm version {evm_version} ({source}), manifest {path or '(none)'}")

@@ -267,3 +267,36 @@ def test_bad_configured_evm_version_is_refused_in_one_line(tmp_path: Path) -> No
         line = refused(run("--dry-run"))
     assert "charter.evm_versions.ethereum:sepolia is 'london'" in line
     assert all(v in line for v in EVM_VERSIONS)
+
+
+def test_named_keyfile_account_deploys_with_yes_and_its_passphrase(
+    sepolia: tuple[LocalChain, Path], tmp_path: Path
+) -> None:
+    """CI: an ape keyfile account (named with --sender) signs without a terminal when --yes is
+    given and $APE_ACCOUNTS_<ALIAS>_PASSPHRASE is set; without --yes it is refused first."""
+    chain, project = sepolia
+    deployer = Account.create()
+    data = tmp_path / "ape-data"
+    (data / "accounts").mkdir(parents=True)
+    (data / "accounts" / "deployer.json").write_text(json.dumps(Account.encrypt(deployer.key, "s3cret")))
+    chain.w3.provider.make_request("anvil_setBalance", [deployer.address, hex(10**19)])  # type: ignore[operator]
+    manifest = tmp_path / "manifest.json"
+    env = {**_clean_env(chain.url, manifest), "APE_DATA_FOLDER": str(data),
+           "APE_ACCOUNTS_deployer_PASSPHRASE": "s3cret"}
+    run = _runner(project, "ethereum:sepolia:node", env)
+
+    line = refused(run("--sender", "deployer"))
+    assert "without confirmation" in line
+    assert chain.w3.eth.get_transaction_count(deployer.address) == 0
+
+    out = ok(run("--sender", "deployer", "--yes", "--no-verify"))
+    assert f"deployer {deployer.address}" in out and f"{len(CONTRACTS)} deployed" in out
+    assert chain.w3.eth.get_transaction_count(deployer.address) == len(CONTRACTS)
+    recorded = json.loads(manifest.read_text())["chains"][str(SEPOLIA)]
+    assert {recorded[n]["address"] for n in CONTRACTS} == {create2_address(n, evm_version="cancun") for n in CONTRACTS}
+    for name in CONTRACTS:
+        tx = chain.w3.eth.get_transaction(recorded[name]["transaction"])
+        assert tx["from"] == deployer.address
+
+    unknown = refused(run("--sender", "nobody", "--yes"))
+    assert "no ape account is named 'nobody'" in unknown
