@@ -6,6 +6,9 @@
 - Pages that other work streams write (``OPTIONAL_PAGES``) are in the nav as
   soon as their file exists; while one does not, its nav entry is dropped
   instead of failing the strict build.
+- The SDK's docstrings use Sphinx roles (``:class:`~charter.x.Y```); in the
+  rendered reference the role's name is dropped and ``~`` keeps the last
+  component, as Sphinx shows them.
 - Links from a page to files of the repository outside ``docs/`` (contracts,
   interfaces, tests) cannot be pages of the site: they are shown as the
   file's path in code, so the strict build does not flag them and the reader
@@ -25,6 +28,7 @@ GAS_JSON = ROOT / "benchmarks" / "results" / "gas.json"
 GAS_MARKER = "<!-- charter:gas-tables -->"
 OPTIONAL_PAGES = frozenset({"fork.md", "cli.md", "console.md", "deploy.md"})
 
+_SPHINX_ROLE = re.compile(r":(?:class|meth|mod|data|func|attr|exc|obj):<code>(~?)([^<]+)</code>")
 _OUTSIDE_LINK = re.compile(r"\[([^\]]+)\]\(((?:\.\./)+)([^)#\s]+)(#[^)\s]*)?\)")
 
 
@@ -78,6 +82,12 @@ def outside_links_as_paths(markdown: str, page_src: str) -> str:
     return _OUTSIDE_LINK.sub(replace, markdown)
 
 
+def without_sphinx_roles(html: str) -> str:
+    """``:class:<code>~a.b.C</code>`` as rendered from a docstring becomes ``<code>C</code>``."""
+    return _SPHINX_ROLE.sub(lambda m: f"<code>{m.group(2).rsplit('.', 1)[-1] if m.group(1) else m.group(2)}</code>",
+                            html)
+
+
 def _drop_missing(nav: list[Any], docs_dir: Path) -> list[Any]:
     kept: list[Any] = []
     for item in nav:
@@ -103,3 +113,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any, **kwargs
             raise ValueError(f"docs/reference/gas.md lost its {GAS_MARKER} line")
         markdown = markdown.replace(GAS_MARKER, gas_tables(json.loads(GAS_JSON.read_text())))
     return outside_links_as_paths(markdown, page.file.src_uri)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any, **kwargs: Any) -> str:
+    return without_sphinx_roles(html)

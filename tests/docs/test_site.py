@@ -74,6 +74,12 @@ def test_sdk_reference_is_generated_from_docstrings(site: Path):
                  "charter.intents.relayer.Relayer", "charter.devchain.local_anvil"):
         assert f'id="{name}"' in html, name
     assert "Start a fresh anvil on 127.0.0.1" in html  # a docstring, rendered
+    assert not re.search(r":(class|meth|mod|data|func):<code>", html)  # Sphinx roles shown as plain code
+
+
+def test_sphinx_roles_are_dropped():
+    html = "Raises :class:<code>~charter.exceptions.NotDeployed</code>; see :meth:<code>Accounts.deploy</code>."
+    assert docs_hooks.without_sphinx_roles(html) == "Raises <code>NotDeployed</code>; see <code>Accounts.deploy</code>."
 
 
 def test_site_fetches_nothing(site: Path):
