@@ -26,7 +26,8 @@ or by chain id; a fork uses its upstream network's entry), else ``prague``.
 
 For explorer verification it writes, per contract, the compiler's
 standard-JSON input and the constructor arguments to ``--verify-dir`` (default
-``.build/verify/<chain id>/``); with the ape-etherscan plugin installed and
+``.build/verify/<chain id>/``; on development chains only when
+``--verify-dir`` is given); with the ape-etherscan plugin installed and
 ``$ETHERSCAN_API_KEY`` set, it also submits them to the network's explorer.
 """
 
@@ -215,7 +216,8 @@ def _row(p: PlannedDeployment) -> str:
               help="EVM version of the build (default: ape-config.yaml charter.evm_versions, else prague)")
 @click.option("--dry-run", is_flag=True, help="print what would be deployed and where; send nothing")
 @click.option("--verify-dir", type=click.Path(file_okay=False),
-              help="where to write the standard-JSON input (default: .build/verify/<chain id>)")
+              help="where to write the standard-JSON input (default: .build/verify/<chain id>; "
+                   "on development chains only when given)")
 @click.option("--no-verify", is_flag=True, help="write no verification input and submit nothing")
 @click.option("--yes", is_flag=True,
               help="do not ask for confirmation (with $APE_ACCOUNTS_<ALIAS>_PASSPHRASE, nor to sign)")
@@ -270,7 +272,7 @@ def cli(alias: str | None, manifest: str | None, evm_option: str | None, dry_run
     click.echo(
         f"done: {sum(r.deployed for r in results)} deployed, {sum(not r.deployed for r in results)} already there"
     )
-    if no_verify:
+    if no_verify or (local and not verify_dir):  # a development chain's contracts are never on an explorer
         return
     directory = Path(verify_dir) if verify_dir else VERIFY_DIR / str(chain_id)
     index = write_verification_input(directory, chain_id, evm_version, [(r.name, r.address) for r in results])

@@ -142,8 +142,9 @@ def test_deploy_records_build_per_chain_then_is_a_no_op(dev: LocalChain, tmp_pat
     assert index["chain_id"] == dev.chain_id and set(index["contracts"]) == set(CONTRACTS)
 
     before = _state(dev.w3)
-    again = ok(run("--verify-dir", str(verify)))
+    again = ok(run())
     assert f"0 deployed, {len(CONTRACTS)} already there" in again
+    assert "verification input" not in again  # a development chain: only into a named --verify-dir
     assert _state(dev.w3) == before
     assert json.loads(manifest.read_text())["chains"][str(dev.chain_id)] == recorded  # block/tx kept
 
