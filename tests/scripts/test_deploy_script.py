@@ -48,7 +48,10 @@ PACKAGED_MANIFEST = ROOT / "src" / "charter" / "deployments" / "manifest.json"
 def packaged_manifest_untouched() -> Iterator[None]:
     before = PACKAGED_MANIFEST.read_text()
     yield
-    assert PACKAGED_MANIFEST.read_text() == before, "a test run wrote the packaged manifest"
+    after = PACKAGED_MANIFEST.read_text()
+    if after != before:
+        PACKAGED_MANIFEST.write_text(before)  # put it back, then fail
+    assert after == before, "a test run wrote the packaged manifest"
 
 
 def _state(w3: Web3, evm_version: str | None = None) -> tuple[int, int, list[bytes]]:
@@ -301,3 +304,17 @@ def test_named_keyfile_account_deploys_with_yes_and_its_passphrase(
 
     unknown = refused(run("--sender", "nobody", "--yes"))
     assert "no ape account is named 'nobody'" in unknown
+
+
+def test_a_development_node_posing_as_sepolia_never_writes_the_packaged_manifest(
+    sepolia: tuple[LocalChain, Path]
+) -> None:
+    """No manifest named on a real network means the packaged one; the node is an anvil (a
+    development node, as a fork is), so the deployment is refused before anything is sent."""
+    chain, project = sepolia
+    env = {k: v for k, v in _clean_env(chain.url, Path("unused")).items() if k != "CHARTER_MANIFEST"}
+    run = _runner(project, "ethereum:sepolia:node", env)
+    before = _state(chain.w3, "cancun")
+    line = refused(run("--sender", "TEST::0", "--yes"))
+    assert "not recording chain 11155111 in the packaged manifest" in line
+    assert _state(chain.w3, "cancun") == before
