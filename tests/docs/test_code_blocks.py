@@ -117,5 +117,8 @@ def test_cross_chain_tutorial_runs_as_written(tmp_path):
         assert run.python >= 2 and run.bash >= 3 and set(run.written) == {"solve.toml", "relay.toml"}
         ns = run.namespace
         assert ns["intents"].status(ns["order"], ns["destination"]).name == "SETTLED"
+        out = "".join(run.output)
+        assert "OPEN\nFILLED\nSETTLED\n" in out  # the loop saw each stage
+        assert "solver: 1 filled" in out and "relayer: 1 settled" in out  # stopped cleanly, with their summaries
 
     run_document(ROOT / "docs" / "tutorials" / "cross-chain-intent.md", tmp_path, check)
