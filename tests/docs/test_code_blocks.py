@@ -98,6 +98,9 @@ def test_readme_tours_run_as_written(tmp_path):
         assert ns["sessions"].state(ns["signed"]).status.name == "REVOKED_ALL"
         assert "OverBudget" in "".join(run.output)
         assert ns["intents"].status(ns["order"]).name == "SETTLED"
+        out = "".join(run.output)  # the ape sequence, each `ape run` attached to the same node
+        assert "issued on-chain" in out and "epoch now" in out
+        assert "(origin): SETTLED" in out and ": paused" in out
 
     run_document(ROOT / "README.md", tmp_path, check)
 
