@@ -102,14 +102,16 @@ class Charter:
         signer: SignerLike,
         manifest: Manifest | None = None,
         on_progress: Callable[[DeployResult], None] | None = None,
+        evm_version: str | None = None,
     ) -> list[DeployResult]:
         """Deploy every Charter contract missing on `w3`'s chain (CREATE2, idempotent).
 
-        Records the addresses in `manifest` (saved if it has a path) and returns
-        one :class:`~charter.deployments.DeployResult` per contract; follow with
-        :meth:`connect` to use them.
+        `evm_version` picks the build (``prague``, the default, or ``cancun``:
+        see docs/deploy.md). Records the addresses in `manifest` (saved if it
+        has a path) and returns one :class:`~charter.deployments.DeployResult`
+        per contract; follow with :meth:`connect` to use them.
         """
         with translate(w3):
             return ensure_deployed(
-                w3, as_signer(signer), manifest=manifest, on_progress=on_progress
+                w3, as_signer(signer), manifest=manifest, on_progress=on_progress, evm_version=evm_version
             )

@@ -81,6 +81,21 @@ def test_deploy_reports_the_existing_deployment(
     assert registry_address in table and "already deployed" in table
 
 
+def test_deploy_records_the_chosen_evm_version(
+    invoke: Invoke, registry_address: ChecksumAddress, dev_accounts: list[str], tmp_path: Path, w3: Any
+) -> None:
+    path = tmp_path / "cancun-manifest.json"
+    data = _json(invoke("--json", "--unlocked", dev_accounts[0], "--manifest", str(path), "deploy",
+                        "--evm-version", "cancun"))
+    assert data["evm_version"] == "cancun"
+    # vyper 0.4.3 emits the same bytes for cancun and prague: the same addresses, already there
+    assert all(c["address"] == create2_address(c["name"], evm_version="cancun") for c in data["contracts"])
+    entry = json.loads(path.read_text())["chains"][str(int(w3.eth.chain_id))]["AgentRegistry"]
+    assert entry["address"] == registry_address and entry["evm_version"] == "cancun"
+    refused = invoke("--unlocked", dev_accounts[0], "--manifest", str(path), "deploy", "--evm-version", "shanghai")
+    assert refused.exit_code == 2 and "shanghai" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_register_then_show(invoke: Invoke, registry: Registry, alice: LocalSigner) -> None:
     data = _json(invoke("register", "--uri", "ipfs://cli-card", "--meta", "role=market-maker",
                         "--meta-hex", "raw=0x00ff", "--json"))

@@ -24,6 +24,7 @@ from charter import (
 from charter._core.artifacts import init_code
 from charter.deployments import CONTRACTS, check_recordable, create2_address, packaged_manifest_path
 from charter.devchain import LocalChain, local_anvil
+from charter.hyperlane import deploy_hyperlane_oracle, deploy_reporter
 
 from .conftest import dev_key
 
@@ -167,6 +168,12 @@ def test_the_packaged_manifest_never_records_a_development_node(
     assert w3.eth.get_transaction_count(owner.address) == nonce and path.read_bytes() == before
     # Any other manifest records it as usual.
     check_recordable(w3, Manifest(path=None))
+    # The Hyperlane contracts are refused the same way, before the Mailbox is even asked.
+    for deploy in (lambda m: deploy_reporter(w3, owner, registry_address, manifest=m),
+                   lambda m: deploy_hyperlane_oracle(w3, owner, registry_address, None, [], manifest=m)):
+        with pytest.raises(CharterError, match=r"not recording chain 1 in the packaged manifest"):
+            deploy(Manifest.load(path))
+    assert w3.eth.get_transaction_count(owner.address) == nonce and path.read_bytes() == before
 
 
 @pytest.mark.parametrize(("chain_id", "client", "refused"), [

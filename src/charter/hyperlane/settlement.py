@@ -39,7 +39,7 @@ from web3.types import BlockIdentifier
 from .._core.artifacts import abi, init_code
 from .._core.chain import ChainClient
 from .._core.checks import check_address
-from .._core.deployments import SALT, Manifest, _create2, create2_address, deploy_code
+from .._core.deployments import SALT, Manifest, _create2, check_recordable, create2_address, deploy_code
 from .._core.revert import RevertContext, translate
 from .._core.signers import SignerLike, as_signer
 from .._core.tx import TxResult, expect_event, result, send_checked
@@ -125,6 +125,8 @@ def deploy_reporter(w3: Web3, signer: SignerLike, mailbox: str, settler: str | N
                     manifest: Manifest | None = None) -> ChecksumAddress:
     """Deploy (CREATE2; idempotent) this chain's HyperlaneReporter and return its address;
     `manifest` records it with its Mailbox, domain and settler."""
+    if manifest is not None:
+        check_recordable(w3, manifest)
     settler = check_address(settler or create2_address("IntentSettler"), "settler")
     domain = _mailbox_domain(w3, mailbox)
     with translate(w3):
@@ -143,6 +145,8 @@ def deploy_hyperlane_oracle(w3: Web3, signer: SignerLike, mailbox: str, ism: str
                             remotes: Sequence[Remote], manifest: Manifest | None = None) -> ChecksumAddress:
     """Deploy (CREATE2; idempotent) this chain's HyperlaneOracle and return its address;
     `manifest` records it with its Mailbox, domain, ISM and remotes."""
+    if manifest is not None:
+        check_recordable(w3, manifest)
     domain = _mailbox_domain(w3, mailbox)
     if ism:
         with translate(w3):
