@@ -57,15 +57,19 @@ artifacts: setup ## Rebuild the ABI + init code shipped in src/charter/abi
 FORK_NETWORK := ethereum:mainnet-fork:foundry
 FORK_TEST = $(BIN)/python tools/fork_upstream.py -- ape test tests/fork --network $(FORK_NETWORK) -p no:cacheprovider
 
-test: setup ## Run every test (unit, stateful fuzz, SDK, scripts, then the mainnet-fork tests)
-	ape test tests --ignore tests/fork -p no:cacheprovider
+# The rest runs as two `ape test` processes side by side (tools/test_groups.py):
+# the in-process titanoboa tests, and everything that drives anvil nodes.
+TEST_GROUPS = $(BIN)/python tools/test_groups.py -p no:cacheprovider
+
+test: setup ## Run every test (titanoboa unit + fuzz beside SDK, scripts, docs, two-chain; then the mainnet-fork tests)
+	$(TEST_GROUPS)
 	$(FORK_TEST)
 
 fork-test: setup ## Run only the mainnet-fork tests (CHARTER_FORK_URL=... for a real upstream)
 	$(FORK_TEST)
 
 test-long: setup ## Run every test with the long fuzz profile
-	CHARTER_FUZZ=long ape test tests --ignore tests/fork -p no:cacheprovider
+	CHARTER_FUZZ=long $(TEST_GROUPS)
 	$(FORK_TEST)
 
 demo: setup ## Run the story on local anvil chains (one, then two for intents)
