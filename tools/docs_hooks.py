@@ -3,9 +3,6 @@
 - The gas reference (``docs/reference/gas.md``) is generated at build time
   from ``benchmarks/results/gas.json``: the line ``<!-- charter:gas-tables -->``
   is replaced by its tables, so the page always shows the committed figures.
-- Pages that other work streams write (``OPTIONAL_PAGES``) are in the nav as
-  soon as their file exists; while one does not, its nav entry is dropped
-  instead of failing the strict build.
 - The SDK's docstrings use Sphinx roles (``:class:`~charter.x.Y```); in the
   rendered reference the role's name is dropped and ``~`` keeps the last
   component, as Sphinx shows them.
@@ -26,7 +23,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 GAS_JSON = ROOT / "benchmarks" / "results" / "gas.json"
 GAS_MARKER = "<!-- charter:gas-tables -->"
-OPTIONAL_PAGES = frozenset({"fork.md", "cli.md", "console.md", "deploy.md"})
 
 _SPHINX_ROLE = re.compile(r":(?:class|meth|mod|data|func|attr|exc|obj):<code>(~?)([^<]+)</code>")
 _OUTSIDE_LINK = re.compile(r"\[([^\]]+)\]\(((?:\.\./)+)([^)#\s]+)(#[^)\s]*)?\)")
@@ -86,25 +82,6 @@ def without_sphinx_roles(html: str) -> str:
     """``:class:<code>~a.b.C</code>`` as rendered from a docstring becomes ``<code>C</code>``."""
     return _SPHINX_ROLE.sub(lambda m: f"<code>{m.group(2).rsplit('.', 1)[-1] if m.group(1) else m.group(2)}</code>",
                             html)
-
-
-def _drop_missing(nav: list[Any], docs_dir: Path) -> list[Any]:
-    kept: list[Any] = []
-    for item in nav:
-        if isinstance(item, dict):
-            ((title, value),) = item.items()
-            if isinstance(value, list):
-                kept.append({title: _drop_missing(value, docs_dir)})
-            elif not (value in OPTIONAL_PAGES and not (docs_dir / value).is_file()):
-                kept.append(item)
-        elif not (item in OPTIONAL_PAGES and not (docs_dir / item).is_file()):
-            kept.append(item)
-    return kept
-
-
-def on_config(config: Any, **kwargs: Any) -> Any:
-    config["nav"] = _drop_missing(config["nav"], Path(config["docs_dir"]))
-    return config
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any, **kwargs: Any) -> str:

@@ -89,12 +89,6 @@ def test_site_fetches_nothing(site: Path):
         assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', text), page
 
 
-def test_optional_pages_join_the_nav_once_they_exist(tmp_path: Path):
-    (tmp_path / "cli.md").write_text("# CLI\n")
-    nav = [{"Home": "index.md"}, {"Guides": [{"CLI": "cli.md"}, {"Fork": "fork.md"}, "console.md"]}]
-    assert docs_hooks._drop_missing(nav, tmp_path) == [{"Home": "index.md"}, {"Guides": [{"CLI": "cli.md"}]}]
-
-
 def test_links_out_of_docs_become_paths():
     md = "[IAgentRegistry](../interfaces/IAgentRegistry.vyi), [sessions](sessions.md), [up](../sessions.md)"
     assert docs_hooks.outside_links_as_paths(md, "registry.md") == (
