@@ -44,8 +44,8 @@ from charter.deployments import Manifest, ensure_deployed
 from charter.devchain import DEV_KEYS, local_anvils
 from charter.intents import FillRecord, Input, Order, Output, attest, deploy_oracle, fill_attestation
 from charter.intents.models import MIN_REFUND_DELAY, UNFILLED_RECORD
-from charter.intents.relayer import ChainConfig, RelayConfig, Relayer
 from charter.intents.typed_data import gasless_order_digest
+from charter.processes.relayer import ChainConfig, RelayConfig, Relayer
 
 COMMITTEE = [Account.from_key(bytes([0x21 * (i + 1)]) * 32) for i in range(3)]
 ORIGIN, DESTINATION = 31_501, 31_502

@@ -5,7 +5,7 @@
     ape run relay --config relay.toml --rounds 5 --oracle committee --json
 
 The chains, oracles and key variables come from the file (see
-``charter.intents.config`` and docs/intents.md), not from ``--network``: the
+``charter.processes.config`` and docs/intents.md), not from ``--network``: the
 relayer watches every chain it names, each at its own RPC, and sends with
 the key in ``sender_key_env`` (a relayer runs unattended, so no ape account
 prompts for it). State is kept in the file's SQLite ``db``: stop and restart
@@ -20,8 +20,8 @@ import logging
 import click
 
 from charter.ape_extras import clean_errors
-from charter.intents.config import ORACLE_KINDS, load_relay_config
-from charter.intents.relayer import Relayer, StepReport
+from charter.processes.config import ORACLE_KINDS, load_relay_config
+from charter.processes.relayer import Relayer, StepReport
 
 
 @click.command(short_help="Run the intents relayer (committee and/or Hyperlane)")

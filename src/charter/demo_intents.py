@@ -31,11 +31,11 @@ from .client import Charter
 from .devchain import DEV_KEYS, local_anvils
 from .exceptions import CharterError
 from .hyperlane import deploy_local
-from .hyperlane.relay import HyperlaneConfig
 from .hyperlane.settlement import Remote, deploy_hyperlane_oracle, deploy_reporter
 from .intents import FillRecord, Input, Intents, Order, OrderStatus, Output, deploy_oracle
-from .intents.relayer import ChainConfig, RelayConfig, Relayer
-from .intents.solver import Policy, Route, Solver, SolverConfig
+from .processes.hyperlane import HyperlaneConfig
+from .processes.relayer import ChainConfig, RelayConfig, Relayer
+from .processes.solver import Policy, Route, Solver, SolverConfig
 
 CHAIN_A, CHAIN_B = 901, 902
 COMMITTEE = [Account.from_key(Web3.keccak(text=f"charter demo attester {i}")) for i in range(3)]

@@ -71,7 +71,7 @@ def test_gas_tables_mark_missed_targets():
 def test_sdk_reference_is_generated_from_docstrings(site: Path):
     html = (site / "reference" / "sdk.html").read_text()
     for name in ("charter.registry.client.Registry", "charter.sessions.builder.GrantBuilder",
-                 "charter.intents.relayer.Relayer", "charter.devchain.local_anvil"):
+                 "charter.processes.relayer.Relayer", "charter.devchain.local_anvil"):
         assert f'id="{name}"' in html, name
     assert "Start a fresh anvil on 127.0.0.1" in html  # a docstring, rendered
     assert not re.search(r":(class|meth|mod|data|func):<code>", html)  # Sphinx roles shown as plain code

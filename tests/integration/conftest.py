@@ -24,11 +24,11 @@ from charter import Charter, LocalSigner
 from charter._core.artifacts import abi, init_code
 from charter.devchain import DEV_KEYS, LocalChain, local_anvils
 from charter.hyperlane import LocalHyperlane, deploy_local
-from charter.hyperlane.relay import HyperlaneConfig
 from charter.hyperlane.settlement import Remote, deploy_hyperlane_oracle, deploy_reporter
 from charter.intents import Input, Order, Output, deploy_oracle
-from charter.intents.relayer import ChainConfig, RelayConfig, Relayer
-from charter.intents.solver import Policy, Route, Solver, SolverConfig
+from charter.processes.hyperlane import HyperlaneConfig
+from charter.processes.relayer import ChainConfig, RelayConfig, Relayer
+from charter.processes.solver import Policy, Route, Solver, SolverConfig
 
 CHAIN_A, CHAIN_B = 31_411, 31_422
 CONFIRMATIONS = 2

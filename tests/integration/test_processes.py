@@ -13,7 +13,7 @@ import pytest
 
 from charter.devchain import DEV_KEYS
 from charter.intents import Output
-from charter.intents.solver import Policy, Route
+from charter.processes.solver import Policy, Route
 
 from .conftest import CHAIN_A, CHAIN_B, COMMITTEE, World
 

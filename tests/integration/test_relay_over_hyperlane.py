@@ -17,9 +17,9 @@ from web3.logs import DISCARD
 from charter.cli import cli
 from charter.hyperlane import Message
 from charter.hyperlane.local import deploy
-from charter.hyperlane.relay import HyperlaneConfig
 from charter.hyperlane.settlement import HyperlaneReporter, Report
 from charter.intents import FillRecord, OrderStatus
+from charter.processes.hyperlane import HyperlaneConfig
 
 from .conftest import CHAIN_A, CHAIN_B, CONFIRMATIONS, VALIDATORS, HyperlaneRoute, World, until
 

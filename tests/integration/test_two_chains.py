@@ -19,7 +19,7 @@ from charter.exceptions import (
 )
 from charter.intents import FillRecord, Input, OrderStatus, Output, attest, fill_attestation
 from charter.intents.models import UNFILLED_RECORD
-from charter.intents.solver import Policy, Route
+from charter.processes.solver import Policy, Route
 
 from .conftest import CHAIN_A, CHAIN_B, COMMITTEE, CONFIRMATIONS, HyperlaneRoute, World, until
 

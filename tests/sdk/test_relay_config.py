@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from charter.exceptions import InvalidInput
-from charter.intents.config import load_relay_config, load_solver_config
+from charter.processes.config import load_relay_config, load_solver_config
 
 KEY = "0x" + "11" * 32
 MAILBOX_A, ORACLE_A, COMMITTEE_A = "0x" + "a1" * 20, "0x" + "a2" * 20, "0x" + "a3" * 20

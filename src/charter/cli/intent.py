@@ -9,7 +9,7 @@
 
 relay and solve log what they do on stderr, keep their state in SQLite
 (restart them at will: nothing is lost or repeated) and stop cleanly on
-Ctrl-C / SIGTERM. See ``charter.intents.config`` for the file format.
+Ctrl-C / SIGTERM. See ``charter.processes.config`` for the file format.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from .._core.tx import TxResult
 from ..client import Charter
 from ..exceptions import EffectNotObserved, InvalidInput
 from ..intents.client import Intents
-from ..intents.config import ORACLE_KINDS, load_relay_config, load_solver_config
 from ..intents.models import NATIVE, FillRecord, Input, Order, OrderStatus, Output
-from ..intents.relayer import Relayer, StepReport
-from ..intents.solver import Solver, SolveReport
+from ..processes.config import ORACLE_KINDS, load_relay_config, load_solver_config
+from ..processes.relayer import Relayer, StepReport
+from ..processes.solver import Solver, SolveReport
 from ..sessions.builder import parse_duration
 from ._common import (
     CharterGroup,

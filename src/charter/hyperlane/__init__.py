@@ -5,13 +5,14 @@
     local.py       a Mailbox, a Merkle tree hook and an m-of-n MessageId multisig ISM on a local chain
     settlement.py  Charter's HyperlaneReporter and HyperlaneOracle: clients, CREATE2 deployment, Report
     tree.py        Hyperlane's incremental Merkle tree
-    relay.py       the relayer's Hyperlane half (validator and relayer for Charter's reports)
+
+The relayer's Hyperlane half (validator and relayer for Charter's reports) is a
+process: :mod:`charter.processes.hyperlane`.
 """
 
 from .artifacts import HyperlaneArtifactsMissing, artifact, artifacts_dir
 from .local import LocalHyperlane, deploy_local
 from .messages import Message, checkpoint_digest, message_id_metadata, sign_checkpoint
-from .relay import HyperlaneConfig
 from .settlement import (
     HyperlaneOracle,
     HyperlaneReporter,
@@ -26,7 +27,6 @@ from .tree import MerkleTree
 
 __all__ = [
     "HyperlaneArtifactsMissing",
-    "HyperlaneConfig",
     "HyperlaneOracle",
     "HyperlaneReporter",
     "LocalHyperlane",

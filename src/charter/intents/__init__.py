@@ -5,7 +5,9 @@
     typed_data.py  the EIP-712 GaslessCrossChainOrder, Attestation and Rotation
     oracle.py      AttesterOracle: the committee's attestations and proofs, deployment, hand-over
     errors.py      "intents: ..." and "oracle: ..." reverts as exceptions
-    relayer.py     Relayer (`charter relay`); solver.py: Solver (`charter solve`); loop.py: their round loop
+
+The relayer (`charter relay`) and the solver (`charter solve`) that drive
+this layer are processes: :mod:`charter.processes`.
 """
 
 from .client import DEFAULT_FILL_WINDOW, FillEvent, Intents, OpenedOrder, UnfilledEvent, check_order

@@ -48,8 +48,8 @@ from eth_account import Account
 
 from .._core.checks import check_address
 from ..exceptions import InvalidInput
-from ..hyperlane.relay import HyperlaneConfig
-from .models import MIN_REFUND_DELAY
+from ..intents.models import MIN_REFUND_DELAY
+from .hyperlane import HyperlaneConfig
 from .relayer import ChainConfig, RelayConfig
 from .solver import Policy, Route, SolverConfig
 

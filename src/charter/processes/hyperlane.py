@@ -38,11 +38,11 @@ from .._core.revert import RevertContext, translate
 from .._core.signers import Signer
 from .._core.tx import expect_event, send_checked
 from ..exceptions import CharterError, ContractRevert, InvalidInput
-from ..intents.store import MessageRow, Store
-from .artifacts import artifact
-from .messages import Message, message_id_metadata, sign_checkpoint
-from .settlement import Report
-from .tree import MerkleTree
+from ..hyperlane.artifacts import artifact
+from ..hyperlane.messages import Message, message_id_metadata, sign_checkpoint
+from ..hyperlane.settlement import Report
+from ..hyperlane.tree import MerkleTree
+from .store import MessageRow, Store
 
 log = logging.getLogger("charter.relay")
 

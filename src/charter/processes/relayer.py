@@ -26,11 +26,11 @@ instead of step 3: the relayer reports their confirmed records through the
 destination's HyperlaneReporter (batched), verifies the dispatched message
 against the destination's Merkle tree hook, signs its checkpoint with the
 validator keys it holds and delivers it to the origin's Mailbox
-(:mod:`charter.hyperlane.relay`); an order is proven once its origin oracle
+(:mod:`charter.processes.hyperlane`); an order is proven once its origin oracle
 holds the root of a message that reports its record (the proof is the
 order's Merkle path in that message), whoever reported or delivered it.
 
-Everything it learns is in SQLite (:class:`~charter.intents.store.Store`),
+Everything it learns is in SQLite (:class:`~charter.processes.store.Store`),
 written with the scan cursor in one transaction, so a restart between a
 fill and its settlement neither loses nor repeats anything. A failing RPC
 holds back only its chain, with exponential backoff.
@@ -52,12 +52,12 @@ from web3.exceptions import TransactionNotFound
 from .._core.deployments import create2_address
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError, ContractRevert
-from ..hyperlane.relay import HyperlaneConfig, Lane, MessageRelay
 from ..hyperlane.settlement import HyperlaneOracle, HyperlaneReporter
-from .client import Intents
+from ..intents.client import Intents
+from ..intents.models import MAX_SETTLE, RECORD_FILLED, RECORD_UNFILLED, UNFILLED_RECORD, FillRecord, Order, OrderStatus
+from ..intents.oracle import AttesterOracle, attest, fill_attestation
+from .hyperlane import HyperlaneConfig, Lane, MessageRelay
 from .loop import RoundLoop
-from .models import MAX_SETTLE, RECORD_FILLED, RECORD_UNFILLED, UNFILLED_RECORD, FillRecord, Order, OrderStatus
-from .oracle import AttesterOracle, attest, fill_attestation
 from .store import Record, Store
 
 log = logging.getLogger("charter.relay")

@@ -30,9 +30,9 @@ from web3 import Web3
 from .._core.deployments import create2_address
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError
-from .client import ERC20_ABI, Intents
+from ..intents.client import ERC20_ABI, Intents
+from ..intents.models import MIN_REFUND_DELAY, NATIVE, FillRecord, Order
 from .loop import RoundLoop
-from .models import MIN_REFUND_DELAY, NATIVE, FillRecord, Order
 from .relayer import ChainConfig
 from .store import Store
 
