@@ -255,3 +255,14 @@ if TYPE_CHECKING:
         SessionRequest,
         SignedGrant,
     )
+
+# The base (charter._core) never imports a layer: each layer registers its revert
+# reasons into charter._core.revert when its ``errors`` module is imported, and ape
+# support registers its signer adapter into charter._core.signers. This package runs
+# before any of its modules, so importing them here makes every revert reason map to
+# its exception, and ape accounts sign, whichever module the user imports first.
+from . import ape_extras as _ape_extras  # noqa: E402, F401
+from .accounts import errors as _accounts_errors  # noqa: E402, F401
+from .intents import errors as _intents_errors  # noqa: E402, F401
+from .registry import errors as _registry_errors  # noqa: E402, F401
+from .sessions import errors as _sessions_errors  # noqa: E402, F401

@@ -2,9 +2,11 @@
 
 * :class:`ApeSigner` makes any ape account (test account, keyfile, hardware)
   an SDK :class:`~charter.Signer`; ape does the signing, prompting
-  and nonce handling as it does for its own transactions. The SDK wraps ape
-  accounts in it by itself wherever it takes a signer, so
-  ``Charter.connect(w3, signer=accounts.test_accounts[1])`` or
+  and nonce handling as it does for its own transactions. This module
+  registers :func:`ape_signer` as a signer adapter of
+  :func:`charter._core.signers.as_signer` (the ``charter`` package imports
+  it), so the SDK wraps ape accounts in it by itself wherever it takes a
+  signer: ``Charter.connect(w3, signer=accounts.test_accounts[1])`` or
   ``sessions.execute(signed, call, key=accounts.load("agent"))`` work.
   It signs EIP-7702 authorizations through ape's ``sign_authorization``
   (test and keyfile accounts; a keyfile account asks to confirm), so
@@ -19,6 +21,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +32,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import TxParams
 
+from ._core.signers import register_signer_adapter
 from .exceptions import CharterError
 
 LOCAL_NETWORKS = ("local",)
@@ -107,6 +111,20 @@ class ApeSigner:
                 f"(nonce {nonce}); nothing was sent"
             )
         return authorization
+
+
+def ape_signer(value: object) -> ApeSigner | None:
+    """An :class:`ApeSigner` for an ape account, else None (the adapter ``as_signer`` tries).
+
+    ape is never imported here: an ape account exists only once ape is loaded."""
+    module = sys.modules.get("ape.api.accounts")
+    account_api = getattr(module, "AccountAPI", None)
+    if account_api is None or not isinstance(value, account_api):
+        return None
+    return ApeSigner(value)
+
+
+register_signer_adapter(ape_signer)
 
 
 def _authorization_hash(chain_id: int, delegate: str, nonce: int) -> bytes:

@@ -137,3 +137,42 @@ def test_raw_ape_accounts_sign_everywhere_on_a_chain():
     before = stranger.balance
     sessions.execute(signed, Call.to(stranger.address, value=10**14), key=key)
     assert stranger.balance - before == 10**14
+
+
+_FRESH = """
+import json
+from ape import accounts
+from charter._core.signers import as_signer
+typed = json.loads({typed!r})
+signer = as_signer(accounts.test_accounts[3])
+print(json.dumps([type(signer).__module__ + "." + type(signer).__name__, signer.sign_typed_data(typed).hex()]))
+"""
+
+
+def test_ape_support_plugs_in_from_above():
+    """``charter._core.signers`` never imports ape support: ``charter.ape_extras`` registers its
+    adapter, and the ``charter`` package imports it, so in a fresh interpreter that imports only
+    ape and the signers module an ape account still becomes an ApeSigner and signs like its key."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from charter._core.signers import signer_adapters
+    from charter.ape_extras import ape_signer
+
+    assert ape_signer in signer_adapters()
+    assert ape_signer(object()) is None and ape_signer(LocalSigner.from_key(DEV_KEYS[0])) is None
+    typed = {
+        "types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+                  "Note": [{"name": "text", "type": "string"}, {"name": "amount", "type": "uint256"}]},
+        "primaryType": "Note",
+        "domain": {"name": "Charter", "chainId": 31337},
+        "message": {"text": "ape signs", "amount": 7},
+    }
+    out = subprocess.run([sys.executable, "-c", _FRESH.format(typed=json.dumps(typed))], capture_output=True,
+                         text=True, check=True, timeout=300, cwd=Path(__file__).resolve().parents[2])
+    kind, signature = json.loads(out.stdout.strip().splitlines()[-1])
+    assert kind == "charter.ape_extras.ApeSigner"
+    expected = LocalSigner.from_key(DEV_KEYS[3]).sign_typed_data(typed)
+    assert bytes.fromhex(signature.removeprefix("0x")) == bytes(expected)

@@ -3,22 +3,25 @@
 Every revert reason the contracts can give has an exception class in
 :mod:`charter.exceptions`. Each layer lists its own reasons in its
 ``errors.py`` (``registry/``: ``"registry: ..."`` and ``"erc721: ..."``,
-``sessions/``: ``"sessions: ..."``, ``accounts/``: ``"account: ..."``), as a
-table of fixed reasons (``REVERTS``) and builders for numbered ones
-(``PATTERNS``). :func:`map_revert` joins them and builds the exception with a
-message that says what was wrong and what to do, using whatever the caller
-knows about the attempted action (a :class:`RevertContext`). :func:`translate`
-wraps a block of web3.py calls so that only Charter exceptions leave it.
+``sessions/``: ``"sessions: ..."``, ``accounts/``: ``"account: ..."``,
+``intents/``: ``"intents: ..."``, ``"oracle: ..."`` and ``"hyperlane: ..."``),
+as a table of fixed reasons (``REVERTS``) and builders for numbered ones
+(``PATTERNS``), and registers them here with :func:`register_reverts` when
+it is imported. This module never imports a layer: the ``charter`` package
+imports every layer's ``errors`` module, so all tables are registered
+whichever module was imported first. :func:`map_revert` builds the
+exception with a message that says what was wrong and what to do, using
+whatever the caller knows about the attempted action (a
+:class:`RevertContext`). :func:`translate` wraps a block of web3.py calls so
+that only Charter exceptions leave it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
-from types import ModuleType
 from typing import Any, TypeAlias
 
 import requests
@@ -123,29 +126,63 @@ def internal(reason: str) -> Message:
 # ---------------------------------------------------------------- the layers' tables
 
 
-def _layers() -> tuple[ModuleType, ...]:
-    # Imported on first use: the layers' clients import this module.
-    from ..accounts import errors as accounts
-    from ..intents import errors as intents
-    from ..registry import errors as registry
-    from ..sessions import errors as sessions
+@dataclass(frozen=True)
+class RevertTable:
+    """One layer's revert reasons, as it registered them."""
 
-    return (registry, sessions, accounts, intents)
+    layer: str
+    reverts: dict[str, tuple[type[ContractRevert], Message]]
+    patterns: tuple[Pattern, ...]
 
 
-@cache
+_TABLES: dict[str, RevertTable] = {}
+_JOINED: tuple[dict[str, tuple[type[ContractRevert], Message]], tuple[Pattern, ...]] | None = None
+
+
+def register_reverts(
+    layer: str,
+    reverts: Mapping[str, tuple[type[ContractRevert], Message]],
+    patterns: Iterable[Pattern] = (),
+) -> None:
+    """Add `layer`'s revert reasons to the ones :func:`map_revert` knows.
+
+    Each layer calls it from its ``errors`` module with its table of fixed
+    reasons and its builders for numbered ones. Registering the same layer
+    again replaces its table (a module reloaded); a fixed reason that another
+    layer already registered is refused, so a reason always means one
+    exception."""
+    table = dict(reverts)
+    for other in _TABLES.values():
+        if other.layer != layer and (shared := table.keys() & other.reverts.keys()):
+            raise ValueError(f"{layer!r} registers revert reasons {sorted(shared)} that {other.layer!r} already maps")
+    global _JOINED
+    _TABLES[layer] = RevertTable(layer, table, tuple(patterns))
+    _JOINED = None
+
+
+def registered_layers() -> tuple[str, ...]:
+    """The layers whose revert tables are registered, in the order they registered."""
+    return tuple(_TABLES)
+
+
+def _joined() -> tuple[dict[str, tuple[type[ContractRevert], Message]], tuple[Pattern, ...]]:
+    global _JOINED
+    if _JOINED is None:
+        table: dict[str, tuple[type[ContractRevert], Message]] = {}
+        for layer in _TABLES.values():
+            table.update(layer.reverts)
+        _JOINED = (table, tuple(pattern for layer in _TABLES.values() for pattern in layer.patterns))
+    return _JOINED
+
+
 def reverts() -> dict[str, tuple[type[ContractRevert], Message]]:
-    """Every fixed revert reason of the contracts, with its exception and message."""
-    table: dict[str, tuple[type[ContractRevert], Message]] = {}
-    for layer in _layers():
-        table.update(layer.REVERTS)
-    return table
+    """Every registered fixed revert reason, with its exception and message."""
+    return _joined()[0]
 
 
-@cache
 def patterns() -> tuple[Pattern, ...]:
-    """The layers' builders for reasons a table cannot list (``"sessions: call 2 argument 1"``)."""
-    return tuple(pattern for layer in _layers() for pattern in layer.PATTERNS)
+    """The registered builders for reasons a table cannot list (``"sessions: call 2 argument 1"``)."""
+    return _joined()[1]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,9 +8,12 @@ and sign an EIP-712 message. Two come with the SDK:
 * :class:`NodeSigner` uses an account the node manages (``eth_sendTransaction``),
   such as anvil's unlocked development accounts.
 
-Other frameworks plug in by implementing the protocol. ape accounts are
-accepted as they are wherever the SDK takes a signer: :func:`as_signer` wraps
-them in :class:`charter.ape_extras.ApeSigner`.
+Other frameworks plug in by implementing the protocol, or from above with
+:func:`register_signer_adapter`: an adapter turns the framework's accounts
+into signers, and :func:`as_signer` tries every registered adapter. This
+module never imports one. ape support registers its adapter this way
+(``charter.ape_extras``, imported by the ``charter`` package), so ape
+accounts are accepted as they are wherever the SDK takes a signer.
 
 EIP-7702 needs the EOA itself to sign an authorization: an
 :class:`AuthorizationSigner` does (:class:`LocalSigner`, and ``ApeSigner``
@@ -20,7 +23,6 @@ for ape accounts that support it), and also sends the type-4 transaction.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
@@ -195,16 +197,38 @@ SignerLike: TypeAlias = "Signer | LocalAccount"
 
 _PRIVATE_KEY = re.compile(r"0x[0-9a-fA-F]{64}")
 
+SignerAdapter: TypeAlias = Callable[[object], "Signer | None"]
+"""Turns a value of some framework (an ape account, ...) into a :class:`Signer`, or
+returns None for a value it does not know."""
+
+_ADAPTERS: list[SignerAdapter] = []
+
+
+def register_signer_adapter(adapter: SignerAdapter) -> None:
+    """Let :func:`as_signer` accept what `adapter` turns into a signer.
+
+    Adapters are tried in the order they were registered, after eth-account
+    ``LocalAccount`` and before the :class:`Signer` protocol; registering the
+    same adapter again changes nothing."""
+    if adapter not in _ADAPTERS:
+        _ADAPTERS.append(adapter)
+
+
+def signer_adapters() -> tuple[SignerAdapter, ...]:
+    """The registered adapters, in the order :func:`as_signer` tries them."""
+    return tuple(_ADAPTERS)
+
 
 def as_signer(signer: SignerLike | str) -> Signer:
-    """A :class:`Signer` for a Signer, an eth-account ``LocalAccount``, an ape
-    account (an ``ApeSigner``) or a private key (``0x`` + 64 hex digits: a
-    :class:`LocalSigner`)."""
+    """A :class:`Signer` for a Signer, an eth-account ``LocalAccount``, a value a
+    registered adapter knows (an ape account: an ``ApeSigner``) or a private
+    key (``0x`` + 64 hex digits: a :class:`LocalSigner`)."""
     if isinstance(signer, LocalAccount):
         return LocalSigner(signer)
-    ape = _ape_signer(signer)
-    if ape is not None:
-        return ape
+    for adapter in _ADAPTERS:
+        adapted = adapter(signer)
+        if adapted is not None:
+            return adapted
     if isinstance(signer, Signer):
         return signer
     if isinstance(signer, str):
@@ -222,18 +246,6 @@ def as_signer(signer: SignerLike | str) -> Signer:
         f"{type(signer).__name__} is not a signer; pass a charter Signer (LocalSigner, NodeSigner, ...), "
         "an eth-account LocalAccount, an ape account or a 0x-hex private key"
     )
-
-
-def _ape_signer(value: object) -> Signer | None:
-    """An ``ApeSigner`` for an ape account, else None. ape is never imported here: an
-    ape account exists only once ape is loaded."""
-    module = sys.modules.get("ape.api.accounts")
-    account_api = getattr(module, "AccountAPI", None)
-    if account_api is None or not isinstance(value, account_api):
-        return None
-    from ..ape_extras import ApeSigner
-
-    return ApeSigner(value)
 
 
 def pad_gas(estimate: int) -> int:

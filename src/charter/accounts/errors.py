@@ -6,7 +6,7 @@ EIP-7702) when its owner's or its manager's call is refused.
 
 from __future__ import annotations
 
-from .._core.revert import Message, explained, internal
+from .._core.revert import Message, explained, internal, register_reverts
 from ..exceptions import ContractRevert, OutOfScope, SessionRefused, Unauthorized
 
 REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
@@ -24,3 +24,5 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
 
 PATTERNS: tuple[()] = ()
 """No numbered reasons in the account."""
+
+register_reverts("accounts", REVERTS, PATTERNS)

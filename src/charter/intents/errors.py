@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .._core.revert import Message, RevertContext, detail, internal
+from .._core.revert import Message, RevertContext, detail, internal, register_reverts
 from ..exceptions import (
     AlreadyFilled,
     AlreadyRefunded,
@@ -187,3 +187,5 @@ def _fill_too_late(reason: str, ctx: RevertContext) -> ContractRevert | None:
 
 
 PATTERNS = (_fill_too_late,)
+
+register_reverts("intents", REVERTS, PATTERNS)

@@ -13,6 +13,7 @@ from .._core.revert import (
     agent_label,
     format_time,
     internal,
+    register_reverts,
     where,
 )
 from ..exceptions import (
@@ -223,3 +224,5 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
 
 PATTERNS: tuple[()] = ()
 """No numbered reasons in the registry."""
+
+register_reverts("registry", REVERTS, PATTERNS)

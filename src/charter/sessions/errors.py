@@ -16,7 +16,7 @@ from typing import Any
 
 from web3 import Web3
 
-from .._core.revert import Message, RevertContext, detail, format_time, internal
+from .._core.revert import Message, RevertContext, detail, format_time, internal, register_reverts
 from ..accounts.models import Call
 from ..exceptions import (
     AccountNotDeployed,
@@ -234,6 +234,8 @@ def _budgets(reason: str, ctx: RevertContext) -> ContractRevert | None:
 
 PATTERNS: tuple[Callable[[str, RevertContext], ContractRevert | None], ...] = (_budgets, _numbered)
 """Builders tried before :data:`REVERTS`: the numbered reasons, and the budgets' extra fields."""
+
+register_reverts("sessions", REVERTS, PATTERNS)
 
 
 # ---------------------------------------------------------------- facts read after a refusal
