@@ -414,19 +414,46 @@ class GrantBuilder:
     # ------------------------------------------------------------ budgets
 
     def token_budget(self, token: Any, cap: int, *, per: int = 0) -> GrantBuilder:
-        """At most `cap` of `token` moved or approved (transfer, transferFrom,
-        approve, increaseAllowance), in total or every `per` seconds."""
+        """At most `cap` of `token` leaves the account during session executions
+        (transfers, pulls by allowed targets, approvals made in a session), in
+        total or every `per` seconds. A cap of 0 with no period is a :meth:`guard`."""
         address = checked(token, "token")
-        if any(b.token == address for b in self._budgets):
-            raise InvalidInput(f"token {address} already has a budget")
-        if len(self._budgets) >= MAX_TOKENS:
-            raise InvalidInput(f"a grant has at most {MAX_TOKENS} token budgets")
+        self._check_new_token(address, "budget")
         if isinstance(cap, bool) or not isinstance(cap, int) or not 0 <= cap < 2**128:
             raise InvalidInput(f"a token cap must be an integer between 0 and 2**128 - 1, got {cap!r}")
         if isinstance(per, bool) or not isinstance(per, int) or not 0 <= per < 2**32:
             raise InvalidInput(f"a budget period is seconds (0 for no refill), got {per!r}")
         self._budgets.append(TokenBudget(token=address, cap=cap, period=per))
         return self
+
+    def guard(self, token: Any) -> GrantBuilder:
+        """`token` may not leave the account during a session execution at all
+        (a budget with cap 0 and no period). For tokens the session has no
+        business moving but an allowed target could pull: a standing allowance
+        over a guarded token does not stop the grant (see :meth:`Sessions.sign`)."""
+        address = checked(token, "token")
+        self._check_new_token(address, "guard")
+        self._budgets.append(TokenBudget(token=address, cap=0, period=0))
+        return self
+
+    def _check_new_token(self, address: str, what: str) -> None:
+        """Refuse a second budget or guard for one token, and a fifth token."""
+        existing = next((b for b in self._budgets if b.token == address), None)
+        if existing is not None:
+            if existing.guarded and what == "guard":
+                raise InvalidInput(f"token {address} is already guarded")
+            if not existing.guarded and what == "budget":
+                raise InvalidInput(f"token {address} already has a budget; one budget per token")
+            raise InvalidInput(
+                f"token {address} would be both budgeted and guarded: a token is either budgeted "
+                "(token_budget, CLI --token-budget TOKEN:CAP) or guarded (guard, CLI --guard TOKEN); keep one"
+            )
+        if len(self._budgets) >= MAX_TOKENS:
+            raise InvalidInput(
+                f"a grant budgets and guards at most {MAX_TOKENS} tokens in all (budgets and guards share "
+                f"the limit), and {address} would be token {MAX_TOKENS + 1}; drop a budget or a guard, "
+                "or split the work into several grants"
+            )
 
     def native_budget(self, wei: int) -> GrantBuilder:
         """At most `wei` of native value over the whole grant."""
@@ -614,13 +641,16 @@ def builder_from_specs(
     max_calls: int = 0,
     min_interval: str | None = None,
     allow_execute_like: bool = False,
+    guards: Sequence[str] = (),
 ) -> GrantBuilder:
-    """A builder from the command-line specs (``--allow``, ``--token-budget``, ...)."""
+    """A builder from the command-line specs (``--allow``, ``--token-budget``, ``--guard``, ...)."""
     builder = GrantBuilder(account, agent_id, session_key, allow_execute_like=allow_execute_like)
     for spec in allows:
         apply_allow_spec(builder, spec)
     for spec in budgets:
         apply_budget_spec(builder, spec)
+    for token in guards:
+        builder.guard(token.strip())
     if native_budget:
         builder.native_budget(native_budget)
     if max_calls:

@@ -38,7 +38,7 @@ from ..exceptions import (
     Unauthorized,
     UnknownAgent,
 )
-from .models import TOKEN_SELECTORS, Grant, GrantState, describe_condition, merge_one_of
+from .models import GUARDED, TOKEN_SELECTORS, Grant, GrantState, describe_condition, merge_one_of
 
 
 def grant_label(ctx: RevertContext) -> str:
@@ -258,7 +258,8 @@ def facts(
             left = next(t.left for t in now.tokens if t.token == token.token)
             asked = sum(token_amount(c) for c in calls if c.target == token.token)
             per = f" per {token.period:,} s" if token.period else ""
-            return {"budget": token.token, "left": left, "detail": f"cap {token.cap:,}{per}, this asked for {asked:,}"}
+            bound = GUARDED if token.guarded else f"cap {token.cap:,}{per}"
+            return {"budget": token.token, "left": left, "detail": f"{bound}, this asked for {asked:,}"}
         if "call limit" in error.reason:
             return {
                 "budget": "calls",

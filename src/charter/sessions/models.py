@@ -68,6 +68,9 @@ FORBIDDEN_SELECTORS: dict[bytes, str] = {
 }
 """Account-execution entry points a session may never call (the manager refuses them)."""
 
+GUARDED = "guarded: may not leave the account"
+"""How a guarded token (a budget with cap 0 and no period) reads in a grant's description."""
+
 
 
 # ---------------------------------------------------------------- the grant
@@ -120,13 +123,21 @@ class Condition(Readable):
 
 
 class TokenBudget(Readable):
-    """At most `cap` of `token` per `period` seconds (0: over the whole grant)."""
+    """At most `cap` of `token` per `period` seconds (0: over the whole grant).
+
+    A cap of 0 with no period is a guard: the token may not leave the account
+    during a session execution at all (:meth:`GrantBuilder.guard`)."""
 
     model_config = ConfigDict(frozen=True)
 
     token: Address
     cap: Annotated[int, uint(128)]
     period: Annotated[int, uint(32)] = 0
+
+    @property
+    def guarded(self) -> bool:
+        """Whether this is a guard (cap 0, no period): the token may not leave the account at all."""
+        return self.cap == 0 and self.period == 0
 
     def as_tuple(self) -> tuple[str, int, int]:
         return (self.token, self.cap, self.period)
@@ -205,6 +216,9 @@ class Grant(Readable):
             function = TOKEN_SELECTORS.get(p.selector) or "0x" + p.selector.hex()
             lines.append(f"call {function} on {p.target}{value}{where}")
         for b in self.token_budgets:
+            if b.guarded:
+                lines.append(f"token {b.token} {GUARDED}")
+                continue
             per = f" every {_duration(b.period)}" if b.period else " in total"
             lines.append(f"move at most {b.cap:,} of token {b.token}{per}")
         if self.native_budget:
