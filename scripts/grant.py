@@ -12,7 +12,10 @@ the sender itself (an EOA upgraded with EIP-7702), as in `charter grant`.
 The agent must consent to the key unless the key is its wallet or the
 account is its owner or wallet: --agent-sender ALIAS signs the consent with
 that ape account, or --agent-consent SIG presents a signature made elsewhere.
-Specs are the same as `charter grant`. A thin wrapper over ``charter.Sessions``.
+Specs are the same as `charter grant` (--guard TOKEN, --watch TOKEN included):
+a grant whose allowed targets hold a standing allowance from the account over
+a token it neither budgets nor guards is refused, as there. A thin wrapper
+over ``charter.Sessions``.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ from charter.sessions.builder import builder_from_specs
     help="allowed call (repeatable)",
 )
 @click.option("--token-budget", "budgets", multiple=True, metavar="TOKEN:CAP[/PERIOD]", help="token cap (repeatable)")
+@click.option("--guard", "guards", multiple=True, metavar="TOKEN",
+              help="TOKEN may not leave the account during session executions (repeatable)")
+@click.option("--watch", "watches", multiple=True, metavar="TOKEN",
+              help="also check TOKEN for standing allowances to the allowed targets (repeatable)")
 @click.option("--native-budget", type=int, default=0, help="total wei")
 @click.option("--max-calls", type=int, default=0, help="at most N calls")
 @click.option("--min-interval", default=None, help="minimum time between calls (e.g. 10m)")
@@ -63,18 +70,18 @@ from charter.sessions.builder import builder_from_specs
 @clean_errors
 def cli(
     alias: str | None, account_address: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
-    budgets: tuple[str, ...], native_budget: int, max_calls: int, min_interval: str | None, valid_for: str,
-    force_execute_like: bool, agent_consent: str | None, agent_sender: str | None, on_chain: bool,
-    out: str | None, as_json: bool, manifest: str | None,
+    budgets: tuple[str, ...], guards: tuple[str, ...], watches: tuple[str, ...], native_budget: int,
+    max_calls: int, min_interval: str | None, valid_for: str, force_execute_like: bool, agent_consent: str | None,
+    agent_sender: str | None, on_chain: bool, out: str | None, as_json: bool, manifest: str | None,
 ) -> None:
     charter = connect(resolve_account(alias), manifest)
     sessions = charter.sessions
     builder = builder_from_specs(
         account_address or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
-        native_budget, max_calls, min_interval, allow_execute_like=force_execute_like,
+        native_budget, max_calls, min_interval, allow_execute_like=force_execute_like, guards=guards,
     )
     consent = ApeSigner(resolve_account(agent_sender)) if agent_sender else agent_consent
-    signed, tx = sessions.grant(builder, on_chain=on_chain, agent_consent=consent)
+    signed, tx = sessions.grant(builder, on_chain=on_chain, agent_consent=consent, watch=watches)
     if out:
         signed.save(out)
     if as_json:

@@ -49,6 +49,39 @@ class EffectNotObserved(CharterError):
     nothing (or not the expected thing) happened, so the SDK does not report success."""
 
 
+class StandingAllowance(InvalidInput):
+    """A grant was refused before anything was signed or sent: one of its allowed
+    targets holds a standing allowance from the account (an ERC-20 ``approve``, or
+    a Permit2 allowance) over a token the grant neither budgets nor guards, so the
+    session could have that target pull the token past its caps.
+
+    ``account``, ``token``, ``spender``, ``amount`` and ``via`` (``"ERC-20"`` or
+    ``"Permit2"``) name the first allowance found, ``revoke`` is the ``charter``
+    command that clears it, and ``found`` lists every one found. The ways out:
+    revoke the allowance, or budget or guard the token in the grant."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        account: str,
+        token: str,
+        spender: str,
+        amount: int,
+        via: str,
+        revoke: str,
+        found: tuple[object, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.account = account
+        self.token = token
+        self.spender = spender
+        self.amount = amount
+        self.via = via
+        self.revoke = revoke
+        self.found = found
+
+
 # ---------------------------------------------------------------- contract reverts
 
 

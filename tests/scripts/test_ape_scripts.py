@@ -163,3 +163,40 @@ def test_grant_sessions_revoke_scripts(chain, ape_run):
     both = ape_run("revoke")
     assert both.returncode != 0 and "GRANT_HASH or --all" in both.stdout + both.stderr
     assert "Traceback" not in both.stdout + both.stderr
+
+
+def test_grant_script_refuses_a_standing_allowance_over_an_unbounded_token(chain, ape_run):
+    """`ape run grant` refuses, as the SDK and the CLI do, a grant whose allowed target holds an
+    allowance from the account over a watched token it neither budgets nor guards; --guard lets it through."""
+    from eth_account import Account
+
+    from charter import Call, Charter, NodeSigner
+    from charter._core.artifacts import init_code
+    from charter.deployments import Manifest
+
+    assert ape_run("deploy").returncode == 0
+    w3 = chain.w3
+    owner = Web3.to_checksum_address(w3.eth.accounts[0])  # ape's test account 0
+    assert ape_run("register").returncode == 0
+    agent_id = _registry(chain).functions.totalSupply().call()
+    charter = Charter.connect(w3, signer=NodeSigner(w3, owner), manifest=Manifest.load(ape_run.manifest))
+    account = charter.accounts.deploy(owner, salt=12)
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": owner, "data": init_code("DemoToken")})
+    )
+    token = receipt["contractAddress"]
+    router = Account.create().address
+    approve = Call.to(token, "approve(address,uint256)", router, 2**256 - 1)
+    charter.accounts.execute(account, approve.target, approve.data)
+
+    spec = ("grant", "--account", account, "--agent", str(agent_id), "--key", Account.create().address,
+            "--allow", f"{router}:swap(uint256 amount)", "--watch", token, "--valid-for", "1h")
+    refused = ape_run(*spec)
+    text = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "Traceback" not in text, text
+    (line,) = [line for line in text.splitlines() if "standing allowance" in line]
+    assert token in line and router in line and f"--guard {token}" in line and "charter account exec" in line
+
+    guarded = ape_run(*spec, "--guard", token)
+    assert guarded.returncode == 0, guarded.stdout + guarded.stderr
+    assert f"token {token} guarded: may not leave the account" in guarded.stdout

@@ -21,7 +21,7 @@ from web3 import Web3
 from .._core.abi_types import FunctionSignature, is_dynamic, matching
 from .._core.revert import format_time
 from ..exceptions import InvalidInput
-from ..sessions.models import TOKEN_SELECTORS, Condition, Grant, Op, Permission, SignedGrant
+from ..sessions.models import GUARDED, TOKEN_SELECTORS, Condition, Grant, Op, Permission, SignedGrant
 from ._common import read_text_file, write_json_file
 
 KNOWN_SIGNATURES: dict[bytes, str] = {
@@ -271,7 +271,10 @@ def grant_summary(
     budgets = []
     for b in g.token_budgets:
         info = tokens(b.token)
-        budgets.append({"token": b.token, "cap": info.amount(b.cap), "period": b.period})
+        budgets.append({"token": b.token, "cap": info.amount(b.cap), "period": b.period, "guarded": b.guarded})
+        if b.guarded:
+            lines.append(f"token {b.token} {GUARDED}")
+            continue
         per = f" every {_duration(b.period)}" if b.period else " in total"
         lines.append(f"move at most {info.display(b.cap)} of token {b.token}{per}")
     if g.native_budget:

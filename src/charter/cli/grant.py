@@ -25,7 +25,7 @@ from .._core.revert import format_time
 from ..exceptions import CharterError, InvalidInput
 from ..sessions.builder import builder_from_specs
 from ..sessions.client import NotYetACharterAccountWarning
-from ..sessions.models import GrantState, SignedGrant
+from ..sessions.models import GUARDED, GrantState, SignedGrant
 from ._common import (
     Declined,
     DefaultGroup,
@@ -94,7 +94,24 @@ _OPTIONS = [
         "budgets",
         multiple=True,
         metavar="TOKEN:CAP[/PERIOD]",
-        help="Token cap, optionally refilled every PERIOD (e.g. 0xToken:100/1d).",
+        help="Token cap, optionally refilled every PERIOD (e.g. 0xToken:100/1d): at most CAP of TOKEN leaves "
+        "the account during session executions, by any path.",
+    ),
+    click.option(
+        "--guard",
+        "guards",
+        multiple=True,
+        metavar="TOKEN",
+        help="TOKEN may not leave the account during a session execution at all (repeatable; "
+        "budgets and guards together: at most 4 tokens).",
+    ),
+    click.option(
+        "--watch",
+        "watches",
+        multiple=True,
+        metavar="TOKEN",
+        help="Also check TOKEN for standing allowances (repeatable): the grant is refused when an allowed "
+        "target holds an allowance from the account over a token the grant neither budgets nor guards.",
     ),
     click.option("--native-budget", type=int, default=0, metavar="WEI", help="Total wei the session may send."),
     click.option("--max-calls", type=int, default=0, metavar="N", help="At most N calls in total."),
@@ -140,7 +157,8 @@ def _run(
     ctx: click.Context, account: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
     budgets: tuple[str, ...], native_budget: int, max_calls: int, min_interval: str | None, valid_for: str,
     on_chain: bool, out: str | None, as_json: bool, agent_consent: str | None = None,
-    agent_key_env: str | None = None, assume_yes: bool = False, **extra: Any,
+    agent_key_env: str | None = None, assume_yes: bool = False, guards: tuple[str, ...] = (),
+    watches: tuple[str, ...] = (), **extra: Any,
 ) -> None:
     check_out_path(out)
     charter = get_state(ctx).charter("grant")
@@ -149,6 +167,7 @@ def _run(
     builder = builder_from_specs(
         account or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
         native_budget, max_calls, min_interval, allow_execute_like=bool(extra.get("force_execute_like")),
+        guards=guards,
     )
     consent: Any = agent_consent
     if agent_key_env is not None:
@@ -156,6 +175,7 @@ def _run(
             agent_key_env, f"--agent-key-env {agent_key_env}: that environment variable is not set"
         )
     prepared = sessions.prepare(builder)
+    sessions.check_allowances(prepared, watches)  # before any question: a standing allowance is a refusal
     typed = [spec_signature(spec) for spec in allows]
     tokens = TokenLookup(charter.w3)
     unsigned = SignedGrant(grant=prepared, chain_id=sessions.chain_id, manager=sessions.address)
@@ -166,9 +186,9 @@ def _run(
         warnings.simplefilter("always", NotYetACharterAccountWarning)
         if on_chain:
             with sending("grant issue"):
-                signed, tx = sessions.issue(prepared, agent_consent=consent)
+                signed, tx = sessions.issue(prepared, agent_consent=consent, watch=watches)
         else:
-            signed, tx = sessions.sign(prepared, agent_consent=consent), None
+            signed, tx = sessions.sign(prepared, agent_consent=consent, watch=watches), None
     for warning in caught:  # one line each, like errors
         if issubclass(warning.category, NotYetACharterAccountWarning):
             click.echo("warning: " + " ".join(str(warning.message).split()), err=True)
@@ -318,7 +338,8 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
         ("calls", f"{state.calls_used:,} used, "
          + ("no limit" if state.calls_left is None else f"{state.calls_left:,} left")),
         ("wei", f"{state.native_spent:,} spent, {state.native_left:,} left"),
-        *((f"token {t.token}", f"{tokens(t.token).display(t.left)} left") for t in state.tokens),
+        *((f"token {t.token}", GUARDED if t.cap == 0 and t.period == 0 else f"{tokens(t.token).display(t.left)} left")
+          for t in state.tokens),
         ("last call", format_time(state.last_call) if state.last_call else "-"),
         ("relay nonce", str(state.nonce)),
         ("block", str(state.block)),
@@ -365,7 +386,10 @@ def list_command(ctx: click.Context, account: str | None, from_block: int, as_js
     for r in records:
         st = r.state
         calls = "-" if st is None else ("unlimited" if st.calls_left is None else f"{st.calls_left:,}")
-        left = "-" if st is None else ", ".join(f"{tokens(t.token).display(t.left)} of {t.token}" for t in st.tokens)
+        left = "-" if st is None else ", ".join(
+            f"{t.token} guarded" if t.cap == 0 and t.period == 0 else f"{tokens(t.token).display(t.left)} of {t.token}"
+            for t in st.tokens
+        )
         table.add_row(
             r.grant_hash, str(r.agent_id or "-"), r.session_key or "-", r.status_label,
             format_time(r.valid_until) if r.valid_until else "-", calls,

@@ -8,6 +8,7 @@ A grant's path, top to bottom:
     typed_data.py  the EIP-712 Grant and SessionRequest messages
     calldata.py    the manager's entry points, encoded (and grants decoded back)
     view.py        SessionsView: time, epochs, a grant's state, an account's grants
+    allowances.py  the pre-grant check: no allowed target holds a standing allowance over an unbounded token
     client.py      Sessions: prepare, sign or issue, execute, relay, revoke
     errors.py      "sessions: ..." reverts as exceptions, and the facts that explain them
 """

@@ -7,7 +7,7 @@
         .token_budget(token, cap=100)
         .valid_for(hours=1)
     )
-    signed = sessions.sign(grant, principal)          # free: nothing is sent
+    signed = sessions.sign(grant, principal)          # free: nothing is sent (watch=[...] checks more tokens)
     sessions.execute(signed, Call.to(token, "transfer(address,uint256)", bob, 40), key=agent_key)
     request = sessions.sign_request(signed, [call], key=agent_key)   # gasless for the agent
     sessions.relay(request, relayer=anyone)
@@ -48,6 +48,7 @@ from ..exceptions import (
     InvalidInput,
     UnknownAgent,
 )
+from .allowances import Standing, refusal, standing_allowances
 from .builder import GrantBuilder, ensure_grant
 from .calldata import calldata
 from .errors import facts
@@ -110,6 +111,23 @@ class Sessions(SessionsView):
                 )
         return grant
 
+    def standing_allowances(self, grant: Grant, watch: Iterable[str] = ()) -> list[Standing]:
+        """The standing allowances that would let an allowed target of `grant` pull a token
+        the grant neither budgets nor guards: ERC-20 allowances from the account to a
+        permission target, and live Permit2 allowances (when Permit2 is on this chain).
+        Checked tokens: `watch`, the permission targets and the addresses in the
+        conditions that answer ERC-20 ``allowance``. Reads only."""
+        return standing_allowances(self.w3, ensure_grant(grant), watch, now=self.chain_time())
+
+    def check_allowances(self, grant: Grant, watch: Iterable[str] = ()) -> None:
+        """Refuse `grant` (:class:`~charter.exceptions.StandingAllowance`, naming the token,
+        the spender, the command that revokes the allowance, and the budget or guard that
+        would bound the token instead) when :meth:`standing_allowances` finds any.
+        :meth:`sign` and :meth:`issue` call it before anything is signed or sent."""
+        found = self.standing_allowances(grant, watch)
+        if found:
+            raise refusal(found)
+
     def typed_data(self, grant: Grant) -> dict[str, Any]:
         """The EIP-712 message of the grant on this chain and manager."""
         return grant.typed_data(self.chain_id, self.address)
@@ -148,6 +166,7 @@ class Sessions(SessionsView):
         principal: SignerLike | None = None,
         *,
         agent_consent: bytes | str | SignerLike | None = None,
+        watch: Iterable[str] = (),
     ) -> SignedGrant:
         """The account's off-chain signature of `grant` (costs nothing; the agent
         presents it on first use). See :meth:`signing_typed_data` for what is signed.
@@ -156,11 +175,15 @@ class Sessions(SessionsView):
         was transferred since :meth:`prepare`, or has not consented to the
         session key: pass its owner's or wallet's signature (:meth:`consent`) or
         signer as `agent_consent` unless consent is implied (:meth:`consent_implied`).
-        An account that is not (yet) a Charter account only gets a warning: the
-        grant works once it is one.
+        Refused with :class:`~charter.exceptions.StandingAllowance` when an allowed
+        target holds a standing allowance from the account over a token the grant
+        neither budgets nor guards (:meth:`check_allowances`; `watch` names more
+        tokens to check). An account that is not (yet) a Charter account only gets
+        a warning: the grant works once it is one.
         """
         grant = ensure_grant(grant)
         signer = self._signer(principal, "sign a grant")
+        self.check_allowances(grant, watch)
         account = grant.account
         if self.accounts.kind(account) is None:
             warnings.warn(
@@ -197,12 +220,14 @@ class Sessions(SessionsView):
         *,
         on_chain: bool = False,
         agent_consent: bytes | str | SignerLike | None = None,
+        watch: Iterable[str] = (),
     ) -> tuple[SignedGrant, TxResult | None]:
-        """:meth:`prepare` then :meth:`sign` (free), or :meth:`issue` with `on_chain`."""
+        """:meth:`prepare` then :meth:`sign` (free), or :meth:`issue` with `on_chain`
+        (both refuse a standing allowance over an unbounded token; `watch` names more tokens)."""
         prepared = self.prepare(builder)
         if on_chain:
-            return self.issue(prepared, principal, agent_consent=agent_consent)
-        return self.sign(prepared, principal, agent_consent=agent_consent), None
+            return self.issue(prepared, principal, agent_consent=agent_consent, watch=watch)
+        return self.sign(prepared, principal, agent_consent=agent_consent, watch=watch), None
 
     def issue(
         self,
@@ -210,16 +235,19 @@ class Sessions(SessionsView):
         principal: SignerLike | None = None,
         *,
         agent_consent: bytes | str | SignerLike | None = None,
+        watch: Iterable[str] = (),
     ) -> tuple[SignedGrant, TxResult]:
         """Issue `grant` on-chain (the owner sends ``account.execute(manager, issue(grant, consent))``).
 
-        Refused before sending as :meth:`sign` is, and when the account is not a
-        Charter account of this manager. Returns the grant to hand to the agent
-        (no signature needed) and the transaction, once its ``GrantActivated``
+        Refused before sending as :meth:`sign` is (standing allowances included,
+        with the tokens in `watch`), and when the account is not a Charter
+        account of this manager. Returns the grant to hand to the agent (no
+        signature needed) and the transaction, once its ``GrantActivated``
         event is seen.
         """
         grant = ensure_grant(grant)
         owner_signer = self._owner_signer(principal)
+        self.check_allowances(grant, watch)
         consent = self._agent_consent(grant, agent_consent, owner_signer)
         self.accounts.ensure_charter_account(grant.account)
         ctx = self._ctx("issue", grant)
