@@ -174,6 +174,7 @@ def test_addresses_that_are_no_tokens_are_skipped(
 def test_a_live_permit2_allowance_refuses_an_expired_one_does_not(
     w3: Web3, as_principal: Charter, upgraded: str, agent: int, agent_key: LocalSigner,  # noqa: F811
     token: Any, router: str, owner_calls: Callable[..., None], permit2: str,  # noqa: F811
+    invoke: Invoke, principal: LocalSigner,  # noqa: F811
 ) -> None:
     sessions = as_principal.sessions
     watch = [token.address]
@@ -190,6 +191,8 @@ def test_a_live_permit2_allowance_refuses_an_expired_one_does_not(
     assert (error.token, error.spender, error.amount, error.via) == (token.address, router, 500, "Permit2")
     assert "a 500-unit Permit2 allowance" in str(error) and " until " in str(error)
     assert error.revoke.endswith(f"'{permit2}:approve(address,address,uint160,uint48):{token.address},{router},0,0'")
+    _ok(invoke(*shlex.split(error.revoke)[1:], key=principal.account.key.to_0x_hex()))  # as printed
+    assert sessions.standing_allowances(grant, watch) == []  # revoked in Permit2's book
 
     owner_calls(permit2, permit, token.address, router, 500, now + 60)
     _mine(w3, 120)
