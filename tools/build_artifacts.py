@@ -35,9 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
 OUT = ROOT / "src" / "charter" / "abi"
 DEPLOYABLE = (
-    "AgentRegistry", "SessionManager", "SessionView", "AgentAccount", "IntentSettler", "AttesterOracle",
+    "AgentRegistry", "SessionExtension", "SessionManager", "SessionView", "AgentAccount", "IntentSettler", "AttesterOracle",
     "HyperlaneReporter", "HyperlaneOracle",
 )
+# A contract whose fallback runs another's code on its own storage
+# (DELEGATECALL) answers that contract's functions and emits its events too:
+# its shipped ABI lists them, so callers use one ABI at one address.
+RUNS_CODE_OF = {"SessionManager": "SessionExtension"}
 # Not part of the suite: the ERC-20 `make demo` and `charter demo` deploy.
 EXTRA = {"DemoToken": "tests/mocks/Token.vy"}
 COMPILER = "vyper-0.4.3"
@@ -90,6 +94,16 @@ def compile_contract(name: str) -> dict[str, Any]:
     return artifact
 
 
+def merged_abi(own: list[dict[str, Any]], delegated: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`own` plus the functions and events of `delegated` it does not already have."""
+    have = {(entry["type"], entry.get("name")) for entry in own}
+    extra = [
+        entry for entry in delegated
+        if entry["type"] in ("function", "event") and (entry["type"], entry.get("name")) not in have
+    ]
+    return [*own, *extra]
+
+
 def standard_json(name: str, evm_version: str = DEFAULT_EVM_VERSION) -> dict[str, Any]:
     """The standard-JSON input vyper compiles contract `name` from, for `evm_version`.
 
@@ -132,6 +146,9 @@ def main() -> int:
     names = (*DEPLOYABLE, *EXTRA)
     with ThreadPoolExecutor(max_workers=2) as pool:
         artifacts = list(pool.map(compile_contract, names))
+    by_name = dict(zip(names, artifacts, strict=True))
+    for name, other in RUNS_CODE_OF.items():
+        by_name[name]["abi"] = merged_abi(by_name[name]["abi"], by_name[other]["abi"])
     stale = []
     for name, artifact in zip(names, artifacts, strict=True):
         path = OUT / f"{name}.json"

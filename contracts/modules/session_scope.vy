@@ -4,9 +4,10 @@
 @custom:contract-name session_scope
 @license MIT
 @notice Stateless checks of session calls against a grant's permissions
-        (`_check_call`), the revert reasons they raise, and the
-        account-execution selectors a grant may never allow (checked by
-        the SessionManager at activation).
+        (`_check_call`), the recognition of calls that grant or use an
+        allowance over a budgeted token (`_allowance_call`), the revert
+        reasons they raise, and the account-execution selectors a grant
+        may never allow (checked by the SessionManager at activation).
 """
 
 
@@ -15,10 +16,20 @@ from . import session_types
 
 # ---------------------------------------------------------------- constants
 
-_TRANSFER: constant(bytes4) = method_id("transfer(address,uint256)", output_type=bytes4)
 _TRANSFER_FROM: constant(bytes4) = method_id("transferFrom(address,address,uint256)", output_type=bytes4)
 _APPROVE: constant(bytes4) = method_id("approve(address,uint256)", output_type=bytes4)
 _INCREASE_ALLOWANCE: constant(bytes4) = method_id("increaseAllowance(address,uint256)", output_type=bytes4)
+_INCREASE_APPROVAL: constant(bytes4) = method_id("increaseApproval(address,uint256)", output_type=bytes4)
+# Permit2's approve(token, spender, amount, expiration), on any target.
+_PERMIT2_APPROVE: constant(bytes4) = method_id("approve(address,address,uint160,uint48)", output_type=bytes4)
+
+_MASK_160: constant(uint256) = 2**160 - 1
+
+# What `_allowance_call` recognised (see there).
+KIND_NONE: constant(uint256) = 0
+KIND_PULL: constant(uint256) = 1
+KIND_APPROVE: constant(uint256) = 2
+KIND_PERMIT2: constant(uint256) = 3
 
 # Account-execution entry points (Charter's own and those of common smart
 # accounts): a session may never call them, on any target.
@@ -48,11 +59,10 @@ def _check_call(
     data: Bytes[session_types.MAX_CALL_DATA],
     permissions: DynArray[session_types.Permission, session_types.MAX_PERMISSIONS],
     conditions: DynArray[session_types.Condition, session_types.MAX_CONDITIONS],
-    budgets: DynArray[session_types.TokenBudget, session_types.MAX_TOKENS],
-) -> (uint256, uint256):
+):
     """
-    @dev Refuse call `i` unless a permission allows it. Returns the 1-based
-         index of the token budget it spends from (0: none) and the amount.
+    @dev Refuse call `i` unless a permission allows it. What the call moves
+         out of the account is measured afterwards, not read from here.
     """
     size: uint256 = len(data)
     selector: bytes4 = empty(bytes4)
@@ -101,21 +111,54 @@ def _check_call(
         if not ok:
             self._refuse_argument(i, condition.index)
 
-    if selector != _TRANSFER and selector != _APPROVE and selector != _INCREASE_ALLOWANCE and selector != _TRANSFER_FROM:
-        return 0, 0
+
+
+@internal
+@pure
+def _allowance_call(
+    target: address,
+    data: Bytes[session_types.MAX_CALL_DATA],
+    budgets: DynArray[session_types.TokenBudget, session_types.MAX_TOKENS],
+) -> (uint256, uint256, uint256, address):
+    """
+    @dev Recognise a call that a balance measurement cannot see the whole
+         cost of: an approval over a budgeted token (future outflow), on
+         the token (approve, increaseAllowance, increaseApproval: KIND_APPROVE)
+         or through Permit2's approve (KIND_PERMIT2), and a transferFrom on a
+         budgeted token (KIND_PULL: the caller charges it unless it pulls
+         from the account itself, which the measurement sees). Returns the
+         1-based index of the budget (0: none), the kind, the amount and
+         the spender (for KIND_PULL: the `from` address). Runs only on calls
+         `_check_call` allowed, so the calldata holds the selector.
+    """
+    size: uint256 = len(data)
+    if size < 68:
+        return 0, KIND_NONE, 0, empty(address)
+    selector: bytes4 = convert(slice(data, 0, 4), bytes4)
+    token: address = target
+    kind: uint256 = KIND_APPROVE
+    offset: uint256 = 4
+    if selector == _PERMIT2_APPROVE:
+        token = convert(convert(extract32(data, 4, output_type=uint256) & _MASK_160, uint160), address)
+        kind = KIND_PERMIT2
+        offset = 36
+    elif selector == _TRANSFER_FROM:
+        kind = KIND_PULL
+    elif selector != _APPROVE and selector != _INCREASE_ALLOWANCE and selector != _INCREASE_APPROVAL:
+        return 0, KIND_NONE, 0, empty(address)
+    # The amount follows the spender (or `from` and `to` for transferFrom).
+    amount_at: uint256 = offset + 32
+    if kind == KIND_PULL:
+        amount_at = 68
     for j: uint256 in range(len(budgets), bound=session_types.MAX_TOKENS):
-        if budgets[j].token == target:
-            # transferFrom(from, to, amount) has the amount third; the others second.
-            offset: uint256 = 36
-            if selector == _TRANSFER_FROM:
-                offset = 68
-            if size < offset + 32:
-                self._refuse_call(i, "bad calldata")
-            amount: uint256 = extract32(data, offset, output_type=uint256)
-            if amount > convert(budgets[j].cap, uint256):
-                self._over_token_budget(j)
-            return j + 1, amount
-    return 0, 0
+        if budgets[j].token == token:
+            if size < amount_at + 32:
+                # Too short to be the call it claims: charge everything.
+                return j + 1, kind, max_value(uint256), empty(address)
+            # The address is the low 160 bits of its word, as ABI decoders read it.
+            who: address = convert(convert(extract32(data, offset, output_type=uint256) & _MASK_160, uint160), address)
+            return j + 1, kind, extract32(data, amount_at, output_type=uint256), who
+    return 0, KIND_NONE, 0, empty(address)
 
 
 @internal

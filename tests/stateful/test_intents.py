@@ -132,6 +132,8 @@ from .intents_model import (
     b32,
     record_hash,
 )
+from unit.helpers import deploy_session_manager
+
 from .profile import MAX_EXAMPLES, SETTINGS, STEPS, full_length
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -279,7 +281,7 @@ def deploy() -> Deployment:
     boa.env.timestamp = START_TIME
     with boa.env.prank(DEPLOYER):
         registry = boa.load_partial(str(CONTRACTS / "AgentRegistry.vy")).deploy()
-        manager = boa.load_partial(str(CONTRACTS / "SessionManager.vy")).deploy(registry.address)
+        manager = deploy_session_manager(registry.address)
     settlers = boa.load_partial(str(CONTRACTS / "IntentSettler.vy"))
     origin, dest = (raw_deploy(settlers, ["address", "address"], addr(registry), addr(manager)) for _ in range(2))
     oracle = raw_deploy(

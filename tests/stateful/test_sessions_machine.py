@@ -94,6 +94,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from unit.helpers import deploy_session_manager
+
 from .profile import MAX_EXAMPLES, SETTINGS, STEPS, full_length
 from .sessions_model import (
     ACTIVE,
@@ -379,9 +381,8 @@ class Deployment:
 
 def deploy() -> Deployment:
     registry = boa.load_partial(str(CONTRACTS / "AgentRegistry.vy")).deploy()
-    managers = boa.load_partial(str(CONTRACTS / "SessionManager.vy"))
-    manager = managers.deploy(registry.address)
-    manager2 = managers.deploy(registry.address)
+    manager = deploy_session_manager(registry.address)
+    manager2 = deploy_session_manager(registry.address)
     view = boa.load_partial(str(CONTRACTS / "SessionView.vy")).deploy(manager.address)
     account_deployer = boa.load_partial(str(CONTRACTS / "AgentAccount.vy"))
     accounts = {

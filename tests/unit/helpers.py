@@ -254,3 +254,40 @@ def split(signature: bytes) -> tuple[int, int, int]:
 
 def join(r: int, s: int, v: int) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+
+
+class SessionManagerPair:
+    """A SessionManager and its SessionExtension, used as one contract.
+
+    The manager's own functions are the manager's; the extension's
+    (``executeBatch``, ``renounce``, ``setMaxSessionLength``) are called at
+    the manager's address, as users call them (the manager's fallback runs
+    the extension's code on its own storage). ``extension`` is the deployed
+    extension itself (for direct calls, which it refuses)."""
+
+    def __init__(self, manager: Any, delegated: Any, extension: Any) -> None:
+        self._manager = manager
+        self._delegated = delegated
+        self._last = manager
+        self.extension = extension
+
+    @property
+    def _computation(self) -> Any:
+        """The last call's computation, whichever half answered it (for decode_events)."""
+        return self._last._computation
+
+    def __getattr__(self, name: str) -> Any:
+        half = self._manager if hasattr(self._manager, name) else self._delegated
+        if any(entry.get("name") == name for entry in half.abi):
+            self._last = half
+        return getattr(half, name)
+
+
+def deploy_session_manager(registry: Any) -> SessionManagerPair:
+    """Deploy a SessionExtension and a SessionManager on `registry` (titanoboa)."""
+    import boa
+
+    extensions = boa.load_partial(str(ROOT / "contracts" / "SessionExtension.vy"))
+    extension = extensions.deploy(registry)
+    manager = boa.load_partial(str(ROOT / "contracts" / "SessionManager.vy")).deploy(registry, extension.address)
+    return SessionManagerPair(manager, extensions.at(manager.address), extension)

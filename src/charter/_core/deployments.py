@@ -4,7 +4,12 @@ Every Charter contract is deployed through the CREATE2 deployer at
 ``0x4e59b44847b379578588920cA78FbF26c0B4956C`` with a fixed salt. The suite:
 
 - ``AgentRegistry`` (no constructor arguments);
-- ``SessionManager``, bound to the suite's registry;
+- ``SessionExtension``, the second half of the manager's code (``executeBatch``,
+  ``renounce``, ``setMaxSessionLength``), which the manager runs on its own
+  storage by DELEGATECALL; bound to the suite's registry;
+- ``SessionManager``, bound to the suite's registry and that extension (the
+  shipped ABI lists the extension's functions and events: call them on the
+  manager);
 - ``SessionView``, the read-only views of that manager's grants;
 - ``AccountDelegate``: an ``AgentAccount`` with an empty owner, bound to the
   suite's manager: the code an EOA delegates to with EIP-7702;
@@ -69,9 +74,10 @@ CREATE2_DEPLOYER: ChecksumAddress = Web3.to_checksum_address(
 SALT = b"\x00" * 32
 ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
 # Suite entries in deployment order; each names the contract it deploys.
-CONTRACTS: tuple[str, ...] = ("AgentRegistry", "SessionManager", "SessionView", "AccountDelegate", "IntentSettler")
+CONTRACTS: tuple[str, ...] = ("AgentRegistry", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate", "IntentSettler")
 CONTRACT_OF = {
     "AgentRegistry": "AgentRegistry",
+    "SessionExtension": "SessionExtension",
     "SessionManager": "SessionManager",
     "SessionView": "SessionView",
     "AccountDelegate": "AgentAccount",
@@ -126,8 +132,10 @@ def constructor_args(name: str, evm_version: str | None = None) -> bytes:
     def at(other: str) -> ChecksumAddress:
         return create2_address(other, evm_version=evm_version)
 
-    if name == "SessionManager":
+    if name == "SessionExtension":
         return abi_encode(["address"], [at("AgentRegistry")])
+    if name == "SessionManager":
+        return abi_encode(["address", "address"], [at("AgentRegistry"), at("SessionExtension")])
     if name == "SessionView":
         return abi_encode(["address"], [at("SessionManager")])
     if name == "AccountDelegate":

@@ -175,11 +175,17 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
         "two permissions name the same (target, selector)", _NEW_GRANT)),
     "sessions: bad condition": (InvalidGrant, _session(
         "a condition names a missing permission or an unknown operator", _NEW_GRANT)),
-    "sessions: zero token": (InvalidGrant, _session("a token budget names the zero address", _NEW_GRANT)),
+    "sessions: token has no code": (InvalidGrant, _session(
+        "a token budget or guard names an address without code (not a token on this chain)", _NEW_GRANT)),
     "sessions: duplicate token": (InvalidGrant, _session("two token budgets name the same token", _NEW_GRANT)),
     "sessions: epoch overflow": (SessionRefused, internal("sessions: epoch overflow")),
     "sessions: zero registry": (SessionRefused, internal("sessions: zero registry")),
     "sessions: zero manager": (SessionRefused, internal("sessions: zero manager")),
+    "sessions: no extension": (SessionRefused, internal("sessions: no extension")),
+    "sessions: call the manager": (SessionRefused, _session(
+        "the SessionExtension was called directly; its functions run only as the SessionManager's",
+        "send the call to the SessionManager's address (its ABI lists executeBatch, renounce and "
+        "setMaxSessionLength)")),
 }
 """The SessionManager's fixed revert reasons, with their exceptions."""
 
@@ -196,7 +202,7 @@ def _numbered(reason: str, ctx: RevertContext) -> ContractRevert | None:
         what = {
             "not allowed": "its (target, selector) is not among the grant's permissions",
             "value too high": "it sends more wei than its permission's maximum",
-            "bad calldata": "its calldata is too short for its selector / token amount",
+            "bad calldata": "its calldata is too short to hold a selector",
         }.get(kind, f"ABI argument {argument} fails the grant's condition on it")
         return OutOfScope(
             f"call {call} is out of the scope of {grant_label(ctx)}: {what}{detail(ctx)}; change the "

@@ -33,7 +33,7 @@ import boa
 import pytest
 from eth_account import Account
 
-from ..helpers import Event, decode_events
+from ..helpers import Event, decode_events, deploy_session_manager
 from ..helpers import wallet_typed_data as registry_wallet_typed_data
 from ..sessions.helpers import (
     APPROVE,
@@ -105,7 +105,7 @@ def _load(path):
 def world():
     assert boa.env.evm.patch.chain_id == ORIGIN_CHAIN
     registry = _load(CONTRACTS / "AgentRegistry.vy").deploy()
-    manager = _load(CONTRACTS / "SessionManager.vy").deploy(registry.address)
+    manager = deploy_session_manager(registry.address)
     settlers = _load(CONTRACTS / "IntentSettler.vy")
     settler = settlers.deploy(registry.address, manager.address)
     dest = settlers.deploy(registry.address, manager.address)

@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import boa
 import pytest
 
+from ..helpers import deploy_session_manager
 from .helpers import (
     CONTRACTS,
     GRANT_ABI,
@@ -72,9 +73,8 @@ def _load(path):
 @pytest.fixture(scope="package", autouse=True)
 def world():
     registry = _load(CONTRACTS / "AgentRegistry.vy").deploy()
-    managers = _load(CONTRACTS / "SessionManager.vy")
-    manager = managers.deploy(registry.address)
-    manager2 = managers.deploy(registry.address)
+    manager = deploy_session_manager(registry.address)
+    manager2 = deploy_session_manager(registry.address)
     views = _load(CONTRACTS / "SessionView.vy")
     view = views.deploy(manager.address)
     view2 = views.deploy(manager2.address)
@@ -122,7 +122,8 @@ def world():
         agent_id=agent_id,
         agent2_id=agent2_id,
         account_deployer=accounts,
-        manager_deployer=managers,
+        manager_deployer=_load(CONTRACTS / "SessionManager.vy"),
+        extension_deployer=_load(CONTRACTS / "SessionExtension.vy"),
         # how each account approves a grant digest: (kind, signer)
         signers={
             str(account.address): ("wrapped", OWNER),

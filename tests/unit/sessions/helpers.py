@@ -481,7 +481,15 @@ def map_slot(base: int, *keys) -> int:
 
 
 def storage_slot(contract, name: str) -> int:
-    return contract.compiler_data.storage_layout["storage_layout"][name]["slot"]
+    """The slot of storage variable `name`, declared in the contract or in a
+    module it initializes (the SessionManager's live in `grant_store`)."""
+    layout = contract.compiler_data.storage_layout["storage_layout"]
+    if name in layout:
+        return layout[name]["slot"]
+    for entry in layout.values():
+        if isinstance(entry, dict) and name in entry:
+            return entry[name]["slot"]
+    raise KeyError(name)
 
 
 # ---------------------------------------------------------------- raw bytecode

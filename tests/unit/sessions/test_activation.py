@@ -318,7 +318,7 @@ DEFECTS = {
     "duplicate_permission": "sessions: duplicate permission",
     "condition_permission": "sessions: bad condition",
     "condition_op": "sessions: bad condition",
-    "zero_token": "sessions: zero token",
+    "zero_token": "sessions: token has no code",
     "duplicate_token": "sessions: duplicate token",
 }
 
@@ -416,8 +416,8 @@ def test_limits_accepted_at_activation(
         token_budgets=[
             TokenBudget(str(token.address), 1, 0),
             TokenBudget(str(token2.address), 1, 0),
-            TokenBudget(fixed_address("t3"), 1, 0),
-            TokenBudget(fixed_address("t4"), 1, 0),
+            TokenBudget(str(target.address), 1, 0),  # any contract: checked for code only
+            TokenBudget(str(view.address), 1, 0),
         ],
     )
     issue(grant)

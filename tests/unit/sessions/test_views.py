@@ -4,7 +4,7 @@ state word), epochOf, maxSessionLengthOf, REGISTRY; the constructor."""
 import boa
 import pytest
 
-from .conftest import AGENT_OWNER, KEY, RECIPIENT
+from .conftest import AGENT_OWNER, KEY, OWNER, RECIPIENT
 from .helpers import (
     ACTIVE,
     AGENT_INACTIVE,
@@ -38,7 +38,28 @@ def test_registry_view(manager, registry):
 
 def test_zero_registry_refused(world):
     with boa.reverts("sessions: zero registry"):
-        world.manager_deployer.deploy(ZERO_ADDRESS)
+        world.manager_deployer.deploy(ZERO_ADDRESS, world.manager.EXTENSION())
+    with boa.reverts("sessions: zero registry"):
+        world.extension_deployer.deploy(ZERO_ADDRESS)
+
+
+def test_manager_without_extension_refused(world, registry):
+    with boa.reverts("sessions: no extension"):
+        world.manager_deployer.deploy(registry.address, ZERO_ADDRESS)
+    with boa.reverts("sessions: no extension"):
+        world.manager_deployer.deploy(registry.address, OWNER.address)
+
+
+def test_extension_refuses_direct_calls(manager, make_grant):
+    """The extension's code runs only as the manager's: called at its own
+    address it refuses, whatever the caller."""
+    grant = make_grant()
+    with boa.reverts("sessions: call the manager"):
+        manager.extension.renounce(grant.abi(), sender=grant.session_key)
+    with boa.reverts("sessions: call the manager"):
+        manager.extension.setMaxSessionLength(3_600, sender=OWNER.address)
+    with boa.reverts("sessions: call the manager"):
+        manager.extension.executeBatch(grant.abi(), b"", [], sender=grant.session_key)
 
 
 def test_grant_state_of_fresh_grant(manager, make_grant, now, view):
