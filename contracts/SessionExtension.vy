@@ -106,18 +106,19 @@ def executeBatch(
         session_scope._check_call(i, calls[i].target, calls[i].value, calls[i].data, grant.permissions, grant.conditions)
         native += calls[i].value
     grant_store._charge_native(grant.account, grant_hash, state, native, grant.nativeBudget)
+    budgets: DynArray[session_types.TokenBudget, session_types.MAX_TOKENS] = grant.tokenBudgets
     before: uint256[session_types.MAX_TOKENS] = empty(uint256[session_types.MAX_TOKENS])
-    budgeted: bool = len(grant.tokenBudgets) != 0
-    if budgeted:
-        before = grant_store._balances(grant.account, grant.tokenBudgets)
+    if len(budgets) != 0:
+        before = grant_store._balances(grant.account, budgets)
     grant_store._acting[grant.account] = grant.agentId
     extcall IAgentAccount(grant.account).executeBatchFromManager(calls, skip_contract_check=True)
     grant_store._acting[grant.account] = 0
-    if budgeted:
+    if len(budgets) != 0:
         extra: uint256[session_types.MAX_TOKENS] = empty(uint256[session_types.MAX_TOKENS])
         for i: uint256 in range(n, bound=session_types.MAX_BATCH):
-            extra = grant_store._allowance_charge(grant.account, calls[i].target, calls[i].data, grant.tokenBudgets, extra)
-        grant_store._charge_tokens(grant.account, grant_hash, grant.validAfter, grant.tokenBudgets, before, extra)
+            if session_scope._may_use_allowance(calls[i].data):
+                extra = grant_store._allowance_charge(grant.account, calls[i].target, calls[i].data, budgets, extra)
+        grant_store._charge_tokens(grant.account, grant_hash, grant.validAfter, budgets, before, extra)
 
 
 # ---------------------------------------------------------------- revocation and settings (through the manager)

@@ -12,9 +12,15 @@
             value per call and conditions on static ABI arguments
             (=, !=, <=, >=, or one of several ONE_OF values);
           - budgets: total native value, ERC-20 caps per token with an
-            optional refill period (transfer, transferFrom, approve and
-            increaseAllowance all count), a maximum number of calls and
-            a minimum interval between calls.
+            optional refill period, a maximum number of calls and a
+            minimum interval between calls. A token cap bounds what leaves
+            the account during session executions by any path (its own
+            transfers, and pulls by allowed targets through allowances
+            granted before or outside the session, Permit2's included):
+            the account's balance is read before and after each execution,
+            and approvals made in a session count for what they still let
+            the spender take afterwards. A cap of 0 guards a token: it may
+            not leave the account during a session execution at all.
         A grant is issued on-chain by the account (`issue`) or signed
         off-chain by it as EIP-712 typed data (ERC-1271 for contract
         accounts) and presented by the agent on first use. The session
@@ -31,9 +37,13 @@
      call cannot be turned into arbitrary calls. A grant acts in an
      agent's name only with the agent's consent and only while the agent
      has the generation the grant names (a transfer voids it).
-     Read-only views of a grant's state live in SessionView; the pure
-     pieces in modules: session_types (limits, structs), grant_hashing
-     (EIP-712), grant_state (storage words) and session_scope (checks).
+     Read-only views of a grant's state live in SessionView; executeBatch,
+     renounce and setMaxSessionLength in SessionExtension, whose code this
+     contract runs on its own storage (fallback, DELEGATECALL); the storage
+     and every step of an execution in the grant_store module that both
+     initialize; the pure pieces in modules: session_types (limits,
+     structs), grant_hashing (EIP-712), grant_state (storage words) and
+     session_scope (checks).
 """
 
 
@@ -108,7 +118,11 @@ def execute(
             `relay`, the caller must be the session key. With `relay`, the
             session key signed SessionRequest(grantHash, nonce, deadline,
             [call]) and anyone may send it (the agent then needs no gas).
-    @dev All state is written before the account makes the call.
+    @dev The grant's state (calls, native value) is written before the
+         account makes the call; token budgets are charged after it, with
+         what left the account (balance before less after) plus what
+         approvals made by the call still allow (and pulls of someone
+         else's tokens); over a cap, the whole execution reverts.
     @param grant The grant, exactly as signed or issued.
     @param grantSignature On first use of an off-chain grant,
            abi.encode(accountSignature, agentConsent): the account's EIP-712
@@ -140,18 +154,18 @@ def execute(
 
     session_scope._check_call(0, target, callValue, data, grant.permissions, grant.conditions)
     grant_store._charge_native(grant.account, grant_hash, state, callValue, grant.nativeBudget)
+    budgets: DynArray[session_types.TokenBudget, session_types.MAX_TOKENS] = grant.tokenBudgets
     before: uint256[session_types.MAX_TOKENS] = empty(uint256[session_types.MAX_TOKENS])
-    budgeted: bool = len(grant.tokenBudgets) != 0
-    if budgeted:
-        before = grant_store._balances(grant.account, grant.tokenBudgets)
+    if len(budgets) != 0:
+        before = grant_store._balances(grant.account, budgets)
     grant_store._acting[grant.account] = grant.agentId
     extcall IAgentAccount(grant.account).executeFromManager(target, callValue, data, skip_contract_check=True)
     grant_store._acting[grant.account] = 0
-    if budgeted:
-        extra: uint256[session_types.MAX_TOKENS] = grant_store._allowance_charge(
-            grant.account, target, data, grant.tokenBudgets, empty(uint256[session_types.MAX_TOKENS])
-        )
-        grant_store._charge_tokens(grant.account, grant_hash, grant.validAfter, grant.tokenBudgets, before, extra)
+    if len(budgets) != 0:
+        extra: uint256[session_types.MAX_TOKENS] = empty(uint256[session_types.MAX_TOKENS])
+        if session_scope._may_use_allowance(data):
+            extra = grant_store._allowance_charge(grant.account, target, data, budgets, extra)
+        grant_store._charge_tokens(grant.account, grant_hash, grant.validAfter, budgets, before, extra)
 
 
 # ---------------------------------------------------------------- issuance and revocation

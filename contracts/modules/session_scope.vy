@@ -115,6 +115,19 @@ def _check_call(
 
 @internal
 @pure
+def _may_use_allowance(data: Bytes[session_types.MAX_CALL_DATA]) -> bool:
+    """
+    @dev Whether `_allowance_call` could recognise the call (a cheap test on
+         the selector, so plain transfers skip the rest).
+    """
+    if len(data) < 68:
+        return False
+    selector: bytes4 = convert(slice(data, 0, 4), bytes4)
+    return selector in [_APPROVE, _INCREASE_ALLOWANCE, _INCREASE_APPROVAL, _PERMIT2_APPROVE, _TRANSFER_FROM]
+
+
+@internal
+@pure
 def _allowance_call(
     target: address,
     data: Bytes[session_types.MAX_CALL_DATA],
