@@ -123,7 +123,15 @@ class Sessions(SessionsView):
         """Refuse `grant` (:class:`~charter.exceptions.StandingAllowance`, naming the token,
         the spender, the command that revokes the allowance, and the budget or guard that
         would bound the token instead) when :meth:`standing_allowances` finds any.
-        :meth:`sign` and :meth:`issue` call it before anything is signed or sent."""
+        :meth:`sign` and :meth:`issue` call it before anything is signed or sent, with
+        the check that every budgeted or guarded token has code on this chain (the
+        manager refuses the grant otherwise: ``sessions: token has no code``)."""
+        for budget in ensure_grant(grant).token_budgets:
+            if not self.w3.eth.get_code(budget.token):
+                raise InvalidInput(
+                    f"token {budget.token} has no code on chain {self.chain_id}: a token budget or guard "
+                    "must name an ERC-20 deployed on the grant's chain (check the address and the chain)"
+                )
         found = self.standing_allowances(grant, watch)
         if found:
             raise refusal(found)

@@ -489,8 +489,9 @@ def test_reentrant_token_cannot_double_spend_the_cap(
     reentrant,
     account, view):
     """A budgeted token that calls back during `transfer` with a second,
-    validly signed transfer: blocked by the lock, and the budget was
-    already charged before the call (control shows the budget refusal)."""
+    validly signed transfer: blocked by the lock (the budget is charged
+    with what left the account once the call returns; the control shows
+    the budget refusal)."""
     evil = reentrant
     evil.mint(account.address, 1_000)
     grant = make_grant(
