@@ -586,3 +586,53 @@ def test_only_the_owner_revokes_and_only_the_key_renounces(
     assert sessions.epoch_of(upgraded) == 0 and sessions.max_session_length(upgraded) == 7 * 86_400
     sessions.execute(signed, _transfer(token, bob.address, 1), key=agent_key)
     assert sessions.state(signed).status is GrantStatus.ACTIVE
+
+
+# ---------------------------------------------------------------- every path out (issue 17)
+
+
+@pytest.fixture
+def puller(w3: Web3, deployer: NodeSigner) -> Any:
+    """A router-like contract that pulls tokens through the allowances it holds."""
+    from pathlib import Path
+
+    import vyper
+
+    source = (Path(__file__).resolve().parents[1] / "mocks" / "Puller.vy").read_text()
+    out = vyper.compile_code(source, output_formats=["abi", "bytecode"])
+    tx = deployer.send_transaction(w3, {"data": out["bytecode"]})  # type: ignore[typeddict-item]
+    receipt = w3.eth.wait_for_transaction_receipt(tx)
+    return w3.eth.contract(address=receipt["contractAddress"], abi=out["abi"])
+
+
+def test_a_pull_through_the_owners_standing_allowance_is_capped(
+    as_principal: Charter,
+    agent: int,
+    agent_key: LocalSigner,
+    upgraded: str,
+    token: Any,
+    puller: Any,
+    mallory: LocalSigner,
+) -> None:
+    """The owner approved a router for everything, for its own use; a session
+    allowed to call the router with a cap of 100 cannot make it take more."""
+    approve_all = Call.to(token.address, "approve(address,uint256)", puller.address, 2**256 - 1)
+    as_principal.accounts.execute(upgraded, approve_all.target, approve_all.data)
+    sessions = as_principal.sessions
+    signed = sessions.sign(sessions.prepare(
+        sessions.builder(upgraded, agent, agent_key.address)
+        .allow(puller.address, "pull(address,address,address,uint256)")
+        .token_budget(token.address, cap=100)
+        .valid_for(hours=1)
+    ))
+    pull = "pull(address,address,address,uint256)"
+    with pytest.raises(OverBudget) as over:
+        sessions.execute(signed, Call.to(puller.address, pull, token.address, upgraded, mallory.address, 900),
+                         key=agent_key)
+    assert over.value.budget == token.address and over.value.left == 100
+    assert "through an allowance" in str(over.value)
+    assert token.functions.balanceOf(mallory.address).call() == 0
+    sessions.execute(signed, Call.to(puller.address, pull, token.address, upgraded, mallory.address, 100),
+                     key=agent_key)
+    assert token.functions.balanceOf(mallory.address).call() == 100
+    assert sessions.state(signed).tokens[0].left == 0

@@ -217,7 +217,9 @@ def _numbered(reason: str, ctx: RevertContext) -> ContractRevert | None:
         left = f"; {ctx.left:,} left this period" if ctx.left is not None else ""
         return OverBudget(
             f"{grant_label(ctx)} would move more of {token} than its cap{left}{detail(ctx)} "
-            "(transfer, transferFrom, approve and increaseAllowance all count); move less, wait "
+            "(everything that leaves the account during the execution counts, pulls by allowed "
+            "targets through allowances included, and so does what approvals made in it still "
+            "allow); move less, wait "
             "for the next period if the budget refills, or ask the principal for a new grant",
             reason,
             budget=ctx.budget,
@@ -265,7 +267,9 @@ def facts(
             asked = sum(token_amount(c) for c in calls if c.target == token.token)
             per = f" per {token.period:,} s" if token.period else ""
             bound = GUARDED if token.guarded else f"cap {token.cap:,}{per}"
-            return {"budget": token.token, "left": left, "detail": f"{bound}, this asked for {asked:,}"}
+            what = (f"this asked for {asked:,} on the token" if asked
+                    else "this would take it out through an allowance (a pull by a target, or an approval)")
+            return {"budget": token.token, "left": left, "detail": f"{bound}, {what}"}
         if "call limit" in error.reason:
             return {
                 "budget": "calls",
