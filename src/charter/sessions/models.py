@@ -48,7 +48,9 @@ TOKEN_SELECTORS: dict[bytes, str] = {
         "increaseAllowance(address,uint256)",
     )
 }
-"""The ERC-20 functions whose amount counts against a token budget."""
+"""The ERC-20 functions that move or approve a token directly (named in grant summaries and
+refusals). The cap itself is wider: it counts everything that leaves the account during a
+session execution, by any path (docs/sessions.md, standing allowances)."""
 
 FORBIDDEN_SELECTORS: dict[bytes, str] = {
     keccak(text=sig)[:4]: sig
