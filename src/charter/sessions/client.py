@@ -127,7 +127,7 @@ class Sessions(SessionsView):
         the check that every budgeted or guarded token has code on this chain (the
         manager refuses the grant otherwise: ``sessions: token has no code``)."""
         for budget in ensure_grant(grant).token_budgets:
-            if not self.w3.eth.get_code(budget.token):
+            if not self.w3.eth.get_code(Web3.to_checksum_address(budget.token)):
                 raise InvalidInput(
                     f"token {budget.token} has no code on chain {self.chain_id}: a token budget or guard "
                     "must name an ERC-20 deployed on the grant's chain (check the address and the chain)"

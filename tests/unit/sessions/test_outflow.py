@@ -240,7 +240,10 @@ def test_permit2_approval_in_the_session_is_charged(
     charged with what it still allows after the execution."""
     _owner_call(account, token.address, approve(permit2.address, MAX))
     grant = make_grant(
-        permissions=[Permission(str(permit2.address), PERMIT2_APPROVE, 0), Permission(str(puller.address), PULL_PERMIT2, 0)],
+        permissions=[
+            Permission(str(permit2.address), PERMIT2_APPROVE, 0),
+            Permission(str(puller.address), PULL_PERMIT2, 0),
+        ],
         token_budgets=[TokenBudget(str(token.address), 600, 0)],
     )
     with refused("sessions: over token budget 0", grant_hash(grant)):
