@@ -18,37 +18,35 @@
         order as not filled by its fill deadline, or after the order's own
         `refundAfter`, at least a day after the fill deadline. An order
         whose destination is this settler on this chain is settled by the
-        fill itself.
+        fill itself. The ERC-7683 views `resolve` and `resolveFor` (and
+        `eip712Domain`) are answered here by the suite's IntentView code.
 @dev Storage: one status word per order on its origin (keyed by orderId =
      keccak256(abi.encode(Order)), which commits to every field, so the
      order itself travels in calldata), one record hash per order on its
-     destination, and bitmap nonces of gasless orders. Order data type:
-     `intent_hashing.CHARTER_ORDER_TYPEHASH`.
+     destination, bitmap nonces of gasless orders, and the credits of
+     payments their receivers refused. Order data type:
+     `intent_hashing.CHARTER_ORDER_TYPEHASH`. Order bytes are accepted
+     only in their canonical encoding (`intent_orders`), so an order has
+     one id. Reverts go through `intent_orders._fail` (one encoder for
+     every reason: about 2.4 KB less code).
 @custom:security The `agentId` of an order is verified: the user is the
                  agent's owner, operator, approved address or wallet, or a
                  Charter account executing a session of that agent; and the
                  agent is Active. Inputs are measured by balance delta.
                  No order is both settled and refunded: both need the
-                 status Open and leave it.
+                 status Open and leave it. One order of a batch that cannot
+                 be settled or refunded is skipped (an event says why), and
+                 a payment its receiver refuses is credited to the receiver
+                 (`withdraw`), so no single order blocks the others.
 """
 
 
 # ---------------------------------------------------------------- imports
 
-from ethereum.ercs import IERC20
-from snekmate.utils import eip712_domain_separator
-
 from .modules import intent_hashing
+from .modules import intent_orders
 from .modules import intent_types
 from .modules import signatures
-
-
-initializes: eip712_domain_separator
-
-
-# ---------------------------------------------------------------- exports
-
-exports: eip712_domain_separator.eip712Domain
 
 
 # ---------------------------------------------------------------- constants
@@ -58,24 +56,35 @@ ORDER_DATA_TYPE: public(constant(bytes32)) = intent_hashing.CHARTER_ORDER_TYPEHA
 # keccak256(abi.encode(RECORD_UNFILLED, address(0), 0)) (a unit test checks it).
 UNFILLED_RECORD: public(constant(bytes32)) = 0xef662a629ce07c9ed715124d8141a6e430d0a3065f8ce8074a7ea95e8751f184
 
-_ADDRESS_LIMIT: constant(uint256) = 2**160
+# Gas given to a receiver of escrow (settle, refund, a local fill), native
+# value or a token's `transfer`: enough for a smart account's `receive` or
+# any common token, and a bound on what one receiver can burn in a batch.
+# A payment that fails within it is credited to the receiver (`withdraw`).
+PAY_GAS: public(constant(uint256)) = 100_000
+# The largest answer of the IntentView: a ResolvedCrossChainOrder (about 3 KB).
+_VIEW_ANSWER_MAX: constant(uint256) = 4_096
 
 
 # ---------------------------------------------------------------- immutables
 
 REGISTRY: public(immutable(address))
 SESSIONS: public(immutable(address))
+# The IntentView, whose code answers this settler's views (`__default__`).
+VIEW: public(immutable(address))
 
 
 # ---------------------------------------------------------------- interfaces
 
 interface IRegistry:
     def activeGeneration(agentId: uint256) -> uint256: view
-    def consentSigners(agentId: uint256) -> (address, address): view
+    def getAgentWallet(agentId: uint256) -> address: view
     def isAuthorizedOrOwner(spender: address, agentId: uint256) -> bool: view
 
 interface ISessions:
     def actingAgentOf(account: address) -> uint256: view
+
+interface IERC20:
+    def balanceOf(owner: address) -> uint256: view
 
 
 # ---------------------------------------------------------------- storage
@@ -86,6 +95,8 @@ orderStatus: public(HashMap[bytes32, uint256])
 fillRecords: public(HashMap[bytes32, bytes32])
 # Gasless orders: user -> word position -> bitmap of used nonces.
 nonceBitmap: public(HashMap[address, HashMap[uint256, uint256]])
+# Payments their receivers refused: receiver -> token (zero: native) -> amount.
+credits: public(HashMap[address, HashMap[address, uint256]])
 
 
 # ---------------------------------------------------------------- events
@@ -117,6 +128,33 @@ event Refunded:
     openerAgentId: indexed(uint256)
     inputs: DynArray[intent_types.Input, intent_types.MAX_INPUTS]
 
+# An order of a `settle` batch that was not settled, and why (SKIP_* of
+# intent_types: 1 unknown, 2 already settled, 3 already refunded, 4 local
+# order, 5 not proven).
+event SettleSkipped:
+    orderId: indexed(bytes32)
+    reason: uint8
+
+# An order of a `refund` batch that was not refunded, and why (SKIP_*: 1
+# unknown, 2 already settled, 3 already refunded, 5 not proven, 6 a local
+# order before its fill deadline passed).
+event RefundSkipped:
+    orderId: indexed(bytes32)
+    reason: uint8
+
+# A payment that `account` refused (or did not take within PAY_GAS), kept
+# for it: `withdraw` sends it.
+event Credited:
+    account: indexed(address)
+    token: indexed(address)
+    amount: uint256
+
+event Withdrawn:
+    account: indexed(address)
+    token: indexed(address)
+    to: address
+    amount: uint256
+
 event NoncesInvalidated:
     user: indexed(address)
     wordPos: uint256
@@ -126,16 +164,18 @@ event NoncesInvalidated:
 # ---------------------------------------------------------------- constructor
 
 @deploy
-def __init__(registry: address, sessions: address):
+def __init__(registry: address, sessions: address, view: address):
     """
     @param registry The AgentRegistry that vouches for agents.
     @param sessions The SessionManager whose sessions may open orders for
            their agent.
+    @param view The IntentView whose code answers this settler's views.
     """
-    assert registry != empty(address) and sessions != empty(address), "intents: zero address"
+    if registry == empty(address) or sessions == empty(address) or not view.is_contract:
+        intent_orders._fail("intents: zero address")
     REGISTRY = registry
     SESSIONS = sessions
-    eip712_domain_separator.__init__(intent_hashing.EIP712_NAME, intent_hashing.EIP712_VERSION)
+    VIEW = view
 
 
 # ---------------------------------------------------------------- origin: open
@@ -150,10 +190,10 @@ def open(order: intent_types.OnchainCrossChainOrder):
     @dev The resolved openDeadline of an on-chain order is its fill
          deadline. Make `orderData.nonce` unique per order (the same order
          with the same nonce opens once).
-    @param order fillDeadline, ORDER_DATA_TYPE and abi.encode(CharterOrder).
+    @param order fillDeadline, ORDER_DATA_TYPE and abi.encode(CharterOrder)
+           (canonical).
     """
-    full: intent_types.Order = self._on_chain_order(order, msg.sender)
-    self._open(full, msg.sender, msg.value)
+    self._open(intent_orders._on_chain_order(order, msg.sender), msg.sender, msg.value)
 
 
 @external
@@ -173,9 +213,10 @@ def openFor(
                      the nonce is consumed, so it opens once; only until
                      `openDeadline` (inclusive); `invalidateNonces` cancels.
     """
-    full: intent_types.Order = self._gasless_order(order)
-    digest: bytes32 = eip712_domain_separator._hash_typed_data_v4(intent_hashing._gasless_struct_hash(order, full.data))
-    assert signatures._is_valid_signature(order.user, digest, signature), "intents: bad signature"
+    full: intent_types.Order = intent_orders._gasless_order(order)
+    digest: bytes32 = intent_hashing._typed_digest(intent_hashing._gasless_struct_hash(order, full.data))
+    if not signatures._is_valid_signature(order.user, digest, signature):
+        intent_orders._fail("intents: bad signature")
     self._use_nonce(order.user, order.nonce)
     self._open(full, order.user, 0)
 
@@ -193,34 +234,22 @@ def invalidateNonces(wordPos: uint256, mask: uint256):
 
 
 @external
-@view
-def resolve(order: intent_types.OnchainCrossChainOrder) -> intent_types.ResolvedCrossChainOrder:
+@reentrant
+@raw_return
+def __default__() -> Bytes[_VIEW_ANSWER_MAX]:
     """
-    @notice The order `open` would open for `msg.sender` (same checks of
-            the order's own fields; no balance or agent checks).
-    @param order As for `open`.
-    @return ResolvedCrossChainOrder As emitted in `Open`.
+    @notice ERC-7683's `resolve` and `resolveFor` and EIP-5267's
+            `eip712Domain` (listed in the settler's shipped ABI): the
+            IntentView's code runs as this settler and its answer (or
+            revert) is returned as it is. Anything else reverts there.
+    @custom:security DELEGATECALL only to VIEW, an immutable fixed at
+                     deployment: a suite contract without storage whose
+                     functions are all views, so it changes nothing here.
+                     Not payable. It takes no reentrancy lock (it changes
+                     nothing), so contracts may call these views with
+                     STATICCALL.
     """
-    full: intent_types.Order = self._on_chain_order(order, msg.sender)
-    self._validate(full)
-    return self._resolved(full)
-
-
-@external
-@view
-def resolveFor(
-    order: intent_types.GaslessCrossChainOrder, originFillerData: Bytes[intent_types.FILLER_DATA_MAX]
-) -> intent_types.ResolvedCrossChainOrder:
-    """
-    @notice The order `openFor` would open (no signature, nonce, balance or
-            agent checks).
-    @param order As for `openFor`.
-    @param originFillerData Ignored.
-    @return ResolvedCrossChainOrder As emitted in `Open`.
-    """
-    full: intent_types.Order = self._gasless_order(order)
-    self._validate(full)
-    return self._resolved(full)
+    return raw_call(VIEW, msg.data, max_outsize=_VIEW_ANSWER_MAX, is_delegate_call=True)
 
 
 # ---------------------------------------------------------------- destination: fill
@@ -240,9 +269,11 @@ def fill(
             exclusivity window (up to and including `exclusivityDeadline`)
             only the exclusive filler may fill.
     @dev An order whose origin is also this settler is settled at once:
-         its escrow goes to the payout address in the same transaction.
+         its escrow goes to the payout address in the same transaction (or
+         is credited to it if it refuses).
     @param orderId The order's id (keccak256 of `originData`).
-    @param originData The fill instruction's originData: abi.encode(Order).
+    @param originData The fill instruction's originData: abi.encode(Order),
+           canonical (any other encoding is refused).
     @param fillerData Empty (payout to `msg.sender`, no agent) or
            abi.encode(address payout, uint256 fillerAgentId): where the
            escrow goes on the origin, and the filler's agent (0 for none;
@@ -252,36 +283,42 @@ def fill(
                      this order's outputs.
     """
     order: intent_types.Order = self._destination_order(orderId, originData)
-    assert block.timestamp <= convert(order.fillDeadline, uint256), "intents: fill deadline passed"
-    assert self.fillRecords[orderId] == empty(bytes32), "intents: already filled"
-    if order.data.exclusiveFiller != empty(address) and block.timestamp <= convert(order.data.exclusivityDeadline, uint256):
-        assert msg.sender == order.data.exclusiveFiller, "intents: exclusive filler"
+    if block.timestamp > convert(order.fillDeadline, uint256):
+        intent_orders._fail("intents: fill deadline passed")
+    if self.fillRecords[orderId] != empty(bytes32):
+        intent_orders._fail("intents: already filled")
+    if order.data.exclusiveFiller != empty(address) and block.timestamp <= convert(order.data.exclusivityDeadline, uint256) and msg.sender != order.data.exclusiveFiller:
+        intent_orders._fail("intents: exclusive filler")
 
     payout: address = msg.sender
     filler_agent_id: uint256 = 0
     if len(fillerData) != 0:
         payout, filler_agent_id = abi_decode(fillerData, (address, uint256))
-        assert payout != empty(address), "intents: zero payout"
+        if payout == empty(address):
+            intent_orders._fail("intents: zero payout")
         self._require_agent(msg.sender, filler_agent_id)
     record: bytes32 = intent_hashing._record_hash(intent_types.RECORD_FILLED, payout, filler_agent_id)
 
-    local: bool = self._is_origin(order)
+    local: bool = order.originChainId == chain.id and order.originSettler == self
     if local:
-        assert self.orderStatus[orderId] == intent_types.STATUS_OPEN, "intents: not open"
+        if self.orderStatus[orderId] != intent_types.STATUS_OPEN:
+            intent_orders._fail("intents: not open")
         self.orderStatus[orderId] = intent_types.STATUS_SETTLED
     else:
         self.fillRecords[orderId] = record
 
     native: uint256 = 0
     for output: intent_types.Output in order.data.outputs:
-        token: address = self._to_address(output.token)
-        recipient: address = self._to_address(output.recipient)
+        token: address = intent_orders._to_address(output.token)
+        recipient: address = intent_orders._to_address(output.recipient)
         if token == empty(address):
             native += output.amount
-            self._send_native(recipient, output.amount)
+            if not raw_call(recipient, b"", value=output.amount, revert_on_failure=False):
+                intent_orders._fail("intents: native transfer failed")
         else:
             self._token_call(token, abi_encode(msg.sender, recipient, output.amount, method_id=method_id("transferFrom(address,address,uint256)")))
-    assert native == msg.value, "intents: wrong value"
+    if native != msg.value:
+        intent_orders._fail("intents: wrong value")
     log Filled(orderId=orderId, filler=msg.sender, fillerAgentId=filler_agent_id, payout=payout, recordHash=record)
 
     if local:
@@ -298,13 +335,16 @@ def recordUnfilled(orderId: bytes32, originData: Bytes[intent_types.ORIGIN_DATA_
             origin for a refund. Anyone may call it. A local order has no
             record (its fill settles it, its refund needs no proof).
     @param orderId The order's id.
-    @param originData abi.encode(Order).
+    @param originData abi.encode(Order), canonical.
     """
     order: intent_types.Order = self._destination_order(orderId, originData)
     # Opened here means local: an order's id covers its origin settler and chain.
-    assert self.orderStatus[orderId] == intent_types.STATUS_NONE, "intents: local order"
-    assert block.timestamp > convert(order.fillDeadline, uint256), "intents: fill deadline not passed"
-    assert self.fillRecords[orderId] == empty(bytes32), "intents: already filled"
+    if self.orderStatus[orderId] != intent_types.STATUS_NONE:
+        intent_orders._fail("intents: local order")
+    if block.timestamp <= convert(order.fillDeadline, uint256):
+        intent_orders._fail("intents: fill deadline not passed")
+    if self.fillRecords[orderId] != empty(bytes32):
+        intent_orders._fail("intents: already filled")
     self.fillRecords[orderId] = UNFILLED_RECORD
     log RecordedUnfilled(orderId=orderId)
 
@@ -316,31 +356,44 @@ def settle(settlements: DynArray[intent_types.Settlement, intent_types.MAX_SETTL
     """
     @notice Release the escrow of filled orders to the payout addresses
             their fills recorded, each on its oracle's proof. Anyone may
-            call it; orders already settled or refunded are skipped, so a
-            retry or a race with another relayer settles nothing twice.
+            call it. An order that cannot be settled (unknown, already
+            settled or refunded, local, not proven) is skipped with
+            `SettleSkipped(orderId, reason)` and the others settle. A call
+            that settles nothing reverts: a single order with the reason
+            it was skipped for, a batch with "nothing to settle". A payout
+            that refuses its payment is credited (`Credited`, `withdraw`).
     @param settlements Each order, its fill record (payout, fillerAgentId)
            and the proof for its oracle.
-    @return uint256 How many orders were settled (at least one).
+    @return uint256 Which orders were settled: bit i for settlements[i]
+            (never zero: a batch that settles nothing reverts).
     """
-    done: uint256 = 0
+    settled: uint256 = 0
+    last: uint8 = 0
     n: uint256 = len(settlements)
     # By index, without copying each settlement: every internal call gets scalars.
     for i: uint256 in range(n, bound=intent_types.MAX_SETTLE):
         order_id: bytes32 = keccak256(abi_encode(settlements[i].order))
-        if not self._is_pending(order_id, n):
-            continue
+        skip: uint8 = self._not_open(order_id)
         data: intent_types.CharterOrder = settlements[i].order.data
-        assert not self._is_here(data.destinationChainId, data.destinationSettler), "intents: not filled"
         payout: address = settlements[i].payout
         filler_agent_id: uint256 = settlements[i].fillerAgentId
-        record: bytes32 = intent_hashing._record_hash(intent_types.RECORD_FILLED, payout, filler_agent_id)
-        assert self._proven(data.oracle, data.destinationChainId, data.destinationSettler, order_id, record, settlements[i].proof), "intents: fill not proven"
+        if skip == 0 and intent_orders._is_here(data.destinationChainId, data.destinationSettler):
+            skip = intent_types.SKIP_LOCAL
+        if skip == 0:
+            record: bytes32 = intent_hashing._record_hash(intent_types.RECORD_FILLED, payout, filler_agent_id)
+            if not self._proven(data.oracle, data.destinationChainId, data.destinationSettler, order_id, record, settlements[i].proof):
+                skip = intent_types.SKIP_NOT_PROVEN
+        if skip != 0:
+            last = skip
+            log SettleSkipped(orderId=order_id, reason=skip)
+            continue
         self.orderStatus[order_id] = intent_types.STATUS_SETTLED
         self._release(data.inputs, payout)
         log Settled(orderId=order_id, openerAgentId=data.agentId, fillerAgentId=filler_agent_id, payout=payout, inputs=data.inputs)
-        done += 1
-    assert done != 0, "intents: nothing to settle"
-    return done
+        settled |= 1 << i
+    if settled == 0:
+        self._refuse(last, n, True)
+    return settled
 
 
 @external
@@ -350,100 +403,68 @@ def refund(refunds: DynArray[intent_types.Refund, intent_types.MAX_SETTLE]) -> u
             oracle's proof that the destination recorded the order as not
             filled, without proof once `refundAfter` has passed, and for an
             order whose destination is this settler once its fill deadline
-            has passed. Anyone may call it; orders already settled or
-            refunded are skipped.
+            has passed. Anyone may call it. An order that cannot be
+            refunded is skipped with `RefundSkipped(orderId, reason)` and
+            the others are refunded. A call that refunds nothing reverts:
+            a single order with the reason it was skipped for, a batch with
+            "nothing to refund". A user who refuses the refund (a contract
+            without `receive`, a token that refuses it) is credited
+            (`Credited`, `withdraw`).
     @param refunds Each order and its proof (empty where none is needed).
-    @return uint256 How many orders were refunded (at least one).
+    @return uint256 Which orders were refunded: bit i for refunds[i] (never
+            zero: a batch that refunds nothing reverts).
     """
-    done: uint256 = 0
+    refunded: uint256 = 0
+    last: uint8 = 0
     n: uint256 = len(refunds)
     for i: uint256 in range(n, bound=intent_types.MAX_SETTLE):
         order_id: bytes32 = keccak256(abi_encode(refunds[i].order))
-        if not self._is_pending(order_id, n):
-            continue
+        skip: uint8 = self._not_open(order_id)
         data: intent_types.CharterOrder = refunds[i].order.data
-        if block.timestamp <= convert(data.refundAfter, uint256):
-            if self._is_here(data.destinationChainId, data.destinationSettler):
-                assert block.timestamp > convert(refunds[i].order.fillDeadline, uint256), "intents: fill deadline not passed"
-            else:
-                assert self._proven(data.oracle, data.destinationChainId, data.destinationSettler, order_id, UNFILLED_RECORD, refunds[i].proof), "intents: unfilled not proven"
+        if skip == 0 and block.timestamp <= convert(data.refundAfter, uint256):
+            if intent_orders._is_here(data.destinationChainId, data.destinationSettler):
+                if block.timestamp <= convert(refunds[i].order.fillDeadline, uint256):
+                    skip = intent_types.SKIP_NOT_EXPIRED
+            elif not self._proven(data.oracle, data.destinationChainId, data.destinationSettler, order_id, UNFILLED_RECORD, refunds[i].proof):
+                skip = intent_types.SKIP_NOT_PROVEN
+        if skip != 0:
+            last = skip
+            log RefundSkipped(orderId=order_id, reason=skip)
+            continue
         user: address = refunds[i].order.user
         self.orderStatus[order_id] = intent_types.STATUS_REFUNDED
         self._release(data.inputs, user)
         log Refunded(orderId=order_id, user=user, openerAgentId=data.agentId, inputs=data.inputs)
-        done += 1
-    assert done != 0, "intents: nothing to refund"
-    return done
+        refunded |= 1 << i
+    if refunded == 0:
+        self._refuse(last, n, False)
+    return refunded
+
+
+@external
+def withdraw(token: address, to: address) -> uint256:
+    """
+    @notice Send `to` everything credited to the caller in `token` (the
+            zero address: native value): payments of escrow the caller
+            refused, or did not take within PAY_GAS. `to` gets all the gas.
+    @param token The token of the credit; the zero address for native value.
+    @param to Where to send it (the caller itself, or any other address).
+    @return uint256 The amount sent.
+    """
+    amount: uint256 = self.credits[msg.sender][token]
+    if amount == 0:
+        intent_orders._fail("intents: no credit")
+    self.credits[msg.sender][token] = 0
+    if token == empty(address):
+        if not raw_call(to, b"", value=amount, revert_on_failure=False):
+            intent_orders._fail("intents: native transfer failed")
+    else:
+        self._token_call(token, abi_encode(to, amount, method_id=method_id("transfer(address,uint256)")))
+    log Withdrawn(account=msg.sender, token=token, to=to, amount=amount)
+    return amount
 
 
 # ---------------------------------------------------------------- internal: orders
-
-@internal
-@view
-def _on_chain_order(order: intent_types.OnchainCrossChainOrder, user: address) -> intent_types.Order:
-    return intent_types.Order(
-        user=user,
-        originChainId=chain.id,
-        originSettler=self,
-        openDeadline=order.fillDeadline,
-        fillDeadline=order.fillDeadline,
-        data=self._order_data(order.orderDataType, order.orderData),
-    )
-
-
-@internal
-@view
-def _gasless_order(order: intent_types.GaslessCrossChainOrder) -> intent_types.Order:
-    assert order.originSettler == self, "intents: wrong settler"
-    assert order.originChainId == chain.id, "intents: wrong chain"
-    assert block.timestamp <= convert(order.openDeadline, uint256), "intents: open deadline passed"
-    data: intent_types.CharterOrder = self._order_data(order.orderDataType, order.orderData)
-    assert data.nonce == order.nonce, "intents: nonce mismatch"
-    return intent_types.Order(
-        user=order.user,
-        originChainId=chain.id,
-        originSettler=self,
-        openDeadline=order.openDeadline,
-        fillDeadline=order.fillDeadline,
-        data=data,
-    )
-
-
-@internal
-@pure
-def _order_data(order_data_type: bytes32, order_data: Bytes[intent_types.ORDER_DATA_MAX]) -> intent_types.CharterOrder:
-    assert order_data_type == intent_hashing.CHARTER_ORDER_TYPEHASH, "intents: unknown order data type"
-    return abi_decode(order_data, intent_types.CharterOrder)
-
-
-@internal
-@view
-def _validate(order: intent_types.Order):
-    """
-    @dev The order's own fields: deadlines ordered and in the future,
-         exclusivity well formed, inputs and outputs non-empty and
-         positive, every output on the destination chain, an oracle for
-         an order whose destination is elsewhere.
-    """
-    data: intent_types.CharterOrder = order.data
-    fill_deadline: uint256 = convert(order.fillDeadline, uint256)
-    assert fill_deadline > block.timestamp, "intents: fill deadline passed"
-    assert order.openDeadline <= order.fillDeadline, "intents: open after fill deadline"
-    assert convert(data.refundAfter, uint256) >= fill_deadline + intent_types.MIN_REFUND_DELAY, "intents: refund too early"
-    if data.exclusiveFiller == empty(address):
-        assert data.exclusivityDeadline == 0, "intents: no exclusive filler"
-    assert len(data.inputs) != 0 and len(data.outputs) != 0, "intents: empty order"
-    for item: intent_types.Input in data.inputs:
-        assert item.amount != 0, "intents: zero amount"
-    for output: intent_types.Output in data.outputs:
-        assert output.amount != 0, "intents: zero amount"
-        assert output.chainId == data.destinationChainId, "intents: output chain"
-        assert output.recipient != empty(bytes32), "intents: zero recipient"
-        self._to_address(output.token)
-        self._to_address(output.recipient)
-    assert data.destinationSettler != empty(bytes32), "intents: zero destination"
-    assert self._is_destination(order) or data.oracle != empty(address), "intents: no oracle"
-
 
 @internal
 def _open(order: intent_types.Order, payer: address, paid: uint256):
@@ -451,11 +472,12 @@ def _open(order: intent_types.Order, payer: address, paid: uint256):
     @dev Validate, verify the agent, take the inputs into escrow, store the
          status and emit `Open`.
     """
-    self._validate(order)
+    intent_orders._validate(order)
     self._require_agent(order.user, order.data.agentId)
-    resolved: intent_types.ResolvedCrossChainOrder = self._resolved(order)
+    resolved: intent_types.ResolvedCrossChainOrder = intent_orders._resolved(order)
     order_id: bytes32 = resolved.orderId
-    assert self.orderStatus[order_id] == intent_types.STATUS_NONE, "intents: order exists"
+    if self.orderStatus[order_id] != intent_types.STATUS_NONE:
+        intent_orders._fail("intents: order exists")
     self.orderStatus[order_id] = intent_types.STATUS_OPEN
 
     native: uint256 = 0
@@ -464,93 +486,85 @@ def _open(order: intent_types.Order, payer: address, paid: uint256):
             native += item.amount
         else:
             self._pull(item.token, payer, item.amount)
-    assert native == paid, "intents: wrong value"
+    if native != paid:
+        intent_orders._fail("intents: wrong value")
     log Open(orderId=order_id, resolvedOrder=resolved)
-
-
-@internal
-@view
-def _resolved(order: intent_types.Order) -> intent_types.ResolvedCrossChainOrder:
-    """
-    @dev maxSpent: the outputs (what the filler spends on the
-         destination); minReceived: the inputs (what the filler receives
-         here; the recipient is not known before the fill); one fill
-         instruction whose originData is abi.encode(order).
-    """
-    origin_data: Bytes[intent_types.ORIGIN_DATA_MAX] = abi_encode(order)
-    received: DynArray[intent_types.Output, intent_types.MAX_INPUTS] = []
-    for item: intent_types.Input in order.data.inputs:
-        received.append(
-            intent_types.Output(
-                token=convert(convert(item.token, uint256), bytes32),
-                amount=item.amount,
-                recipient=empty(bytes32),
-                chainId=chain.id,
-            )
-        )
-    return intent_types.ResolvedCrossChainOrder(
-        user=order.user,
-        originChainId=order.originChainId,
-        openDeadline=order.openDeadline,
-        fillDeadline=order.fillDeadline,
-        orderId=keccak256(origin_data),
-        maxSpent=order.data.outputs,
-        minReceived=received,
-        fillInstructions=[
-            intent_types.FillInstruction(
-                destinationChainId=order.data.destinationChainId,
-                destinationSettler=order.data.destinationSettler,
-                originData=origin_data,
-            )
-        ],
-    )
 
 
 @internal
 @view
 def _destination_order(order_id: bytes32, origin_data: Bytes[intent_types.ORIGIN_DATA_MAX]) -> intent_types.Order:
     """
-    @dev The order `origin_data` encodes, if its id is `order_id` and its
-         destination is this settler.
+    @dev The order `origin_data` encodes, if `origin_data` is its
+         canonical encoding, its id is `order_id` and its destination is
+         this settler.
     """
-    assert keccak256(origin_data) == order_id, "intents: order mismatch"
+    if keccak256(origin_data) != order_id:
+        intent_orders._fail("intents: order mismatch")
     order: intent_types.Order = abi_decode(origin_data, intent_types.Order)
-    assert self._is_destination(order), "intents: wrong destination"
+    # One order, one id: only the canonical abi.encode(Order). The decoder
+    # checks the values; the layout is checked here: the offsets of the
+    # Order (32) and of its data (192, at byte 192), then the data's.
+    at: uint256 = intent_orders.ORDER_DATA_AT
+    if not (
+        extract32(origin_data, 0, output_type=uint256) == 32
+        and extract32(origin_data, at - 32, output_type=uint256) == at - 32
+        and intent_orders._canonical(
+            len(origin_data),
+            at,
+            extract32(origin_data, at + 256, output_type=uint256),
+            extract32(origin_data, at + 288, output_type=uint256),
+            len(order.data.inputs),
+            len(order.data.outputs),
+        )
+    ):
+        intent_orders._fail("intents: non-canonical order")
+    if not intent_orders._is_here(order.data.destinationChainId, order.data.destinationSettler):
+        intent_orders._fail("intents: wrong destination")
     return order
 
 
 @internal
 @view
-def _is_destination(order: intent_types.Order) -> bool:
-    return self._is_here(order.data.destinationChainId, order.data.destinationSettler)
-
-
-@internal
-@view
-def _is_here(chain_id: uint256, settler: bytes32) -> bool:
-    return chain_id == chain.id and settler == convert(convert(self, uint256), bytes32)
-
-
-@internal
-@view
-def _is_origin(order: intent_types.Order) -> bool:
-    return order.originChainId == chain.id and order.originSettler == self
-
-
-@internal
-@view
-def _is_pending(order_id: bytes32, batch: uint256) -> bool:
+def _not_open(order_id: bytes32) -> uint8:
     """
-    @dev True if the order is Open here. An unknown order reverts; one
-         already settled or refunded reverts when it is alone (so a
-         single retry says why) and is skipped in a batch.
+    @dev 0 if the order is Open here, else why a settle or refund skips
+         it: SKIP_UNKNOWN, SKIP_SETTLED or SKIP_REFUNDED.
     """
     status: uint256 = self.orderStatus[order_id]
-    assert status != intent_types.STATUS_NONE, "intents: unknown order"
-    if batch == 1:
-        assert status != intent_types.STATUS_SETTLED, "intents: already settled"
-        assert status != intent_types.STATUS_REFUNDED, "intents: already refunded"
-    return status == intent_types.STATUS_OPEN
+    if status == intent_types.STATUS_OPEN:
+        return 0
+    if status == intent_types.STATUS_NONE:
+        return intent_types.SKIP_UNKNOWN
+    # STATUS_SETTLED and STATUS_REFUNDED are SKIP_SETTLED and SKIP_REFUNDED.
+    return convert(status, uint8)
+
+
+@internal
+@pure
+def _refuse(skip: uint8, batch: uint256, settling: bool):
+    """
+    @dev Revert a settle (`settling`) or refund that took nothing: a single
+         order says why it was skipped (`skip`); a batch (or an empty one)
+         says that nothing was left.
+    """
+    if batch != 1:
+        if settling:
+            intent_orders._fail("intents: nothing to settle")
+        intent_orders._fail("intents: nothing to refund")
+    if skip == intent_types.SKIP_UNKNOWN:
+        intent_orders._fail("intents: unknown order")
+    if skip == intent_types.SKIP_SETTLED:
+        intent_orders._fail("intents: already settled")
+    if skip == intent_types.SKIP_REFUNDED:
+        intent_orders._fail("intents: already refunded")
+    if skip == intent_types.SKIP_LOCAL:
+        intent_orders._fail("intents: not filled")
+    if skip == intent_types.SKIP_NOT_EXPIRED:
+        intent_orders._fail("intents: fill deadline not passed")
+    if settling:
+        intent_orders._fail("intents: fill not proven")
+    intent_orders._fail("intents: unfilled not proven")
 
 
 @internal
@@ -600,15 +614,14 @@ def _require_agent(actor: address, agent_id: uint256):
     """
     if agent_id == 0:
         return
-    assert staticcall IRegistry(REGISTRY).activeGeneration(agent_id) != 0, "intents: agent not active"
+    if staticcall IRegistry(REGISTRY).activeGeneration(agent_id) == 0:
+        intent_orders._fail("intents: agent not active")
     if staticcall IRegistry(REGISTRY).isAuthorizedOrOwner(actor, agent_id):
         return
-    owner: address = empty(address)
-    wallet: address = empty(address)
-    owner, wallet = staticcall IRegistry(REGISTRY).consentSigners(agent_id)
-    if actor == wallet:
+    if actor == staticcall IRegistry(REGISTRY).getAgentWallet(agent_id):
         return
-    assert staticcall ISessions(SESSIONS).actingAgentOf(actor) == agent_id, "intents: not the agent's"
+    if staticcall ISessions(SESSIONS).actingAgentOf(actor) != agent_id:
+        intent_orders._fail("intents: not the agent's")
 
 
 @internal
@@ -616,7 +629,8 @@ def _use_nonce(user: address, nonce: uint256):
     word_pos: uint256 = nonce >> 8
     bit: uint256 = 1 << (nonce & 255)
     bitmap: uint256 = self.nonceBitmap[user][word_pos]
-    assert bitmap & bit == 0, "intents: nonce used"
+    if bitmap & bit != 0:
+        intent_orders._fail("intents: nonce used")
     self.nonceBitmap[user][word_pos] = bitmap | bit
 
 
@@ -628,19 +642,45 @@ def _pull(token: address, payer: address, amount: uint256):
     @dev transferFrom `payer` into escrow, measured: the balance must grow
          by exactly `amount` (refuses fee-on-transfer and rebasing tokens).
     """
-    assert token.is_contract, "intents: token has no code"
+    if not token.is_contract:
+        intent_orders._fail("intents: token has no code")
     before: uint256 = staticcall IERC20(token).balanceOf(self)
     self._token_call(token, abi_encode(payer, self, amount, method_id=method_id("transferFrom(address,address,uint256)")))
-    assert staticcall IERC20(token).balanceOf(self) == before + amount, "intents: amount not received"
+    if staticcall IERC20(token).balanceOf(self) != before + amount:
+        intent_orders._fail("intents: amount not received")
 
 
 @internal
 def _release(inputs: DynArray[intent_types.Input, intent_types.MAX_INPUTS], to: address):
+    """
+    @dev Pay escrowed `inputs` to `to` (the status already left Open):
+         each payment gets PAY_GAS, and one that fails within it (a
+         receiver refusing native value, a token refusing the transfer)
+         is credited to `to` instead, so it never reverts the caller.
+    """
     for item: intent_types.Input in inputs:
+        # Enough gas left that the receiver gets all of PAY_GAS (EIP-150
+        # keeps 1/64 back): a failure is the receiver's, never a caller
+        # starving the call to turn a payment into a credit.
+        if msg.gas <= PAY_GAS + PAY_GAS // 63 + 5_000:
+            intent_orders._fail("intents: out of gas")
+        success: bool = False
+        answer: Bytes[32] = b""
         if item.token == empty(address):
-            self._send_native(to, item.amount)
-        else:
-            self._token_call(item.token, abi_encode(to, item.amount, method_id=method_id("transfer(address,uint256)")))
+            success = raw_call(to, b"", value=item.amount, gas=PAY_GAS, revert_on_failure=False)
+        elif item.token.is_contract:
+            success, answer = raw_call(
+                item.token,
+                abi_encode(to, item.amount, method_id=method_id("transfer(address,uint256)")),
+                max_outsize=32,
+                gas=PAY_GAS,
+                revert_on_failure=False,
+            )
+            # As in _token_call: true or nothing is success.
+            success = success and (len(answer) == 0 or convert(answer, uint256) != 0)
+        if not success:
+            self.credits[to][item.token] += item.amount
+            log Credited(account=to, token=item.token, amount=item.amount)
 
 
 @internal
@@ -649,23 +689,11 @@ def _token_call(token: address, data: Bytes[100]):
     @dev A token transfer that accepts tokens returning true or nothing
          and refuses those returning false, reverting or without code.
     """
-    assert token.is_contract, "intents: token has no code"
+    if not token.is_contract:
+        intent_orders._fail("intents: token has no code")
     success: bool = False
     answer: Bytes[32] = b""
     success, answer = raw_call(token, data, max_outsize=32, revert_on_failure=False)
     # An empty answer (a token that returns nothing) converts to 0 only if empty.
-    assert success and (len(answer) == 0 or convert(answer, uint256) != 0), "intents: token transfer failed"
-
-
-@internal
-def _send_native(to: address, amount: uint256):
-    success: bool = raw_call(to, b"", value=amount, revert_on_failure=False)
-    assert success, "intents: native transfer failed"
-
-
-@internal
-@pure
-def _to_address(word: bytes32) -> address:
-    value: uint256 = convert(word, uint256)
-    assert value < _ADDRESS_LIMIT, "intents: not an address"
-    return convert(value, address)
+    if not (success and (len(answer) == 0 or convert(answer, uint256) != 0)):
+        intent_orders._fail("intents: token transfer failed")

@@ -33,6 +33,15 @@ STATUS_OPEN: constant(uint256) = 1
 STATUS_SETTLED: constant(uint256) = 2
 STATUS_REFUNDED: constant(uint256) = 3
 
+# Why a settle or refund batch skipped an order (events SettleSkipped and
+# RefundSkipped of the IntentSettler).
+SKIP_UNKNOWN: constant(uint8) = 1  # never opened on this settler
+SKIP_SETTLED: constant(uint8) = 2  # already settled (the value of STATUS_SETTLED)
+SKIP_REFUNDED: constant(uint8) = 3  # already refunded (the value of STATUS_REFUNDED)
+SKIP_LOCAL: constant(uint8) = 4  # settle: destined for this settler, so settled by its fill
+SKIP_NOT_PROVEN: constant(uint8) = 5  # the oracle did not prove the fill (settle) or the non-fill (refund)
+SKIP_NOT_EXPIRED: constant(uint8) = 6  # refund: a local order before its fill deadline passed
+
 # Kinds of destination record.
 RECORD_FILLED: constant(uint256) = 1
 RECORD_UNFILLED: constant(uint256) = 2

@@ -329,5 +329,9 @@ class AlreadyRefunded(OrderNotOpen):
     """The order was already refunded to its user."""
 
 
+class NoCredit(IntentRefused):
+    """Nothing is credited to the caller in this token: there is nothing to withdraw."""
+
+
 class OracleRefused(ContractRevert):
     """An AttesterOracle refused a committee or a hand-over to a successor."""

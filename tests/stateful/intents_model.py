@@ -293,6 +293,40 @@ class Signed:
 # ---------------------------------------------------------------- model
 
 
+# Other bytes for the same order that an ABI decoder accepts (I5): a word or
+# a byte appended, a gap before the Order tuple or before its data, the
+# inputs and outputs arrays in the other order.
+NON_CANONICAL = ("trailing-word", "trailing-byte", "gap", "data-gap", "swapped-arrays")
+
+
+def non_canonical(encoded: bytes, kind: str) -> bytes:
+    """abi.encode(Order) (canonical: the CharterOrder tuple at byte 224, its
+    inputs at 224 + 320), re-encoded the `kind` way."""
+    word = 32
+    zero = bytes(word)
+    if kind == "trailing-word":
+        return encoded + zero
+    if kind == "trailing-byte":
+        return encoded + b"\x00"
+    if kind == "gap":  # the Order tuple one word further
+        return (2 * word).to_bytes(word, "big") + zero + encoded[word:]
+    if kind == "data-gap":  # the CharterOrder tuple one word further
+        return encoded[:192] + (7 * word).to_bytes(word, "big") + zero + encoded[224:]
+    assert kind == "swapped-arrays"
+    at = 224
+    inputs_at = at + 320
+    n_in = int.from_bytes(encoded[inputs_at : inputs_at + word], "big")
+    outputs_at = inputs_at + word + 64 * n_in
+    inputs, outputs = encoded[inputs_at:outputs_at], encoded[outputs_at:]
+    head = encoded[: at + 256]
+    offsets = (320 + len(outputs)).to_bytes(word, "big") + (320).to_bytes(word, "big")
+    return head + offsets + outputs + inputs
+
+
+# Why a settle / refund batch skipped an order (SettleSkipped, RefundSkipped).
+SKIP_UNKNOWN, SKIP_SETTLED, SKIP_REFUNDED, SKIP_LOCAL, SKIP_NOT_PROVEN, SKIP_NOT_EXPIRED = range(1, 7)
+
+
 class Refused(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -507,47 +541,70 @@ class Model:
         for token, amount in order.data.inputs:
             self.move(token, settler, to, amount)
 
-    def _pending(self, order_id: bytes, batch: int) -> bool:
+    def _not_open(self, order_id: bytes) -> int:
+        """0 if the order is Open, else why a batch skips it (SKIP_*)."""
         status = self.status.get(order_id, STATUS_NONE)
-        need(status != STATUS_NONE, "unknown order")
-        if batch == 1:
-            need(status != STATUS_SETTLED, "already settled")
-            need(status != STATUS_REFUNDED, "already refunded")
-        return status == STATUS_OPEN
+        return {STATUS_OPEN: 0, STATUS_NONE: SKIP_UNKNOWN}.get(status, status)
 
-    def settle(self, items: list[tuple[Order, str, int, Proof]], chain: int) -> list[bytes]:
-        """`settle` on the origin settler; returns the ids settled, in order."""
-        done = []
+    @staticmethod
+    def _refuse(skips: list[int], settling: bool) -> None:
+        """A call that took nothing: a single order says why, a batch that nothing was left."""
+        if len(skips) != 1:
+            need(False, "nothing to settle" if settling else "nothing to refund")
+        reasons = {
+            SKIP_UNKNOWN: "unknown order",
+            SKIP_SETTLED: "already settled",
+            SKIP_REFUNDED: "already refunded",
+            SKIP_LOCAL: "not filled",
+            SKIP_NOT_EXPIRED: "fill deadline not passed",
+            SKIP_NOT_PROVEN: "fill not proven" if settling else "unfilled not proven",
+        }
+        need(False, reasons[skips[0]])
+
+    def settle(self, items: list[tuple[Order, str, int, Proof]], chain: int) -> tuple[list[bytes], list[int]]:
+        """`settle` on the origin settler; returns the ids settled, in order,
+        and the skip reason of every item (0: settled)."""
+        done, skips = [], []
         for order, payout, agent, proof in items:
-            if not self._pending(order.id, len(items)):
+            skip = self._not_open(order.id)
+            if not skip and self.is_destination(order, self.origin, chain):
+                skip = SKIP_LOCAL
+            if not skip and not self.proven(order, order.id, record_hash(payout, agent), proof, self.origin, chain):
+                skip = SKIP_NOT_PROVEN
+            skips.append(skip)
+            if skip:
                 continue
-            need(not self.is_destination(order, self.origin, chain), "not filled")
-            record = record_hash(payout, agent)
-            need(self.proven(order, order.id, record, proof, self.origin, chain), "fill not proven")
             self.status[order.id] = STATUS_SETTLED
             self.release(order, payout, self.origin)
             done.append(order.id)
-        need(len(done) != 0, "nothing to settle")
-        return done
+        if not done:
+            self._refuse(skips, settling=True)
+        return done, skips
 
-    def refund(self, items: list[tuple[Order, Proof]], chain: int, now: int) -> list[tuple[bytes, str]]:
+    def refund(
+        self, items: list[tuple[Order, Proof]], chain: int, now: int
+    ) -> tuple[list[tuple[bytes, str]], list[int]]:
         """`refund` on the origin settler; returns (id, how) of the orders
-        refunded: how is "proof", "timeout" or "local"."""
-        done = []
+        refunded (how is "proof", "timeout" or "local") and the skip reason
+        of every item (0: refunded)."""
+        done, skips = [], []
         for order, proof in items:
-            if not self._pending(order.id, len(items)):
-                continue
+            skip = self._not_open(order.id)
             how = "timeout"
-            if now <= order.data.refund_after:
+            if not skip and now <= order.data.refund_after:
                 if self.is_destination(order, self.origin, chain):
-                    need(now > order.fill_deadline, "fill deadline not passed")
+                    skip = SKIP_NOT_EXPIRED if now <= order.fill_deadline else 0
                     how = "local"
                 else:
                     proven = self.proven(order, order.id, UNFILLED_RECORD, proof, self.origin, chain)
-                    need(proven, "unfilled not proven")
+                    skip = 0 if proven else SKIP_NOT_PROVEN
                     how = "proof"
+            skips.append(skip)
+            if skip:
+                continue
             self.status[order.id] = STATUS_REFUNDED
             self.release(order, order.user, self.origin)
             done.append((order.id, how))
-        need(len(done) != 0, "nothing to refund")
-        return done
+        if not done:
+            self._refuse(skips, settling=False)
+        return done, skips

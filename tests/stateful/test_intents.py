@@ -71,7 +71,11 @@ its own records and the chain:
   members ever attest something the destination did not record (checked
   in `attest`), so every release is backed by a real fill. A fill by
   someone other than the exclusive filler happens only after the
-  exclusivity deadline; a refund without proof only after refundAfter.
+  exclusivity deadline; a refund without proof only after refundAfter;
+- I5 an order's originData in any other encoding (`non_canonical`) is
+  refused by fill and recordUnfilled: no second id, no second fill;
+- I6 a settle or refund batch lands every order it can and skips the
+  others with the model's reason (return bitmap and Skipped events).
 
 Every example runs inside `boa.env.anchor()` (entered in `__init__`, left
 in `teardown`) on one deployment per test. `test_intents_state_machine`
@@ -108,9 +112,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from unit.helpers import deploy_session_manager
+
 from .intents_model import (
     DAY,
     NATIVE,
+    NON_CANONICAL,
     ORDER_ABI,
     ORDER_DATA_TYPE,
     STATUS_NONE,
@@ -130,10 +137,9 @@ from .intents_model import (
     addr,
     attestation_digest,
     b32,
+    non_canonical,
     record_hash,
 )
-from unit.helpers import deploy_session_manager
-
 from .profile import MAX_EXAMPLES, SETTINGS, STEPS, full_length
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -282,8 +288,12 @@ def deploy() -> Deployment:
     with boa.env.prank(DEPLOYER):
         registry = boa.load_partial(str(CONTRACTS / "AgentRegistry.vy")).deploy()
         manager = deploy_session_manager(registry.address)
+    view_code = raw_deploy(boa.load_partial(str(CONTRACTS / "IntentView.vy")), [])
     settlers = boa.load_partial(str(CONTRACTS / "IntentSettler.vy"))
-    origin, dest = (raw_deploy(settlers, ["address", "address"], addr(registry), addr(manager)) for _ in range(2))
+    origin, dest = (
+        raw_deploy(settlers, ["address", "address", "address"], addr(registry), addr(manager), view_code)
+        for _ in range(2)
+    )
     oracle = raw_deploy(
         boa.load_partial(str(CONTRACTS / "AttesterOracle.vy")), ["address[]", "uint256", "address"], MEMBERS, 2, ZERO
     )
@@ -510,6 +520,24 @@ class IntentsMachine(RuleBasedStateMachine):
         assert got == expected, f"{label}: contract {got or 'allowed'}, model {expected or 'allowed'}"
         self.stats.count(self.stats.calls, f"{label}: {got or 'ok'}")
         self.calls += 1
+        return computation
+
+    def check_batch(self, computation, event: str, recs: list[OrderRec], skips: list[int]) -> None:
+        """I6: a settle / refund that went through returns bit i for each
+        item that landed and logs `event` (orderId, reason) for each one it
+        skipped, with the model's reason."""
+        landed = sum(1 << i for i, skip in enumerate(skips) if not skip)
+        assert int.from_bytes(bytes(computation.output), "big") == landed
+        topic = int.from_bytes(keccak(text=f"{event}(bytes32,uint8)"), "big")
+        origin = bytes.fromhex(self.origin[2:])
+        logged = [
+            (topics[1].to_bytes(32, "big"), int.from_bytes(data, "big"))
+            for _, emitter, topics, data in sorted(computation.get_raw_log_entries())
+            if emitter == origin and topics[0] == topic
+        ]
+        assert logged == [(r.order.id, skip) for r, skip in zip(recs, skips, strict=True) if skip]
+        for skip in {s for s in skips if s}:
+            self.stats.event(f"{event} reason {skip}")
 
     def pick(self, pick: int, candidates: list[OrderRec]) -> OrderRec:
         """A candidate, else an order that opened, else any order."""
@@ -1158,12 +1186,14 @@ class IntentsMachine(RuleBasedStateMachine):
     def do_settle(self, label: str, recs: list[OrderRec], claims: list[tuple]) -> str | None:
         items = [(r.order, payout, agent, model) for r, (payout, agent, _, model) in zip(recs, claims, strict=True)]
         closed = [r.order.id for r in recs if self.status(r) in (STATUS_SETTLED, STATUS_REFUNDED)]
-        reason, done = self.model.attempt(self.model.settle, items, ORIGIN_CHAIN)
+        reason, result = self.model.attempt(self.model.settle, items, ORIGIN_CHAIN)
         args = [
             (r.order.abi(), payout, agent, proof) for r, (payout, agent, proof, _) in zip(recs, claims, strict=True)
         ]
-        self.call(label, reason, ORIGIN_CHAIN, self.origin, "settle", args, sender=RELAYER)
+        computation = self.call(label, reason, ORIGIN_CHAIN, self.origin, "settle", args, sender=RELAYER)
         if reason is None:
+            done, skips = result
+            self.check_batch(computation, "SettleSkipped", recs, skips)
             fill_records = self.slots["fillRecords"]
             for order_id in done:
                 # I2: settled once, never refunded; I4: to the recorded payout.
@@ -1210,14 +1240,16 @@ class IntentsMachine(RuleBasedStateMachine):
         tries=st.sampled_from([1, 1, 2, 2, len(FORGED_SETTLE)]),  # the last: every kind in turn
         proof=st.sampled_from(["good", "good", "all3", "none"]),
         batch=st.sampled_from([False, False, True]),
-        more=st.lists(st.tuples(PICK, st.sampled_from(["ready", "closed", "closed"])), min_size=1, max_size=3),
+        more=st.lists(
+            st.tuples(PICK, st.sampled_from(["ready", "unfilled", "closed", "local", "closed"])), min_size=1, max_size=3
+        ),
     )
     def settle(self, pick, forged, tries, proof, batch, more):
         """A relayer settles a filled order: first with `tries` bad proofs
         (the run's next ones in FORGED_SETTLE, see `rotation`), then with a correct
         proof (2 or 3 members), or not; or settles a batch with correct
-        proofs, which may hold orders already settled or refunded
-        (skipped)."""
+        proofs, which may hold orders already settled or refunded, local
+        orders or orders recorded unfilled (skipped, I6)."""
         rec = self.pick(pick, self.settle_candidates("ready"))
         if batch:
             recs = self.batch(rec, more, self.settle_candidates)
@@ -1287,10 +1319,12 @@ class IntentsMachine(RuleBasedStateMachine):
         now = self.now
         closed = [r for r in recs if self.status(r) in (STATUS_SETTLED, STATUS_REFUNDED)]
         items = [(r.order, model) for r, (_, model) in zip(recs, proofs, strict=True)]
-        reason, done = self.model.attempt(self.model.refund, items, ORIGIN_CHAIN, now)
+        reason, result = self.model.attempt(self.model.refund, items, ORIGIN_CHAIN, now)
         args = [(r.order.abi(), proof) for r, (proof, _) in zip(recs, proofs, strict=True)]
-        self.call(label, reason, ORIGIN_CHAIN, self.origin, "refund", args, sender=RELAYER)
+        computation = self.call(label, reason, ORIGIN_CHAIN, self.origin, "refund", args, sender=RELAYER)
         if reason is None:
+            done, skips = result
+            self.check_batch(computation, "RefundSkipped", recs, skips)
             fill_records = self.slots["fillRecords"]
             for order_id, how in done:
                 assert order_id not in self.settled and order_id not in self.refunded
@@ -1342,7 +1376,7 @@ class IntentsMachine(RuleBasedStateMachine):
         wait=st.sampled_from(["no"] * 4 + ["fill", "refund_at", "refund_after"]),
         batch=st.sampled_from([False, False, True]),
         more=st.lists(
-            st.tuples(PICK, st.sampled_from(["refundable", "closed", "closed"])),
+            st.tuples(PICK, st.sampled_from(["refundable", "open", "closed", "filled", "closed", "local"])),
             min_size=1,
             max_size=3,
         ),
@@ -1351,7 +1385,9 @@ class IntentsMachine(RuleBasedStateMachine):
         """Refund an Open order: first with `tries` bad proofs (the run's next
         ones in FORGED_REFUND, see `rotation`), then with what the destination
         recorded (`truth`: an unfilled proof, the fill's proof, or nothing)
-        or with none; or a batch with `truth` proofs. The user may first
+        or with none; or a batch with `truth` proofs, which may hold orders
+        it cannot refund (closed, filled, local before their fill deadline,
+        unproven: skipped, I6). The user may first
         wait until just after the order's fill deadline (`fill`), until its
         refundAfter (`refund_at`: proofs still needed) or just after
         (`refund_after`)."""
@@ -1401,6 +1437,30 @@ class IntentsMachine(RuleBasedStateMachine):
                 if edge + delta > self.now:
                     seconds = edge + delta - self.now
         boa.env.time_travel(seconds=seconds)
+
+    # ------------------------------------------------------------ rules: one order, one id
+
+    @action(
+        1,
+        needs=has_orders,
+        pick=PICK,
+        kind=st.sampled_from(NON_CANONICAL),
+        entry=st.sampled_from(["fill", "recordUnfilled"]),
+    )
+    def non_canonical(self, pick, kind, entry):
+        """Anyone sends an order's originData in another encoding to its
+        destination (`fill` or `recordUnfilled`, under the id those bytes
+        hash to, so the id check passes): always refused, nothing changes
+        (I5). Seen before: a second fill of a filled order, or an unfilled
+        record for a real id that was filled under padded bytes."""
+        rec = self.pick(pick, self.orders)
+        o = rec.order
+        bad = non_canonical(o.encoded, kind)
+        settler, chain = o.data.destination_settler, o.data.destination_chain_id
+        args = (keccak(bad), bad, b"") if entry == "fill" else (keccak(bad), bad)
+        reason = "intents: non-canonical order"
+        self.call(f"non-canonical {entry}", reason, chain, settler, entry, *args, sender=FILLERS[1])
+        self.stats.event(f"refused: non-canonical {entry}")
 
     # ------------------------------------------------------------ the one rule
 
@@ -1552,12 +1612,19 @@ def test_intents_state_machine():
         "refused: refund with the fill's proof",
         "refused: refund without proof before refundAfter",
         "refused: local refund before the fill deadline",
+        "refused: non-canonical fill",
+        "refused: non-canonical recordUnfilled",
     ]
     coverage = {key: stats.events.get(key, 0) for key in expected}
     forged_settle = {k: stats.events.get(f"refused: settle of a fill with a bad proof ({k})", 0) for k in FORGED_SETTLE}
     forged_refund = {k: stats.events.get(f"refused: refund with a bad proof ({k})", 0) for k in FORGED_REFUND}
     coverage["refused: settle of a fill with a bad proof (all kinds)"] = sum(forged_settle.values())
     coverage["refused: refund with a bad proof (all kinds)"] = sum(forged_refund.values())
+    # I6: batches skipped orders they could not take (local, not proven), not only closed ones.
+    unprovable = (
+        "SettleSkipped reason 4", "SettleSkipped reason 5", "RefundSkipped reason 5", "RefundSkipped reason 6"
+    )
+    coverage["a batch skipped an order it could not take"] = sum(stats.events.get(k, 0) for k in unprovable)
     assert all(n >= COVERAGE for n in coverage.values()), {k: n for k, n in coverage.items() if n < COVERAGE}
     # Every kind of forgery was refused, by settle or by refund (the oracle
     # checks both alike; a proof for another order needs another order with

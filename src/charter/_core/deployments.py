@@ -13,9 +13,13 @@ Every Charter contract is deployed through the CREATE2 deployer at
 - ``SessionView``, the read-only views of that manager's grants;
 - ``AccountDelegate``: an ``AgentAccount`` with an empty owner, bound to the
   suite's manager: the code an EOA delegates to with EIP-7702;
+- ``IntentView``, the read-only half of the settler's code (``resolve``,
+  ``resolveFor``, ``eip712Domain``), which the settler runs as itself by
+  DELEGATECALL (no constructor arguments);
 - ``IntentSettler``, the ERC-7683 settler (origin and destination), bound to
-  the suite's registry and manager. Settlement oracles are not part of the
-  suite: an AttesterOracle's address follows from its committee
+  the suite's registry, manager and that view (the shipped ABI lists the
+  view's functions: call them on the settler). Settlement oracles are not
+  part of the suite: an AttesterOracle's address follows from its committee
   (:func:`charter.intents.oracle_address`).
 
 Constructor arguments are part of the init code and only name other suite
@@ -74,13 +78,17 @@ CREATE2_DEPLOYER: ChecksumAddress = Web3.to_checksum_address(
 SALT = b"\x00" * 32
 ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
 # Suite entries in deployment order; each names the contract it deploys.
-CONTRACTS: tuple[str, ...] = ("AgentRegistry", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate", "IntentSettler")
+CONTRACTS: tuple[str, ...] = (
+    "AgentRegistry", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate", "IntentView",
+    "IntentSettler",
+)
 CONTRACT_OF = {
     "AgentRegistry": "AgentRegistry",
     "SessionExtension": "SessionExtension",
     "SessionManager": "SessionManager",
     "SessionView": "SessionView",
     "AccountDelegate": "AgentAccount",
+    "IntentView": "IntentView",
     "IntentSettler": "IntentSettler",
 }
 MANIFEST_ENV = "CHARTER_MANIFEST"
@@ -141,7 +149,9 @@ def constructor_args(name: str, evm_version: str | None = None) -> bytes:
     if name == "AccountDelegate":
         return abi_encode(["address", "address"], [ZERO_ADDRESS, at("SessionManager")])
     if name == "IntentSettler":
-        return abi_encode(["address", "address"], [at("AgentRegistry"), at("SessionManager")])
+        return abi_encode(
+            ["address", "address", "address"], [at("AgentRegistry"), at("SessionManager"), at("IntentView")]
+        )
     _contract(name)
     return b""
 

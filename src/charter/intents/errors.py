@@ -12,7 +12,9 @@ from ..exceptions import (
     FillDeadlinePassed,
     FillRefused,
     IntentAgentInactive,
+    IntentRefused,
     IntentUnauthorized,
+    NoCredit,
     NotExclusiveFiller,
     NotProven,
     OracleRefused,
@@ -53,6 +55,8 @@ _INVALID: dict[str, str] = {
     "intents: zero destination": "the destination settler is zero",
     "intents: no oracle": "a cross-chain order names no settlement oracle",
     "intents: nonce mismatch": "orderData.nonce differs from the gasless order's nonce",
+    "intents: non-canonical order": "the order bytes are not the canonical ABI encoding of the order (extra "
+    "bytes, gaps or reordered arrays: one order has one id)",
 }
 
 REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
@@ -125,9 +129,17 @@ REVERTS.update({
     "intents: already refunded": (AlreadyRefunded, _intent(
         "{order} was already refunded", "nothing to do")),
     "intents: nothing to settle": (OrderNotOpen, _intent(
-        "every order of the batch was already settled or refunded", "nothing to do")),
+        "no order of the batch could be settled (each was skipped: see its SettleSkipped reason)",
+        "settle each order alone to see why")),
     "intents: nothing to refund": (OrderNotOpen, _intent(
-        "every order of the batch was already settled or refunded", "nothing to do")),
+        "no order of the batch could be refunded (each was skipped: see its RefundSkipped reason)",
+        "refund each order alone to see why")),
+    "intents: no credit": (NoCredit, _intent(
+        "nothing is credited to the sender in this token", "check Intents.credits(account, token)")),
+    "intents: out of gas": (IntentRefused, _intent(
+        "the transaction had too little gas left to give a receiver of escrow its PAY_GAS",
+        "send it with more gas (the SDK's estimate does)")),
+    "intents: call the settler": (ContractRevert, internal("intents: call the settler")),
     "oracle: bad committee": (OracleRefused, _intent(
         "the committee is empty, has more than 16 members, a zero member, or is not sorted ascending",
         "pass distinct members sorted by address")),

@@ -3,7 +3,9 @@
 One world per test package (`world`, package-scoped and autouse, so it sits
 at the bottom of titanoboa's anchor stack): an AgentRegistry with three
 agents, a SessionManager, an AgentAccount (for orders opened by a session),
-an ERC-1271 contract user, two IntentSettlers (`settler`, the origin, and
+an ERC-1271 contract user, an IntentView (the settlers' read-only half:
+`resolver` is the origin settler seen through its ABI), two IntentSettlers
+(`settler`, the origin, and
 `dest`, the destination: two instances in one EVM, told apart by the chain
 id patched at call time, ORIGIN_CHAIN for origin calls and DEST_CHAIN for
 destination calls), a settlement oracle that proves what it is told
@@ -19,7 +21,9 @@ record hashes and EIP-712 digests come from `helpers.py`, never from the
 contracts. Every order opened through the factories is entered in the
 `ledger`; after each passing test that used it, the escrow invariant (I1,
 exact form) is checked: each settler holds, per token and in native
-value, exactly the inputs of its orders that are still Open.
+value, exactly the inputs of its orders that are still Open plus what it
+credited to receivers that refused a payment (`credits` of every actor
+and of each address a test `watch`es).
 """
 
 from __future__ import annotations
@@ -106,9 +110,11 @@ def world():
     assert boa.env.evm.patch.chain_id == ORIGIN_CHAIN
     registry = _load(CONTRACTS / "AgentRegistry.vy").deploy()
     manager = deploy_session_manager(registry.address)
+    views = _load(CONTRACTS / "IntentView.vy")
+    view = views.deploy()
     settlers = _load(CONTRACTS / "IntentSettler.vy")
-    settler = settlers.deploy(registry.address, manager.address)
-    dest = settlers.deploy(registry.address, manager.address)
+    settler = settlers.deploy(registry.address, manager.address, view.address)
+    dest = settlers.deploy(registry.address, manager.address, view.address)
     oracle = _load(MOCKS / "YesOracle.vy").deploy()
     tokens = _load(MOCKS / "Token.vy")
     token, token2 = tokens.deploy(), tokens.deploy()
@@ -141,6 +147,8 @@ def world():
         settler=settler,
         dest=dest,
         settler_deployer=settlers,
+        view=view,
+        view_deployer=views,
         oracle=oracle,
         token=token,
         token2=token2,
@@ -179,6 +187,12 @@ class Ledger:
         self.world = world
         self.orders: list[Order] = []
         self.tokens = {str(world.token.address): world.token, str(world.token2.address): world.token2}
+        self.accounts = {k.address for k in (*HOLDERS, ACCOUNT_OWNER, SESSION_KEY, SIGNER_1271)}
+        self.accounts |= {RECIPIENT, RECIPIENT2, RELAYER, str(world.contract_user.address), str(world.account.address)}
+
+    def watch(self, account) -> None:
+        """Count what the settlers credit `account` (an address or contract)."""
+        self.accounts.add(str(getattr(account, "address", account)))
 
     def add(self, order: Order) -> Order:
         self.orders.append(order)
@@ -195,6 +209,9 @@ class Ledger:
             for o in open_:
                 for i in o.data.inputs:
                     escrow[str(i.token)] = escrow.get(str(i.token), 0) + i.amount
+            for token in (ZERO_ADDRESS, *self.tokens):
+                credited = sum(settler.credits(account, token) for account in self.accounts)
+                escrow[token] = escrow.get(token, 0) + credited
             assert boa.env.get_balance(address) == escrow.get(ZERO_ADDRESS, 0), "native escrow"
             for token_address, token in self.tokens.items():
                 held = token.balanceOf(address)
@@ -270,6 +287,14 @@ def settler(world):
 def dest(world):
     """The destination settler (call it on DEST_CHAIN)."""
     return world.dest
+
+
+@pytest.fixture
+def resolver(world):
+    """The origin settler's views (`resolve`, `resolveFor`, `eip712Domain`):
+    the settler's address with the IntentView's ABI (its fallback runs the
+    IntentView's code)."""
+    return world.view_deployer.at(world.settler.address)
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ MAX_INPUTS = 4
 MAX_OUTPUTS = 4
 
 STATUS_NONE, STATUS_OPEN, STATUS_SETTLED, STATUS_REFUNDED = range(4)
+# Why a settle / refund batch skipped an order (SettleSkipped, RefundSkipped).
+SKIP_UNKNOWN, SKIP_SETTLED, SKIP_REFUNDED, SKIP_LOCAL, SKIP_NOT_PROVEN, SKIP_NOT_EXPIRED = range(1, 7)
 RECORD_FILLED, RECORD_UNFILLED = 1, 2
 
 EIP712_NAME = "Charter IntentSettler"
@@ -415,6 +417,15 @@ EVENT_LAYOUTS: dict[str, list[tuple[str, str, bool]]] = {
         ("openerAgentId", "uint256", True),
         ("inputs", _INPUTS, False),
     ],
+    "SettleSkipped": [("orderId", "bytes32", True), ("reason", "uint8", False)],
+    "RefundSkipped": [("orderId", "bytes32", True), ("reason", "uint8", False)],
+    "Credited": [("account", "address", True), ("token", "address", True), ("amount", "uint256", False)],
+    "Withdrawn": [
+        ("account", "address", True),
+        ("token", "address", True),
+        ("to", "address", False),
+        ("amount", "uint256", False),
+    ],
     "NoncesInvalidated": [
         ("user", "address", True),
         ("wordPos", "uint256", False),
@@ -423,3 +434,76 @@ EVENT_LAYOUTS: dict[str, list[tuple[str, str, bool]]] = {
 }
 
 OPEN_TOPIC = keccak(text=f"Open(bytes32,{RESOLVED_ABI})")
+
+
+# ---------------------------------------------------------------- non-canonical encodings (I5)
+
+WORD = 32
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(WORD, "big")
+
+
+def _charter_tuple(data: CharterOrder, swap: bool = False, dirty_oracle: bool = False) -> bytes:
+    """The CharterOrder tuple (no outer offset): its 10-word head, then the
+    inputs and outputs arrays (outputs first if `swap`: same values, other
+    offsets); `dirty_oracle` sets a high byte of the oracle address word."""
+    head_types = ["uint256", "uint256", "uint32", "address", "address", "uint32", "uint256", "bytes32"]
+    head = bytearray(abi_encode(head_types, list(data.abi()[:8])))
+    if dirty_oracle:
+        head[3 * WORD] = 0x01
+    inputs = abi_encode([f"{INPUT_ABI}[]"], [[i.abi() for i in data.inputs]])[WORD:]
+    outputs = abi_encode([f"{OUTPUT_ABI}[]"], [[o.abi() for o in data.outputs]])[WORD:]
+    first, second = (outputs, inputs) if swap else (inputs, outputs)
+    at_first, at_second = 10 * WORD, 10 * WORD + len(first)
+    at_inputs, at_outputs = (at_second, at_first) if swap else (at_first, at_second)
+    return bytes(head) + _word(at_inputs) + _word(at_outputs) + first + second
+
+
+# Ways to encode the same order in other bytes that an ABI decoder may
+# accept: trailing bytes, a gap before the tuple or its data, the arrays in
+# the other order, dirty high bits in an address or a uint32.
+NON_CANONICAL = ("trailing-word", "trailing-byte", "gap", "data-gap", "swapped-arrays", "dirty-address", "dirty-uint32")
+# The forms of orderData (abi.encode(CharterOrder)): no Order head.
+NON_CANONICAL_DATA = ("trailing-word", "trailing-byte", "gap", "swapped-arrays", "dirty-address")
+
+
+def non_canonical_order(order: Order, kind: str) -> bytes:
+    """abi.encode(order), re-encoded the `kind` way (see NON_CANONICAL)."""
+    canonical = order.encode()
+    if kind == "trailing-word":
+        return canonical + bytes(WORD)
+    if kind == "trailing-byte":
+        return canonical + b"\x00"
+    head = bytearray(abi_encode(["address", "uint256", "address", "uint32", "uint32"], list(order.abi()[:5])))
+    if kind == "dirty-address":
+        head[0] = 0x01  # user
+    if kind == "dirty-uint32":
+        head[4 * WORD] = 0x01  # fillDeadline
+    tail = _charter_tuple(order.data, swap=kind == "swapped-arrays")
+    if kind == "data-gap":
+        encoded = _word(WORD) + bytes(head) + _word(7 * WORD) + bytes(WORD) + tail
+    elif kind == "gap":
+        encoded = _word(2 * WORD) + bytes(WORD) + bytes(head) + _word(6 * WORD) + tail
+    else:
+        encoded = _word(WORD) + bytes(head) + _word(6 * WORD) + tail
+    assert encoded != canonical
+    if kind in ("gap", "data-gap", "swapped-arrays"):  # the same values, decoded by a reference decoder
+        from eth_abi import decode
+
+        assert decode([ORDER_ABI], encoded) == decode([ORDER_ABI], canonical)
+    return encoded
+
+
+def non_canonical_data(data: CharterOrder, kind: str) -> bytes:
+    """abi.encode(data) (orderData), re-encoded the `kind` way."""
+    canonical = data.encode()
+    if kind == "trailing-word":
+        return canonical + bytes(WORD)
+    if kind == "trailing-byte":
+        return canonical + b"\x00"
+    tail = _charter_tuple(data, swap=kind == "swapped-arrays", dirty_oracle=kind == "dirty-address")
+    encoded = (_word(2 * WORD) + bytes(WORD) if kind == "gap" else _word(WORD)) + tail
+    assert encoded != canonical
+    return encoded

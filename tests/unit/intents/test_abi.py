@@ -1,12 +1,15 @@
-"""The compiled ABI speaks ERC-7683 v1 exactly (struct field names and
+"""The settler's ABI speaks ERC-7683 v1 exactly (struct field names and
 order, function signatures, the canonical Open topic computed from the
 ABI), and the order data type is the keccak of CharterOrder's EIP-712 type
-string."""
+string. The settler answers `resolve`, `resolveFor` and `eip712Domain`
+with the IntentView's code (its fallback): its ABI is its own plus those,
+as the shipped artifact has it."""
 
 from __future__ import annotations
 
 import boa
 import pytest
+from eth.exceptions import Revert
 from eth_utils import keccak
 
 from .helpers import CHARTER_ORDER_TYPE, ORDER_DATA_TYPE, ZERO_ADDRESS
@@ -64,9 +67,32 @@ def _struct(table, suffix=""):
     return _flat(table), suffix
 
 
+def _merged(own: list[dict], delegated: list[dict]) -> list[dict]:
+    have = {(e["type"], e.get("name")) for e in own}
+    added = [e for e in delegated if e["type"] in ("function", "event") and (e["type"], e.get("name")) not in have]
+    return [*own, *added]
+
+
 @pytest.fixture(scope="module")
 def abi(world):
-    return world.settler.abi
+    """What a caller of the settler sees: its ABI plus the IntentView's views."""
+    return _merged(world.settler.abi, world.view.abi)
+
+
+def test_the_view_adds_only_views(world):
+    own = {e.get("name") for e in world.settler.abi if e["type"] == "function"}
+    added = [e for e in world.view.abi if e["type"] == "function"]
+    assert sorted(e["name"] for e in added) == ["eip712Domain", "resolve", "resolveFor"]
+    assert all(e["stateMutability"] == "view" and e["name"] not in own for e in added)
+    (fallback,) = [e for e in world.settler.abi if e["type"] == "fallback"]
+    assert fallback["stateMutability"] == "nonpayable"
+
+
+def test_the_shipped_abi_is_the_merged_one(world):
+    from charter._core.artifacts import abi as shipped
+
+    key = lambda e: (e["type"], e.get("name", ""))  # noqa: E731
+    assert sorted(shipped("IntentSettler"), key=key) == sorted(_merged(world.settler.abi, world.view.abi), key=key)
 
 
 def _entry(abi, kind, name):
@@ -152,8 +178,8 @@ def test_order_data_type(settler):
     assert settler.ORDER_DATA_TYPE() == keccak(text=written_out) == ORDER_DATA_TYPE
 
 
-def test_eip712_domain(settler):
-    fields, name, version, chain_id, verifying, salt, extensions = settler.eip712Domain()
+def test_eip712_domain(settler, resolver):
+    fields, name, version, chain_id, verifying, salt, extensions = resolver.eip712Domain()
     assert fields == b"\x0f"
     assert (name, version, chain_id) == ("Charter IntentSettler", "1", 1)
     assert str(verifying) == str(settler.address)
@@ -161,11 +187,49 @@ def test_eip712_domain(settler):
 
 
 def test_constructor_refuses_zero_addresses(world):
-    for registry, sessions in ((ZERO_ADDRESS, world.manager.address), (world.registry.address, ZERO_ADDRESS)):
+    registry, manager, view = world.registry.address, world.manager.address, world.view.address
+    for args in ((ZERO_ADDRESS, manager, view), (registry, ZERO_ADDRESS, view), (registry, manager, ZERO_ADDRESS)):
         with boa.reverts("intents: zero address"):
-            world.settler_deployer.deploy(registry, sessions)
+            world.settler_deployer.deploy(*args)
+    with boa.reverts("intents: zero address"):  # a view without code
+        world.settler_deployer.deploy(registry, manager, boa.env.generate_address("no-code"))
 
 
-def test_immutables(settler, registry, manager):
+def test_immutables(settler, registry, manager, world):
     assert settler.REGISTRY() == registry.address
     assert settler.SESSIONS() == manager.address
+    assert settler.VIEW() == world.view.address
+
+
+def test_the_view_answers_only_through_a_settler(world, make_order, user):
+    """Called directly, the IntentView would answer for itself as a
+    settler: it refuses."""
+    order = make_order()
+    for call in (
+        lambda: world.view.resolve(order.onchain(), sender=user),
+        lambda: world.view.resolveFor(order.gasless(), b""),
+        lambda: world.view.eip712Domain(),
+    ):
+        with boa.reverts("intents: call the settler"):
+            call()
+
+
+def test_the_fallback_passes_reverts_and_refuses_the_rest(world, settler, resolver, make_order, user):
+    """A view's revert comes back as it is; an unknown selector, plain ETH
+    and empty calldata revert."""
+    order = make_order(fill_deadline=boa.env.timestamp)  # not in the future
+    with boa.reverts("intents: fill deadline passed"):
+        resolver.resolve(order.onchain(), sender=user)
+    boa.env.set_balance(user, 10)
+    for data, value in ((b"\x12\x34\x56\x78", 0), (b"", 0), (b"", 1)):
+        with pytest.raises(Revert):
+            boa.env.raw_call(str(settler.address), sender=user, data=data, value=value)
+    assert boa.env.get_balance(str(settler.address)) == 0
+
+
+def test_the_views_answer_to_a_staticcall(world, settler, make_order, deployer):
+    """The fallback takes no reentrancy lock: a contract's STATICCALL of
+    `resolve` gets the settler's answer."""
+    caller = deployer("StaticResolver").deploy()
+    order = make_order(user=caller.address)  # resolve's user is its caller
+    assert caller.order_id(settler.address, order.onchain()) == order.id

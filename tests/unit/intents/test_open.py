@@ -30,11 +30,11 @@ CANONICAL_OPEN_TOPIC = bytes.fromhex("3448bbc2203c608599ad448eeb1007cea04b788ac6
 # ---------------------------------------------------------------- works
 
 
-def test_open_erc20_input(open_order, make_order, settler, token, events, user):
+def test_open_erc20_input(open_order, make_order, settler, token, events, user, resolver):
     order = make_order()
     before = token.balanceOf(user)
     with boa.env.prank(user):
-        assert normalize(settler.resolve(order.onchain())) == resolved(order)
+        assert normalize(resolver.resolve(order.onchain())) == resolved(order)
     open_order(order)
     (ev,) = events(settler)
     assert ev.name == "Open"
@@ -100,11 +100,11 @@ def test_limits_four_inputs_four_outputs(open_order, make_order, token, token2, 
     assert token.balanceOf(settler.address) == 1 + 2 + 3 + 4
 
 
-def test_resolve_needs_no_balance(make_order, settler):
+def test_resolve_needs_no_balance(make_order, settler, resolver):
     """resolve checks the order's own fields only."""
     poor = boa.env.generate_address("poor")
     order = make_order(user=poor)
-    assert normalize(settler.resolve(order.onchain(), sender=poor)) == resolved(order)
+    assert normalize(resolver.resolve(order.onchain(), sender=poor)) == resolved(order)
 
 
 # ---------------------------------------------------------------- refused
@@ -123,12 +123,12 @@ def refused_open(open_order, settler):
     return _refused
 
 
-def test_unknown_order_data_type(make_order, settler, user):
+def test_unknown_order_data_type(make_order, settler, user, resolver):
     order = make_order()
     with boa.reverts("intents: unknown order data type"):
         settler.open(order.onchain(keccak(text="SomethingElse()")), sender=user)
     with boa.reverts("intents: unknown order data type"):
-        settler.resolve(order.onchain(ZERO32), sender=user)
+        resolver.resolve(order.onchain(ZERO32), sender=user)
 
 
 @pytest.mark.parametrize("delta", [0, -1])

@@ -39,9 +39,9 @@ def gasless(make_order, now):
 # ---------------------------------------------------------------- works
 
 
-def test_open_for_pulls_from_the_user(gasless, open_for, settler, token, events, user, relayer):
+def test_open_for_pulls_from_the_user(gasless, open_for, settler, token, events, user, relayer, resolver):
     order = gasless()
-    assert normalize(settler.resolveFor(order.gasless(), b"")) == resolved(order)
+    assert normalize(resolver.resolveFor(order.gasless(), b"")) == resolved(order)
     before, relayer_before = token.balanceOf(user), token.balanceOf(relayer)
     open_for(order)
     (ev,) = events(settler)
@@ -146,13 +146,13 @@ def test_invalidate_is_per_user(gasless, open_for, settler, stranger):
     open_for(order)
 
 
-def test_open_deadline_passed(gasless, open_for, settler, warp):
+def test_open_deadline_passed(gasless, open_for, settler, warp, resolver):
     order = gasless()
     warp(order.open_deadline + 1)
     with boa.reverts("intents: open deadline passed"):
         open_for(order)
     with boa.reverts("intents: open deadline passed"):
-        settler.resolveFor(order.gasless(), b"")
+        resolver.resolveFor(order.gasless(), b"")
 
 
 def test_open_deadline_after_fill_deadline(gasless, open_for, now):
@@ -174,7 +174,7 @@ def test_signature_for_another_settler_domain(gasless, open_for, sign_order, des
         open_for(order, signature=sign_order(order, settler=dest.address))
 
 
-def test_order_for_another_chain(gasless, open_for, sign_order, settler, on_chain):
+def test_order_for_another_chain(gasless, open_for, sign_order, settler, on_chain, resolver):
     """Signed for DEST_CHAIN in its fields (and domain): refused here; the
     same call on DEST_CHAIN passes the chain checks (positive control)."""
     order = gasless(origin_chain_id=DEST_CHAIN)
@@ -182,7 +182,7 @@ def test_order_for_another_chain(gasless, open_for, sign_order, settler, on_chai
     with boa.reverts("intents: wrong chain"):
         open_for(order, signature=signature)
     with on_chain(DEST_CHAIN):
-        assert normalize(settler.resolveFor(order.gasless(), b""))[0] == USER.address
+        assert normalize(resolver.resolveFor(order.gasless(), b""))[0] == USER.address
 
 
 def test_order_for_another_settler(gasless, open_for, dest, settler):

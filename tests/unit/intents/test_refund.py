@@ -227,7 +227,7 @@ def test_refund_batch_skips_what_is_done(open_order, refund_order, warp, token, 
     warp(a.data.refund_after + 1)
     refund_order(a)
     before = token.balanceOf(user)
-    assert refund_order(batch=[(o.abi(), b"") for o in (a, b, c, b)]) == 2
+    assert refund_order(batch=[(o.abi(), b"") for o in (a, b, c, b)]) == 0b0110  # bit i: refunds[i] refunded
     assert token.balanceOf(user) == before + 2_000
     with boa.reverts("intents: nothing to refund"):
         refund_order(batch=[(o.abi(), b"") for o in (a, b, c)])
@@ -235,13 +235,14 @@ def test_refund_batch_skips_what_is_done(open_order, refund_order, warp, token, 
         refund_order(batch=[])
 
 
-def test_refund_to_a_user_refusing_native(open_order, deployer, refund_order, warp, settler):
+def test_refund_to_a_user_refusing_native_is_credited(open_order, deployer, refund_order, warp, settler, ledger):
     """A contract user without a receive function that escrowed native value
-    cannot be refunded (documented known trap): the order stays Open."""
+    is refunded into a credit it withdraws later (test_batches.py)."""
     rejecting = deployer("NoReceive").deploy()
+    ledger.watch(rejecting)
     boa.env.set_balance(rejecting.address, 10)
     order = open_order(user=rejecting.address, inputs=[Input(NATIVE, 10)])
     warp(order.data.refund_after + 1)
-    with boa.reverts("intents: native transfer failed"):
-        refund_order(order)
-    assert settler.orderStatus(order.id) == STATUS_OPEN
+    refund_order(order)
+    assert settler.orderStatus(order.id) == STATUS_REFUNDED
+    assert settler.credits(rejecting.address, NATIVE) == 10

@@ -1,5 +1,6 @@
 """settle (origin): the escrow goes to the payout the fill recorded, only on
-the order's own oracle's proof, once (I2, I4); batches skip what is done."""
+the order's own oracle's proof, once (I2, I4); batches skip what is done.
+What a batch does with orders it cannot settle (I6): test_batches.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from ..sessions.helpers import answering_code
 from .conftest import FILLER, RECIPIENT2, STRANGER
 from .helpers import (
     NATIVE,
+    SKIP_NOT_PROVEN,
+    SKIP_UNKNOWN,
     STATUS_OPEN,
     STATUS_REFUNDED,
     STATUS_SETTLED,
@@ -165,7 +168,7 @@ def test_batch_skips_what_is_settled(open_order, fill_and_prove, settle_order, s
         fill_and_prove(order)
     settle_order(orders[0])
     before = token.balanceOf(filler)
-    assert settle_order(batch=[settlement(o) for o in orders]) == 2
+    assert settle_order(batch=[settlement(o) for o in orders]) == 0b110  # bit i: settlements[i] settled
     assert token.balanceOf(filler) == before + 2_000
     with boa.reverts("intents: nothing to settle"):
         settle_order(batch=[settlement(o) for o in orders])
@@ -178,27 +181,31 @@ def test_batch_skips_refunded(open_order, fill_and_prove, settle_order, refund_o
     refund_order(late)
     fresh = open_order()
     fill_and_prove(fresh)
-    assert settle_order(batch=[settlement(late), settlement(fresh)]) == 1
+    assert settle_order(batch=[settlement(late), settlement(fresh)]) == 0b10
     with boa.reverts("intents: nothing to settle"):
         settle_order(batch=[settlement(late), settlement(fresh)])
 
 
 def test_batch_with_the_same_order_twice(filled, settle_order, settlement, token, filler):
     before = token.balanceOf(filler)
-    assert settle_order(batch=[settlement(filled), settlement(filled)]) == 1
+    assert settle_order(batch=[settlement(filled), settlement(filled)]) == 0b01
     assert token.balanceOf(filler) == before + 1_000
 
 
-def test_batch_is_all_or_nothing_on_a_bad_proof(filled, open_order, settle_order, settlement, settler):
+def test_batch_skips_an_unproven_order(filled, open_order, settle_order, settlement, settler, events):
     unproven = open_order()
-    with boa.reverts("intents: fill not proven"):
-        settle_order(batch=[settlement(filled), settlement(unproven)])
-    assert settler.orderStatus(filled.id) == STATUS_OPEN
+    assert settle_order(batch=[settlement(filled), settlement(unproven)]) == 0b01
+    logged = events(settler)
+    assert [e.name for e in logged] == ["Settled", "SettleSkipped"]
+    assert logged[1].args == {"orderId": unproven.id, "reason": SKIP_NOT_PROVEN}
+    assert settler.orderStatus(filled.id) == STATUS_SETTLED
+    assert settler.orderStatus(unproven.id) == STATUS_OPEN
 
 
-def test_batch_with_an_unknown_order_reverts(filled, make_order, settle_order, settlement):
-    with boa.reverts("intents: unknown order"):
-        settle_order(batch=[settlement(filled), settlement(make_order())])
+def test_batch_skips_an_unknown_order(filled, make_order, settle_order, settlement, settler, events):
+    unknown = make_order()
+    assert settle_order(batch=[settlement(unknown), settlement(filled)]) == 0b10
+    assert events(settler)[0].args == {"orderId": unknown.id, "reason": SKIP_UNKNOWN}
 
 
 def test_batch_of_ten(open_order, fill_and_prove, settle_order, settlement, token, filler):
@@ -206,7 +213,7 @@ def test_batch_of_ten(open_order, fill_and_prove, settle_order, settlement, toke
     for order in orders:
         fill_and_prove(order)
     before = token.balanceOf(filler)
-    assert settle_order(batch=[settlement(o) for o in orders]) == 10
+    assert settle_order(batch=[settlement(o) for o in orders]) == 2**10 - 1
     assert token.balanceOf(filler) == before + 10_000
 
 
@@ -257,16 +264,22 @@ def test_local_order_is_not_settled_by_settle(open_order, settle_order):
         settle_order(order)
 
 
-def test_payout_refusing_native(open_order, fill_order, prove, settle_order, deployer, settler):
-    """A payout that refuses ETH cannot be paid: the order stays Open (the
-    filler chose it; a refund remains possible after refundAfter)."""
+def test_payout_refusing_native_is_credited(
+    open_order, fill_order, prove, settle_order, deployer, settler, events, ledger,
+):
+    """A payout that refuses ETH is credited what it refused: the order is
+    settled, the value stays in the settler for the payout to withdraw."""
     rejecting = deployer("NoReceive").deploy()
+    ledger.watch(rejecting)
     order = open_order(inputs=[Input(NATIVE, 5)])
     fill_order(order, data=filler_data(rejecting.address, 0))
     prove(order, record_hash(rejecting.address, 0))
-    with boa.reverts("intents: native transfer failed"):
-        settle_order(order, payout=rejecting.address, filler_agent=0)
-    assert settler.orderStatus(order.id) == STATUS_OPEN
+    settle_order(order, payout=rejecting.address, filler_agent=0)
+    logged = events(settler)
+    assert [e.name for e in logged] == ["Credited", "Settled"]
+    assert logged[0].args == {"account": rejecting.address, "token": NATIVE, "amount": 5}
+    assert settler.orderStatus(order.id) == STATUS_SETTLED
+    assert settler.credits(rejecting.address, NATIVE) == 5
 
 
 def test_stranger_cannot_settle_to_itself(filled, settle_order, stranger):

@@ -84,14 +84,24 @@ def test_token_returning_false_refused_as_output(mock_token, open_order, fill_or
 
 
 def test_token_returning_false_on_release(mock_token, make_order, open_order, fill_and_prove, settle_order, settler):
+    """A token that refuses to pay the escrow out does not block the order:
+    it is settled and the payout is credited; it withdraws once the token
+    pays again."""
     false = mock_token("FalseToken")
     false.set_failing(False)
     order = open_order(make_order(inputs=[Input(str(false.address), 1_000)]))
     fill_and_prove(order)
     false.set_failing(True)
+    settle_order(order)
+    assert settler.orderStatus(order.id) == STATUS_SETTLED
+    assert settler.credits(FILLER.address, false.address) == 1_000
     with boa.reverts("intents: token transfer failed"):
-        settle_order(order)
-    assert settler.orderStatus(order.id) == STATUS_OPEN
+        settler.withdraw(false.address, FILLER.address, sender=FILLER.address)
+    false.set_failing(False)
+    before = false.balanceOf(FILLER.address)
+    assert settler.withdraw(false.address, FILLER.address, sender=FILLER.address) == 1_000
+    assert false.balanceOf(FILLER.address) == before + 1_000
+    assert settler.credits(FILLER.address, false.address) == 0
 
 
 def test_token_returning_nothing_works(mock_token, make_order, open_order, fill_and_prove, settle_order, settler):
