@@ -209,3 +209,56 @@ def test_refund_of_a_local_order_past_its_deadline(
     assert done["action"] == "refund" and done["status"] == "REFUNDED" and done["user"] == alice.address
     assert token.functions.balanceOf(alice.address).call() == before
     assert "not hex bytes" in _refused(invoke("intent", "refund", str(out), "--proof", "zz"))
+
+
+def _mock(w3: Any, deployer: str, name: str) -> Any:
+    """A test mock (tests/mocks/`name`.vy) compiled here and deployed."""
+    import vyper
+
+    source = (Path(__file__).resolve().parents[1] / "mocks" / f"{name}.vy").read_text()
+    out = vyper.compile_code(source, output_formats=["abi", "bytecode"])
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction({"from": deployer, "data": out["bytecode"]}))
+    return w3.eth.contract(address=receipt["contractAddress"], abi=out["abi"])
+
+
+def test_a_refused_payment_is_credited_and_withdrawn(
+    invoke: Invoke, token: Any, alice: LocalSigner, dev_accounts: list[ChecksumAddress], tmp_path: Path,  # noqa: F811
+    w3: Any,
+) -> None:
+    """A local order whose input token refuses to pay the escrow out when the fill settles it:
+    the fill goes through, the payout is credited (charter intent credits), and collects it
+    once the token pays again (charter intent withdraw); then nothing is left to withdraw."""
+    from charter import Charter
+
+    bob, solver, elsewhere = dev_accounts[2], dev_accounts[4], dev_accounts[6]
+    false = _mock(w3, dev_accounts[0], "FalseToken")
+    false.functions.set_failing(False).transact({"from": dev_accounts[0]})
+    false.functions.mint(alice.address, 100).transact({"from": dev_accounts[0]})
+    settler = Charter.connect(w3).intents
+    false.functions.approve(settler.address, 100).transact({"from": alice.address})  # it logs no Approval
+    token.functions.mint(solver, 1_000).transact({"from": dev_accounts[0]})
+    out = tmp_path / "order.json"
+    _ok(invoke("intent", "open", "--input", f"{false.address}:100", "--output", f"{token.address}:99:{bob}",
+               "--fill-within", "10m", "--out", str(out)))
+    false.functions.set_failing(True).transact({"from": dev_accounts[0]})  # it no longer pays out
+    filled = _json(invoke("--unlocked", solver, "intent", "fill", str(out), "--json", key=None))
+    order_id = filled["order_id"]
+    assert _json(invoke("intent", "status", order_id, "--json", key=None))["status"] == "SETTLED"
+
+    read = ("intent", "credits", "--account", solver, "--json")
+    assert _json(invoke(*read, "--token", false.address, key=None))["credits"] == [
+        {"token": false.address, "amount": 100}]
+    found = _json(invoke(*read, "--from-block", "0", key=None))["credits"]  # native, then what its events name
+    assert found == [{"token": "0x" + "00" * 20, "amount": 0}, {"token": false.address, "amount": 100}]
+    assert "100 of token" in _ok(invoke("intent", "credits", "--account", solver, "--token", false.address, key=None))
+    assert "TokenRefused" in _refused(invoke("--unlocked", solver, "intent", "withdraw", "--token", false.address,
+                                             key=None), 3)  # the token still refuses: the credit stays
+    false.functions.set_failing(False).transact({"from": dev_accounts[0]})
+    done = _json(invoke("--unlocked", solver, "intent", "withdraw", "--token", false.address, "--to", elsewhere,
+                        "--json", key=None))
+    assert done["action"] == "withdraw" and done["amount"] == 100 and done["to"] == elsewhere
+    assert false.functions.balanceOf(elsewhere).call() == 100
+    assert settler.credits(solver, false.address) == 0
+    assert "NoCredit" in _refused(invoke("--unlocked", solver, "intent", "withdraw", "--token", false.address,
+                                         key=None), 3)
+    assert "NoCredit" in _refused(invoke("--unlocked", solver, "intent", "withdraw", key=None), 3)  # native: none

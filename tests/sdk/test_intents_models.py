@@ -131,3 +131,21 @@ def test_committee_is_sorted_and_distinct() -> None:
         sorted_members([a, a])
     with pytest.raises(InvalidInput):
         sorted_members([])
+
+
+def test_origin_data_in_another_encoding_is_refused() -> None:
+    """One order, one id: bytes that decode to an order but are not its canonical encoding
+    (the settler refuses them too, "intents: non-canonical order")."""
+    order = make()
+    assert Order.from_origin_data(order.origin_data) == order
+    for bad in (order.origin_data + bytes(32), order.origin_data + b"\x00",
+                (64).to_bytes(32, "big") + bytes(32) + order.origin_data[32:]):
+        with pytest.raises(InvalidInput, match="not its canonical encoding"):
+            Order.from_origin_data(bad)
+
+
+def test_skip_reasons_are_the_settlers() -> None:
+    from charter.intents import SkipReason
+
+    assert [r.value for r in SkipReason] == [1, 2, 3, 4, 5, 6]
+    assert [r.name for r in SkipReason if r.closed] == ["SETTLED", "REFUNDED"]

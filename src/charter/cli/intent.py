@@ -4,6 +4,8 @@
         --oracle 0xOracle --out order.json          # escrow on this chain, as the sender
     charter intent status order.json --destination-rpc http://chain-b:8545
     charter --rpc http://chain-b:8545 intent fill order.json --payout 0xMe --filler-agent 9
+    charter intent credits --token 0xToken      # escrow paid to the sender that it refused, kept for it
+    charter intent withdraw --to 0xElsewhere    # collect it (native value unless --token)
     charter relay --config relay.toml      # prove fills with the committee, settle and refund
     charter solve --config solve.toml      # fill orders by policy as a registered agent
 
@@ -409,10 +411,83 @@ def intent_refund(ctx: click.Context, order_file: str, proof: str, as_json: bool
     if status != OrderStatus.REFUNDED:
         raise EffectNotObserved(f"transaction {result.tx_hash} was mined but order {order.order_id_hex} is "
                                 f"{status.name}, not REFUNDED")
+    credits = charter.intents.outcome(result).credits
     if wants_json(ctx, as_json):
-        print_json(tx_json("refund", result, status=status, user=order.user))
-    else:
-        click.echo(tx_line(f"order {order.order_id_hex} refunded to {order.user}", result))
+        print_json(tx_json("refund", result, status=status, user=order.user,
+                           credited=[{"token": c.token, "amount": c.amount} for c in credits]))
+        return
+    click.echo(tx_line(f"order {order.order_id_hex} refunded to {order.user}", result))
+    for credit in credits:
+        what = "native value" if credit.token == NATIVE else f"of token {credit.token}"
+        click.echo(f"  {order.user} refused {credit.amount:,} {what}: credited to it; it collects it with "
+                   "charter intent withdraw")
+
+
+def _tokens(tokens: tuple[str, ...]) -> list[str]:
+    return [NATIVE if t.lower() == "native" else check_address(t, "--token") for t in tokens] or [NATIVE]
+
+
+def _token_words(token: str) -> str:
+    return "native value" if token == NATIVE else f"token {token}"
+
+
+@intent.command("credits")
+@click.option("--account", metavar="ADDRESS", help="Whose credits (default: the sender).")
+@click.option("--token", "tokens", multiple=True, metavar="TOKEN",
+              help="A token to read ('native' for native value; repeatable; default: native).")
+@click.option("--from-block", type=click.IntRange(min=0), metavar="BLOCK",
+              help="Also find every token credited to the account since this block (its Credited events).")
+@json_option
+@click.pass_context
+def intent_credits(ctx: click.Context, account: str | None, tokens: tuple[str, ...], from_block: int | None,
+                   as_json: bool) -> None:
+    """What the settler holds for an account: payments of escrow (a settlement's payout, a
+    refund) that the account refused or could not take, kept for it to withdraw.
+
+    Exits 0 once read, whatever the amounts.
+    """
+    charter = get_state(ctx).charter()
+    if account is None:
+        if charter.signer is None:
+            raise InvalidInput("name the account with --account (or give a sender key)")
+        account = charter.signer.address
+    who = check_address(account, "--account")
+    wanted = _tokens(tokens)
+    if from_block is not None:
+        wanted += [c.token for c in charter.intents.credited(who, from_block) if c.token not in wanted]
+    amounts = {token: charter.intents.credits(who, token) for token in wanted}
+    if wants_json(ctx, as_json):
+        print_json({"account": who, "chain_id": charter.intents.chain_id,
+                    "credits": [{"token": t, "amount": a} for t, a in amounts.items()]})
+        return
+    for token, amount in amounts.items():
+        click.echo(f"{who} on chain {charter.intents.chain_id}: {amount:,} of {_token_words(token)} credited")
+
+
+@intent.command("withdraw")
+@click.option("--token", default="native", show_default=True, metavar="TOKEN",
+              help="The token of the credit ('native' for native value).")
+@click.option("--to", "to", metavar="ADDRESS", help="Where to send it (default: the sender).")
+@json_option
+@click.pass_context
+def intent_withdraw(ctx: click.Context, token: str, to: str | None, as_json: bool) -> None:
+    """Collect what the settler credited to the sender in one token (payments of escrow it
+    refused), to itself or to --to."""
+    (token_address,) = _tokens((token,))
+    receiver = check_address(to, "--to") if to else None
+    charter = get_state(ctx).charter("intent withdraw")
+    assert charter.signer is not None
+    amount = charter.intents.credits(charter.signer.address, token_address)
+    with sending("intent withdraw"):
+        result = charter.intents.withdraw(token_address, receiver)
+    left = charter.intents.credits(charter.signer.address, token_address)
+    if left != 0:
+        raise EffectNotObserved(f"transaction {result.tx_hash} was mined but {left:,} is still credited")
+    destination = receiver or charter.signer.address
+    if wants_json(ctx, as_json):
+        print_json(tx_json("withdraw", result, token=token_address, amount=amount, to=destination))
+        return
+    click.echo(tx_line(f"withdrew {amount:,} of {_token_words(token_address)} to {destination}", result))
 
 
 def _destination(ctx: click.Context, url: str | None, order: Order) -> Intents | None:

@@ -1,7 +1,9 @@
 """The coordination layer: ERC-7683 intents between agents, settled on proof.
 
-    client.py      Intents: build, open (also as a session), openFor, fill, settle, refund, status, events
-    models.py      Order, OrderData, Input, Output, FillRecord, OrderStatus; the settler's limits
+    client.py      Intents: build, open (also as a session), openFor, fill, settle, refund, status, events,
+                   batch outcomes, credits and withdraw
+    models.py      Order, OrderData, Input, Output, FillRecord, OrderStatus, SkipReason, Credit,
+                   BatchOutcome; the settler's limits
     typed_data.py  the EIP-712 GaslessCrossChainOrder, Attestation and Rotation
     oracle.py      AttesterOracle: the committee's attestations and proofs, deployment, hand-over
     errors.py      "intents: ..." and "oracle: ..." reverts as exceptions
@@ -19,12 +21,15 @@ from .models import (
     NATIVE,
     ORDER_DATA_TYPE,
     UNFILLED_RECORD,
+    BatchOutcome,
+    Credit,
     FillRecord,
     Input,
     Order,
     OrderData,
     OrderStatus,
     Output,
+    SkipReason,
 )
 from .oracle import AttesterOracle, attest, deploy_oracle, fill_attestation, oracle_address
 
@@ -38,6 +43,8 @@ __all__ = [
     "ORDER_DATA_TYPE",
     "UNFILLED_RECORD",
     "AttesterOracle",
+    "BatchOutcome",
+    "Credit",
     "FillEvent",
     "FillRecord",
     "Input",
@@ -47,6 +54,7 @@ __all__ = [
     "OrderData",
     "OrderStatus",
     "Output",
+    "SkipReason",
     "UnfilledEvent",
     "attest",
     "check_order",

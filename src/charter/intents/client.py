@@ -7,6 +7,8 @@
     intents.open(order)                              # approves the inputs, then opens
     dest.fill(order, FillRecord(payout=solver, filler_agent_id=9))     # on chain 2
     intents.settle([(order, record, proof)])         # on chain 1, with the oracle's proof
+    intents.outcome(tx)                              # which orders of a batch landed, which were skipped, why
+    intents.credits(account); intents.withdraw()     # escrow a receiver refused is credited to it
 
 Every write is checked client-side, simulated, sent and confirmed by its
 event (see :mod:`charter._core.tx`); refusals are typed exceptions
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_typing import ChecksumAddress
+from eth_typing import ChecksumAddress, HexStr
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -35,7 +37,7 @@ from .._core.revert import RevertContext, translate
 from .._core.signers import Signer, SignerLike
 from .._core.tx import TxResult, expect_event, result, send_checked
 from ..accounts.models import Call
-from ..exceptions import InvalidInput, OrderInvalid
+from ..exceptions import InvalidInput, NoCredit, OrderInvalid
 from .models import (
     MAX_INPUTS,
     MAX_OUTPUTS,
@@ -43,12 +45,15 @@ from .models import (
     MIN_REFUND_DELAY,
     NATIVE,
     UNFILLED_RECORD,
+    BatchOutcome,
+    Credit,
     FillRecord,
     Input,
     Order,
     OrderData,
     OrderStatus,
     Output,
+    SkipReason,
     new_nonce,
 )
 from .typed_data import gasless_order_digest, gasless_order_typed_data
@@ -279,7 +284,10 @@ class Intents(ChainClient):
         self, items: Sequence[tuple[Order, FillRecord, bytes]], sender: SignerLike | None = None
     ) -> TxResult:
         """Release the escrow of filled orders, each with its oracle's proof (empty for
-        oracles that hold what they were told). Orders settled meanwhile are skipped."""
+        oracles that hold what they were told). In a batch, an order that cannot be settled
+        (settled meanwhile, not proven, ...) is skipped and the others settle; ``count`` is
+        how many settled and :meth:`outcome` says which and why. A single order that cannot
+        be settled raises its reason; so does a batch of which none can (``OrderNotOpen``)."""
         relayer = self._signer(sender, "settle orders")
         items = list(items)
         if not 1 <= len(items) <= MAX_SETTLE:
@@ -297,7 +305,9 @@ class Intents(ChainClient):
 
     def refund(self, items: Sequence[tuple[Order, bytes]], sender: SignerLike | None = None) -> TxResult:
         """Return the escrow of unfilled orders to their users, each with its proof of
-        non-fill (empty once ``refundAfter`` has passed, or for a local order)."""
+        non-fill (empty once ``refundAfter`` has passed, or for a local order). Skips what
+        cannot be refunded, as :meth:`settle` does; a user who refuses the refund is credited
+        it (:meth:`credits`, :meth:`withdraw`)."""
         relayer = self._signer(sender, "refund orders")
         items = list(items)
         if not 1 <= len(items) <= MAX_SETTLE:
@@ -311,6 +321,64 @@ class Intents(ChainClient):
         if not logs:
             expect_event(receipt, self.contract, "Refunded", effect="no order was refunded")
         return result(receipt, order_id=items[0][0].order_id_hex, count=len(logs))
+
+    def outcome(self, tx: TxResult | str) -> BatchOutcome:
+        """What the settle or refund transaction `tx` (its result or hash) did on this
+        settler: the orders it settled or refunded, those it skipped and why, and the
+        payments it credited instead of sending."""
+        tx_hash = tx.tx_hash if isinstance(tx, TxResult) else str(tx)
+        with translate(self.w3, RevertContext(chain_id=self._chain_id)):
+            receipt = self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
+        events = self.contract.events
+        landed = [bytes(log["args"]["orderId"])
+                  for kind in (events.Settled(), events.Refunded())
+                  for log in kind.process_receipt(receipt, errors=DISCARD)
+                  if log["address"] == self.address]
+        skipped = {bytes(log["args"]["orderId"]): SkipReason(int(log["args"]["reason"]))
+                   for kind in (events.SettleSkipped(), events.RefundSkipped())
+                   for log in kind.process_receipt(receipt, errors=DISCARD)
+                   if log["address"] == self.address}
+        credits = tuple(
+            Credit(Web3.to_checksum_address(log["args"]["account"]), Web3.to_checksum_address(log["args"]["token"]),
+                   int(log["args"]["amount"]))
+            for log in events.Credited().process_receipt(receipt, errors=DISCARD) if log["address"] == self.address
+        )
+        return BatchOutcome(tx_hash=tx_hash, landed=tuple(landed), skipped=skipped, credits=credits)
+
+    # ------------------------------------------------------------ credits
+
+    def credits(self, account: str, token: str = NATIVE, block: BlockIdentifier = "latest") -> int:
+        """What this settler holds for `account` in `token` (``NATIVE``: native value):
+        payments of escrow it refused, or did not take within ``PAY_GAS``."""
+        return int(self._read("credits", check_address(account, "account"), check_address(token, "token"),
+                              block=block))
+
+    def credited(self, account: str, from_block: int, to_block: BlockIdentifier = "latest") -> list[Credit]:
+        """The ``Credited`` events of `account` in the block range (which tokens to withdraw)."""
+        with translate(self.w3):
+            logs = self.contract.events.Credited().get_logs(
+                from_block=from_block, to_block=to_block,
+                argument_filters={"account": check_address(account, "account")})
+        return [Credit(Web3.to_checksum_address(log["args"]["account"]), Web3.to_checksum_address(log["args"]["token"]),
+                       int(log["args"]["amount"])) for log in logs]
+
+    def withdraw(self, token: str = NATIVE, to: str | None = None, signer: SignerLike | None = None) -> TxResult:
+        """Send everything credited to the signer in `token` (``NATIVE``: native value) to
+        `to` (default: the signer). :class:`NoCredit` before sending if there is none."""
+        account = self._signer(signer, "withdraw credits")
+        token = check_address(token, "token")
+        receiver = check_address(to, "to") if to is not None else account.address
+        amount = self.credits(account.address, token)
+        if amount == 0:
+            what = "native value" if token == NATIVE else f"token {token}"
+            raise NoCredit(f"nothing is credited to {account.address} in {what} on settler {self.address}; "
+                           "check Intents.credits(account, token)", "intents: no credit")
+        data = self.contract.encode_abi("withdraw", [token, receiver])
+        receipt = send_checked(self.w3, account, self.address, data, RevertContext(action="withdraw",
+                               chain_id=self._chain_id), timeout=self.timeout)
+        expect_event(receipt, self.contract, "Withdrawn", effect="nothing was withdrawn", account=account.address,
+                     token=token)
+        return result(receipt)
 
     # ------------------------------------------------------------ destination
 

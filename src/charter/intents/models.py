@@ -16,6 +16,7 @@ here is pure: no node is needed.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Annotated, Any
 
@@ -266,12 +267,20 @@ class Order(Readable):
 
     @classmethod
     def from_origin_data(cls, origin_data: bytes) -> Order:
-        """The order a fill instruction's ``originData`` encodes; :class:`InvalidInput` if it is none."""
+        """The order a fill instruction's ``originData`` encodes; :class:`InvalidInput` if it is
+        none, or if the bytes are not its canonical encoding (one order, one id: the settler
+        refuses any other bytes, "intents: non-canonical order")."""
         try:
             (value,) = abi_decode([ORDER_ABI], bytes(origin_data))
-            return cls.from_tuple(value)
+            order = cls.from_tuple(value)
         except (DecodingError, ValueError, TypeError, InvalidInput) as exc:
             raise InvalidInput(f"originData is not a Charter order: {exc}") from None
+        if order.origin_data != bytes(origin_data):
+            raise InvalidInput(
+                f"originData decodes to order {order.order_id_hex[:10]}… but is not its canonical encoding "
+                "(extra bytes, gaps or reordered arrays); the settler refuses it: use the order's own originData"
+            )
+        return order
 
     def describe(self) -> list[str]:
         """The order in words (for humans and the CLI)."""
@@ -325,6 +334,52 @@ class OrderStatus(ByName, IntEnum):
     """Not filled by its fill deadline; waiting for the refund."""
 
 
+class SkipReason(ByName, IntEnum):
+    """Why a settle or refund batch skipped an order (its ``SettleSkipped`` / ``RefundSkipped`` event)."""
+
+    UNKNOWN = 1
+    """Never opened on this settler."""
+    SETTLED = 2
+    """Already settled."""
+    REFUNDED = 3
+    """Already refunded."""
+    LOCAL = 4
+    """settle: destined for the origin settler itself, so settled by its fill."""
+    NOT_PROVEN = 5
+    """The oracle did not prove the fill (settle) or the non-fill (refund)."""
+    NOT_EXPIRED = 6
+    """refund: a local order whose fill deadline has not passed."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether the order is already settled or refunded (nothing more to do)."""
+        return self in (SkipReason.SETTLED, SkipReason.REFUNDED)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A payment of escrow its receiver refused (or did not take within the settler's
+    ``PAY_GAS``), kept for it by the settler: ``Intents.withdraw`` collects it."""
+
+    account: str
+    token: str
+    """``NATIVE`` for native value."""
+    amount: int
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What one settle or refund transaction did, order by order (from its events)."""
+
+    tx_hash: str
+    landed: tuple[bytes, ...]
+    """The ids of the orders it settled or refunded, in order."""
+    skipped: dict[bytes, SkipReason]
+    """The ids of the orders it skipped, and why."""
+    credits: tuple[Credit, ...] = ()
+    """Payments it credited instead of sending (the receiver refused them)."""
+
+
 def new_nonce() -> int:
     """A random order nonce (unordered: any unused value works)."""
     return secrets.randbits(64)
@@ -339,12 +394,15 @@ __all__ = [
     "NATIVE",
     "ORDER_DATA_TYPE",
     "UNFILLED_RECORD",
+    "BatchOutcome",
+    "Credit",
     "FillRecord",
     "Input",
     "Order",
     "OrderData",
     "OrderStatus",
     "Output",
+    "SkipReason",
     "from_word",
     "new_nonce",
     "record_hash",
