@@ -16,7 +16,10 @@ blocks deep (never the chain's head):
    only if it is there (a fill that a reorg removed is never attested);
 4. proven orders are settled (fills) or refunded (non-fills) on their
    origin in batches of up to ten, and marked done only once the origin
-   shows them settled or refunded;
+   shows them settled or refunded; an order the settler skips (its
+   receipt says why) is retried after a backoff while the rest of its
+   batch is done, and a batch refused as a whole is sent again order by
+   order in the same round (one bad order never holds back the others);
 5. open orders past their fill deadline on the destination are recorded as
    unfilled there (``recordUnfilled``); orders past ``refundAfter`` on their
    origin are refunded without proof.
@@ -459,7 +462,13 @@ class Relayer(RoundLoop[StepReport]):
         return False
 
     def _send_batch(self, chain: _Chain, rows: list[Any], settle: bool, report: StepReport) -> None:
+        """Settle (or refund) `rows` in one transaction. One order that cannot land never
+        holds back the others (I6): the settler skips it and the receipt says why (it is
+        retried after a backoff, the others are done); a batch refused as a whole (none of
+        it could land) is sent again order by order in this round, so each gets its own
+        answer."""
         orders = [Order.from_origin_data(r.origin_data) for r in rows]
+        what = "settlement" if settle else "refund"
         try:
             if settle:
                 items = []
@@ -473,21 +482,36 @@ class Relayer(RoundLoop[StepReport]):
                 tx = chain.intents.refund([(o, bytes(r.proof or b"") if r.state == "unfilled-proven" else b"")
                                            for r, o in zip(rows, orders, strict=True)], self.sender)
         except ContractRevert as exc:
-            for row in rows:
-                self.store.failed(row.order_id, str(exc), self._backoff(row.attempts))
+            if len(rows) > 1:
+                log.info("chain %s: the %s of %s orders was refused as a whole (%s); sending each alone",
+                         chain.chain_id, what, len(rows), exc)
+                for row in rows:
+                    self._send_batch(chain, [row], settle, report)
+                return
+            self.store.failed(rows[0].order_id, str(exc), self._backoff(rows[0].attempts))
             report.errors.append(str(exc))
-            log.warning("chain %s: %s of %s orders refused: %s", chain.chain_id, "settlement" if settle else "refund",
-                        len(rows), exc)
+            log.warning("chain %s: %s of order %s refused: %s", chain.chain_id, what, rows[0].order_id[:10], exc)
             return
+        outcome = chain.intents.outcome(tx)
         for row in rows:
-            self._still_open(chain, row, report, ours=True)  # marks each as the chain shows it
+            skipped = outcome.skipped.get(bytes.fromhex(row.order_id[2:]))
+            if skipped is not None and not skipped.closed:
+                error = f"the settler skipped order {row.order_id[:10]} ({skipped.name}) in tx {tx.tx_hash}"
+                self.store.failed(row.order_id, error, self._backoff(row.attempts))
+                report.errors.append(error)
+                log.warning("chain %s: %s; retrying it later", chain.chain_id, error)
+            else:
+                self._still_open(chain, row, report, ours=skipped is None)  # marks each as the chain shows it
             self.store.update(row.order_id, tx_hash=tx.tx_hash)
+        for credit in outcome.credits:
+            log.info("chain %s: %s refused a payment of %s (token %s): credited to it (Intents.withdraw)",
+                     chain.chain_id, credit.account, f"{credit.amount:,}", credit.token)
         if settle:
-            report.settled += tx.count or 0
+            report.settled += len(outcome.landed)
         else:
-            report.refunded += tx.count or 0
-        log.info("chain %s: %s %s orders in tx %s (%s gas)", chain.chain_id, "settled" if settle else "refunded",
-                 tx.count, tx.tx_hash, f"{tx.gas_used:,}")
+            report.refunded += len(outcome.landed)
+        log.info("chain %s: %s %s of %s orders in tx %s (%s gas)", chain.chain_id,
+                 "settled" if settle else "refunded", len(outcome.landed), len(rows), tx.tx_hash, f"{tx.gas_used:,}")
 
     # ------------------------------------------------------------ failures
 
