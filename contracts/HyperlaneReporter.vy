@@ -15,12 +15,12 @@
         refuses ETH.
 @dev Its configuration (Mailbox, settler) is immutable and local, so its
      address follows from this chain's alone and origin oracles can name it
-     when they are deployed. The reporter takes each order's originData
-     only in its canonical encoding (the one the settler recorded; any
-     other bytes for the same order are refused, so an order has one id),
-     reads the record of its id and checks that its destination is this
-     settler on this chain, so a caller can neither report for an order it
-     invented nor send a record to an oracle the order did not name.
+     when they are deployed. The reporter reports an order only for bytes
+     whose id the settler recorded (the settler records only canonical
+     encodings, so other bytes for the same order are refused: one order,
+     one id) and checks that its destination is this settler on this
+     chain, so a caller can neither report for an order it invented nor
+     send a record to an oracle the order did not name.
 """
 
 from .modules import intent_orders
@@ -134,35 +134,23 @@ def withdraw(to: address):
 @view
 def _add(batch: Batch, data: Bytes[intent_types.ORIGIN_DATA_MAX]) -> Batch:
     """
-    @dev `batch` with one more order. Its bytes must be laid out as the
-         canonical encoding (checked first, so other bytes for a recorded
-         order are refused as such); the settler's record of their id then
-         proves that the settler decoded exactly these bytes as an order
-         destined for it on this chain when it filled or recorded it, so
-         the values are canonical too, and the fields read here sit at
-         fixed offsets. Every order shares the first one's origin chain,
-         origin settler and oracle.
+    @dev `batch` with one more order. The settler's record of it proves
+         that the settler decoded exactly these bytes as an order destined
+         for it on this chain when it filled or recorded it, and the
+         settler records an order only under the id of its canonical
+         encoding (I5): so bytes with a record are canonical and the fields
+         read here sit at fixed offsets (the first two offset words are
+         checked as well). Bytes without a record are refused, as "not
+         canonical" when that is why (checked only then: no gas on the
+         way that reports). Every order shares the first one's origin
+         chain, origin settler and oracle.
     """
-    at: uint256 = intent_orders.ORDER_DATA_AT
-    inputs: uint256 = extract32(data, INPUTS, output_type=uint256)
-    assert inputs <= intent_types.MAX_INPUTS, "hyperlane: not canonical"
-    outputs: uint256 = extract32(data, INPUTS + 32 + 64 * inputs, output_type=uint256)
-    assert (
-        outputs <= intent_types.MAX_OUTPUTS
-        and extract32(data, 0, output_type=uint256) == 32
-        and extract32(data, at - 32, output_type=uint256) == at - 32
-        and intent_orders._canonical(
-            len(data),
-            at,
-            extract32(data, at + 256, output_type=uint256),
-            extract32(data, at + 288, output_type=uint256),
-            inputs,
-            outputs,
-        )
-    ), "hyperlane: not canonical"
     order_id: bytes32 = keccak256(data)
     record: bytes32 = staticcall ISettler(SETTLER).fillRecords(order_id)
-    assert record != empty(bytes32), "hyperlane: no record"
+    if record == empty(bytes32):
+        assert self._canonical(data), "hyperlane: not canonical"
+        raise "hyperlane: no record"
+    assert extract32(data, 0, output_type=uint256) == 32 and extract32(data, 192, output_type=uint256) == 192, "hyperlane: not canonical"
     assert extract32(data, DESTINATION_CHAIN, output_type=uint256) == chain.id and extract32(data, DESTINATION_SETTLER) == convert(convert(SETTLER, uint256), bytes32), "hyperlane: not destined here"
     origin_chain: uint256 = extract32(data, ORIGIN_CHAIN, output_type=uint256)
     origin_settler: address = extract32(data, ORIGIN_SETTLER, output_type=address)
@@ -176,6 +164,35 @@ def _add(batch: Batch, data: Bytes[intent_types.ORIGIN_DATA_MAX]) -> Batch:
     added.pairs.append(order_id)
     added.pairs.append(record)
     return added
+
+
+@internal
+@pure
+def _canonical(data: Bytes[intent_types.ORIGIN_DATA_MAX]) -> bool:
+    """
+    @dev Whether `data` is laid out as a canonical abi.encode(Order): the
+         offsets of the Order, of its data and of the data's arrays, and no
+         byte after the outputs (intent_orders._canonical). Reverts on
+         bytes too short to hold the words it reads.
+    """
+    at: uint256 = intent_orders.ORDER_DATA_AT
+    inputs: uint256 = extract32(data, INPUTS, output_type=uint256)
+    if inputs > intent_types.MAX_INPUTS:
+        return False
+    outputs: uint256 = extract32(data, INPUTS + 32 + 64 * inputs, output_type=uint256)
+    return (
+        outputs <= intent_types.MAX_OUTPUTS
+        and extract32(data, 0, output_type=uint256) == 32
+        and extract32(data, at - 32, output_type=uint256) == at - 32
+        and intent_orders._canonical(
+            len(data),
+            at,
+            extract32(data, at + 256, output_type=uint256),
+            extract32(data, at + 288, output_type=uint256),
+            inputs,
+            outputs,
+        )
+    )
 
 
 @internal
