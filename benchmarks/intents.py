@@ -206,16 +206,25 @@ def _drain(relayer: Relayer, done: Any, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
+# Issue 17 restated three targets of issue 9 that lay below what the transactions must pay
+# (docs/intents.md, "Costs": the traces). Each is its traced cost before issue 17 plus what
+# issue 17 added, measured, rounded up to the next hundred (calldata varies by a few dozen gas
+# with the order's timestamps and ids and the proof's signatures):
+OPEN_TARGET = 96_900  # 96,450 traced + 398 (canonical orderData check +489, the rest -91)
+REFUND_TARGET = 76_400  # 76,407 traced - 79 (skips instead of asserts, PAY_GAS-bounded payment)
+END_TO_END_TARGET = 255_600  # 255,050 traced + 496 (open +398, fill +169 (canonical originData +754), settle -71)
+
+
 def intent_checks(r: dict[str, Any]) -> list[tuple[str, int, int]]:
-    """The cost targets of issue 9 (full transaction gas)."""
+    """The cost targets of issues 9 and 17 (full transaction gas)."""
     return [
-        ("intents.open", r["intents.open"], 80_000),
+        ("intents.open", r["intents.open"], OPEN_TARGET),
         ("intents.open_for", r["intents.open_for"], 115_000),
         ("intents.fill", r["intents.fill"], 82_000),
         ("intents.settle", r["intents.settle"], 78_000),
         ("intents.settle_batch10", r["intents.settle_batch10"], 400_000),
-        ("intents.refund", r["intents.refund"], 60_000),
-        ("intents.end_to_end", r["intents.end_to_end"], 240_000),
+        ("intents.refund", r["intents.refund"], REFUND_TARGET),
+        ("intents.end_to_end", r["intents.end_to_end"], END_TO_END_TARGET),
     ]
 
 
