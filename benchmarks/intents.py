@@ -212,7 +212,7 @@ def _drain(relayer: Relayer, done: Any, timeout: float = 60) -> None:
 # with the order's timestamps and ids and the proof's signatures):
 OPEN_TARGET = 96_900  # 96,450 traced + 398 (canonical orderData check +489, the rest -91)
 REFUND_TARGET = 76_400  # 76,407 traced - 79 (skips instead of asserts, PAY_GAS-bounded payment)
-END_TO_END_TARGET = 255_600  # 255,050 traced + 496 (open +398, fill +169 (canonical originData +754), settle -71)
+END_TO_END_TARGET = 255_600  # 255,038 traced + 484 (open +398, fill +169 (canonical originData +754), settle -83)
 
 
 def intent_checks(r: dict[str, Any]) -> list[tuple[str, int, int]]:
