@@ -101,10 +101,12 @@ credits: public(HashMap[address, HashMap[address, uint256]])
 
 # ---------------------------------------------------------------- events
 
+# An order opened here (ERC-7683's event, canonical topic): its id and what a filler needs.
 event Open:
     orderId: indexed(bytes32)
     resolvedOrder: intent_types.ResolvedCrossChainOrder
 
+# An order filled here (its destination): the record fixes payout and filler agent.
 event Filled:
     orderId: indexed(bytes32)
     filler: indexed(address)
@@ -112,9 +114,11 @@ event Filled:
     payout: address
     recordHash: bytes32
 
+# An order destined here not filled by its fill deadline: it never will be.
 event RecordedUnfilled:
     orderId: indexed(bytes32)
 
+# An order's escrow released to the payout its fill recorded (reputation evidence).
 event Settled:
     orderId: indexed(bytes32)
     openerAgentId: indexed(uint256)
@@ -122,6 +126,7 @@ event Settled:
     payout: address
     inputs: DynArray[intent_types.Input, intent_types.MAX_INPUTS]
 
+# An order's escrow returned to its user.
 event Refunded:
     orderId: indexed(bytes32)
     user: indexed(address)
@@ -149,12 +154,14 @@ event Credited:
     token: indexed(address)
     amount: uint256
 
+# `account` collected its credit in `token` (zero: native), sent to `to`.
 event Withdrawn:
     account: indexed(address)
     token: indexed(address)
     to: address
     amount: uint256
 
+# Gasless nonces `user` cancelled: 256 * wordPos + i for each bit i of `mask`.
 event NoncesInvalidated:
     user: indexed(address)
     wordPos: uint256
@@ -679,6 +686,8 @@ def _release(inputs: DynArray[intent_types.Input, intent_types.MAX_INPUTS], to: 
             # As in _token_call: true or nothing is success.
             success = success and (len(answer) == 0 or convert(answer, uint256) != 0)
         if not success:
+            # A write after the call, by design (try, else credit): the
+            # settler's lock keeps the receiver from re-entering meanwhile.
             self.credits[to][item.token] += item.amount
             log Credited(account=to, token=item.token, amount=item.amount)
 

@@ -35,6 +35,9 @@ _SELF: immutable(address)
 
 @deploy
 def __init__():
+    """
+    @notice No configuration: the code answers for whichever settler runs it.
+    """
     _SELF = self
 
 
