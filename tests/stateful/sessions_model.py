@@ -9,8 +9,18 @@ order of checks, independently of the contract's code paths:
   per-account epoch / maximum session length;
 - `predict(...)`: whether an `execute` / `executeBatch` (direct or relayed)
   goes through, and if so the new state and the effect of the calls on a
-  mirrored world (ETH, ERC-20 balances and allowances, Target.count), so
-  that calls the target itself would refuse are predicted too;
+  mirrored world (ETH, ERC-20 balances and allowances, Permit2 allowances,
+  Target.count, what the Puller pulls), so that calls the target itself
+  would refuse are predicted too;
+- the token charge of an execution (`token_charges`), as the manager makes
+  it after the calls: per budgeted (or guarded, cap 0) token, the account's
+  balance before less its balance after (when positive), plus for each
+  call that is an approval over the token (ERC-20 approve /
+  increaseAllowance / increaseApproval on it, or Permit2's approve naming
+  it) the smaller of its amount and the allowance still left to that
+  spender after the execution, plus for each transferFrom on the token
+  whose `from` is not the account its amount; over the cap (per period)
+  the whole execution is refused ("over token budget <j>");
 - the agent's side (S3, S5): at activation the agent must consent to the
   session key (implied when the key is the agent's wallet or the account
   its owner or wallet, else the owner or wallet signs the grant digest,
@@ -67,7 +77,16 @@ TRANSFER = sel("transfer(address,uint256)")
 TRANSFER_FROM = sel("transferFrom(address,address,uint256)")
 APPROVE = sel("approve(address,uint256)")
 INCREASE_ALLOWANCE = sel("increaseAllowance(address,uint256)")
-TOKEN_SELECTORS = {TRANSFER, TRANSFER_FROM, APPROVE, INCREASE_ALLOWANCE}
+INCREASE_APPROVAL = sel("increaseApproval(address,uint256)")
+# Permit2's approve(token, spender, amount, expiration), on any target.
+PERMIT2_APPROVE = sel("approve(address,address,uint160,uint48)")
+# Puller (tests/mocks/Puller.vy): pulls through the allowance its caller names.
+PULL = sel("pull(address,address,address,uint256)")
+PULL_PERMIT2 = sel("pull_permit2(address,address,address,address,uint160)")
+MAX_UINT = 2**256 - 1
+MAX_160 = 2**160 - 1
+# A charge is saturated here (above every cap, which is below 2**128).
+CHARGE_CEILING = 2**129
 # Account-execution entry points: the SDK's list (which the unit tests hold
 # the contract to).
 FORBIDDEN_SELECTORS = set(charter.sessions.models.FORBIDDEN_SELECTORS)
@@ -247,10 +266,18 @@ class Grant:
         )  # fmt: skip
 
     def digest(self, chain_id: int, manager: str) -> bytes:
-        """`hashGrant` on `manager` at `chain_id`."""
-        return typed_digest(
-            domain_separator("Charter SessionManager", chain_id, manager), self.struct_hash()
-        )
+        """`hashGrant` on `manager` at `chain_id` (cached: grants are frozen)."""
+        key = (self, chain_id, manager)
+        if key not in _GRANT_DIGESTS:
+            if len(_GRANT_DIGESTS) > 50_000:
+                _GRANT_DIGESTS.clear()
+            _GRANT_DIGESTS[key] = typed_digest(
+                domain_separator("Charter SessionManager", chain_id, manager), self.struct_hash()
+            )
+        return _GRANT_DIGESTS[key]
+
+
+_GRANT_DIGESTS: dict[tuple[Grant, int, str], bytes] = {}
 
 
 def account_message(chain_id: int, account: str, digest: bytes) -> bytes:
@@ -416,9 +443,11 @@ class World:
     bal: dict[tuple[str, str], int]  # (token, holder)
     allow: dict[tuple[str, str, str], int]  # (token, owner, spender)
     count: int
+    # Permit2's book: (owner, token, spender) -> (amount, expiration)
+    p2: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
 
     def copy(self) -> World:
-        return World(dict(self.eth), dict(self.bal), dict(self.allow), self.count)
+        return World(dict(self.eth), dict(self.bal), dict(self.allow), self.count, dict(self.p2))
 
 
 @dataclass
@@ -431,6 +460,8 @@ class Context:
     eoas: frozenset[str]  # plain addresses that accept any call
     contracts: frozenset[str]  # addresses with code (accounts included)
     owner_of: dict[str, str]  # deployed account -> owner EOA
+    puller: str = ZERO  # tests/mocks/Puller.vy
+    permit2: str = ZERO  # tests/mocks/Permit2.vy
 
 
 @dataclass
@@ -440,7 +471,7 @@ class Outcome:
     word: Word | None = None
     spent: dict[str, tuple[int, int]] = field(default_factory=dict)  # token -> (period, spent)
     world: World | None = None
-    spend: dict[str, int] = field(default_factory=dict)  # token -> amount charged now
+    spend: dict[str, int] = field(default_factory=dict)  # token -> amount charged now (non-zero only)
 
 
 class Refused(Exception):
@@ -544,9 +575,10 @@ def find_permission(grant: Grant, target: str, data: bytes) -> int | None:
     return None
 
 
-def check_call(i: int, grant: Grant, call: Call) -> tuple[int | None, int]:
-    """`_check_call`: refuse unless a permission allows the call; returns the
-    token budget it spends from and the amount."""
+def check_call(i: int, grant: Grant, call: Call) -> None:
+    """`_check_call`: refuse unless a permission allows the call. What the
+    call moves out of the account is measured afterwards (`token_charges`),
+    not read from here."""
     data = call.data
     if 0 < len(data) < 4:
         raise Refused(f"call {i} bad calldata")
@@ -578,18 +610,6 @@ def check_call(i: int, grant: Grant, call: Call) -> tuple[int | None, int]:
             )
         if not ok:
             raise Refused(f"call {i} argument {c.index}")
-    selector = data[:4] if len(data) >= 4 else EMPTY_SELECTOR
-    if selector not in TOKEN_SELECTORS:
-        return None, 0
-    for j, b in enumerate(grant.budgets):
-        if b.token == call.target:
-            amount = word_arg(data, 2 if selector == TRANSFER_FROM else 1)
-            if amount is None:
-                raise Refused(f"call {i} bad calldata (token)")
-            if amount > b.cap:
-                raise Refused(f"over token budget {j} (call)")
-            return j, amount
-    return None, 0
 
 
 def _address_arg(data: bytes, index: int) -> str | None:
@@ -599,14 +619,42 @@ def _address_arg(data: bytes, index: int) -> str | None:
     return "0x" + value.to_bytes(20, "big").hex()
 
 
-def simulate_call(world: World, sender: str, call: Call, ctx: Context) -> str | None:
+def _uint_arg(data: bytes, index: int, bits: int = 256) -> int | None:
+    """A static uint argument as the ABI decoder of a Vyper contract reads it:
+    None when missing or out of range (the call reverts)."""
+    value = word_arg(data, index)
+    if value is None or value >= 2**bits:
+        return None
+    return value
+
+
+def _token_transfer_from(
+    world: World, ctx: Context, spender: str, token: str, owner: str, to: str, amount: int
+) -> str | None:
+    """`token.transferFrom(owner, to, amount)` sent by `spender` (Token.vy:
+    no infinite-allowance shortcut); None, or why it reverts. Anything but
+    a token reverts (no code, or no boolean answer)."""
+    if token not in ctx.tokens:
+        return "not a token"
+    if world.allow.get((token, owner, spender), 0) < amount:
+        return "token: allowance"
+    if world.bal.get((token, owner), 0) < amount:
+        return "token: balance"
+    # A zero amount passes both checks for a holder the world has no entry for.
+    world.allow[(token, owner, spender)] = world.allow.get((token, owner, spender), 0) - amount
+    world.bal[(token, owner)] = world.bal.get((token, owner), 0) - amount
+    world.bal[(token, to)] = world.bal.get((token, to), 0) + amount
+    return None
+
+
+def simulate_call(world: World, sender: str, call: Call, ctx: Context, now: int = 0) -> str | None:
     """Run one call made by `sender` on the mirrored world; returns why it
     reverts, or None (and updates `world`)."""
     data, value, target = call.data, call.value, call.target
     if world.eth.get(sender, 0) < value:
         return "not enough ETH"
+    selector = data[:4] if len(data) >= 4 else None
     if target == ctx.target:
-        selector = data[:4] if len(data) >= 4 else None
         if selector == POKE:
             if len(data) < 100 or _address_arg(data, 1) is None:
                 return "poke: bad calldata"
@@ -616,7 +664,6 @@ def simulate_call(world: World, sender: str, call: Call, ctx: Context) -> str | 
     elif target in ctx.tokens:
         if value:
             return "token: not payable"
-        selector = data[:4] if len(data) >= 4 else None
         if selector in (TRANSFER, APPROVE, INCREASE_ALLOWANCE):
             to = _address_arg(data, 0)
             amount = word_arg(data, 1)
@@ -639,22 +686,140 @@ def simulate_call(world: World, sender: str, call: Call, ctx: Context) -> str | 
             amount = word_arg(data, 2)
             if owner is None or to is None or amount is None:
                 return "token: bad calldata"
-            if world.allow.get((target, owner, sender), 0) < amount:
-                return "token: allowance"
-            if world.bal.get((target, owner), 0) < amount:
-                return "token: balance"
-            # A zero amount passes both checks for a holder the world has no entry for.
-            world.allow[(target, owner, sender)] = world.allow.get((target, owner, sender), 0) - amount
-            world.bal[(target, owner)] = world.bal.get((target, owner), 0) - amount
-            world.bal[(target, to)] = world.bal.get((target, to), 0) + amount
+            failure = _token_transfer_from(world, ctx, sender, target, owner, to, amount)
+            if failure:
+                return failure
         else:
             return "token: no such function"
+    elif target == ctx.puller:
+        # Puller.pull / pull_permit2: nonpayable, anyone may call; what
+        # stops a stranger is only the allowance of the owner it names.
+        if value:
+            return "puller: not payable"
+        if selector == PULL:
+            token, owner, to = _address_arg(data, 0), _address_arg(data, 1), _address_arg(data, 2)
+            amount = word_arg(data, 3)
+            if token is None or owner is None or to is None or amount is None:
+                return "puller: bad calldata"
+            failure = _token_transfer_from(world, ctx, ctx.puller, token, owner, to, amount)
+            return f"puller: {failure}" if failure else None
+        if selector == PULL_PERMIT2:
+            permit2, token = _address_arg(data, 0), _address_arg(data, 1)
+            owner, to = _address_arg(data, 2), _address_arg(data, 3)
+            amount = _uint_arg(data, 4, 160)
+            if None in (permit2, token, owner, to, amount):
+                return "puller: bad calldata"
+            if permit2 != ctx.permit2:
+                raise AssertionError(f"unmodelled Permit2 {permit2}")
+            return _permit2_transfer_from(world, ctx, ctx.puller, owner, to, amount, token, now)
+        return "puller: no such function"
+    elif target == ctx.permit2:
+        if value:
+            return "permit2: not payable"
+        if selector == PERMIT2_APPROVE:
+            token, spender = _address_arg(data, 0), _address_arg(data, 1)
+            amount, expiration = _uint_arg(data, 2, 160), _uint_arg(data, 3, 48)
+            if None in (token, spender, amount, expiration):
+                return "permit2: bad calldata"
+            world.p2[(sender, token, spender)] = (amount, expiration or now)
+            return None
+        return "permit2: no such function"
     elif target not in ctx.eoas:
         raise AssertionError(f"unmodelled call target {target}")
     if value:
         world.eth[sender] -= value
         world.eth[target] = world.eth.get(target, 0) + value
     return None
+
+
+def _permit2_transfer_from(
+    world: World, ctx: Context, spender: str, owner: str, to: str, amount: int, token: str, now: int
+) -> str | None:
+    """Permit2's `transferFrom(owner, to, amount, token)` sent by `spender`:
+    the allowance must not have expired; unless it is unlimited (2**160 - 1)
+    it must cover `amount` and is reduced; then Permit2 pulls with the
+    owner's ERC-20 allowance to Permit2."""
+    allowed, expiration = world.p2.get((owner, token, spender), (0, 0))
+    if now > expiration:
+        return "permit2: allowance expired"
+    if allowed != MAX_160:
+        if allowed < amount:
+            return "permit2: insufficient allowance"
+        world.p2[(owner, token, spender)] = (allowed - amount, expiration)
+    failure = _token_transfer_from(world, ctx, ctx.permit2, token, owner, to, amount)
+    return f"permit2: {failure}" if failure else None
+
+
+def allowance_call(call: Call, budgets: tuple[TokenBudget, ...]) -> tuple[int, str, int, str] | None:
+    """`session_scope._allowance_call`: a call whose whole cost a balance
+    measurement cannot see. An approval over a budgeted token (on the token:
+    approve / increaseAllowance / increaseApproval, kind "approve"; Permit2's
+    approve naming it, on any target, kind "permit2") or a transferFrom on a
+    budgeted token (kind "pull"). Returns (budget index, kind, amount,
+    spender or `from`), or None. Calldata too short for its amount counts
+    as the maximum amount and the zero address."""
+    data = call.data
+    if len(data) < 68:
+        return None
+    selector = data[:4]
+    token, kind, offset = call.target, "approve", 4
+    if selector == PERMIT2_APPROVE:
+        token = "0x" + (word_arg(data, 0) & MAX_160).to_bytes(20, "big").hex()
+        kind, offset = "permit2", 36
+    elif selector == TRANSFER_FROM:
+        kind = "pull"
+    elif selector not in (APPROVE, INCREASE_ALLOWANCE, INCREASE_APPROVAL):
+        return None
+    amount_at = 68 if kind == "pull" else offset + 32
+    for j, budget in enumerate(budgets):
+        if budget.token == token:
+            if len(data) < amount_at + 32:
+                return j, kind, MAX_UINT, ZERO
+            who = int.from_bytes(data[offset : offset + 32], "big") & MAX_160
+            amount = int.from_bytes(data[amount_at : amount_at + 32], "big")
+            return j, kind, amount, "0x" + who.to_bytes(20, "big").hex()
+    return None
+
+
+def remaining_allowance(world: World, ctx: Context, call: Call, kind: str, owner: str, token: str, spender: str) -> int:
+    """What `_remaining` reads after the execution: the ERC-20 allowance
+    (kind "approve", asked of the token called) or Permit2's amount (kind
+    "permit2", asked of the target called); a target that cannot answer
+    counts as unlimited."""
+    target = call.target
+    if kind == "approve":
+        if target in ctx.tokens:
+            return world.allow.get((target, owner, spender), 0)
+        return MAX_UINT
+    if target == ctx.permit2:
+        return world.p2.get((owner, token, spender), (0, 0))[0]
+    return MAX_UINT  # Token.vy has no 3-argument allowance; EOAs answer nothing
+
+
+def token_charges(grant: Grant, calls: list[Call], before: World, after: World, ctx: Context) -> dict[int, int]:
+    """What the manager charges each budget (index -> amount, zero included)
+    for an execution that went from `before` to `after`: the account's
+    balance decrease, plus the approvals (at most what they still allow)
+    and the pulls of others' tokens (see `allowance_call`)."""
+    account = grant.account
+    charges: dict[int, int] = {}
+    for j, budget in enumerate(grant.budgets):
+        drop = before.bal.get((budget.token, account), 0) - after.bal.get((budget.token, account), 0)
+        charges[j] = max(drop, 0)
+    for call in calls:
+        found = allowance_call(call, grant.budgets)
+        if found is None:
+            continue
+        j, kind, amount, who = found
+        if kind == "pull":
+            if who == account:
+                continue  # pulled from the account itself: the balance shows it
+            charge = amount
+        else:
+            token = grant.budgets[j].token
+            charge = min(amount, remaining_allowance(after, ctx, call, kind, account, token, who))
+        charges[j] += min(charge, CHARGE_CEILING)
+    return charges
 
 
 @dataclass
@@ -753,24 +918,30 @@ def _predict(attempt, now, chain_id, manager, word, spent, config, agent, world,
     if w.calls > MASK_32:
         raise Refused("over call limit")
     w.last = now
-    # each call, with running totals
-    spend: dict[int, int] = {}
+    # each call is checked; the native value is a running total
     native = 0
     for i, call in enumerate(attempt.calls):
-        j, amount = check_call(i, grant, call)
-        if j is not None:
-            spend[j] = spend.get(j, 0) + amount
+        check_call(i, grant, call)
         native += call.value
-    # `_close`
     w.native += native
     if w.native > grant.native_budget:
         raise Refused("over native budget")
+    # the account makes the calls, in order, all or nothing
+    after = world.copy()
+    for i, call in enumerate(attempt.calls):
+        failure = simulate_call(after, grant.account, call, ctx, now)
+        if failure:
+            raise Refused(f"call {i} reverted in the target: {failure}")
+    # `_charge_tokens`: what left the account and what the calls still
+    # allow, per budget in order; a charge of zero writes nothing
     new_spent: dict[str, tuple[int, int]] = {}
     charged: dict[str, int] = {}
-    for j, budget in enumerate(grant.budgets):
-        amount = spend.get(j, 0)
+    for j, amount in token_charges(grant, attempt.calls, world, after, ctx).items():
         if amount == 0:
             continue
+        budget = grant.budgets[j]
+        if amount > budget.cap:
+            raise Refused(f"over token budget {j}")
         period = period_index(grant, budget, now)
         old_period, old_spent = spent.get(budget.token, (0, 0))
         total = amount + (old_spent if old_period == period else 0)
@@ -778,12 +949,6 @@ def _predict(attempt, now, chain_id, manager, word, spent, config, agent, world,
             raise Refused(f"over token budget {j}")
         new_spent[budget.token] = (period, total)
         charged[budget.token] = amount
-    # the account makes the calls, in order, all or nothing
-    after = world.copy()
-    for i, call in enumerate(attempt.calls):
-        failure = simulate_call(after, grant.account, call, ctx)
-        if failure:
-            raise Refused(f"call {i} reverted in the target: {failure}")
     return Outcome(True, "ok", w, new_spent, after, charged)
 
 
