@@ -142,11 +142,9 @@ def _allowance_call(
          from the account itself, which the measurement sees). Returns the
          1-based index of the budget (0: none), the kind, the amount and
          the spender (for KIND_PULL: the `from` address). Runs only on calls
-         `_check_call` allowed, so the calldata holds the selector.
+         `_may_use_allowance` let through: at least 68 bytes of calldata.
     """
     size: uint256 = len(data)
-    if size < 68:
-        return 0, KIND_NONE, 0, empty(address)
     selector: bytes4 = convert(slice(data, 0, 4), bytes4)
     token: address = target
     kind: uint256 = KIND_APPROVE

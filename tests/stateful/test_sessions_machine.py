@@ -2419,6 +2419,9 @@ class MachineTest:
 
     machine: ClassVar[type[SessionMachine]]
     settings: ClassVar[settings]
+    # Each variant defines `coverage(stats)`: the paths that must have been
+    # taken, as {what: (times taken, at least)}; a variant without one fails.
+    coverage: Callable[[Stats], dict[str, tuple[int, int]]]
 
     def setUp(self) -> None:
         self._anchor = boa.env.anchor()
@@ -2443,9 +2446,6 @@ class MachineTest:
         assert len(full) >= self.settings.max_examples, (len(full), stats.examples)
         coverage = self.coverage(stats)
         assert all(n >= least for n, least in coverage.values()), coverage
-
-    def coverage(self, stats: Stats) -> dict[str, tuple[int, int]]:
-        raise NotImplementedError
 
 
 class TestSessionsMachine(MachineTest, full_length(SessionMachine).TestCase):  # type: ignore[misc]

@@ -338,7 +338,7 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
         ("calls", f"{state.calls_used:,} used, "
          + ("no limit" if state.calls_left is None else f"{state.calls_left:,} left")),
         ("wei", f"{state.native_spent:,} spent, {state.native_left:,} left"),
-        *((f"token {t.token}", GUARDED if t.cap == 0 and t.period == 0 else f"{tokens(t.token).display(t.left)} left")
+        *((f"token {t.token}", GUARDED if t.guarded else f"{tokens(t.token).display(t.left)} left")
           for t in state.tokens),
         ("last call", format_time(state.last_call) if state.last_call else "-"),
         ("relay nonce", str(state.nonce)),
@@ -387,7 +387,7 @@ def list_command(ctx: click.Context, account: str | None, from_block: int, as_js
         st = r.state
         calls = "-" if st is None else ("unlimited" if st.calls_left is None else f"{st.calls_left:,}")
         left = "-" if st is None else ", ".join(
-            f"{t.token} guarded" if t.cap == 0 and t.period == 0 else f"{tokens(t.token).display(t.left)} of {t.token}"
+            f"{t.token} guarded" if t.guarded else f"{tokens(t.token).display(t.left)} of {t.token}"
             for t in st.tokens
         )
         table.add_row(

@@ -5,9 +5,10 @@ but only for the tokens the grant budgets or guards. An allowed target that
 already holds an allowance from the account (an ERC-20 ``approve`` made by
 the owner for its own use, or a Permit2 allowance) could pull any other token
 during a session call. So before a grant is signed or issued,
-:func:`check_standing_allowances` looks for such allowances and refuses the
-grant with :class:`~charter.exceptions.StandingAllowance`, naming the token,
-the spender and both ways out: revoke the allowance (the exact ``charter``
+:func:`standing_allowances` looks for such allowances and
+``Sessions.check_allowances`` refuses the grant (:func:`refusal`) with
+:class:`~charter.exceptions.StandingAllowance`, naming the token, the
+spender and both ways out: revoke the allowance (the exact ``charter``
 command), or budget or guard the token.
 
 Tokens checked: the tokens a caller names (``watch``), the grant's
@@ -172,18 +173,10 @@ def refusal(found: list[Standing]) -> StandingAllowance:
     )
 
 
-def check_standing_allowances(w3: Web3, grant: Grant, watch: Iterable[str] = (), *, now: int) -> None:
-    """Raise :class:`~charter.exceptions.StandingAllowance` when :func:`standing_allowances` finds any."""
-    found = standing_allowances(w3, grant, watch, now=now)
-    if found:
-        raise refusal(found)
-
-
 __all__ = [
     "PERMIT2",
     "Standing",
     "candidate_tokens",
-    "check_standing_allowances",
     "refusal",
     "spenders",
     "standing_allowances",

@@ -410,6 +410,11 @@ class TokenAllowance(Readable):
     left: int
     """What the grant may still move this period."""
 
+    @property
+    def guarded(self) -> bool:
+        """Whether the budget is a guard (cap 0, no period), as :attr:`TokenBudget.guarded`."""
+        return self.cap == 0 and self.period == 0
+
 
 class GrantState(Readable):
     """A grant's state as the SessionManager sees it now."""
