@@ -17,8 +17,8 @@
     charter solve --config solve.toml    # fill intents by policy
 
 Groups: ``agent`` (agent.py), ``account`` (account.py), ``grant`` (grant.py:
-the account's side), ``session`` (session.py: the agent's side), ``intent``,
-``relay`` and ``solve`` (intent.py), ``deploy``. The verbs of earlier
+the account's side), ``session`` (session.py: the agent's side), ``intent``
+(intent.py), ``relay`` and ``solve`` (processes.py), ``deploy``. The verbs of earlier
 releases still work, hidden from the help: ``charter register`` (agent
 register), ``charter sessions`` and ``charter session list`` (grant list),
 ``charter revoke`` / ``charter session revoke`` (grant revoke),
@@ -59,7 +59,8 @@ from .grant import grant
 from .grant import list_command as grant_list
 from .grant import revoke as grant_revoke
 from .grant import revoke_all as grant_revoke_all
-from .intent import intent, relay, solve
+from .intent import intent
+from .processes import relay, solve
 from .session import session
 
 

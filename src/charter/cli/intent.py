@@ -1,4 +1,4 @@
-"""``charter intent ...`` (open, status, fill one order) and ``charter relay`` / ``charter solve``.
+"""``charter intent ...``: open, sign, status, fill, refund one order; credits and withdrawals.
 
     charter intent open --input 0xToken:100 --output 0xTokenB:99:0xBob --destination-chain 2 \
         --oracle 0xOracle --out order.json          # escrow on this chain, as the sender
@@ -6,18 +6,13 @@
     charter --rpc http://chain-b:8545 intent fill order.json --payout 0xMe --filler-agent 9
     charter intent credits --token 0xToken      # escrow paid to the sender that it refused, kept for it
     charter intent withdraw --to 0xElsewhere    # collect it (native value unless --token)
-    charter relay --config relay.toml      # prove fills with the committee, settle and refund
-    charter solve --config solve.toml      # fill orders by policy as a registered agent
 
-relay and solve log what they do on stderr, keep their state in SQLite
-(restart them at will: nothing is lost or repeated) and stop cleanly on
-Ctrl-C / SIGTERM. See ``charter.processes.config`` for the file format.
+``charter relay`` and ``charter solve`` are in :mod:`charter.cli.processes`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -32,9 +27,6 @@ from ..client import Charter
 from ..exceptions import EffectNotObserved, InvalidInput
 from ..intents.client import Intents
 from ..intents.models import NATIVE, FillRecord, Input, Order, OrderStatus, Output
-from ..processes.config import ORACLE_KINDS, load_relay_config, load_solver_config
-from ..processes.relayer import Relayer, StepReport
-from ..processes.solver import Solver, SolveReport
 from ..sessions.builder import parse_duration
 from ._common import (
     CharterGroup,
@@ -43,7 +35,6 @@ from ._common import (
     json_option,
     parse_hex,
     print_json,
-    progress,
     read_text_file,
     sending,
     tx_json,
@@ -54,93 +45,6 @@ from ._common import (
 from ._grants import load_grant
 from .grant import bound_here
 from .session import check_session_key, session_key
-
-
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
-
-
-def _rounds(once: bool, rounds: int | None) -> int | None:
-    return 1 if once else rounds
-
-
-def _printer(as_json: bool, update: Any, name: str, summary: Any) -> Any:
-    rounds = 0
-
-    def show(report: StepReport | SolveReport) -> None:
-        nonlocal rounds
-        rounds += 1
-        update(f"{name}: round {rounds} done ({summary()}); waiting for the next…")
-        if as_json and report.busy:
-            click.echo(json.dumps({"round": vars(report)}))
-
-    return show
-
-
-@click.command()
-@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
-              help="The relayer's TOML file (chains, oracles, key variables).")
-@click.option("--oracle", type=click.Choice(ORACLE_KINDS), default="all", show_default=True,
-              help="Prove with the committee, over Hyperlane, or whatever the file configures.")
-@click.option("--once", is_flag=True, help="Run one round and exit.")
-@click.option("--rounds", type=click.IntRange(min=1), help="Exit after this many rounds.")
-@click.option("--quiet", is_flag=True, help="Only log warnings.")
-@json_option
-@click.pass_context
-def relay(ctx: click.Context, config_path: str, oracle: str, once: bool, rounds: int | None, quiet: bool,
-          as_json: bool) -> None:
-    """Prove fills and non-fills (committee attestations, or Hyperlane messages signed by its
-    validator keys and delivered), then settle and refund on the origins."""
-    _logging(not quiet)
-    as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
-    relayer = Relayer(load_relay_config(config_path, oracle))
-    try:
-        with progress("relayer: first round…") as update:
-            relayer.run(max_rounds=_rounds(once, rounds),
-                        on_round=_printer(as_json, update, "relayer", relayer.progress))
-        if as_json:
-            click.echo(json.dumps({"orders": relayer.store.counts()}))
-        else:
-            click.echo(f"relayer: {relayer.progress()}")
-    finally:
-        relayer.close()
-
-
-@click.command()
-@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
-              help="The solver's TOML file (chains, routes, key variable, agent, payout).")
-@click.option("--once", is_flag=True, help="Run one round and exit.")
-@click.option("--rounds", type=click.IntRange(min=1), help="Exit after this many rounds.")
-@click.option("--quiet", is_flag=True, help="Only log warnings.")
-@json_option
-@click.pass_context
-def solve(ctx: click.Context, config_path: str, once: bool, rounds: int | None, quiet: bool, as_json: bool) -> None:
-    """Fill orders that the policy allows, as a registered agent, naming a payout address."""
-    _logging(not quiet)
-    as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
-    solver = Solver(load_solver_config(config_path))
-    try:
-        with progress("solver: first round…") as update:
-            solver.run(max_rounds=_rounds(once, rounds),
-                       on_round=_printer(as_json, update, "solver", lambda: _seen(solver.store.seen_counts())))
-        counts = solver.store.seen_counts()
-        if as_json:
-            click.echo(json.dumps({"orders": counts}))
-        else:
-            click.echo("solver: " + _seen(counts))
-    finally:
-        solver.close()
-
-
-def _seen(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no orders yet"
-
-
-# ---------------------------------------------------------------- one order
 
 
 @click.group(cls=CharterGroup)
@@ -585,4 +489,4 @@ def intent_fill(ctx: click.Context, order_file: str, payout: str | None, filler_
     click.echo(tx_line(f"filled order {order.order_id_hex} (payout {payout_address})", result))
 
 
-__all__ = ["intent", "relay", "solve"]
+__all__ = ["intent"]
