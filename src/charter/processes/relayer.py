@@ -83,6 +83,11 @@ class ChainConfig:
     start_block: int = 0
     hyperlane: HyperlaneConfig | None = None
     """This chain's Mailbox, HyperlaneOracle and HyperlaneReporter, to settle over Hyperlane."""
+    rpc_timeout: float = 10.0
+    """Seconds any one RPC request may take before the chain counts as unreachable (no retries inside)."""
+    min_inputs: dict[str, int] | None = None
+    """(Relayer) When set, only orders opened on this chain with an input of a listed token (address,
+    or NATIVE) of at least its amount are relayed: tiny or junk-token orders cost the relayer no gas."""
 
 
 @dataclass

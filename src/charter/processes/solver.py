@@ -75,6 +75,8 @@ class SolverConfig:
     """Where its escrow goes on the origin (default: its own address)."""
     db: str = "solver.sqlite"
     poll_interval: float = 1.0
+    max_pending: int = 50
+    """Fills sent per round without waiting for the previous ones to be mined (consecutive nonces)."""
 
 
 @dataclass
