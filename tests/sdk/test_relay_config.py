@@ -1,10 +1,12 @@
-"""relay.toml and solve.toml with Hyperlane tables: what each --oracle keeps, and what is refused."""
+"""relay.toml and solve.toml: what each --oracle keeps of Hyperlane tables, and every key's check (a misspelled,
+misplaced or mistyped key is refused in one line naming it, where it is and the fix)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from web3 import Web3
 
 from charter.exceptions import InvalidInput
 from charter.processes.config import load_relay_config, load_solver_config
@@ -70,7 +72,7 @@ def test_hyperlane_drops_the_committee_and_committee_drops_hyperlane(env, tmp_pa
     (BOTH.replace('validator_keys_env = ["T_VALIDATOR"]\n', ""), "all", "validator_keys_env"),
     (BOTH.replace(f'mailbox = "{MAILBOX_B}"\n', ""), "all", "names at least the chain's `mailbox`"),
     (BOTH.replace(f'reporter = "{REPORTER_B}"', 'reporter = "0x12"'), "all", "reporter"),
-    (BOTH.replace(f'reporter = "{REPORTER_B}"', f'reporterr = "{REPORTER_B}"'), "all", "unknown keys reporterr"),
+    (BOTH.replace(f'reporter = "{REPORTER_B}"', f'reporterr = "{REPORTER_B}"'), "all", "unknown key `reporterr`"),
     (BOTH.split("[chains.hyperlane]")[0] + '\n[[chains]]\nchain_id = 2\nrpc = "http://127.0.0.1:2"\n', "hyperlane",
      "[chains.hyperlane]"),
 ])
@@ -85,9 +87,204 @@ def test_unknown_oracle_kind(env, tmp_path: Path) -> None:
 
 
 def test_a_solver_trusts_the_committee_and_the_hyperlane_oracle(env, tmp_path: Path) -> None:
-    text = BOTH.replace('sender_key_env = "T_SENDER"', 'key_env = "T_SOLVER"') + (
+    relay_only = ('sender_key_env = "T_SENDER"\nattester_keys_env = ["T_ATTESTER"]\n'
+                  'validator_keys_env = ["T_VALIDATOR"]\n')
+    text = BOTH.replace(relay_only, 'key_env = "T_SOLVER"\n') + (
         f'\n[[routes]]\norigin_chain = 1\ninput_token = "{MAILBOX_A}"\ndest_chain = 2\noutput_token = "{MAILBOX_B}"\n')
     config = load_solver_config(write(tmp_path, text))
     trusted = config.policy.oracles[1]
     assert isinstance(trusted, list) and [t.lower() for t in trusted] == [COMMITTEE_A, ORACLE_A]
     assert 2 not in config.policy.oracles
+
+
+# ---------------------------------------------------------------- strict files (issue 18, finding 6)
+
+TIMEOUT = "chains[0]: `rpc_timeout` is a number of seconds, above 0 and at most 300"
+TOKEN_A, TOKEN_B = "0x" + "c1" * 20, "0x" + "c2" * 20
+
+RELAY = f'''sender_key_env = "T_SENDER"
+attester_keys_env = ["T_ATTESTER"]
+poll_interval = 1.0
+
+[[chains]]
+chain_id = 1
+rpc = "http://127.0.0.1:1"
+confirmations = 2
+oracle = "{COMMITTEE_A}"
+
+[[chains]]
+chain_id = 2
+rpc = "http://127.0.0.1:2"
+'''
+
+SOLVE = f'''key_env = "T_SOLVER"
+agent_id = 2
+poll_interval = 1.0
+
+[[chains]]
+chain_id = 1
+rpc = "http://127.0.0.1:1"
+oracle = "{COMMITTEE_A}"
+
+[[chains]]
+chain_id = 2
+rpc = "http://127.0.0.1:2"
+
+[[routes]]
+origin_chain = 1
+input_token = "{TOKEN_A}"
+dest_chain = 2
+output_token = "{TOKEN_B}"
+'''
+
+
+def refused(load, tmp_path: Path, text: str) -> str:
+    """The one-line message `load` refuses `text` with."""
+    with pytest.raises(InvalidInput) as caught:
+        load(write(tmp_path, text))
+    message = str(caught.value)
+    assert "\n" not in message, message
+    return message
+
+
+def test_the_plain_files_load(env, tmp_path: Path) -> None:
+    relay = load_relay_config(write(tmp_path, RELAY))
+    assert relay.poll_interval == 1.0 and relay.batch == 10 and relay.record_unfilled is True
+    assert [(c.chain_id, c.confirmations, c.rpc_timeout, c.min_inputs) for c in relay.chains] == [
+        (1, 2, 10.0, None), (2, 2, 10.0, None)]
+    solve = load_solver_config(write(tmp_path, SOLVE))
+    assert solve.agent_id == 2 and solve.max_pending == 50 and solve.payout is None
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (RELAY.replace("confirmations = 2", "confirmation = 0"),
+     "chains[0]: unknown key `confirmation`; did you mean `confirmations`?"),
+    (RELAY.replace("poll_interval", "pol_interval"), "unknown key `pol_interval` at the top level; did you mean "
+                                                     "`poll_interval`?"),
+    (RELAY.replace("poll_interval = 1.0", "record_unfiled = false"), "did you mean `record_unfilled`?"),
+    (BOTH.replace(f'reporter = "{REPORTER_B}"', f'reporterr = "{REPORTER_B}"'),
+     "chains[1].hyperlane: unknown key `reporterr`; did you mean `reporter`?"),
+    (RELAY.replace("confirmations = 2", "flavour = 1"), "chains[0]: unknown key `flavour` (the keys are chain_id"),
+    # a key in the wrong place: TOML puts keys after a table header into that table
+    (RELAY.replace("poll_interval = 1.0\n", "") + "poll_interval = 1.0\n",
+     "chains[1]: `poll_interval` is a top-level key: write it above the first [[chains]]"),
+    (RELAY.replace("poll_interval = 1.0", "confirmations = 2"),
+     "`confirmations` is a key of each [[chains]] table, not of the top level"),
+    # a key of the other process's file
+    (RELAY.replace("poll_interval = 1.0", "agent_id = 2"), "`agent_id` is a key of charter solve's file"),
+])
+def test_relay_files_refuse_unknown_keys(env, tmp_path: Path, text: str, message: str) -> None:
+    assert message in refused(load_relay_config, tmp_path, text)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (SOLVE + "max_amout = 5\n", "routes[0]: unknown key `max_amout`; did you mean `max_amount`?"),
+    (SOLVE.replace("agent_id = 2", "agentid = 2"), "did you mean `agent_id`?"),
+    (SOLVE + "max_pending = 5\n", "routes[0]: `max_pending` is a top-level key"),
+    (SOLVE.replace("agent_id = 2", 'sender_key_env = "T_SENDER"'),
+     "`sender_key_env` is a key of charter relay's file"),
+    (SOLVE.replace("oracle = ", 'min_inputs = {native = 1}\noracle = '), "`min_inputs` is a key of charter relay's"),
+])
+def test_solver_files_refuse_unknown_keys(env, tmp_path: Path, text: str, message: str) -> None:
+    assert message in refused(load_solver_config, tmp_path, text)
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "0.01", '"1"', "true", "nan", "inf"])
+def test_poll_interval_is_seconds_not_a_busy_loop(env, tmp_path: Path, value: str) -> None:
+    for load, text in ((load_relay_config, RELAY), (load_solver_config, SOLVE)):
+        message = refused(load, tmp_path, text.replace("poll_interval = 1.0", f"poll_interval = {value}"))
+        assert "`poll_interval` is a number of seconds, at least 0.05" in message, message
+
+
+def test_poll_interval_takes_integers_and_small_floats(env, tmp_path: Path) -> None:
+    assert load_relay_config(write(tmp_path, RELAY.replace("1.0", "3"))).poll_interval == 3.0
+    assert load_solver_config(write(tmp_path, SOLVE.replace("1.0", "0.05"))).poll_interval == 0.05
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('sender_key_env = "T_SENDER"\nattester_keys_env = ["T_ATTESTER"]\nchains = [1, 2]\n',
+     "`chains` is a list of [[chains]] tables (chain_id, rpc, …), got [1, 2]"),
+    ('sender_key_env = "T_SENDER"\nattester_keys_env = ["T_ATTESTER"]\n[chains]\nchain_id = 1\n',
+     "`chains` is a list of [[chains]] tables"),
+    ('sender_key_env = "T_SENDER"\nattester_keys_env = ["T_ATTESTER"]\n', "list the chains as [[chains]] tables"),
+    (RELAY + "[chains.hyperlane]\nmailbox = 5\n", "chains[1].hyperlane: `mailbox` is an address"),
+    (RELAY.replace("[[chains]]\nchain_id = 2", "[[chains]]\nhyperlane = 3\nchain_id = 2"),
+     "chains[1]: `hyperlane` is a [chains.hyperlane] table"),
+])
+def test_chains_must_be_tables(env, tmp_path: Path, text: str, message: str) -> None:
+    assert message in refused(load_relay_config, tmp_path, text)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("poll_interval = 1.0", 'record_unfilled = "yes"', "`record_unfilled` is true or false, got 'yes'"),
+    ("poll_interval = 1.0", "batch = 0", "`batch` is an integer from 1 to 10, got 0"),
+    ("poll_interval = 1.0", "batch = 11", "`batch` is an integer from 1 to 10, got 11"),
+    ("poll_interval = 1.0", "batch = true", "`batch` is an integer from 1 to 10, got True"),
+    ("poll_interval = 1.0", "db = 3", "`db` is the path of an SQLite file"),
+    ("confirmations = 2", "confirmations = 1.5", "chains[0]: `confirmations` is an integer ≥ 0, got 1.5"),
+    ("confirmations = 2", "start_block = -3", "chains[0]: `start_block` is an integer ≥ 0, got -3"),
+    ("chain_id = 1", 'chain_id = "1"', "chains[0]: `chain_id` is an integer ≥ 1, got '1'"),
+    ("chain_id = 1", "chain_id = 0", "chains[0]: `chain_id` is an integer ≥ 1, got 0"),
+    ("chain_id = 2", "chain_id = 1", "chains[1]: `chain_id` 1 appears twice"),
+    ('rpc = "http://127.0.0.1:2"', "rpc = 5", "chains[1]: `rpc` is an http(s) URL, got 5"),
+    ('rpc = "http://127.0.0.1:2"', 'rpc = "http://127.0.0.1:1"', "chains[1]: `rpc` is also chains[0]'s"),
+    (f'oracle = "{COMMITTEE_A}"', 'oracle = "0x12"', "chains[0]: `oracle`"),
+    (f'oracle = "{COMMITTEE_A}"', f'oracle = "0x{"00" * 20}"', "chains[0]: `oracle` is the zero address"),
+    (f'oracle = "{COMMITTEE_A}"', f'settler = "0x{"00" * 20}"', "chains[0]: `settler` is the zero address"),
+    ('attester_keys_env = ["T_ATTESTER"]', 'attester_keys_env = "T_ATTESTER"',
+     "`attester_keys_env` lists the environment variables"),
+    ('attester_keys_env = ["T_ATTESTER"]', 'attester_keys_env = ["T_ATTESTER", "T_VALIDATOR"]',
+     "`attester_keys_env`: $T_ATTESTER and $T_VALIDATOR hold the same key"),
+    ('sender_key_env = "T_SENDER"', "sender_key_env = 1", "`sender_key_env` must name an environment variable"),
+    ("confirmations = 2", "rpc_timeout = 0", TIMEOUT),
+    ("confirmations = 2", 'rpc_timeout = "5"', TIMEOUT),
+    ("confirmations = 2", "rpc_timeout = 3000", TIMEOUT),
+    ("confirmations = 2", "min_inputs = 5", "chains[0]: `min_inputs` is a table"),
+    ("confirmations = 2", "min_inputs = {}", "chains[0]: `min_inputs` lists no token"),
+    ("confirmations = 2", 'min_inputs = {"0x12" = 5}', "chains[0]: `min_inputs`: 0x12 is neither"),
+    ("confirmations = 2", "min_inputs = {native = -1}", "chains[0]: `min_inputs`: the minimum of native is an "
+                                                        "integer ≥ 0 (base units), got -1"),
+    ("confirmations = 2", "min_inputs = {native = 1.5}", "got 1.5"),
+    ("confirmations = 2", f'min_inputs = {{native = 1, "0x{"00" * 20}" = 2}}', "native appears twice"),
+])
+def test_every_relay_key_is_type_checked(env, tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in RELAY
+    assert message in refused(load_relay_config, tmp_path, RELAY.replace(old, new, 1))
+
+
+def test_rpc_timeout_and_min_inputs(env, tmp_path: Path) -> None:
+    checksummed = "0x" + "C1" * 20
+    text = RELAY.replace("confirmations = 2", f'rpc_timeout = 2.5\nmin_inputs = {{native = 10, "{TOKEN_A}" = 0}}')
+    a, b = load_relay_config(write(tmp_path, text)).chains
+    assert a.rpc_timeout == 2.5 and b.rpc_timeout == 10.0 and b.min_inputs is None
+    assert a.min_inputs == {"0x" + "00" * 20: 10, Web3.to_checksum_address(checksummed): 0}
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("agent_id = 2", "agent_id = -1", "`agent_id` is the solver's registered agent (an integer ≥ 1), or 0"),
+    ("agent_id = 2", 'agent_id = "2"', "`agent_id` is the solver's registered agent"),
+    ("agent_id = 2", "agent_id = true", "`agent_id` is the solver's registered agent"),
+    ("agent_id = 2", f'payout = "0x{"00" * 20}"', "`payout` is the zero address"),
+    ("agent_id = 2", 'payout = "0x1234"', "`payout`"),
+    ("agent_id = 2", "max_pending = 0", "`max_pending` is an integer from 1 to 500, got 0"),
+    ("agent_id = 2", "max_pending = 501", "`max_pending` is an integer from 1 to 500, got 501"),
+    ("agent_id = 2", "min_reward_bps = -5", "`min_reward_bps` is an integer ≥ 0"),
+    ("agent_id = 2", "min_time_left = 1.5", "`min_time_left` is an integer ≥ 0"),
+    ("agent_id = 2", 'min_proof_window = "1d"', "`min_proof_window` is an integer ≥ 0"),
+    ('key_env = "T_SOLVER"', 'key_env = ["T_SOLVER"]', "`key_env` must name an environment variable"),
+    ("dest_chain = 2", "dest_chain = 3", "routes[0]: `dest_chain` 3 is not one of the [[chains]] (1, 2)"),
+    (f'input_token = "{TOKEN_A}"', "input_token = 7", "routes[0]: `input_token`"),
+    ("output_token", "max_amount = 0\noutput_token", "routes[0]: `max_amount` is an integer ≥ 1"),
+    ("[[routes]]", "[routes]", "`routes` is a list of [[routes]] tables"),
+])
+def test_every_solver_key_is_type_checked(env, tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in SOLVE
+    assert message in refused(load_solver_config, tmp_path, SOLVE.replace(old, new, 1))
+
+
+def test_solver_keys_and_native_routes(env, tmp_path: Path) -> None:
+    text = SOLVE.replace("agent_id = 2", f'agent_id = 0\nmax_pending = 500\npayout = "{TOKEN_B}"').replace(
+        f'input_token = "{TOKEN_A}"', 'input_token = "native"')
+    config = load_solver_config(write(tmp_path, text))
+    assert config.agent_id == 0 and config.max_pending == 500 and config.payout == Web3.to_checksum_address(TOKEN_B)
+    assert config.policy.routes[0].input_token == "0x" + "00" * 20

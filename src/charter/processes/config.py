@@ -1,4 +1,4 @@
-"""Configuration files of ``charter relay`` and ``charter solve`` (TOML).
+"""Configuration files of ``charter relay`` and ``charter solve`` (TOML), read strictly.
 
 Keys are never written in these files: each names the environment variable
 that holds it (``sender_key_env``, ``attester_keys_env``, ``key_env``).
@@ -6,18 +6,19 @@ that holds it (``sender_key_env``, ``attester_keys_env``, ``key_env``).
     # relay.toml                                # solve.toml
     db = "relay.sqlite"                         db = "solver.sqlite"
     sender_key_env = "RELAYER_KEY"              key_env = "SOLVER_KEY"
-    attester_keys_env = ["ATTESTER_1", ...]     agent_id = 2
+    attester_keys_env = ["ATTESTER_1", ...]     agent_id = 2        # 0: fill without naming an agent
     poll_interval = 1.0                         payout = "0x…"      # default: the solver's address
-                                                min_reward_bps = 10
-    [[chains]]                                  [[chains]]          # as for the relayer; `oracle` is
-    chain_id = 31337                            chain_id = 31337    # the one it trusts as origin
-    rpc = "http://127.0.0.1:8545"               rpc = "http://127.0.0.1:8545"
-    confirmations = 2                           oracle = "0x…"
-    oracle = "0x…"      # its AttesterOracle    [[routes]]
-    settler = "0x…"     # default: CREATE2      origin_chain = 31337
-                                                input_token = "0x…"
-                                                dest_chain = 31338
-                                                output_token = "0x…"
+    batch = 10                                  min_reward_bps = 10
+    record_unfilled = true                      max_pending = 50
+                                                [[chains]]          # as for the relayer; `oracle` is
+    [[chains]]                                  chain_id = 31337    # the one it trusts as origin
+    chain_id = 31337                            rpc = "http://127.0.0.1:8545"
+    rpc = "http://127.0.0.1:8545"               oracle = "0x…"
+    confirmations = 2                           [[routes]]
+    oracle = "0x…"      # its AttesterOracle    origin_chain = 31337
+    settler = "0x…"     # default: CREATE2      input_token = "0x…"  # or "native"
+    rpc_timeout = 10                            dest_chain = 31338
+    min_inputs = { native = 10000000000000000 } output_token = "0x…"
                                                 max_amount = 1000000000
 
 To settle over Hyperlane as well (or only: ``charter relay --oracle
@@ -34,24 +35,64 @@ checkpoints with and each chain's Hyperlane contracts::
 
 A solver trusts, on each origin chain, its `oracle` and the `oracle` of its
 ``[chains.hyperlane]`` table (the same table as in the relayer's file).
+
+Every key is checked when the file is read, and :class:`InvalidInput` says
+in one line which key, where (``chains[0]``, ``routes[1]``,
+``chains[1].hyperlane``) and what to write instead: an unknown key names the
+closest valid one (``chains[0]: unknown key `confirmation`; did you mean
+`confirmations`?``), a key written below a table header it does not belong
+to, or one of the other process's file, says so; every value has its type
+(integers are integers, flags are ``true``/``false``, addresses are 20-byte
+hex and not zero where zero means nothing) and its range (``poll_interval``
+≥ 0.05 s, ``batch`` 1 to 10, ``max_pending`` 1 to 500, ``rpc_timeout`` above
+0 and at most 300 s). What only the chains can tell (the RPC answers the
+configured chain id, the contracts have code and answer as what they are
+named, the attester keys are committee members, the solver's agent) is
+checked against them by :mod:`charter.processes.preflight`. docs/intents.md
+lists every key with its type, default and meaning.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from web3 import Web3
 
 from .._core.checks import check_address
 from ..exceptions import InvalidInput
-from ..intents.models import MIN_REFUND_DELAY
+from ..intents.models import MAX_SETTLE, MIN_REFUND_DELAY, NATIVE
 from .hyperlane import HyperlaneConfig
 from .relayer import ChainConfig, RelayConfig
 from .solver import Policy, Route, SolverConfig
+
+MIN_POLL_INTERVAL = 0.05
+"""Seconds: a smaller `poll_interval` makes an idle process spin on the CPU and its RPCs."""
+MAX_RPC_TIMEOUT = 300.0
+"""Seconds: an `rpc_timeout` above it would let one hanging RPC stall its chain for longer."""
+MAX_PENDING = 500
+"""The most fills a solver may send per round without waiting for them to be mined."""
+
+# The keys of each table, in the order the docs list them.
+RELAY_KEYS = ("db", "sender_key_env", "attester_keys_env", "validator_keys_env", "poll_interval", "batch",
+              "record_unfilled", "chains")
+SOLVER_KEYS = ("db", "key_env", "agent_id", "payout", "min_reward_bps", "min_proof_window", "min_time_left",
+               "poll_interval", "max_pending", "chains", "routes")
+CHAIN_KEYS = ("chain_id", "rpc", "confirmations", "start_block", "oracle", "settler", "rpc_timeout", "hyperlane")
+RELAY_CHAIN_KEYS = (*CHAIN_KEYS[:-1], "min_inputs", "hyperlane")
+HYPERLANE_KEYS = ("mailbox", "oracle", "reporter", "merkle_tree_hook")
+ROUTE_KEYS = ("origin_chain", "input_token", "dest_chain", "output_token", "max_amount")
+
+_MISSING = object()
+
+
+# ---------------------------------------------------------------- reading
 
 
 def _read(path: str | Path) -> dict[str, Any]:
@@ -64,12 +105,139 @@ def _read(path: str | Path) -> dict[str, Any]:
         raise InvalidInput(f"configuration file {path} is not valid TOML: {exc}") from None
 
 
+# ---------------------------------------------------------------- keys
+
+
+@dataclasses.dataclass(frozen=True)
+class _File:
+    """Which process's file is read: its keys per table, and the other process's for hints."""
+
+    path: str
+    process: str
+    top: tuple[str, ...]
+    chain: tuple[str, ...]
+    other: str
+    other_keys: frozenset[str]
+
+    def where(self, part: str | None = None) -> str:
+        return f"{self.path}: {part}" if part else self.path
+
+
+_RELAY_OTHER = frozenset(SOLVER_KEYS) | set(ROUTE_KEYS)
+_SOLVER_OTHER = frozenset(RELAY_KEYS) | {"min_inputs"}
+
+
+def _file(path: str | Path, process: str) -> _File:
+    if process == "relay":
+        return _File(str(path), "charter relay", RELAY_KEYS, RELAY_CHAIN_KEYS, "charter solve", _RELAY_OTHER)
+    return _File(str(path), "charter solve", SOLVER_KEYS, CHAIN_KEYS, "charter relay", _SOLVER_OTHER)
+
+
+def _check_keys(table: dict[str, Any], scope: str, file: _File, part: str | None) -> None:
+    """Refuse a key `table` (a `scope`: top, chain, hyperlane, route) does not have, saying where it belongs."""
+    allowed = {"top": file.top, "chain": file.chain, "hyperlane": HYPERLANE_KEYS, "route": ROUTE_KEYS}
+    if file.process == "charter relay":
+        del allowed["route"]
+    for key in table:
+        if key not in allowed[scope]:
+            raise InvalidInput(_unknown(key, scope, allowed, file, part))
+
+
+_PLACES = {
+    "top": "a top-level key: write it above the first [[chains]] table (TOML puts the keys below a table header "
+           "into that table)",
+    "chain": "a key of each [[chains]] table",
+    "hyperlane": "a key of a chain's [chains.hyperlane] table",
+    "route": "a key of each [[routes]] table",
+}
+
+
+def _unknown(key: str, scope: str, allowed: dict[str, tuple[str, ...]], file: _File, part: str | None) -> str:
+    at = file.where(part)
+    valid = allowed[scope]
+    home = next((s for s in allowed if s != scope and key in allowed[s]), None)
+    if home == "chain" and scope == "hyperlane":
+        return f"{at}: `{key}` is a key of the [[chains]] table: write it above its [chains.hyperlane] table"
+    if home is not None:
+        return f"{at}: `{key}` is {_PLACES[home]}" + (", not of the top level" if scope == "top" else "")
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    if key in file.other_keys:
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        return f"{at}: `{key}` is a key of {file.other}'s file, not of {file.process}'s{hint}"
+    unknown = f"{at}: unknown key `{key}`" + (" at the top level" if scope == "top" else "")
+    if close:
+        return f"{unknown}; did you mean `{close[0]}`?"
+    for other in allowed:  # a misspelled key that is also misplaced
+        near = difflib.get_close_matches(key, allowed[other], n=1, cutoff=0.6)
+        if other != scope and near:
+            return f"{unknown}; did you mean `{near[0]}`? It is {_PLACES[other]}"
+    return f"{unknown} (the keys are {', '.join(valid)})"
+
+
+# ---------------------------------------------------------------- values
+
+
+def _integer(table: dict[str, Any], name: str, where: str, default: Any = _MISSING, low: int = 0,
+             high: int | None = None) -> int:
+    value = table.get(name, default)
+    if value is _MISSING:
+        raise InvalidInput(f"{where}: `{name}` is missing")
+    if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
+        expected = f"an integer from {low} to {high}" if high is not None else f"an integer ≥ {low}"
+        raise InvalidInput(f"{where}: `{name}` is {expected}, got {value!r}")
+    return value
+
+
+def _seconds(table: dict[str, Any], name: str, where: str, default: float, low: float, high: float | None,
+             expected: str) -> float:
+    value = table.get(name, default)
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < low or value == 0 or (high is not None and value > high):
+        raise InvalidInput(f"{where}: `{name}` is a number of seconds, {expected}, got {value!r}")
+    return float(value)
+
+
+def _flag(table: dict[str, Any], name: str, where: str, default: bool) -> bool:
+    value = table.get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{where}: `{name}` is true or false, got {value!r}")
+    return value
+
+
+def _text(table: dict[str, Any], name: str, where: str, default: str, expected: str) -> str:
+    value = table.get(name, default)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{where}: `{name}` is {expected}, got {value!r}")
+    return value
+
+
+def _address(value: Any, name: str, where: str, zero: str | None = None) -> str:
+    """`value` checksummed; `zero` is the fix to print when the zero address is refused (None: allowed)."""
+    if value is _MISSING:
+        raise InvalidInput(f"{where}: `{name}` is missing")
+    if not isinstance(value, str) or not Web3.is_address(value) or len(value) != 42:
+        raise InvalidInput(f"{where}: `{name}` is an address (0x and 40 hex digits), got {value!r}")
+    address = str(check_address(value, f"{where}: `{name}`"))
+    if zero is not None and int(address, 16) == 0:
+        raise InvalidInput(f"{where}: `{name}` is the zero address: {zero}")
+    return address
+
+
+def _token(value: Any, name: str, where: str) -> str:
+    """A token address, or NATIVE for ``"native"`` (or the zero address)."""
+    if value == "native":
+        return NATIVE
+    if value is not _MISSING and not (isinstance(value, str) and Web3.is_address(value) and len(value) == 42):
+        raise InvalidInput(f"{where}: `{name}` is a token address or \"native\", got {value!r}")
+    return _address(value, name, where)
+
+
 def _key(variable: Any, what: str) -> str:
     if not isinstance(variable, str) or not variable:
-        raise InvalidInput(f"{what} must name an environment variable holding a private key")
+        raise InvalidInput(f"{what} must name an environment variable holding a private key, got {variable!r}")
     key = os.environ.get(variable, "").strip()
     if not key:
-        raise InvalidInput(f"${variable} ({what}) is not set")
+        raise InvalidInput(f"${variable} ({what}) is not set: export it, or name another variable")
     try:
         Account.from_key(key)
     except Exception:  # noqa: BLE001 - never echo the key
@@ -77,59 +245,158 @@ def _key(variable: Any, what: str) -> str:
     return key
 
 
-def _int(table: dict[str, Any], name: str, where: str, default: int | None = None) -> int:
-    value = table.get(name, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidInput(f"{where}: `{name}` must be a non-negative integer, got {value!r}")
-    return value
+def _keys(data: dict[str, Any], name: str, what: str, file: _File) -> list[str]:
+    names = data.get(name)
+    where = f"{file.path}: `{name}`"
+    if not isinstance(names, list) or not names:
+        raise InvalidInput(f"{where} lists the environment variables of the {what}s, e.g. {name} = "
+                           f"[\"{what.split()[0].upper()}_1\"], got {names!r}")
+    keys = [_key(n, where) for n in names]
+    seen: dict[str, str] = {}
+    for variable, key in zip(names, keys, strict=True):
+        address = Account.from_key(key).address
+        if address in seen:
+            raise InvalidInput(f"{where}: ${seen[address]} and ${variable} hold the same key ({address}); "
+                               "list each key once")
+        seen[address] = variable
+    return keys
 
 
-def _chains(data: dict[str, Any], path: str | Path) -> tuple[list[ChainConfig], dict[int, str]]:
-    tables = data.get("chains")
-    if not isinstance(tables, list) or not tables:
-        raise InvalidInput(f"{path}: list the chains as [[chains]] tables (chain_id, rpc)")
+def _sender(data: dict[str, Any], name: str, file: _File) -> str:
+    return _key(data.get(name, "CHARTER_PRIVATE_KEY"), f"{file.path}: `{name}`")
+
+
+def _poll_interval(data: dict[str, Any], file: _File) -> float:
+    return _seconds(data, "poll_interval", file.path, 1.0, MIN_POLL_INTERVAL, None,
+                    f"at least {MIN_POLL_INTERVAL} (a smaller one spins the CPU)")
+
+
+def _db(data: dict[str, Any], file: _File, default: str) -> str:
+    return _text(data, "db", file.path, default, "the path of an SQLite file")
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _tables(data: dict[str, Any], name: str, file: _File, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    tables = data.get(name)
+    if tables is None:
+        raise InvalidInput(f"{file.path}: list the {name} as [[{name}]] tables ({', '.join(keys[:2])}, …)")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise InvalidInput(f"{file.path}: `{name}` is a list of [[{name}]] tables ({', '.join(keys[:2])}, …), "
+                           f"got {tables!r}")
+    return tables
+
+
+def _chains(data: dict[str, Any], file: _File) -> tuple[list[ChainConfig], dict[int, str]]:
     chains: list[ChainConfig] = []
     oracles: dict[int, str] = {}
-    for i, table in enumerate(tables):
-        where = f"{path}: chains[{i}]"
-        chain_id = _int(table, "chain_id", where)
-        rpc = table.get("rpc")
+    rpcs: dict[str, int] = {}
+    ids: dict[int, int] = {}
+    for i, table in enumerate(_tables(data, "chains", file, CHAIN_KEYS)):
+        part = f"chains[{i}]"
+        where = file.where(part)
+        _check_keys(table, "chain", file, part)
+        chain_id = _integer(table, "chain_id", where, low=1)
+        if chain_id in ids:
+            raise InvalidInput(f"{where}: `chain_id` {chain_id} appears twice (chains[{ids[chain_id]}] too); "
+                               "list each chain once")
+        ids[chain_id] = i
+        rpc = table.get("rpc", _MISSING)
+        if rpc is _MISSING:
+            raise InvalidInput(f"{where}: `rpc` is missing: give the chain's node URL (http:// or https://)")
         if not isinstance(rpc, str) or not rpc.startswith(("http://", "https://")):
-            raise InvalidInput(f"{where}: `rpc` must be an http(s) URL, got {rpc!r}")
-        settler = check_address(table["settler"], f"{where}: settler") if "settler" in table else None
-        chains.append(ChainConfig(chain_id, rpc, settler, _int(table, "confirmations", where, 2),
-                                  _int(table, "start_block", where, 0), _hyperlane(table, where)))
+            raise InvalidInput(f"{where}: `rpc` is an http(s) URL, got {rpc!r}")
+        same = rpcs.get(rpc.rstrip("/"))
+        if same is not None:
+            raise InvalidInput(f"{where}: `rpc` is also chains[{same}]'s: each chain has its own node URL")
+        rpcs[rpc.rstrip("/")] = i
+        settler = (_address(table["settler"], "settler", where, "leave it out for the suite's CREATE2 address")
+                   if "settler" in table else None)
+        chains.append(ChainConfig(
+            chain_id, rpc, settler,
+            confirmations=_integer(table, "confirmations", where, 2),
+            start_block=_integer(table, "start_block", where, 0),
+            hyperlane=_hyperlane(table, where, file, part),
+            rpc_timeout=_seconds(table, "rpc_timeout", where, 10.0, 0.0, MAX_RPC_TIMEOUT,
+                                 f"above 0 and at most {MAX_RPC_TIMEOUT:g} (how long one RPC request may take)"),
+            min_inputs=_min_inputs(table, where),
+        ))
         if "oracle" in table:
-            oracles[chain_id] = check_address(table["oracle"], f"{where}: oracle")
-    if len({c.chain_id for c in chains}) != len(chains):
-        raise InvalidInput(f"{path}: each chain_id appears once")
+            oracles[chain_id] = _address(table["oracle"], "oracle", where, "name the chain's AttesterOracle")
     return chains, oracles
 
 
-def _hyperlane(table: dict[str, Any], where: str) -> HyperlaneConfig | None:
+def _hyperlane(table: dict[str, Any], where: str, file: _File, part: str) -> HyperlaneConfig | None:
     hyperlane = table.get("hyperlane")
     if hyperlane is None:
         return None
-    where = f"{where}.hyperlane"
-    if not isinstance(hyperlane, dict) or "mailbox" not in hyperlane:
+    if not isinstance(hyperlane, dict):
+        raise InvalidInput(f"{where}: `hyperlane` is a [chains.hyperlane] table ({', '.join(HYPERLANE_KEYS)}), "
+                           f"got {hyperlane!r}")
+    part = f"{part}.hyperlane"
+    where = file.where(part)
+    _check_keys(hyperlane, "hyperlane", file, part)
+    if "mailbox" not in hyperlane:
         raise InvalidInput(f"{where}: a [chains.hyperlane] table names at least the chain's `mailbox`")
-    unknown = set(hyperlane) - {"mailbox", "oracle", "reporter", "merkle_tree_hook"}
-    if unknown:
-        raise InvalidInput(f"{where}: unknown keys {', '.join(sorted(unknown))} (mailbox, oracle, reporter, "
-                           "merkle_tree_hook)")
-    optional = {k: check_address(hyperlane[k], f"{where}: {k}") for k in ("oracle", "reporter", "merkle_tree_hook")
+    fix = "name the contract, or leave the key out"
+    optional = {k: _address(hyperlane[k], k, where, fix) for k in ("oracle", "reporter", "merkle_tree_hook")
                 if k in hyperlane}
-    return HyperlaneConfig(mailbox=check_address(hyperlane["mailbox"], f"{where}: mailbox"), **optional)
+    return HyperlaneConfig(mailbox=_address(hyperlane["mailbox"], "mailbox", where, "name the chain's Mailbox"),
+                           **optional)
 
+
+def _min_inputs(table: dict[str, Any], where: str) -> dict[str, int] | None:
+    if "min_inputs" not in table:
+        return None
+    value = table["min_inputs"]
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where}: `min_inputs` is a table of token address (or \"native\") = minimum amount, "
+                           f"e.g. min_inputs = {{ native = 10000000000000000 }}, got {value!r}")
+    if not value:
+        raise InvalidInput(f"{where}: `min_inputs` lists no token: list tokens with their minimum amounts, or "
+                           "leave it out to relay every order")
+    minimums: dict[str, int] = {}
+    for token, amount in value.items():
+        if token == "native":
+            address = NATIVE
+        elif Web3.is_address(token) and len(token) == 42:
+            address = str(check_address(token, f"{where}: `min_inputs`: {token}"))
+        else:
+            raise InvalidInput(f"{where}: `min_inputs`: {token} is neither a token address nor \"native\"")
+        name = "native" if int(address, 16) == 0 else address
+        if address in minimums:
+            raise InvalidInput(f"{where}: `min_inputs`: {name} appears twice")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise InvalidInput(f"{where}: `min_inputs`: the minimum of {name} is an integer ≥ 0 (base units), "
+                               f"got {amount!r}")
+        minimums[NATIVE if name == "native" else address] = amount
+    return minimums
+
+
+def _routes(data: dict[str, Any], file: _File, chains: list[ChainConfig]) -> list[Route]:
+    ids = [c.chain_id for c in chains]
+    routes = []
+    for i, table in enumerate(_tables(data, "routes", file, ROUTE_KEYS)):
+        part = f"routes[{i}]"
+        where = file.where(part)
+        _check_keys(table, "route", file, part)
+        origin, dest = _integer(table, "origin_chain", where, low=1), _integer(table, "dest_chain", where, low=1)
+        for name, chain_id in (("origin_chain", origin), ("dest_chain", dest)):
+            if chain_id not in ids:
+                raise InvalidInput(f"{where}: `{name}` {chain_id} is not one of the [[chains]] "
+                                   f"({', '.join(map(str, ids))}): add a [[chains]] table for it or fix the id")
+        routes.append(Route(
+            origin, _token(table.get("input_token", _MISSING), "input_token", where),
+            dest, _token(table.get("output_token", _MISSING), "output_token", where),
+            _integer(table, "max_amount", where, 2**256 - 1, low=1),
+        ))
+    return routes
+
+
+# ---------------------------------------------------------------- the files
 
 ORACLE_KINDS = ("all", "committee", "hyperlane")
-
-
-def _keys(data: dict[str, Any], name: str, what: str, path: str | Path) -> list[str]:
-    names = data.get(name)
-    if not isinstance(names, list) or not names:
-        raise InvalidInput(f"{path}: `{name}` lists the environment variables of the {what}s")
-    return [_key(n, what) for n in names]
 
 
 def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
@@ -141,7 +408,13 @@ def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
     if oracle not in ORACLE_KINDS:
         raise InvalidInput(f"the oracle is one of {', '.join(ORACLE_KINDS)}, got {oracle!r}")
     data = _read(path)
-    chains, oracles = _chains(data, path)
+    file = _file(path, "relay")
+    _check_keys(data, "top", file, None)
+    db = _db(data, file, "relay.sqlite")
+    poll_interval = _poll_interval(data, file)
+    batch = _integer(data, "batch", file.path, MAX_SETTLE, low=1, high=MAX_SETTLE)
+    record_unfilled = _flag(data, "record_unfilled", file.path, True)
+    chains, oracles = _chains(data, file)
     if oracle == "hyperlane":
         oracles = {}
     if oracle == "committee":
@@ -154,20 +427,32 @@ def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
     return RelayConfig(
         chains=chains,
         oracles=oracles,
-        attester_keys=_keys(data, "attester_keys_env", "attester key", path) if oracles else [],
-        validator_keys=_keys(data, "validator_keys_env", "validator key", path) if hyperlane else [],
-        sender_key=_key(data.get("sender_key_env", "CHARTER_PRIVATE_KEY"), "sender_key_env"),
-        db=str(data.get("db", "relay.sqlite")),
-        poll_interval=float(data.get("poll_interval", 1.0)),
-        batch=_int(data, "batch", str(path), 10),
-        record_unfilled=bool(data.get("record_unfilled", True)),
+        attester_keys=_keys(data, "attester_keys_env", "attester key", file) if oracles else [],
+        validator_keys=_keys(data, "validator_keys_env", "validator key", file) if hyperlane else [],
+        sender_key=_sender(data, "sender_key_env", file),
+        db=db,
+        poll_interval=poll_interval,
+        batch=batch,
+        record_unfilled=record_unfilled,
     )
 
 
 def load_solver_config(path: str | Path) -> SolverConfig:
     """The solver's configuration; :class:`InvalidInput` says what is wrong and where."""
     data = _read(path)
-    chains, committee = _chains(data, path)
+    file = _file(path, "solve")
+    _check_keys(data, "top", file, None)
+    db = _db(data, file, "solver.sqlite")
+    poll_interval = _poll_interval(data, file)
+    agent_id = data.get("agent_id", 0)
+    if not isinstance(agent_id, int) or isinstance(agent_id, bool) or agent_id < 0:
+        raise InvalidInput(f"{path}: `agent_id` is the solver's registered agent (an integer ≥ 1), or 0 to fill "
+                           f"without naming one, got {agent_id!r}")
+    payout = data.get("payout")
+    policy_numbers = {name: _integer(data, name, file.path, default) for name, default in (
+        ("min_reward_bps", 0), ("min_proof_window", MIN_REFUND_DELAY), ("min_time_left", 30))}
+    max_pending = _integer(data, "max_pending", file.path, 50, low=1, high=MAX_PENDING)
+    chains, committee = _chains(data, file)
     oracles: dict[int, str | list[str]] = {}
     for chain in chains:  # the committee oracle and the chain's HyperlaneOracle, if configured
         named = [committee[chain.chain_id]] if chain.chain_id in committee else []
@@ -175,34 +460,18 @@ def load_solver_config(path: str | Path) -> SolverConfig:
             named.append(chain.hyperlane.oracle)
         if named:
             oracles[chain.chain_id] = named
-    routes = []
-    for i, table in enumerate(data.get("routes", [])):
-        where = f"{path}: routes[{i}]"
-        routes.append(Route(
-            _int(table, "origin_chain", where),
-            check_address(table.get("input_token"), f"{where}: input_token"),
-            _int(table, "dest_chain", where),
-            check_address(table.get("output_token"), f"{where}: output_token"),
-            _int(table, "max_amount", where, 2**256 - 1),
-        ))
-    if not routes:
-        raise InvalidInput(f"{path}: list what the solver fills as [[routes]] tables")
-    payout = data.get("payout")
     return SolverConfig(
         chains=chains,
-        key=_key(data.get("key_env", "CHARTER_PRIVATE_KEY"), "key_env"),
-        policy=Policy(
-            routes=routes,
-            oracles=oracles,
-            min_reward_bps=_int(data, "min_reward_bps", str(path), 0),
-            min_proof_window=_int(data, "min_proof_window", str(path), MIN_REFUND_DELAY),
-            min_time_left=_int(data, "min_time_left", str(path), 30),
-        ),
-        agent_id=_int(data, "agent_id", str(path), 0),
-        payout=check_address(payout, f"{path}: payout") if payout is not None else None,
-        db=str(data.get("db", "solver.sqlite")),
-        poll_interval=float(data.get("poll_interval", 1.0)),
+        key=_sender(data, "key_env", file),
+        policy=Policy(routes=_routes(data, file, chains), oracles=oracles, **policy_numbers),
+        agent_id=agent_id,
+        payout=_address(payout, "payout", file.path, "name where the escrow should go, or leave it out to be paid "
+                        "at the solver's address") if payout is not None else None,
+        db=db,
+        poll_interval=poll_interval,
+        max_pending=max_pending,
     )
 
 
-__all__ = ["ORACLE_KINDS", "load_relay_config", "load_solver_config"]
+__all__ = ["CHAIN_KEYS", "HYPERLANE_KEYS", "MAX_PENDING", "MAX_RPC_TIMEOUT", "MIN_POLL_INTERVAL", "ORACLE_KINDS",
+           "RELAY_CHAIN_KEYS", "RELAY_KEYS", "ROUTE_KEYS", "SOLVER_KEYS", "load_relay_config", "load_solver_config"]

@@ -1,0 +1,276 @@
+"""What a configured chain must show before a process acts on it: checked at start-up and when a chain comes back.
+
+    problems = check_relay_chain(w3, chain, relay_config, "chains[0]")    # [] when all is as configured
+    problems = check_solver_chain(w3, chain, solver_config, "chains[1]")
+
+Each problem is one line that names the key (through `where`, the chain's
+place in the file, such as ``chains[1]``) and the fix. A chain that does not
+answer raises the RPC's own exception, untouched: the caller holds that
+chain back and checks again when it answers; it is never a configuration
+error. Only what is definitely wrong on this chain is reported:
+
+- the RPC answers ``eth_chainId`` with the configured `chain_id` (else the
+  rest is not checked: it would be checked against another chain);
+- the settler (`settler`, or the suite's CREATE2 address) has code and
+  answers ``ORDER_DATA_TYPE()`` with this SDK's order type;
+- relayer: the chain's AttesterOracle (`oracle`) has code and answers as
+  one (``current()``, ``members()``, ``threshold()``; a handed-over oracle
+  is answered for by its successor's committee), and at least `threshold`
+  of the attester keys are members of the committee that answers (the keys
+  that are not are named: one relayer may sign for several committees);
+  each address of ``[chains.hyperlane]`` has code, the Mailbox answers
+  ``localDomain()``, the HyperlaneOracle and HyperlaneReporter name that
+  Mailbox, and the reporter this chain's settler; each `min_inputs` token
+  has code;
+- solver: each oracle it trusts for orders opened here has code; each route
+  token on this chain has code (or is native); on a chain it fills on (a
+  route's `dest_chain`), a non-zero `agent_id` is registered in the
+  settler's AgentRegistry there, Active, and the solver's key is its owner,
+  an operator, its approved address or its agent wallet (what the settler
+  checks on every fill naming it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eth_abi.exceptions import DecodingError
+from eth_account import Account
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import BadFunctionCallOutput, ContractLogicError
+
+from .._core.artifacts import abi
+from .._core.deployments import create2_address
+from ..intents.models import ORDER_DATA_TYPE
+
+if TYPE_CHECKING:  # relayer.py and solver.py import this module
+    from .relayer import ChainConfig, RelayConfig
+    from .solver import SolverConfig
+
+_NO_ANSWER = (ContractLogicError, BadFunctionCallOutput, DecodingError)
+"""What a call raises when the node answered but the address does not answer as the contract named
+(no code, no such function, another return type); anything else (unreachable, timed out) propagates."""
+
+_MAILBOX_ABI = [
+    {"type": "function", "name": "localDomain", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "uint32"}]},
+]
+_STATUS = {1: "paused", 2: "retired"}
+
+
+class _NoAnswer(Exception):
+    """The address does not answer the call as the contract it is configured as."""
+
+
+def check_relay_chain(w3: Web3, chain: ChainConfig, config: RelayConfig, where: str) -> list[str]:
+    """The problems `chain` (one of ``config.chains``, reached through `w3`) shows for the relayer,
+    each one line starting with `where`; [] if none. Raises the RPC's exception if it cannot be reached."""
+    mismatch = _chain_id(w3, chain, config.chains, where)
+    if mismatch:
+        return [mismatch]
+    problems: list[str] = []
+    _settler(w3, chain, where, problems)
+    oracle = config.oracles.get(chain.chain_id)
+    if oracle is not None:
+        _committee(w3, chain.chain_id, oracle, config.attester_keys, where, problems)
+    if chain.hyperlane is not None:
+        _hyperlane(w3, chain, where, problems)
+    for token in (chain.min_inputs or {}):
+        if int(token, 16) != 0 and not _has_code(w3, token):
+            problems.append(f"{where}: `min_inputs`: token {token} has no code on chain {chain.chain_id}: no order "
+                            "can escrow it; check the address")
+    return problems
+
+
+def check_solver_chain(w3: Web3, chain: ChainConfig, config: SolverConfig, where: str) -> list[str]:
+    """The problems `chain` (one of ``config.chains``, reached through `w3`) shows for the solver,
+    each one line starting with `where`; [] if none. Raises the RPC's exception if it cannot be reached."""
+    mismatch = _chain_id(w3, chain, config.chains, where)
+    if mismatch:
+        return [mismatch]
+    problems: list[str] = []
+    settler = _settler(w3, chain, where, problems)
+    trusted = config.policy.oracles.get(chain.chain_id, [])
+    for oracle in [trusted] if isinstance(trusted, str) else trusted:
+        hl = chain.hyperlane
+        key = "hyperlane.oracle" if hl is not None and hl.oracle and _same(hl.oracle, oracle) else "oracle"
+        if not _has_code(w3, oracle):
+            problems.append(f"{where}: `{key}` {Web3.to_checksum_address(oracle)} has no code on chain "
+                            f"{chain.chain_id}: name the settlement oracle of the orders it fills from this chain")
+    fills_here = False
+    for i, route in enumerate(config.policy.routes):
+        for name, token, on in (("input_token", route.input_token, route.origin_chain),
+                                ("output_token", route.output_token, route.dest_chain)):
+            if on == chain.chain_id and int(token, 16) != 0 and not _has_code(w3, token):
+                problems.append(f"{where}: routes[{i}].{name} {Web3.to_checksum_address(token)} has no code on "
+                                f"chain {chain.chain_id}: check the token address (or write \"native\")")
+        fills_here = fills_here or route.dest_chain == chain.chain_id
+    if fills_here and config.agent_id != 0 and settler is not None:
+        _agent(w3, chain.chain_id, settler, config.agent_id, Account.from_key(config.key).address, where, problems)
+    return problems
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _chain_id(w3: Web3, chain: ChainConfig, chains: list[ChainConfig], where: str) -> str | None:
+    answered = int(w3.eth.chain_id)
+    if answered == chain.chain_id:
+        return None
+    other = next((i for i, c in enumerate(chains) if c.chain_id == answered), None)
+    swapped = f" (chains[{other}] is chain {answered}: are their `rpc` swapped?)" if other is not None else ""
+    return (f"{where}: `rpc` {chain.rpc} answers chain {answered}, not `chain_id` {chain.chain_id}: swapped or "
+            f"mistyped rpc?{swapped}")
+
+
+def _settler(w3: Web3, chain: ChainConfig, where: str, problems: list[str]) -> Contract | None:
+    """The settler if it answers as an IntentSettler, else None (and the problem)."""
+    address = Web3.to_checksum_address(chain.settler or create2_address("IntentSettler"))
+    named = (f"`settler` {address}" if chain.settler else
+             f"the suite's IntentSettler (its CREATE2 address {address}, no `settler` key)")
+    if not _has_code(w3, address):
+        fix = ("check the address" if chain.settler else
+               "deploy the suite there (charter deploy) or name the chain's settler in `settler`")
+        problems.append(f"{where}: {named} has no code on chain {chain.chain_id}: {fix}")
+        return None
+    settler = w3.eth.contract(address=address, abi=abi("IntentSettler"))
+    try:
+        order_type = bytes(_call(settler, "ORDER_DATA_TYPE"))
+    except _NoAnswer:
+        problems.append(f"{where}: {named} on chain {chain.chain_id} is not an IntentSettler (it does not answer "
+                        "ORDER_DATA_TYPE()): check the address")
+        return None
+    if order_type != ORDER_DATA_TYPE:
+        problems.append(f"{where}: {named} on chain {chain.chain_id} settles another order format (ORDER_DATA_TYPE "
+                        f"0x{order_type.hex()}, this SDK's 0x{ORDER_DATA_TYPE.hex()}): run the charter release that "
+                        "deployed it, or name this release's settler")
+        return None
+    return settler
+
+
+def _committee(w3: Web3, chain_id: int, oracle: str, keys: list[str], where: str, problems: list[str]) -> None:
+    address = Web3.to_checksum_address(oracle)
+    if not _has_code(w3, address):
+        problems.append(f"{where}: `oracle` {address} has no code on chain {chain_id}: name the chain's "
+                        "AttesterOracle (an address without code never has orders)")
+        return
+    contract = w3.eth.contract(address=address, abi=abi("AttesterOracle"))
+    try:
+        current = Web3.to_checksum_address(_call(contract, "current"))
+        if current != address:
+            contract = w3.eth.contract(address=current, abi=abi("AttesterOracle"))
+        members = {Web3.to_checksum_address(m) for m in _call(contract, "members")}
+        threshold = int(_call(contract, "threshold"))
+    except _NoAnswer:
+        problems.append(f"{where}: `oracle` {address} on chain {chain_id} is not an AttesterOracle (it does not "
+                        "answer current(), members(), threshold()): name the chain's AttesterOracle (a "
+                        "HyperlaneOracle goes in [chains.hyperlane])")
+        return
+    attesters = [Account.from_key(k).address for k in keys]
+    ours = [a for a in attesters if a in members]
+    if len(ours) < threshold:
+        outsiders = [a for a in attesters if a not in members]
+        handed = f" (handed over to {current})" if current != address else ""
+        problems.append(f"{where}: `oracle` {address}{handed} needs {threshold} signatures and {len(ours)} of the "
+                        f"{len(attesters)} attester keys are members of its committee (not members: "
+                        f"{', '.join(outsiders) or 'none'}): list members' keys in `attester_keys_env`")
+
+
+def _hyperlane(w3: Web3, chain: ChainConfig, where: str, problems: list[str]) -> None:
+    hl = chain.hyperlane
+    assert hl is not None
+    here = f"{where}.hyperlane"
+    on = f"on chain {chain.chain_id}"
+    mailbox = Web3.to_checksum_address(hl.mailbox)
+    if not _has_code(w3, mailbox):
+        problems.append(f"{here}: `mailbox` {mailbox} has no code {on}: name the chain's Mailbox")
+    else:
+        try:
+            _call(w3.eth.contract(address=mailbox, abi=_MAILBOX_ABI), "localDomain")
+        except _NoAnswer:
+            problems.append(f"{here}: `mailbox` {mailbox} {on} is not a Hyperlane Mailbox (it does not answer "
+                            "localDomain()): name the chain's Mailbox")
+    if hl.merkle_tree_hook and not _has_code(w3, hl.merkle_tree_hook):
+        problems.append(f"{here}: `merkle_tree_hook` {Web3.to_checksum_address(hl.merkle_tree_hook)} has no code "
+                        f"{on}: name the Mailbox's Merkle tree hook, or leave the key out for its required hook")
+    settler = Web3.to_checksum_address(chain.settler or create2_address("IntentSettler"))
+    for key, name, address in (("oracle", "HyperlaneOracle", hl.oracle), ("reporter", "HyperlaneReporter",
+                                                                            hl.reporter)):
+        if not address:
+            continue
+        address = Web3.to_checksum_address(address)
+        if not _has_code(w3, address):
+            problems.append(f"{here}: `{key}` {address} has no code {on}: name the chain's {name}")
+            continue
+        contract = w3.eth.contract(address=address, abi=abi(name))
+        try:
+            bound = Web3.to_checksum_address(_call(contract, "MAILBOX"))
+            bound_settler = Web3.to_checksum_address(_call(contract, "SETTLER")) if key == "reporter" else settler
+        except _NoAnswer:
+            problems.append(f"{here}: `{key}` {address} {on} is not a {name} (it does not answer MAILBOX()): name "
+                            f"the chain's {name}")
+            continue
+        if bound != mailbox:
+            problems.append(f"{here}: `{key}` {address} {on} is bound to the Mailbox {bound}, not `mailbox` "
+                            f"{mailbox}: fix one of them")
+        elif bound_settler != settler:
+            problems.append(f"{here}: `reporter` {address} {on} reports the records of the settler {bound_settler}, "
+                            f"not this chain's {settler}: name the reporter deployed for it")
+
+
+def _agent(w3: Web3, chain_id: int, settler: Contract, agent_id: int, solver: str, where: str,
+           problems: list[str]) -> None:
+    """The settler's registry must know `agent_id`, Active, and `solver` may act for it (each fill names it)."""
+    on = f"on chain {chain_id} (where the solver fills)"
+    try:
+        registry_address = Web3.to_checksum_address(_call(settler, "REGISTRY"))
+    except _NoAnswer:
+        return
+    if not _has_code(w3, registry_address):
+        problems.append(f"{where}: `agent_id` {agent_id}: the settler's AgentRegistry {registry_address} has no "
+                        f"code {on}, so every fill naming an agent reverts: set `agent_id = 0` or deploy the suite")
+        return
+    registry = w3.eth.contract(address=registry_address, abi=abi("AgentRegistry"))
+    try:
+        status = int(_call(registry, "statusOf", agent_id))
+    except _NoAnswer:
+        problems.append(f"{where}: `agent_id` {agent_id} is not registered in the AgentRegistry {registry_address} "
+                        f"{on}: register the solver's agent there (charter agent register) or fix `agent_id` (0 "
+                        "fills without naming an agent)")
+        return
+    if status != 0:
+        problems.append(f"{where}: `agent_id` {agent_id} is {_STATUS.get(status, f'in status {status}')} {on}: "
+                        "fills naming it revert; resume it (charter agent resume) or name an Active agent")
+        return
+    try:
+        allowed = bool(_call(registry, "isAuthorizedOrOwner", solver, agent_id))
+        allowed = allowed or Web3.to_checksum_address(_call(registry, "getAgentWallet", agent_id)) == solver
+        owner = Web3.to_checksum_address(_call(registry, "ownerOf", agent_id))
+    except _NoAnswer:
+        return
+    if not allowed:
+        problems.append(f"{where}: `agent_id` {agent_id} {on} belongs to {owner}, and the solver's address {solver} "
+                        "(`key_env`) is neither its owner, an operator, its approved address nor its agent wallet: "
+                        "fills naming it revert; use that owner's key, set the agent wallet, or fix `agent_id`")
+
+
+# ---------------------------------------------------------------- calls
+
+
+def _has_code(w3: Web3, address: str) -> bool:
+    return len(w3.eth.get_code(Web3.to_checksum_address(address))) > 0
+
+
+def _call(contract: Contract, fn: str, *args: Any) -> Any:
+    try:
+        return contract.get_function_by_name(fn)(*args).call()
+    except _NO_ANSWER:
+        raise _NoAnswer(fn) from None
+
+
+def _same(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+__all__ = ["check_relay_chain", "check_solver_chain"]
