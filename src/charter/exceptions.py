@@ -317,6 +317,12 @@ class NotProven(IntentRefused):
     """The order's oracle did not prove the fill (or the non-fill) this settlement or refund needs."""
 
 
+class OrderNotFillable(InvalidInput):
+    """A fill refused before anything was sent, because it could not be paid: the order is not
+    OPEN on its origin (never opened there or not visible yet, settled, refunded), or its
+    destination already holds a record for it (filled, or recorded as not filled)."""
+
+
 class OrderNotOpen(IntentRefused):
     """The order is not open on this settler: unknown, or nothing in the batch was left to settle or refund."""
 

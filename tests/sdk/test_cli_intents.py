@@ -51,8 +51,9 @@ def test_open_status_fill(
     assert filled["action"] == "fill" and filled["payout"] == solver and filled["order_id"] == order_id
     assert token.functions.balanceOf(bob).call() == before + 99
     assert _json(invoke("intent", "status", order_id, "--json", key=None))["status"] == "SETTLED"
-    # Filled once only.
-    assert "OrderNotOpen" in _refused(invoke("--unlocked", solver, "intent", "fill", str(out), key=None), 3)
+    # Filled once only: refused before sending (the order is settled on its origin, this chain).
+    assert "already SETTLED on its origin" in _refused(invoke("--unlocked", solver, "intent", "fill", str(out),
+                                                              key=None))
 
 
 def test_open_and_status_refusals(

@@ -7,16 +7,40 @@ so that pydantic reports it as a validation error of the field.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, ValidationError
 from web3 import Web3
 
 from ..exceptions import InvalidInput
 
 UINT256_MAX = 2**256 - 1
+
+_PYDANTIC_LINK = re.compile(r"\s*For further information visit https?://errors\.pydantic\.dev/\S*")
+
+
+def validation_message(exc: BaseException) -> str:
+    """`exc` on one line for people: a pydantic validation error as ``N validation errors for
+    Model: field: what is wrong; ...`` (without pydantic's links to its own documentation),
+    anything else as its text with such links removed."""
+    if isinstance(exc, ValidationError):
+        problems = []
+        for error in exc.errors(include_url=False):
+            where = ".".join(str(part) for part in error["loc"])
+            what = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{where}: {what}" if where else what)
+        count = len(problems)
+        head = f"{count} validation error{'s' if count != 1 else ''} for {exc.title}"
+        return f"{head}: {'; '.join(problems)}"
+    return one_line(str(exc))
+
+
+def one_line(text: str) -> str:
+    """`text` on one line, without pydantic's links to its own documentation."""
+    return " ".join(_PYDANTIC_LINK.sub("", text).split())
 
 
 def check_address(value: Any, what: str = "address") -> ChecksumAddress:

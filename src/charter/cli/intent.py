@@ -20,7 +20,7 @@ from typing import Any
 import click
 from web3 import Web3
 
-from .._core.checks import check_address
+from .._core.checks import check_address, validation_message
 from .._core.revert import format_time, node_unreachable
 from .._core.tx import TxResult
 from ..client import Charter
@@ -45,6 +45,8 @@ from ._common import (
 from ._grants import load_grant
 from .grant import bound_here
 from .session import check_session_key, session_key
+
+_ORDER_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
 @click.group(cls=CharterGroup)
@@ -82,8 +84,21 @@ def _output(spec: str, chain_id: int) -> Output:
                   recipient=check_address(recipient, f"--output {spec!r}: the recipient"), chain_id=chain_id)
 
 
-def load_order(path: str) -> Order:
-    """An order file (``charter intent open --out FILE``): the SDK's Order JSON."""
+def load_order(path: str, command: str = "intent", *, require_id: bool = False) -> Order:
+    """An order file (``charter intent open --out FILE``): the SDK's Order JSON.
+
+    Its ``order_id``, when present, must be the id its fields hash to; with
+    `require_id` (a fill pays for the order: it must be the one opened) it must
+    be present. An order id given instead of a file is refused saying where the
+    order's fields come from (`command` names the command for the message).
+    """
+    if _ORDER_ID.match(path) and not Path(path).exists():
+        raise InvalidInput(
+            f"charter {command} needs the order file, not only the order id {path}: it sends the order's fields "
+            "(user, inputs, outputs, deadlines), which the chain keeps only in the Open event; use the file "
+            "`charter intent open --out FILE` (or `intent sign --out FILE`) wrote, or ask whoever opened the order "
+            f"for it (`charter intent status {path}` reads an order by id)"
+        )
     text = read_text_file(path, "order file")
     try:
         data = json.loads(text)
@@ -94,8 +109,14 @@ def load_order(path: str) -> Order:
     try:
         order: Order = Order.model_validate(data)
     except ValueError as exc:
-        raise InvalidInput(f"order file {path} is not a Charter order: {' '.join(str(exc).split())}") from None
+        raise InvalidInput(f"order file {path} is not a Charter order: {validation_message(exc)}") from None
     written = data.get("order_id") if isinstance(data, dict) else None
+    if written is None and require_id:
+        raise InvalidInput(
+            f"order file {path} has no order_id, so nothing shows that its fields are those of the order opened "
+            f"(they hash to {order.order_id_hex}); use the file `charter intent open --out FILE` (or "
+            "`intent sign --out FILE`) wrote, unedited; nothing was sent"
+        )
     if written is not None and str(written).lower() != order.order_id_hex:
         raise InvalidInput(
             f"order file {path} names order_id {written}, but its fields hash to {order.order_id_hex}: "
@@ -119,7 +140,8 @@ def _order_options(command: Any) -> Any:
         click.option("--destination-chain", type=click.IntRange(min=1), metavar="CHAIN_ID",
                      help="The chain the outputs are delivered on (default: this chain, a local order)."),
         click.option("--oracle", metavar="ADDRESS",
-                     help="The settlement oracle proving the fill (needed across chains)."),
+                     help="The settlement oracle proving the fill (needed across chains): a contract on this "
+                     "chain, refused if the address has no code."),
         click.option("--agent", "agent_id", type=click.IntRange(min=0), metavar="AGENT_ID",
                      help="The agent the order is for (default: none, or the grant's); verified against the registry."),
         click.option("--fill-within", default="10m", show_default=True, metavar="DURATION",
@@ -147,7 +169,7 @@ def _build_order(charter: Charter, user: str, inputs: tuple[str, ...], outputs: 
     return intents.order(
         user=user, agent_id=agent_id or 0, inputs=built_inputs,
         outputs=[_output(o, chain) for o in outputs], destination_chain_id=chain,
-        oracle=check_address(oracle, "--oracle") if oracle else None, fill_within=window,
+        oracle=intents.check_oracle(check_address(oracle, "--oracle")) if oracle else None, fill_within=window,
         exclusive_filler=check_address(exclusive_filler, "--exclusive-filler") if exclusive_filler else None,
         exclusivity_deadline=(now + parse_duration(exclusive_for)) if now is not None and exclusive_for else 0,
         now=now,
@@ -260,7 +282,7 @@ def intent_sign(ctx: click.Context, inputs: tuple[str, ...], outputs: tuple[str,
 def intent_open_for(ctx: click.Context, order_file: str, as_json: bool) -> None:
     """Open the gasless order signed in ORDER_FILE (charter intent sign --out): the sender pays the gas,
     the user's inputs are pulled into escrow."""
-    order = load_order(order_file)
+    order = load_order(order_file, "intent open-for")
     signature = _signature_of(order_file)
     charter = get_state(ctx).charter("intent open-for")
     with sending("intent open-for"):
@@ -306,7 +328,7 @@ def intent_cancel(ctx: click.Context, nonces: tuple[int, ...], as_json: bool) ->
 @click.pass_context
 def intent_refund(ctx: click.Context, order_file: str, proof: str, as_json: bool) -> None:
     """Return the escrow of the unfilled order in ORDER_FILE to its user (anyone may send)."""
-    order = load_order(order_file)
+    order = load_order(order_file, "intent refund")
     proof_bytes = parse_hex(proof, "--proof")
     charter = get_state(ctx).charter("intent refund")
     with sending("intent refund"):
@@ -394,25 +416,25 @@ def intent_withdraw(ctx: click.Context, token: str, to: str | None, as_json: boo
     click.echo(tx_line(f"withdrew {amount:,} of {_token_words(token_address)} to {destination}", result))
 
 
+def _settler_at(ctx: click.Context, option: str, url: str, chain_id: int, role: str) -> Intents:
+    """The settler on the node at `url` (given as `option`), checked to be chain `chain_id`
+    (the order's `role`: origin or destination)."""
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"{option} {url!r} is not an http(s) URL")
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    if not w3.is_connected():
+        raise node_unreachable(url)
+    settler = Charter.connect(w3, manifest=get_state(ctx).manifest()).intents
+    if settler.chain_id != chain_id:
+        raise InvalidInput(f"{option} {url} is chain {settler.chain_id}, but the order's {role} is chain {chain_id}")
+    return settler
+
+
 def _destination(ctx: click.Context, url: str | None, order: Order) -> Intents | None:
     """The order's destination settler through `url` (checked to be the destination chain)."""
     if url is None:
         return None
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"--destination-rpc {url!r} is not an http(s) URL")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
-    if not w3.is_connected():
-        raise node_unreachable(url)
-    dest = Charter.connect(w3, manifest=get_state(ctx).manifest()).intents
-    if dest.chain_id != order.data.destination_chain_id:
-        raise InvalidInput(
-            f"--destination-rpc {url} is chain {dest.chain_id}, but the order's destination is chain "
-            f"{order.data.destination_chain_id}"
-        )
-    return dest
-
-
-_ORDER_ID = re.compile(r"^0x[0-9a-fA-F]{64}$")
+    return _settler_at(ctx, "--destination-rpc", url, order.data.destination_chain_id, "destination")
 
 
 @intent.command("status")
@@ -470,23 +492,58 @@ def _status_words(status: OrderStatus) -> str:
 @click.option("--payout", metavar="ADDRESS", help="Where the escrow goes on the origin (default: the sender).")
 @click.option("--filler-agent", type=click.IntRange(min=0), default=0, show_default=True, metavar="AGENT_ID",
               help="The filler's registered agent (0: none).")
+@click.option("--origin-rpc", metavar="URL",
+              help="A node of the order's origin chain: the fill is refused unless the order is OPEN there "
+              "(a local order is read on the connected node).")
+@click.option("--skip-origin-check", is_flag=True,
+              help="Fill without reading the order on its origin, at your risk: you may deliver outputs for an "
+              "order that can never settle (never opened, already settled or refunded).")
 @json_option
 @click.pass_context
-def intent_fill(ctx: click.Context, order_file: str, payout: str | None, filler_agent: int, as_json: bool) -> None:
+def intent_fill(ctx: click.Context, order_file: str, payout: str | None, filler_agent: int, origin_rpc: str | None,
+                skip_origin_check: bool, as_json: bool) -> None:
     """Fill the order in ORDER_FILE on its destination (the connected chain), as the sender:
-    approve the ERC-20 outputs where needed, deliver them to the recipients."""
-    order = load_order(order_file)
+    approve the ERC-20 outputs where needed, deliver them to the recipients.
+
+    Refused before anything is sent unless the file names its order_id and its
+    fields hash to it, the order is OPEN on its origin (--origin-rpc URL; the
+    connected node for a local order) and the destination holds no record of it.
+    """
+    order = load_order(order_file, "intent fill", require_id=True)
+    if skip_origin_check and origin_rpc is not None:
+        raise InvalidInput("--skip-origin-check and --origin-rpc contradict each other: give one of them")
     charter = get_state(ctx).charter("intent fill")
     assert charter.signer is not None
     payout_address = check_address(payout, "--payout") if payout else charter.signer.address
+    intents = charter.intents
+    origin: Intents | None = None
+    if origin_rpc is not None:
+        origin = _settler_at(ctx, "--origin-rpc", origin_rpc, order.origin_chain_id, "origin")
+    elif order.origin_chain_id == intents.chain_id:
+        origin = intents
+    elif not skip_origin_check:
+        raise InvalidInput(
+            f"order {order.order_id_hex}'s origin is chain {order.origin_chain_id}, not the connected chain "
+            f"{intents.chain_id}: pass --origin-rpc URL (a node of chain {order.origin_chain_id}) so that the fill "
+            "checks the order is OPEN there, or --skip-origin-check to fill at your risk (you may deliver outputs "
+            "for an order that can never settle); nothing was sent"
+        )
+    origin_status = intents.check_fillable(order, origin)
+    if origin is None:
+        click.echo(
+            f"warning: --skip-origin-check: order {order.order_id_hex} was not read on its origin (chain "
+            f"{order.origin_chain_id}); you deliver outputs for an order that may never settle", err=True,
+        )
     record = FillRecord(payout=payout_address, filler_agent_id=filler_agent)
     with sending("intent fill"):
-        result = charter.intents.fill(order, record)
+        result = intents.fill(order, record)
     if wants_json(ctx, as_json):
         print_json(tx_json("fill", result, payout=payout_address, filler_agent_id=filler_agent,
-                           record_hash=record.hash))
+                           record_hash=record.hash, origin_status=origin_status))
         return
-    click.echo(tx_line(f"filled order {order.order_id_hex} (payout {payout_address})", result))
+    checked = (f"; it was OPEN on its origin, chain {order.origin_chain_id}" if origin_status is not None
+               else "; not checked on its origin")
+    click.echo(tx_line(f"filled order {order.order_id_hex} (payout {payout_address}{checked})", result))
 
 
 __all__ = ["intent"]

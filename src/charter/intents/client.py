@@ -31,13 +31,13 @@ from web3.types import BlockIdentifier
 
 from .._core.artifacts import abi
 from .._core.chain import ChainClient
-from .._core.checks import check_address
+from .._core.checks import check_address, validation_message
 from .._core.eip712 import sign_typed
 from .._core.revert import RevertContext, translate
 from .._core.signers import Signer, SignerLike
 from .._core.tx import TxResult, expect_event, result, send_checked
 from ..accounts.models import Call
-from ..exceptions import InvalidInput, NoCredit, OrderInvalid
+from ..exceptions import InvalidInput, NoCredit, OrderInvalid, OrderNotFillable
 from .models import (
     MAX_INPUTS,
     MAX_OUTPUTS,
@@ -393,6 +393,68 @@ class Intents(ChainClient):
         return self._pay_and_send(filler, order, "fill", data, order.data.outputs, order.native_out, "Filled",
                                   "the order was not filled")
 
+    def check_fillable(self, order: Order, origin: Intents | None) -> OrderStatus | None:
+        """Refuse (:class:`~charter.exceptions.OrderNotFillable`) to fill `order` on this settler
+        (its destination) when the fill could not be paid, before anything is sent.
+
+        `origin` is the settler of the order's origin chain (this one for a local order):
+        the order must be OPEN there; UNKNOWN (never opened there, or a node that lags
+        behind the block that opened it), SETTLED and REFUNDED are refused. With `origin`
+        None the origin is not read: whoever fills takes the risk of delivering outputs
+        for an order that can never settle. Either way this settler must hold no record
+        for the order yet (filled, or recorded as not filled). Returns the origin status
+        read (OPEN), or None when it was not read.
+        """
+        self._check_destination(order)
+        where = f"order {order.order_id_hex}"
+        status: OrderStatus | None = None
+        if origin is not None:
+            origin._check_origin(order)
+            status = origin.origin_status(order.order_id)
+            on = f"on its origin (settler {origin.address} on chain {origin.chain_id})"
+            if status == OrderStatus.UNKNOWN:
+                raise OrderNotFillable(
+                    f"{where} is UNKNOWN {on}: it was never opened there, or that node lags behind the block "
+                    "that opened it; check the order file, and retry with a node that has caught up; "
+                    "nothing was sent"
+                )
+            if status == OrderStatus.SETTLED:
+                raise OrderNotFillable(
+                    f"{where} is already SETTLED {on}: it was filled and its escrow paid to that filler, so "
+                    "another fill would never be paid; nothing was sent"
+                )
+            if status == OrderStatus.REFUNDED:
+                raise OrderNotFillable(
+                    f"{where} is REFUNDED {on}: its escrow went back to its user, so a fill would never be "
+                    "paid; nothing was sent"
+                )
+        record = self.record_of(order.order_id)
+        if any(record):
+            what = (
+                "it was recorded as not filled by its deadline" if record == UNFILLED_RECORD
+                else f"it was filled (record 0x{record.hex()})"
+            )
+            raise OrderNotFillable(
+                f"{where} already has a record on its destination (chain {self.chain_id}): {what}; an order is "
+                "filled at most once; nothing was sent"
+            )
+        return status
+
+    def check_oracle(self, oracle: str) -> ChecksumAddress:
+        """`oracle` if a contract is deployed there on this (the origin) chain, else
+        :class:`~charter.exceptions.InvalidInput`: an order whose oracle has no code can never be
+        proven, so it is refunded only after its refund time."""
+        address = check_address(oracle, "oracle")
+        with translate(self.w3):
+            code = bytes(self.w3.eth.get_code(address))
+        if not code:
+            raise InvalidInput(
+                f"oracle {address} has no code on chain {self.chain_id}: a settlement oracle is a contract on the "
+                "order's origin chain (an AttesterOracle or a HyperlaneOracle); an order naming this address "
+                "could never be settled, only refunded after its refund time; check the address and the chain"
+            )
+        return address
+
     def record_unfilled(self, order: Order, sender: SignerLike | None = None) -> TxResult:
         """Record on the destination that `order` was not filled by its fill deadline."""
         signer = self._signer(sender, "record an unfilled order")
@@ -566,7 +628,7 @@ def _build(model: Any, **fields: Any) -> Any:
     try:
         return model(**fields)
     except ValueError as exc:
-        raise OrderInvalid(f"not a valid order: {exc}") from None
+        raise OrderInvalid(f"not a valid order: {validation_message(exc)}") from None
 
 
 def _approve_data(w3: Web3, spender: str, amount: int) -> bytes:
