@@ -60,7 +60,7 @@ def test_account_max_session(invoke: Invoke, principal_key: str) -> None:  # noq
     line = _refused(invoke("grant", "--agent", "1", "--key", Account.create().address,
                            "--allow", "0x" + "77" * 20, "--valid-for", "3h", key=principal_key))
     assert "allows at most" in line
-    assert "7d" in _ok(invoke("account", "max-session", "0", key=principal_key))  # back to the default
+    assert "7d (the default)" in _ok(invoke("account", "max-session", "default", key=principal_key))
 
     assert "not a duration" in _refused(invoke("account", "max-session", "soon", key=principal_key))
     assert "at most 366d" in _refused(invoke("account", "max-session", "400d", key=principal_key))
@@ -79,10 +79,10 @@ def test_account_show_json_uses_enum_names(invoke: Invoke, principal_key: str, w
 
 
 def test_agent_transfer(invoke: Invoke, registry: Registry, agent_id: int, mallory: LocalSigner) -> None:  # noqa: F811
-    line = _refused(invoke("agent", "transfer", str(agent_id), mallory.address, key=dev_key(3)), 3)
+    line = _refused(invoke("agent", "transfer", str(agent_id), mallory.address, "--yes", key=dev_key(3)), 3)
     assert line.startswith("error: Unauthorized:")
     assert "not a valid address" in _refused(invoke("agent", "transfer", str(agent_id), "0x12"))
-    done = _json(invoke("agent", "transfer", str(agent_id), mallory.address.lower(), "--json"))
+    done = _json(invoke("agent", "transfer", str(agent_id), mallory.address.lower(), "--yes", "--json"))
     assert done["action"] == "transfer" and done["owner"] == mallory.address and done["agent_id"] == agent_id
     assert registry.owner_of(agent_id) == mallory.address
     listed = _json(invoke("agent", "list", "--owner", mallory.address, "--json", key=None))["agents"]

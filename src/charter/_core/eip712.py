@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
-from eth_utils import is_checksum_address
+from eth_keys.datatypes import Signature
+from eth_utils import is_checksum_address, to_checksum_address
 from hexbytes import HexBytes
 
 from ..exceptions import CharterError
@@ -338,3 +339,24 @@ def sign_typed(signer: Signer | LocalAccount, typed: dict[str, Any]) -> bytes:
             "65-byte (r, s, v) signature from an EOA, or use an ERC-1271 wallet"
         )
     return signature
+
+
+SECP256K1_HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+"""The largest ``s`` a signature may have (EIP-2: higher ones are the malleable twin)."""
+
+
+def recover_signer(digest: bytes, signature: bytes) -> str | None:
+    """Who signed `digest`, read as the contracts read a signature (``contracts/modules/
+    signatures.vy``: 65 bytes ``r ‖ s ‖ v``, `v` 27 or 28, a low `s`); None for anything
+    else (empty, another length, malleable, unrecoverable). A checksummed address."""
+    raw = bytes(signature)
+    if len(raw) != 65:
+        return None
+    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
+    if s > SECP256K1_HALF_ORDER or v not in (27, 28) or r == 0 or s == 0:
+        return None
+    try:
+        public = Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(bytes(digest))
+    except Exception:  # noqa: BLE001 - eth-keys raises several types for a point off the curve
+        return None
+    return str(to_checksum_address(public.to_canonical_address()))

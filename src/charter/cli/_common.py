@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from web3 import Web3
 
-from .._core.checks import check_address
+from .._core.checks import check_address, one_line, validation_message
 from .._core.deployments import MANIFEST_ENV, Manifest
 from .._core.revert import node_unreachable
 from .._core.signers import LocalSigner, NodeSigner, Signer
@@ -127,6 +127,25 @@ def get_state(ctx: click.Context) -> State:
 
 def wants_json(ctx: click.Context, local: bool) -> bool:
     return local or json_requested(ctx)
+
+
+def stdin_is_interactive() -> bool:
+    """Whether a confirmation can be asked (a terminal on stdin)."""
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, interactive: bool, no_terminal: str, declined: str) -> None:
+    """Ask `question` (y/N, on stderr) and return on yes; else :class:`Declined`: `no_terminal`
+    when it cannot be asked (`interactive` False: no terminal, and no --yes), `declined` when
+    the answer is no (or Ctrl-D)."""
+    if not interactive:
+        raise Declined(no_terminal)
+    try:
+        agreed = click.confirm(question, default=False, err=True)
+    except click.exceptions.Abort:
+        agreed = False
+    if not agreed:
+        raise Declined(declined)
 
 
 # ---------------------------------------------------------------- output
@@ -332,10 +351,10 @@ def one_line_error(exc: BaseException) -> str:
         where = exc.filename if exc.filename is not None else ""
         message = f"{where}: {exc.strerror}" if where else exc.strerror
     elif isinstance(exc, ValueError | TypeError | LookupError):
-        message = f"invalid input: {exc}"
+        message = f"invalid input: {validation_message(exc)}"
     else:
         message = f"unexpected {type(exc).__name__}: {exc} (set ${DEBUG_ENV}=1 for the traceback)"
-    return " ".join(message.split()) or type(exc).__name__
+    return one_line(message) or type(exc).__name__
 
 
 def json_requested(ctx: click.Context | None) -> bool:

@@ -6,9 +6,9 @@ import click
 
 from .._core.checks import check_address
 from .._core.signers import LocalSigner
-from ..exceptions import InvalidInput
+from ..exceptions import EffectNotObserved, InvalidInput
 from ..sessions.builder import parse_duration
-from ..sessions.models import MAX_SESSION_CEILING
+from ..sessions.models import DEFAULT_MAX_SESSION, MAX_SESSION_CEILING
 from ._calls import parse_call
 from ._common import (
     KEY_ENV,
@@ -101,9 +101,23 @@ def account_show(ctx: click.Context, address: str | None, as_json: bool) -> None
     make_console().print(kv_table(f"account {info.address}", rows))
 
 
+DEFAULT_WORD = "default"
+
+
 def _seconds(text: str) -> int:
-    """A maximum session length: 0 (the default) or a duration (3600, 30m, 12h, 7d)."""
-    return 0 if text.strip() == "0" else parse_duration(text)
+    """A maximum session length: a duration (3600, 30m, 12h, 7d), or ``default`` (sent as 0, which
+    the SessionManager reads as the 7-day default). A bare 0 is refused: it reads as "no sessions"
+    but would allow 7 days."""
+    word = text.strip().lower()
+    if word == DEFAULT_WORD:
+        return 0
+    if word[:1] == "0" and not word.rstrip("smhd").strip("0_"):  # 0, 0s, 0d...
+        raise InvalidInput(
+            f"a maximum session length of {text} does not stop grants: the SessionManager reads 0 as the "
+            f"7-day default ({DEFAULT_MAX_SESSION:,} s). Pass '{DEFAULT_WORD}' to restore that default, a "
+            "duration such as 1h to shorten grants, or run `charter grant revoke-all` to end every grant now"
+        )
+    return parse_duration(text)
 
 
 @account.command("max-session")
@@ -114,9 +128,11 @@ def _seconds(text: str) -> int:
 def account_max_session(ctx: click.Context, length: str | None, address: str | None, as_json: bool) -> None:
     """Show the longest validity window the account's grants may have, or set it to DURATION.
 
-    DURATION is 3600, 30m, 12h, 7d... (at most 366d); 0 restores the 7-day
-    default. Checked on every use: shortening it also cuts off longer grants
-    already handed out. Setting it is a transaction from the account's owner.
+    DURATION is 3600, 30m, 12h, 7d... (at most 366d), or "default" for the
+    7-day default (0 is refused: it would not stop grants, it restores the
+    default). Checked on every use: shortening it also cuts off longer grants
+    already handed out. Setting it is a transaction from the account's owner;
+    the length then in force is read back from the chain and printed.
     """
     state = get_state(ctx)
     if length is None:
@@ -139,10 +155,18 @@ def account_max_session(ctx: click.Context, length: str | None, address: str | N
     with sending("account max-session"):
         result = charter.sessions.set_max_session_length(account_address, seconds)
     now = charter.sessions.max_session_length(account_address)
+    wanted = seconds or DEFAULT_MAX_SESSION
+    if now != wanted:
+        raise EffectNotObserved(
+            f"transaction {result.tx_hash} was mined but {account_address}'s maximum session length reads "
+            f"{now:,} s, not {wanted:,} s"
+        )
     if wants_json(ctx, as_json):
         print_json(tx_json("max-session", result, account=account_address, max_session_length=now))
     else:
-        click.echo(tx_line(f"{account_address}: grants may now last at most {_human(now)} ({now:,} s)", result))
+        default = " (the default)" if seconds == 0 else ""
+        click.echo(tx_line(f"{account_address}: grants may now last at most {_human(now)}{default} ({now:,} s)",
+                           result))
 
 
 def _human(seconds: int) -> str:

@@ -9,11 +9,12 @@ from rich.table import Table
 
 from .._core.checks import check_address
 from .._core.signers import LocalSigner
-from ..exceptions import CharterError, InvalidInput
+from ..exceptions import CharterError, EffectNotObserved, InvalidInput
 from ..registry.models import AgentInfo
 from ._common import (
     WALLET_KEY_ENV,
     CharterGroup,
+    confirm,
     display_bytes,
     get_state,
     json_option,
@@ -25,6 +26,7 @@ from ._common import (
     parse_metadata_pairs,
     print_json,
     sending,
+    stdin_is_interactive,
     tx_json,
     tx_line,
     wants_json,
@@ -192,19 +194,35 @@ _lifecycle("retire", "retired", "Retire agent AGENT_ID for good (final, cannot b
 @agent.command("transfer")
 @click.argument("agent_id", type=int)
 @click.argument("to", metavar="TO")
+@click.option("--yes", "-y", "assume_yes", is_flag=True,
+              help="Transfer without asking (without a terminal, the transfer needs it).")
 @json_option
 @click.pass_context
-def transfer(ctx: click.Context, agent_id: int, to: str, as_json: bool) -> None:
+def transfer(ctx: click.Context, agent_id: int, to: str, assume_yes: bool, as_json: bool) -> None:
     """Transfer agent AGENT_ID to address TO (its owner or an operator sends).
 
     This clears the agent's wallet, and every session grant of the old owner's
-    generation stops for good.
+    generation stops for good. Asks for confirmation, naming the agent, its
+    owner and the new owner, unless --yes.
     """
     registry = get_state(ctx).charter("transfer").registry
     recipient = check_address(to, "TO")
+    owner = registry.owner_of(agent_id)
+    if not assume_yes:
+        confirm(
+            f"Transfer agent {agent_id} from its owner {owner} to {recipient}? Its wallet is cleared and every "
+            "session grant of the current owner's generation stops for good.",
+            stdin_is_interactive(),
+            no_terminal=f"transferring agent {agent_id} from {owner} to {recipient} needs a confirmation and "
+            "there is no terminal to ask at: pass --yes to transfer; nothing was sent",
+            declined=f"not confirmed: agent {agent_id} stays with {owner}; nothing was sent",
+        )
     with sending("transfer"):
         result = registry.transfer(agent_id, recipient)
     owner = registry.owner_of(agent_id)
+    if owner != recipient:
+        raise EffectNotObserved(f"transaction {result.tx_hash} was mined but agent {agent_id} is owned by {owner}, "
+                                f"not {recipient}")
     if wants_json(ctx, as_json):
         print_json(tx_json("transfer", result, owner=owner))
     else:
@@ -254,8 +272,19 @@ def set_metadata(
 @json_option
 @click.pass_context
 def get_metadata(ctx: click.Context, agent_id: int, key: str, as_json: bool) -> None:
-    """Print metadata KEY of agent AGENT_ID (text if printable, else hex)."""
-    value = get_state(ctx).charter().registry.get_metadata(agent_id, key)
+    """Print metadata KEY of agent AGENT_ID (text if printable, else hex).
+
+    Fails when the agent has no such key (the registry answers an empty value for
+    a key never set, or set to nothing) or does not exist.
+    """
+    registry = get_state(ctx).charter().registry
+    value = registry.get_metadata(agent_id, key)
+    if not value:
+        registry.owner_of(agent_id)  # an unknown agent is UnknownAgent, not a missing key
+        raise InvalidInput(
+            f"agent {agent_id} has no metadata key {key!r} (the registry holds no value for it): check the key's "
+            f"spelling, or set it with charter agent set-metadata {agent_id} {key} VALUE"
+        )
     if wants_json(ctx, as_json):
         print_json({"agent_id": agent_id, "key": key, "value": "0x" + value.hex()})
     else:

@@ -11,7 +11,6 @@ on chain, ``grant list`` the account's grants, ``grant revoke`` /
 from __future__ import annotations
 
 import json
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +24,7 @@ from .._core.revert import format_time
 from ..exceptions import CharterError, InvalidInput
 from ..sessions.builder import builder_from_specs
 from ..sessions.client import NotYetACharterAccountWarning
-from ..sessions.models import GUARDED, GrantState, SignedGrant
+from ..sessions.models import GUARDED, GrantState, SignatureCheck, SignedGrant
 from ._common import (
     Declined,
     DefaultGroup,
@@ -37,6 +36,7 @@ from ._common import (
     make_console,
     print_json,
     sending,
+    stdin_is_interactive,
     tx_json,
     tx_line,
     wants_json,
@@ -50,11 +50,6 @@ from ._grants import (
     spec_signature,
     unbounded_reasons,
 )
-
-
-def stdin_is_interactive() -> bool:
-    """Whether a confirmation can be asked (a terminal on stdin)."""
-    return sys.stdin.isatty()
 
 
 @click.group(cls=DefaultGroup, default="create")
@@ -284,22 +279,47 @@ def _tokens_for(ctx: click.Context, signed: SignedGrant) -> TokenLookup:
     return TokenLookup(None)
 
 
+def _signature_for(ctx: click.Context, signed: SignedGrant) -> SignatureCheck:
+    """The grant's signature checked against its chain when --rpc reaches it (ERC-1271, grants
+    issued on chain), else offline (the account's own key only)."""
+    try:
+        sessions = get_state(ctx).charter().sessions
+        if sessions.chain_id == signed.chain_id and sessions.address == signed.manager:
+            return sessions.check_signature(signed)
+    except Exception:  # noqa: BLE001 - without the grant's chain, the signature is checked offline
+        pass
+    return signed.check_signature()
+
+
+def signature_line(check: SignatureCheck) -> str:
+    """The verdict on a grant's signature, on one line."""
+    if check.valid:
+        return f"signature: valid: {check.reason}"
+    if check.valid is False:
+        return f"signature: DOES NOT MATCH: {check.reason}"
+    return f"signature: not verified: {check.reason}"
+
+
 @grant.command("show")
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
 @click.pass_context
 def show(ctx: click.Context, file: str, as_json: bool) -> None:
-    """Decode grant FILE: what it allows, with parameter names and token amounts.
+    """Decode grant FILE: what it allows, with parameter names and token amounts, and whether
+    its signature is the account's.
 
     Needs no node; when --rpc reaches the grant's chain, token amounts are also
-    shown with the token's decimals (else in raw units, labelled so).
+    shown with the token's decimals (else in raw units, labelled so) and the
+    signature is checked as the SessionManager checks it (offline: only a
+    signature by the account's own key can be confirmed).
     """
     signed, signatures = load_grant(file)
     summary, lines = grant_summary(signed, signatures, _tokens_for(ctx, signed))
+    check = _signature_for(ctx, signed)
     if wants_json(ctx, as_json):
-        print_json({"file": file, "summary": summary})
+        print_json({"file": file, "summary": summary, "signature": check})
     else:
-        click.echo("\n".join(lines))
+        click.echo("\n".join([*lines, "  " + signature_line(check)]))
 
 
 def _state_json(state: GrantState) -> dict[str, Any]:
@@ -314,10 +334,11 @@ def _state_json(state: GrantState) -> dict[str, Any]:
 @json_option
 @click.pass_context
 def status(ctx: click.Context, file: str, as_json: bool) -> None:
-    """Grant FILE as the SessionManager sees it now: status, calls and budgets left, relay nonce.
+    """Grant FILE as the SessionManager sees it now: status, calls and budgets left, relay nonce,
+    and whether its signature is the account's (a grant changed after signing is never usable).
 
     Exits 0 once the state is read, whatever it is: scripts read
-    state.usable / state.status from --json.
+    state.usable / state.status / state.signature from --json.
     """
     signed, signatures = load_grant(file)
     charter = get_state(ctx).charter()
@@ -329,7 +350,7 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
     if wants_json(ctx, as_json):
         print_json({"file": file, "summary": summary, "state": _state_json(state)})
         return
-    click.echo("\n".join(lines))
+    click.echo("\n".join(lines + (["  " + signature_line(state.signature)] if state.signature else [])))
     label = state.status.label + (f", but {state.problem}" if state.problem else "")
     rows = [
         ("grant", f"0x{signed.hash.hex()}"),

@@ -138,7 +138,11 @@ def exec_command(ctx: click.Context, grant_file: str, calls: tuple[str, ...], ke
 @click.pass_context
 def sign_relay(ctx: click.Context, grant_file: str, calls: tuple[str, ...], key_env: str | None, valid_for: str,
                nonce: int | None, out: str | None, as_json: bool) -> None:
-    """Sign calls under the grant for anyone to relay (the agent needs no gas); nothing is sent."""
+    """Sign calls under the grant for anyone to relay (the agent needs no gas); nothing is sent.
+
+    Refused when the grant cannot be used now (expired, not yet valid, revoked, its
+    agent inactive or transferred, its calls used up, its signature not the account's).
+    """
     check_out_path(out)
     parsed = [parse_call(spec) for spec in calls]
     lifetime = parse_duration(valid_for)
@@ -146,8 +150,13 @@ def sign_relay(ctx: click.Context, grant_file: str, calls: tuple[str, ...], key_
     charter, signed = _grant_here(ctx, grant_file)
     check_session_key(key, signed, key_env)
     sessions = charter.sessions
+    try:
+        state = sessions.require_usable(signed, "a request signed now")
+    except InvalidInput as exc:
+        raise InvalidInput(f"{exc}; nothing was signed") from None
     deadline = sessions.chain_time() + lifetime
-    request = sessions.sign_request(signed, parsed, key=key, deadline=deadline, nonce=nonce)
+    request = sessions.sign_request(signed, parsed, key=key, deadline=deadline,
+                                    nonce=state.nonce if nonce is None else nonce)
     data = json.loads(request.to_json())
     if out is not None:
         write_json_file(out, data)

@@ -22,8 +22,9 @@ from eth_utils import keccak
 from pydantic import ConfigDict
 from web3 import Web3
 
-from .._core.checks import Address, Bytes4, Bytes32, Data, parse_address, uint
+from .._core.checks import Address, Bytes4, Bytes32, Data, parse_address, uint, validation_message
 from .._core.display import ByName, Readable, shown
+from .._core.eip712 import recover_signer
 from .._core.revert import format_time
 from .._core.tx import TxResult
 from ..accounts.models import Call
@@ -72,6 +73,9 @@ FORBIDDEN_SELECTORS: dict[bytes, str] = {
 
 GUARDED = "guarded: may not leave the account"
 """How a guarded token (a budget with cap 0 and no period) reads in a grant's description."""
+
+SIGNATURE_MISMATCH = "the signature does not match this grant: it was changed after signing, or signed by another key"
+"""What a grant whose account signature does not verify is said to be (:class:`SignatureCheck`)."""
 
 
 
@@ -339,7 +343,28 @@ class _Portable(Readable):
         try:
             return cls.model_validate_json(text)
         except ValueError as exc:
-            raise InvalidInput(f"not a {cls.what}: {exc}") from None
+            raise InvalidInput(f"not a {cls.what}: {validation_message(exc)}") from None
+
+
+class SignatureCheck(Readable):
+    """Whether a grant's account approved exactly this grant, as the SessionManager checks it
+    on first use (:meth:`SignedGrant.check_signature` offline, :meth:`SessionsView.check_signature`
+    against the chain)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    valid: bool | None
+    """True: the account approved this grant; False: it did not (:data:`SIGNATURE_MISMATCH`, or no
+    signature and no record on chain); None: it cannot be told without the grant's chain."""
+    method: str
+    """How it was decided: ``"ECDSA"`` (the account's own key), ``"ERC-1271"`` (the account's
+    ``isValidSignature``: a deployed account's owner), ``"on chain"`` (the manager holds the grant:
+    issued on chain, or its signature checked on first use) or ``"none"`` (no signature)."""
+    account: str
+    signer: str | None = None
+    """Who the 65-byte signature recovers to, if it is one."""
+    reason: str
+    """The verdict in words, for people."""
 
 
 class SignedGrant(_Portable):
@@ -364,6 +389,31 @@ class SignedGrant(_Portable):
     @property
     def hash(self) -> bytes:
         return self.grant.hash(self.chain_id, self.manager)
+
+    def check_signature(self) -> SignatureCheck:
+        """Whether the account signed exactly this grant, offline (no node): valid when the
+        signature recovers to the account's own key (an EOA or an EIP-7702 account signs the
+        grant itself). Undecided (``valid`` None) without the chain when the grant carries no
+        signature (a grant issued on chain needs none) or a signature that is not the
+        account key's: a deployed account's owner signs through the account's ERC-1271, which
+        only the chain answers (:meth:`SessionsView.check_signature` decides both)."""
+        account = self.grant.account
+        if not self.signature:
+            return SignatureCheck(
+                valid=None, method="none", account=account,
+                reason="the grant carries no signature: it is valid only if it was issued on chain, which its "
+                f"chain (chain {self.chain_id}) tells",
+            )
+        signer = recover_signer(self.hash, self.signature)
+        if signer == account:
+            return SignatureCheck(valid=True, method="ECDSA", account=account, signer=signer,
+                                  reason=f"signed by the account's own key ({account})")
+        what = f"it recovers to {signer}" if signer else "it is not a valid 65-byte ECDSA signature"
+        return SignatureCheck(
+            valid=None, method="ECDSA", account=account, signer=signer,
+            reason=f"not signed by the account's own key ({what}): {SIGNATURE_MISMATCH}, unless {account} is a "
+            f"contract account whose owner signed it (ERC-1271), which only its chain (chain {self.chain_id}) tells",
+        )
 
     def save(self, path: str) -> None:
         """Write the grant as JSON for the agent (:meth:`from_json` reads it back)."""
@@ -437,9 +487,13 @@ class GrantState(Readable):
     nonce: int
     tokens: tuple[TokenAllowance, ...] = ()
     block: int
+    signature: SignatureCheck | None = None
+    """The account's signature checked against the chain (None when the state was read for a
+    :class:`Grant`, which carries none); a signature that does not verify is the `problem`."""
     problem: str | None = None
     """Why a use would be refused although `status` does not say so (the
-    manager's status view skips these checks): a window longer than the
+    manager's status view skips these checks): a signature that does not
+    match the grant (it was changed after signing), a window longer than the
     account's current maximum, an epoch the account has not reached, an
     account without code."""
 

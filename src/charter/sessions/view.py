@@ -2,6 +2,7 @@
 
     view = charter.sessions            # Sessions is a SessionsView that also signs and sends
     view.state(signed)                 # GrantState: status, calls, budgets left, nonce
+    view.check_signature(signed)       # SignatureCheck: did the account sign exactly this grant?
     view.grants(account)               # GrantRecord per grant activated or revoked on chain
 
 Reads need no signer.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_abi import encode as abi_encode
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
@@ -19,19 +21,28 @@ from .._core.artifacts import abi
 from .._core.chain import ChainClient
 from .._core.checks import check_address
 from .._core.deployments import view_address
-from .._core.revert import translate
+from .._core.revert import format_time, translate
 from .._core.signers import SignerLike
 from ..accounts.client import Accounts
-from ..exceptions import NotDeployed
+from ..exceptions import InvalidInput, NotDeployed
 from .calldata import decode_grant
 from .models import (
+    SIGNATURE_MISMATCH,
     Grant,
     GrantRecord,
     GrantState,
     GrantStatus,
+    SignatureCheck,
     SignedGrant,
     TokenAllowance,
 )
+
+ERC1271_MAGIC = bytes.fromhex("1626ba7e")
+"""``isValidSignature(bytes32,bytes)``'s selector: what a contract answers for a valid signature."""
+_USED = 1
+"""The stored status of a grant the manager accepted (``grant_state.USED``)."""
+_REVOKED = 2
+"""The stored status of a revoked grant (``grant_state.REVOKED``), used or not."""
 
 
 class SessionsView(ChainClient):
@@ -105,8 +116,78 @@ class SessionsView(ChainClient):
         grant = grant.grant if isinstance(grant, SignedGrant) else grant
         return grant.hash(self.chain_id, self.address)
 
+    def check_signature(self, signed: SignedGrant) -> SignatureCheck:
+        """Whether the account approved exactly `signed`, as the manager checks it on first use.
+
+        Valid when the manager already holds the grant (issued on chain, or its
+        signature checked on first use), when the signature recovers to the account's
+        own key (an EOA or EIP-7702 account), or when the account, a contract,
+        accepts it through ERC-1271 ``isValidSignature`` (read with ``eth_call``: a
+        deployed account's owner). Otherwise not valid: a grant edited after it was
+        signed, signed by another key or for another chain (:data:`SIGNATURE_MISMATCH`),
+        or carrying no signature although it was never issued. Reads only.
+        """
+        if not isinstance(signed, SignedGrant):
+            raise InvalidInput("check_signature takes a SignedGrant (SignedGrant.from_json reads a grant file)")
+        if signed.chain_id != self.chain_id or signed.manager != self.address:
+            raise InvalidInput(
+                f"the grant was made for chain {signed.chain_id} and manager {signed.manager}, not for chain "
+                f"{self.chain_id} and manager {self.address}; check it with a client of its chain"
+            )
+        account = Web3.to_checksum_address(signed.grant.account)
+        digest = signed.hash
+        with translate(self.w3):
+            stored = int(self.contract.functions.stateOf(account, digest).call()) & 255
+        if stored == _USED:
+            return SignatureCheck(
+                valid=True, method="on chain", account=account,
+                reason="the SessionManager holds this grant (issued on chain, or its signature checked on first use)",
+            )
+        offline = signed.check_signature()
+        if offline.valid:
+            return offline
+        if not signed.signature and stored == _REVOKED:
+            return SignatureCheck(
+                valid=None, method="none", account=account,
+                reason="the grant carries no signature and was revoked: whether it was ever issued no longer matters",
+            )
+        if not signed.signature:
+            return SignatureCheck(
+                valid=False, method="none", account=account,
+                reason="the grant carries no signature and the SessionManager has no record of it: it was changed "
+                "after it was issued on chain, or never signed; ask the principal for the grant as issued",
+            )
+        with translate(self.w3):
+            code = bytes(self.w3.eth.get_code(account))
+        if code and self._erc1271_accepts(account, digest, bytes(signed.signature)):
+            return SignatureCheck(valid=True, method="ERC-1271", account=account, signer=offline.signer,
+                                  reason=f"accepted by the account {account} (ERC-1271 isValidSignature)")
+        recovered = (f"it recovers to {offline.signer}" if offline.signer
+                     else "it is not a valid 65-byte ECDSA signature")
+        refused = ", and the account's ERC-1271 isValidSignature refuses it" if code else ""
+        return SignatureCheck(
+            valid=False, method="ERC-1271" if code else "ECDSA", account=account, signer=offline.signer,
+            reason=f"{SIGNATURE_MISMATCH} ({recovered}, not the account {account}{refused}); use the grant file "
+            "exactly as the principal signed it",
+        )
+
+    def _erc1271_accepts(self, account: ChecksumAddress, digest: bytes, signature: bytes) -> bool:
+        data = ERC1271_MAGIC + abi_encode(["bytes32", "bytes"], [digest, signature])
+        try:
+            answer = bytes(self.w3.eth.call({"to": account, "data": HexBytes(data)}))
+        except Exception:  # noqa: BLE001 - a revert, or no such function: not accepted
+            return False
+        return answer == ERC1271_MAGIC.ljust(32, b"\x00")
+
     def state(self, grant: Grant | SignedGrant) -> GrantState:
-        """Status, calls, native and token budgets left, window and relay nonce of `grant`."""
+        """Status, calls, native and token budgets left, window and relay nonce of `grant`.
+
+        For a :class:`SignedGrant` of this chain and manager, also whether its
+        signature is the account's (:meth:`check_signature`): a grant changed after
+        it was signed is reported with that `problem`, hence not `usable`."""
+        signature = None
+        if isinstance(grant, SignedGrant) and grant.chain_id == self.chain_id and grant.manager == self.address:
+            signature = self.check_signature(grant)
         grant = grant.grant if isinstance(grant, SignedGrant) else grant
         if not self._view_deployed and not self.w3.eth.get_code(self.view_address):
             raise NotDeployed(
@@ -129,6 +210,8 @@ class SessionsView(ChainClient):
                 for b in grant.token_budgets
             )
             problem = self._problem(grant, block)
+        if signature is not None and signature.valid is False:
+            problem = signature.reason
         status, used, left, spent, native_left, last, after, until, nonce = raw
         return GrantState(
             grant_hash=self.hash(grant).hex(),
@@ -146,8 +229,35 @@ class SessionsView(ChainClient):
             nonce=nonce,
             tokens=tokens,
             block=block,
+            signature=signature,
             problem=problem,
         )
+
+    def require_usable(self, grant: Grant | SignedGrant, purpose: str = "a session call") -> GrantState:
+        """The grant's :meth:`state` when a use now would not be refused for the grant itself; else
+        :class:`~charter.exceptions.InvalidInput` saying why (expired, not yet valid, revoked, its agent
+        inactive or transferred, its calls used up, a signature that does not match...) and what to do.
+        `purpose` names the use in the message ("a relayed request", ...)."""
+        state = self.state(grant)
+        if state.usable:
+            return state
+        status = state.status
+        new_grant = "ask the principal for a new grant"
+        what, advice = {
+            GrantStatus.EXPIRED: (f"expired at {format_time(state.valid_until)}", new_grant),
+            GrantStatus.NOT_YET_VALID: (f"not yet valid: it starts at {format_time(state.valid_after)}",
+                                        "wait until then"),
+            GrantStatus.REVOKED: ("revoked", new_grant),
+            GrantStatus.REVOKED_ALL: ("revoked (the account revoked all its grants)", new_grant),
+            GrantStatus.AGENT_INACTIVE: ("for an agent that is not active",
+                                         "its owner resumes it (charter agent resume)"),
+            GrantStatus.AGENT_TRANSFERRED: ("for an agent that changed hands", new_grant),
+            GrantStatus.EXHAUSTED: ("used up (no calls left)", new_grant),
+        }.get(status, (status.label, ""))
+        if status.usable:  # pending or active, but refused all the same
+            what, advice = f"{status.label}, but {state.problem}", ""
+        tail = f"; {advice}" if advice else ""
+        raise InvalidInput(f"grant 0x{self.hash(grant).hex()} is {what}: {purpose} under it would be refused{tail}")
 
     def _problem(self, grant: Grant, block: int) -> str | None:
         functions = self.contract.functions
