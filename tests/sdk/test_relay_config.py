@@ -3,6 +3,7 @@ misplaced or mistyped key is refused in one line naming it, where it is and the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,42 @@ def test_solver_keys_and_native_routes(env, tmp_path: Path) -> None:
     config = load_solver_config(write(tmp_path, text))
     assert config.agent_id == 0 and config.max_pending == 500 and config.payout == Web3.to_checksum_address(TOKEN_B)
     assert config.policy.routes[0].input_token == "0x" + "00" * 20
+
+
+# ---------------------------------------------------------------- docs/intents.md documents every key
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "intents.md"
+
+
+def _running_section() -> str:
+    text = DOCS.read_text()
+    return text[text.index("## Running the relayer, attesters and a solver"):text.index("\n## Costs")]
+
+
+def test_the_docs_list_every_key_in_a_table() -> None:
+    from charter.processes import config
+
+    section = _running_section()
+    rows = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE))
+    keys = {*config.RELAY_KEYS, *config.SOLVER_KEYS, *config.RELAY_CHAIN_KEYS, *config.HYPERLANE_KEYS,
+            *config.ROUTE_KEYS} - {"chains", "routes", "hyperlane"}
+    assert keys - rows == set()
+    assert "### What each process does on each fault" in section
+
+
+def test_the_docs_example_files_load(env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    examples = re.findall(r"```toml\n(# (relay|solve)\.toml[^\n]*)\n(.*?)```", _running_section(), re.DOTALL)
+    assert len(examples) == 3
+    for first, kind, body in examples:
+        for i, name in enumerate(re.findall(r'"([A-Z][A-Z_0-9]+)"', body)):
+            monkeypatch.setenv(name, f"0x{i + 1:064x}")  # a key each
+        for i in range(body.count('"0x…"')):
+            body = body.replace('"0x…"', f'"0x{i + 1:040x}"', 1)
+        for i in range(body.count('"https://…"')):
+            body = body.replace('"https://…"', f'"http://127.0.0.1:{i + 1}"', 1)
+        text = body
+        path = write(tmp_path, text)
+        if kind == "solve":
+            assert load_solver_config(path).chains
+        else:
+            assert load_relay_config(path, "hyperlane" if "--oracle hyperlane" in first else "all").chains
