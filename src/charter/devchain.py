@@ -54,13 +54,15 @@ def _free_port() -> int:
 
 @contextmanager
 def local_anvil(
-    chain_id: int = 31337, port: int | None = None, block_time: float | None = None
+    chain_id: int = 31337, port: int | None = None, block_time: float | None = None, *, interval_only: bool = False
 ) -> Iterator[LocalChain]:
     """Start a fresh anvil on 127.0.0.1, yield it, and stop it afterwards.
 
     Each transaction is mined at once. With `block_time`, the node also mines
     an (empty) block every `block_time` seconds, so that confirmation depths
-    are reached on an idle chain, as relayers and solvers need.
+    are reached on an idle chain, as relayers and solvers need; with
+    `interval_only` as well, transactions wait for the next block, as on a
+    live chain (throughput per block).
     """
     anvil = shutil.which("anvil")
     if anvil is None:
@@ -71,7 +73,7 @@ def local_anvil(
     port = port or _free_port()
     args = [anvil, "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id)]
     if block_time is not None:
-        args += ["--block-time", str(block_time), "--mixed-mining"]
+        args += ["--block-time", str(block_time)] + ([] if interval_only else ["--mixed-mining"])
     process = subprocess.Popen(
         args,
         stdout=subprocess.DEVNULL,

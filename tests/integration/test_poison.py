@@ -78,7 +78,6 @@ def test_one_wrong_proof_among_ten_leaves_nine_settled_in_one_round(world: World
     assert all(intents.origin_status(o.order_id) == OrderStatus.SETTLED for o in good)
     assert intents.origin_status(poison.order_id) == OrderStatus.OPEN
     rows = {o.order_id: r.store.order(o.order_id_hex) for o in orders}
-    assert {rows[o.order_id].state for o in good} == {"settled"}
     (tx_hash,) = {rows[o.order_id].tx_hash for o in orders}  # all ten went in one transaction
     outcome = intents.outcome(tx_hash)
     assert set(outcome.landed) == {o.order_id for o in good}
@@ -86,6 +85,11 @@ def test_one_wrong_proof_among_ten_leaves_nine_settled_in_one_round(world: World
     bad = rows[poison.order_id]
     assert bad.state == "proven" and bad.attempts == 1 and "NOT_PROVEN" in (bad.last_error or "")
     assert any("NOT_PROVEN" in e for e in report.errors)
+    # written down as settled once the origin shows it at the confirmation depth, not before
+    assert {rows[o.order_id].state for o in good} == {"proven"}
+    _confirm(world)
+    r.step()
+    assert {r.store.order(o.order_id_hex).state for o in good} == {"settled"}
 
 
 def test_a_user_refusing_eth_is_credited_and_the_nine_others_refunded_in_one_round(world: World, relayer) -> None:
@@ -105,6 +109,8 @@ def test_a_user_refusing_eth_is_credited_and_the_nine_others_refunded_in_one_rou
     report = r.step()
     assert report.refunded == 10
     assert all(intents.origin_status(o.order_id) == OrderStatus.REFUNDED for o in orders)
+    _confirm(world)
+    r.step()
     assert {r.store.order(o.order_id_hex).state for o in orders} == {"refunded"}
     assert intents.credits(refuser.address) == 10**15
     outcome = intents.outcome(r.store.order(native.order_id_hex).tx_hash or "")

@@ -53,7 +53,7 @@ def test_open_fill_prove_settle(world: World, solver, relayer, hyperlane_route: 
     # The escrow went to the solver's payout, the outputs to the user's recipient.
     assert balance(world.a.token, world.filler.address) - before_filler == 10**18
     assert balance(world.b.token, world.user.address) - before_user == 99 * 10**16
-    assert r.store.order(order.order_id_hex).state == "settled"
+    until(lambda: r.store.order(order.order_id_hex).state == "settled", r.step)  # written down once confirmed
     assert s.store.seen_state(order.order_id_hex) == "filled"
 
 
@@ -69,7 +69,7 @@ def test_unfilled_order_is_recorded_and_refunded(world: World, relayer) -> None:
     until(lambda: world.a.user.intents.origin_status(order.order_id) == OrderStatus.REFUNDED, r.step)
     assert world.b.user.intents.record_of(order.order_id) == UNFILLED_RECORD
     assert balance(world.a.token, world.user.address) == before
-    assert r.store.order(order.order_id_hex).state == "refunded"
+    until(lambda: r.store.order(order.order_id_hex).state == "refunded", r.step)  # written down once confirmed
 
 
 def test_refund_without_proof_after_refund_after(world: World) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from ..exceptions import CharterError, InvalidInput
 from ..processes.config import ORACLE_KINDS, load_relay_config, load_solver_config
 from ..processes.relayer import Relayer, StepReport
 from ..processes.solver import Solver, SolveReport
@@ -30,21 +31,61 @@ def _logging(verbose: bool) -> None:
     )
 
 
-def _rounds(once: bool, rounds: int | None) -> int | None:
-    return 1 if once else rounds
-
-
-def _printer(as_json: bool, update: Any, name: str, summary: Any) -> Any:
+def _printer(as_json: bool, update: Any, name: str, summary: Any, failed: set[int]) -> Any:
     rounds = 0
 
     def show(report: StepReport | SolveReport) -> None:
         nonlocal rounds
         rounds += 1
-        update(f"{name}: round {rounds} done ({summary()}); waiting for the next…")
-        if as_json and report.busy:
+        failed.update(report.failed_chains)
+        update(f"{name}: {rounds} rounds done ({summary()}); waiting for the next…")
+        if as_json and (report.busy or report.failed_chains):
             click.echo(json.dumps({"round": vars(report)}))
 
     return show
+
+
+_ONCE = click.option("--once", is_flag=True, help="Run one round of every chain and exit (non-zero if a chain failed).")
+_ROUNDS = click.option("--rounds", type=click.IntRange(min=1),
+                       help="Exit after this many rounds of every chain (non-zero if a chain failed in the last).")
+_RESYNC = click.option("--resync", "resync", type=int, multiple=True, metavar="CHAIN_ID",
+                       help="Read CHAIN_ID again from its start_block, forgetting its identity and what was read "
+                            "of it: after checking a chain this process halted (reset, deep reorg).")
+
+
+def _run(ctx: click.Context, process: Relayer | Solver, name: str, once: bool, rounds: int | None,
+         resync: tuple[int, ...], as_json: bool) -> None:
+    """Start-up checks, the optional resync, the rounds, and the summary; exits 1 when a
+    chain failed in the last of a bounded run (``--once``, ``--rounds``)."""
+    as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
+    for chain_id in resync:
+        chain = next((c for c in process.config.chains if c.chain_id == chain_id), None)
+        if chain is None:
+            raise InvalidInput(f"--resync {chain_id}: not a chain of the configuration "
+                               f"({', '.join(str(c.chain_id) for c in process.config.chains)})")
+        reset = process.store.resync(chain_id, chain.start_block)
+        click.echo(f"{name}: chain {chain_id} is read again from block {chain.start_block} "
+                   f"({', '.join(f'{n} {what}' for what, n in reset.items())} reset)", err=True)
+    process.check()
+    failed: set[int] = set()
+    last: list[StepReport | SolveReport] = []
+    max_rounds = 1 if once else rounds
+    with progress(f"{name}: first round…") as update:
+        printer = _printer(as_json, update, name, process.progress, failed)
+
+        def record(report: StepReport | SolveReport) -> None:
+            last[:] = [report]
+            printer(report)
+
+        process.run(max_rounds=max_rounds, on_round=record)
+    if as_json:
+        click.echo(json.dumps({"orders": process.store.counts() if isinstance(process, Relayer)
+                               else process.store.seen_counts(), "failed_chains": sorted(failed)}))
+    else:
+        click.echo(f"{name}: {process.progress()}")
+    if max_rounds is not None and last and last[0].failed_chains:
+        chains = ", ".join(str(c) for c in last[0].failed_chains)
+        raise CharterError(f"chain {chains} failed in the last round: {'; '.join(last[0].errors)[:500]}")
 
 
 @click.command()
@@ -52,26 +93,20 @@ def _printer(as_json: bool, update: Any, name: str, summary: Any) -> Any:
               help="The relayer's TOML file (chains, oracles, key variables).")
 @click.option("--oracle", type=click.Choice(ORACLE_KINDS), default="all", show_default=True,
               help="Prove with the committee, over Hyperlane, or whatever the file configures.")
-@click.option("--once", is_flag=True, help="Run one round and exit.")
-@click.option("--rounds", type=click.IntRange(min=1), help="Exit after this many rounds.")
+@_ONCE
+@_ROUNDS
+@_RESYNC
 @click.option("--quiet", is_flag=True, help="Only log warnings.")
 @json_option
 @click.pass_context
-def relay(ctx: click.Context, config_path: str, oracle: str, once: bool, rounds: int | None, quiet: bool,
-          as_json: bool) -> None:
+def relay(ctx: click.Context, config_path: str, oracle: str, once: bool, rounds: int | None, resync: tuple[int, ...],
+          quiet: bool, as_json: bool) -> None:
     """Prove fills and non-fills (committee attestations, or Hyperlane messages signed by its
     validator keys and delivered), then settle and refund on the origins."""
     _logging(not quiet)
-    as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
     relayer = Relayer(load_relay_config(config_path, oracle))
     try:
-        with progress("relayer: first round…") as update:
-            relayer.run(max_rounds=_rounds(once, rounds),
-                        on_round=_printer(as_json, update, "relayer", relayer.progress))
-        if as_json:
-            click.echo(json.dumps({"orders": relayer.store.counts()}))
-        else:
-            click.echo(f"relayer: {relayer.progress()}")
+        _run(ctx, relayer, "relayer", once, rounds, resync, as_json)
     finally:
         relayer.close()
 
@@ -79,35 +114,20 @@ def relay(ctx: click.Context, config_path: str, oracle: str, once: bool, rounds:
 @click.command()
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="The solver's TOML file (chains, routes, key variable, agent, payout).")
-@click.option("--once", is_flag=True, help="Run one round and exit.")
-@click.option("--rounds", type=click.IntRange(min=1), help="Exit after this many rounds.")
+@_ONCE
+@_ROUNDS
+@_RESYNC
 @click.option("--quiet", is_flag=True, help="Only log warnings.")
 @json_option
 @click.pass_context
-def solve(ctx: click.Context, config_path: str, once: bool, rounds: int | None, quiet: bool, as_json: bool) -> None:
+def solve(ctx: click.Context, config_path: str, once: bool, rounds: int | None, resync: tuple[int, ...], quiet: bool,
+          as_json: bool) -> None:
     """Fill orders that the policy allows, as a registered agent, naming a payout address."""
     _logging(not quiet)
-    as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
     solver = Solver(load_solver_config(config_path))
     try:
-        with progress("solver: first round…") as update:
-            solver.run(max_rounds=_rounds(once, rounds),
-                       on_round=_printer(as_json, update, "solver", lambda: _seen(solver.store.seen_counts())))
-        counts = solver.store.seen_counts()
-        if as_json:
-            click.echo(json.dumps({"orders": counts}))
-        else:
-            click.echo("solver: " + _seen(counts))
+        _run(ctx, solver, "solver", once, rounds, resync, as_json)
     finally:
         solver.close()
-
-
-def _seen(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no orders yet"
-
-
-# ---------------------------------------------------------------- one order
-
-
 
 __all__ = ["relay", "solve"]

@@ -101,11 +101,20 @@ class MessageRelay:
         self.store = store
         self.sender = sender
         self.validators = {v.address: v for v in validators}
-        self.lanes = lanes
-        self.by_domain = {lane.domain: lane for lane in lanes.values()}
-        if len(self.by_domain) != len(lanes):
-            raise CharterError("two of the relayer's chains report the same Hyperlane domain; check the Mailboxes")
+        self.lanes: dict[int, Lane] = {}
+        self.by_domain: dict[int, Lane] = {}
+        for lane in lanes.values():
+            self.add_lane(lane)
         self._backoff = backoff
+
+    def add_lane(self, lane: Lane) -> None:
+        """Use `lane` (connected once its chain answers: a chain down at start-up joins later)."""
+        other = self.by_domain.get(lane.domain)
+        if other is not None and other.chain_id != lane.chain_id:
+            raise CharterError(f"chains {other.chain_id} and {lane.chain_id} report the same Hyperlane domain "
+                               f"{lane.domain}; check their `mailbox`")
+        self.lanes[lane.chain_id] = lane
+        self.by_domain[lane.domain] = lane
 
     # ------------------------------------------------------------ verifying
 

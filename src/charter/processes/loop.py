@@ -1,13 +1,32 @@
-"""The round loop the relayer and the solver share: a step every `poll_interval`
-seconds (at once again while a step found work), until stopped, SIGINT or SIGTERM."""
+"""The round loop the relayer and the solver share.
+
+:meth:`RoundLoop.run` gives each chain a worker thread of its own that runs
+that chain's rounds (every `poll_interval` seconds, at once again while a
+round found work): a chain that lags, hangs or is down holds back only its
+own work, never another chain's. SIGINT or SIGTERM stops it: the workers
+finish the step they are in (each RPC request is bounded by the chain's
+``rpc_timeout``), and :meth:`run` returns within :data:`STOP_GRACE` seconds
+whatever they are doing, with the summary logged. What a worker was doing
+when stopped is safe to abandon: state moves only in SQLite transactions,
+and a transaction sent is found again by its hash on restart.
+
+:meth:`RoundLoop.step` runs one round of every chain in turn (``--once``,
+``--rounds``, tests).
+"""
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
+
+log = logging.getLogger("charter.loop")
+
+STOP_GRACE = 3.0
+"""Seconds :meth:`RoundLoop.run` waits for the workers after a stop before returning."""
 
 
 class _Report(Protocol):
@@ -19,15 +38,25 @@ R = TypeVar("R", bound=_Report)
 
 
 class RoundLoop(ABC, Generic[R]):
-    """Subclasses define :meth:`step`, `poll_interval`, and what to log around the run."""
+    """Subclasses define :meth:`step`, :meth:`round` (one chain's round), `lanes`, and what to log."""
 
     def __init__(self, poll_interval: float) -> None:
         self.poll_interval = poll_interval
         self._stop = threading.Event()
+        self._report_lock = threading.Lock()
+        self.workers: list[threading.Thread] = []
 
     @abstractmethod
     def step(self) -> R:
-        """One round; its report says whether it found work (`busy`)."""
+        """One round of every chain; its report says whether it found work (`busy`)."""
+
+    @abstractmethod
+    def round(self, chain_id: int) -> R:
+        """One round of one chain's work."""
+
+    @abstractmethod
+    def lanes(self) -> list[int]:
+        """The chains that get a worker each."""
 
     @abstractmethod
     def _starting(self) -> None:
@@ -37,29 +66,64 @@ class RoundLoop(ABC, Generic[R]):
     def _stopped(self) -> None:
         """Log where the run stopped."""
 
+    @property
+    def stopping(self) -> threading.Event:
+        return self._stop
+
     def stop(self) -> None:
-        """Ask :meth:`run` to return after the current round."""
+        """Ask :meth:`run` to return."""
         self._stop.set()
 
     def run(self, max_rounds: int | None = None, on_round: Callable[[R], None] | None = None) -> None:
-        """Run rounds until :meth:`stop`, SIGINT, SIGTERM or `max_rounds`; `on_round` sees each report."""
+        """Run until :meth:`stop`, SIGINT or SIGTERM (or `max_rounds` rounds of every chain, in
+        turn, without threads); `on_round` sees each round's report."""
         previous = self._install_signals()
-        rounds = 0
         try:
             self._starting()
-            while not self._stop.is_set():
-                report = self.step()
-                if on_round is not None:
-                    on_round(report)
-                rounds += 1
-                if max_rounds is not None and rounds >= max_rounds:
-                    break
-                if not report.busy:
-                    self._stop.wait(self.poll_interval)
+            if max_rounds is not None:
+                self._serial(max_rounds, on_round)
+            else:
+                self._threaded(on_round)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self._stopped()
+
+    def _serial(self, max_rounds: int, on_round: Callable[[R], None] | None) -> None:
+        for done in range(max_rounds):
+            report = self.step()
+            if on_round is not None:
+                on_round(report)
+            if self._stop.is_set() or done + 1 == max_rounds:
+                return
+            if not report.busy:
+                self._stop.wait(self.poll_interval)
+
+    def _threaded(self, on_round: Callable[[R], None] | None) -> None:
+        self.workers = [threading.Thread(target=self._work, args=(chain_id, on_round), daemon=True,
+                                         name=f"chain-{chain_id}") for chain_id in self.lanes()]
+        for worker in self.workers:
+            worker.start()
+        self._stop.wait()
+        for worker in self.workers:
+            worker.join(STOP_GRACE / max(1, len(self.workers)))
+        busy = [w.name for w in self.workers if w.is_alive()]
+        if busy:
+            log.warning("stopping without waiting for %s (in an RPC request; nothing is lost)", ", ".join(busy))
+
+    def _work(self, chain_id: int, on_round: Callable[[R], None] | None) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self.round(chain_id)
+            except Exception:  # noqa: BLE001 - a bug in one chain's round must not end the process
+                log.exception("chain %s: unexpected error in a round; retrying", chain_id)
+                self._stop.wait(self.poll_interval * 5)
+                continue
+            if on_round is not None:
+                with self._report_lock:
+                    on_round(report)
+            if not report.busy:
+                self._stop.wait(self.poll_interval)
 
     def _install_signals(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
@@ -70,4 +134,4 @@ class RoundLoop(ABC, Generic[R]):
         return previous
 
 
-__all__ = ["RoundLoop"]
+__all__ = ["STOP_GRACE", "RoundLoop"]

@@ -49,25 +49,30 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
 from .._core.deployments import create2_address
+from .._core.revert import RevertContext
 from .._core.signers import LocalSigner
-from ..exceptions import CharterError, ContractRevert
+from ..exceptions import CharterError, ContractRevert, InvalidInput
 from ..hyperlane.settlement import HyperlaneOracle, HyperlaneReporter
 from ..intents.client import Intents
-from ..intents.models import MAX_SETTLE, RECORD_FILLED, RECORD_UNFILLED, UNFILLED_RECORD, FillRecord, Order, OrderStatus
+from ..intents.models import MAX_SETTLE, RECORD_FILLED, RECORD_UNFILLED, UNFILLED_RECORD, Order, OrderStatus
 from ..intents.oracle import AttesterOracle, attest, fill_attestation
+from .chain import MAX_BACKOFF, ChainBehind, ChainHalted, Link, describe
+from .chain import connect as connect_rpc
 from .hyperlane import HyperlaneConfig, Lane, MessageRelay
 from .loop import RoundLoop
+from .preflight import check_relay_chain
+from .sender import Pipeline
 from .store import Record, Store
 
 log = logging.getLogger("charter.relay")
 
 SCAN_SPAN = 2_000
 """Blocks read per ``eth_getLogs`` request."""
-MAX_BACKOFF = 60.0
 
 
 @dataclass
@@ -110,17 +115,19 @@ class RelayConfig:
 @dataclass
 class _Chain:
     config: ChainConfig
-    w3: Web3
+    link: Link
     intents: Intents
     oracle: AttesterOracle | None
     reporter: HyperlaneReporter | None = None
     hyperlane_oracle: HyperlaneOracle | None = None
-    failures: int = 0
-    retry_at: float = 0.0
 
     @property
     def chain_id(self) -> int:
         return self.config.chain_id
+
+    @property
+    def w3(self) -> Web3:
+        return self.link.w3
 
 
 @dataclass
@@ -138,11 +145,20 @@ class StepReport:
     delivered: int = 0
     """(Hyperlane) messages delivered."""
     errors: list[str] = field(default_factory=list)
+    failed_chains: list[int] = field(default_factory=list)
+    """Chains that could not be read or written this round (unreachable, behind, halted)."""
 
     @property
     def busy(self) -> bool:
         return bool(self.opened or self.records or self.proven or self.settled or self.refunded or self.asked_unfilled
                     or self.reported or self.delivered)
+
+    def merge(self, other: StepReport) -> None:
+        for name, value in vars(other).items():
+            if isinstance(value, list):
+                getattr(self, name).extend(v for v in value if v not in getattr(self, name))
+            else:
+                setattr(self, name, getattr(self, name) + value)
 
 
 class Attester:
@@ -165,7 +181,7 @@ class Attester:
 class Relayer(RoundLoop[StepReport]):
     """Charter's committee relayer (see the module's documentation)."""
 
-    def __init__(self, config: RelayConfig, *, connect: Callable[[str], Web3] | None = None) -> None:
+    def __init__(self, config: RelayConfig, *, connect: Callable[[ChainConfig], Web3] | None = None) -> None:
         if config.oracles and not config.attester_keys:
             raise CharterError("the relayer needs attester keys for the committee oracles it is configured with")
         hyperlane = [c for c in config.chains if c.hyperlane is not None]
@@ -175,31 +191,38 @@ class Relayer(RoundLoop[StepReport]):
             raise CharterError("nothing to relay: configure a committee oracle or a chain's Hyperlane contracts")
         if not 1 <= config.batch <= MAX_SETTLE:
             raise CharterError(f"the batch size is 1 to {MAX_SETTLE}, got {config.batch}")
+        if config.poll_interval <= 0:
+            raise CharterError(f"poll_interval must be above 0 seconds, got {config.poll_interval}")
         self.config = config
         self.store = Store(config.db)
         self.attesters = [Attester(k) for k in config.attester_keys]
         self.sender = LocalSigner.from_key(config.sender_key)
-        make = connect or (lambda url: Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30})))
+        make = connect or (lambda chain: connect_rpc(chain.rpc, chain.rpc_timeout))
         self.chains: dict[int, _Chain] = {}
         for chain in config.chains:
-            w3 = make(chain.rpc)
+            w3 = make(chain)
             settler = chain.settler or create2_address("IntentSettler")
             oracle = config.oracles.get(chain.chain_id)
             hl = chain.hyperlane
+            link = Link(chain.chain_id, chain.rpc, w3, self.store, chain.confirmations, config.poll_interval)
             self.chains[chain.chain_id] = _Chain(
-                chain, w3, Intents(w3, settler, self.sender, chain_id=chain.chain_id),
+                chain, link, Intents(w3, settler, self.sender, chain_id=chain.chain_id),
                 AttesterOracle(w3, oracle, chain_id=chain.chain_id) if oracle else None,
                 HyperlaneReporter(w3, hl.reporter, chain_id=chain.chain_id) if hl and hl.reporter else None,
                 HyperlaneOracle(w3, hl.oracle, chain_id=chain.chain_id) if hl and hl.oracle else None,
             )
         self._thresholds: dict[str, int] = {}  # by answering oracle
-        lanes = {c.chain_id: Lane.connect(c.chain_id, self.chains[c.chain_id].w3, c.hyperlane, c.start_block)
-                 for c in hyperlane if c.hyperlane is not None}
+        self._committees: dict[int, tuple[AttesterOracle, int, float]] = {}  # per origin: (oracle, threshold, read at)
+        self._checked: set[int] = set()  # chains whose configuration was checked against the chain
+        self._warned: set[tuple[str, str]] = set()
         validators = [Account.from_key(k) for k in config.validator_keys]
-        self.messages = MessageRelay(self.store, self.sender, validators, lanes, self._backoff)
+        self.messages = MessageRelay(self.store, self.sender, validators, {}, self._backoff)
         super().__init__(config.poll_interval)
 
     # ------------------------------------------------------------ running
+
+    def lanes(self) -> list[int]:
+        return list(self.chains)
 
     def _starting(self) -> None:
         log.info("relaying on chains %s; state in %s", ", ".join(map(str, self.chains)), self.store.path)
@@ -209,41 +232,91 @@ class Relayer(RoundLoop[StepReport]):
 
     def progress(self) -> str:
         counts = self.store.counts()
-        return ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no orders yet"
+        text = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no orders yet"
+        troubled = [f"chain {c.chain_id} {c.link.state}" for c in self.chains.values() if c.link.state != "ok"]
+        return text + (f" ({', '.join(troubled)})" if troubled else "")
 
     def close(self) -> None:
-        self.store.close()
+        if not any(w.is_alive() for w in self.workers):
+            self.store.close()
+
+    def check(self) -> None:
+        """Check every reachable chain against the configuration now (start-up): raises
+        :class:`InvalidInput` listing what is wrong; unreachable chains are checked when they answer."""
+        problems: list[str] = []
+        for i, chain in enumerate(self.chains.values()):
+            try:
+                problems += self._preflight(chain, i)
+            except Exception as exc:  # noqa: BLE001 - unreachable now: checked when it answers
+                delay = chain.link.failed(exc)
+                log.warning("chain %s: unreachable at start-up (%s); checking it when it answers, in %.0f s",
+                            chain.chain_id, exc, delay)
+        if problems:
+            raise InvalidInput("the relayer's configuration does not match the chains:\n" + "\n".join(problems))
+
+    def _preflight(self, chain: _Chain, index: int | None = None) -> list[str]:
+        if chain.chain_id in self._checked:
+            return []
+        index = list(self.chains).index(chain.chain_id) if index is None else index
+        problems = check_relay_chain(chain.w3, chain.config, self.config, f"chains[{index}]")
+        if not problems:
+            chain.link.verify()
+            hl = chain.config.hyperlane
+            if hl is not None and chain.chain_id not in self.messages.lanes:
+                self.messages.add_lane(Lane.connect(chain.chain_id, chain.w3, hl, chain.config.start_block))
+            self._checked.add(chain.chain_id)
+        return problems
 
     def step(self) -> StepReport:
-        """One round: scan every chain, prove, settle and refund what is ready."""
+        """One round of every chain, phase by phase (scan all, then prove, then send)."""
         report = StepReport()
-        for chain in self.chains.values():
-            self._guarded(chain, report, self._scan)
-        self._prove(report)
-        for chain in self.chains.values():
-            if chain.chain_id in self.messages.lanes:
-                self._guarded(chain, report, self._verify_messages)
-                self._guarded(chain, report, self._report)
-        for chain in self.chains.values():
-            if chain.chain_id in self.messages.lanes:
-                self._guarded(chain, report, self._deliver)
-            self._guarded(chain, report, self._ask_unfilled)
-            self._guarded(chain, report, self._submit)
+        for phase in (self._phase_read, self._phase_prove, self._phase_send):
+            for chain in self.chains.values():
+                self._guarded(chain, report, phase)
         if report.busy:
             log.info("round: %s", self.progress())
         return report
 
+    def round(self, chain_id: int) -> StepReport:
+        """One round of one chain's work (its worker thread in :meth:`run`)."""
+        report = StepReport()
+        chain = self.chains[chain_id]
+        for phase in (self._phase_read, self._phase_prove, self._phase_send):
+            self._guarded(chain, report, phase)
+        if report.busy:
+            log.info("chain %s round: %s", chain_id, self.progress())
+        return report
+
+    def _phase_read(self, chain: _Chain, report: StepReport) -> None:
+        if chain.chain_id not in self._checked:
+            problems = self._preflight(chain)
+            if problems:
+                raise chain.link.halt("its configuration does not match the chain: " + "; ".join(problems))
+        chain.link.verify(every=self.config.poll_interval * 5)
+        self._scan(chain, report)
+
+    def _phase_prove(self, chain: _Chain, report: StepReport) -> None:
+        self._prove(chain, report)
+        if chain.chain_id in self.messages.lanes:
+            self._verify_messages(chain, report)
+            self._report(chain, report)
+
+    def _phase_send(self, chain: _Chain, report: StepReport) -> None:
+        if chain.chain_id in self.messages.lanes:
+            self._deliver(chain, report)
+        self._ask_unfilled(chain, report)
+        self._submit(chain, report)
+
     # ------------------------------------------------------------ scanning
 
     def _scan(self, chain: _Chain, report: StepReport) -> None:
-        head = int(chain.w3.eth.block_number)
-        safe = head - chain.config.confirmations
-        start = self.store.cursor(f"relay:{chain.chain_id}", chain.config.start_block)
-        while start <= safe:
-            end = min(safe, start + SCAN_SPAN - 1)
+        name = f"relay:{chain.chain_id}"
+        while (span := chain.link.scan_range(name, chain.config.start_block, SCAN_SPAN)) is not None:
+            start, end = span
             opened = chain.intents.opened(start, end)
             fills = chain.intents.fills(start, end)
             unfilled = chain.intents.unfilled(start, end)
+            end_hash = chain.link.block_hash(end)
             with self.store.transaction() as db:
                 for found in opened:
                     order = found.order
@@ -268,8 +341,7 @@ class Relayer(RoundLoop[StepReport]):
                     if Store.add_record(db, record):
                         report.records += 1
                         log.info("chain %s: order %s recorded as not filled", chain.chain_id, record.order_id[:10])
-                Store.set_cursor(db, f"relay:{chain.chain_id}", end + 1)
-            start = end + 1
+                Store.set_cursor(db, name, end + 1, end_hash)
 
     def _relays(self, order: Order) -> bool:
         origin = self.chains.get(order.origin_chain_id)
@@ -280,7 +352,19 @@ class Relayer(RoundLoop[StepReport]):
             and dest is not None
             and order.data.destination_settler == dest.intents.address
             and self._via(order) is not None
+            and self._worth(origin, order)
         )
+
+    def _worth(self, origin: _Chain, order: Order) -> bool:
+        """Whether `order` clears the origin's `min_inputs` (always, when it sets none)."""
+        minimums = origin.config.min_inputs
+        if minimums is None:
+            return True
+        worth = any(item.amount >= minimums.get(item.token, 2**256) for item in order.data.inputs)
+        if not worth:
+            log.info("chain %s: order %s ignored: no input reaches `min_inputs`", origin.chain_id,
+                     order.order_id_hex[:10])
+        return worth
 
     def _via(self, order: Order) -> str | None:
         """How `order` is proven: "committee", "hyperlane" (its oracle and its destination's
@@ -298,32 +382,34 @@ class Relayer(RoundLoop[StepReport]):
 
     # ------------------------------------------------------------ proving
 
-    def _prove(self, report: StepReport) -> None:
-        answering: dict[int, tuple[AttesterOracle, int]] = {}  # per origin chain, read once per step
+    def _prove(self, dest: _Chain, report: StepReport) -> None:
+        """Attest the confirmed records read on `dest` of orders proven by the committee."""
+        block: int | None = None
         for row in self.store.orders("open", "unfilled-asked"):
-            record = self.store.record(row.order_id)
-            if record is None:
+            if row.dest_chain != dest.chain_id:
                 continue
-            origin, dest = self.chains[row.origin_chain], self.chains[row.dest_chain]
+            record = self.store.record(row.order_id)
+            origin = self.chains.get(row.origin_chain)
+            if record is None or origin is None:
+                continue
             order = Order.from_origin_data(row.origin_data)
-            if self._via(order) != "committee" or time.monotonic() < dest.retry_at:
+            if self._via(order) != "committee" or not origin.link.ready:
                 continue
             try:
-                block = int(dest.w3.eth.block_number) - dest.config.confirmations
-                if origin.chain_id not in answering:
-                    answering[origin.chain_id] = self._committee(origin)
-                oracle, threshold = answering[origin.chain_id]
-                signatures: dict[str, bytes] = {}
-                for attester in self.attesters:
-                    signature = attester.sign(oracle.address, order, record.record_hash, dest.intents, block)
-                    if signature is None:
-                        break
-                    signatures[attester.address] = signature
-                    if len(signatures) == threshold:
-                        break
-            except Exception as exc:  # noqa: BLE001 - the chain's problem: back off, retry later
-                self._chain_failed(dest, report, exc)
+                oracle, threshold = self._committee(origin)
+            except Exception as exc:  # noqa: BLE001 - the origin's problem, not this chain's
+                self._chain_failed(origin, report, exc)
                 continue
+            if block is None:
+                block = dest.link.safe_block()
+            signatures: dict[str, bytes] = {}
+            for attester in self.attesters:
+                signature = attester.sign(oracle.address, order, record.record_hash, dest.intents, block)
+                if signature is None:
+                    break
+                signatures[attester.address] = signature
+                if len(signatures) == threshold:
+                    break
             if len(signatures) < threshold:
                 if not signatures:
                     log.warning("order %s: the destination no longer holds the record seen in block %s (reorg?); "
@@ -339,8 +425,11 @@ class Relayer(RoundLoop[StepReport]):
 
     def _committee(self, chain: _Chain) -> tuple[AttesterOracle, int]:
         """The oracle whose committee answers for `chain`'s configured oracle now (itself, or
-        the successor it was handed over to) and its threshold."""
+        the successor it was handed over to) and its threshold (read again every minute)."""
         assert chain.oracle is not None
+        cached = self._committees.get(chain.chain_id)
+        if cached is not None and time.monotonic() - cached[2] < 60:
+            return cached[0], cached[1]
         oracle = chain.oracle.current()
         if oracle.address not in self._thresholds:
             members = set(oracle.members())
@@ -354,12 +443,13 @@ class Relayer(RoundLoop[StepReport]):
                 )
             self.attesters.sort(key=lambda a: a.address not in members)
             self._thresholds[oracle.address] = threshold
+        self._committees[chain.chain_id] = (oracle, self._thresholds[oracle.address], time.monotonic())
         return oracle, self._thresholds[oracle.address]
 
     # ------------------------------------------------------------ Hyperlane
 
     def _verify_messages(self, chain: _Chain, report: StepReport) -> None:
-        self.messages.scan(chain.chain_id, int(chain.w3.eth.block_number) - chain.config.confirmations)
+        self.messages.scan(chain.chain_id, chain.link.safe_block())
 
     def _deliver(self, chain: _Chain, report: StepReport) -> None:
         report.delivered += self.messages.deliver(chain.chain_id)
@@ -376,9 +466,15 @@ class Relayer(RoundLoop[StepReport]):
             if record is None or row.dest_chain != dest.chain_id or self._via(order) != "hyperlane":
                 continue
             origin = self.chains[row.origin_chain]
+            if not origin.link.ready or row.origin_chain not in self.messages.lanes:
+                continue
             assert origin.hyperlane_oracle is not None
-            proof = next((p for _, r, p in self.store.reports(row.order_id) if r == record.record_hash
-                          and origin.hyperlane_oracle.is_proven(order, r, p)), None)
+            try:
+                proof = next((p for _, r, p in self.store.reports(row.order_id) if r == record.record_hash
+                              and origin.hyperlane_oracle.is_proven(order, r, p)), None)
+            except Exception as exc:  # noqa: BLE001 - the origin's problem, not this chain's
+                self._chain_failed(origin, report, exc)
+                continue
             if proof is not None:
                 state = "proven" if record.kind == RECORD_FILLED else "unfilled-proven"
                 self.store.update(row.order_id, state=state, proof=proof)
@@ -428,6 +524,8 @@ class Relayer(RoundLoop[StepReport]):
         for row in self.store.orders("open", ready=True):
             if row.dest_chain != chain.chain_id or row.fill_deadline >= now or self.store.record(row.order_id):
                 continue
+            if row.tx_hash is not None:
+                continue  # refunded (or settled) on its origin, waiting for the confirmations
             order = Order.from_origin_data(row.origin_data)
             if any(chain.intents.record_of(order.order_id)):
                 continue  # filled or recorded: the scan will see it once confirmed
@@ -442,72 +540,144 @@ class Relayer(RoundLoop[StepReport]):
                      tx.tx_hash)
 
     def _submit(self, chain: _Chain, report: StepReport) -> None:
-        """Settle and refund, on `chain` as the origin, whatever is proven (or timed out)."""
+        """Settle and refund, on `chain` as the origin, whatever is proven (or timed out and
+        shown unfilled by its destination)."""
         now = int(chain.w3.eth.get_block("latest")["timestamp"])
         proven = self.store.orders("proven", origin_chain=chain.chain_id, ready=True)
         refunds = self.store.orders("unfilled-proven", origin_chain=chain.chain_id, ready=True)
-        refunds += [r for r in self.store.orders("open", "unfilled-asked", "reported", origin_chain=chain.chain_id,
-                                                 ready=True)
-                    if r.refund_after < now]
-        for rows, settle in ((proven, True), (refunds, False)):
-            pending = [r for r in rows if self._still_open(chain, r, report)]
-            for i in range(0, len(pending), self.config.batch):
-                self._send_batch(chain, pending[i : i + self.config.batch], settle, report)
+        expired = [r for r in self.store.orders("open", "unfilled-asked", "reported", origin_chain=chain.chain_id,
+                                                ready=True) if r.refund_after < now]
+        refunds += [r for r in expired if self._unfilled_at_destination(r, report)]
+        safe: list[int] = []
+        settle = [r for r in proven if self._open_on_origin(chain, r, safe)]
+        refund = [r for r in refunds if self._open_on_origin(chain, r, safe)]
+        batches = [(settle[i : i + self.config.batch], True) for i in range(0, len(settle), self.config.batch)]
+        batches += [(refund[i : i + self.config.batch], False) for i in range(0, len(refund), self.config.batch)]
+        if batches:
+            self._send_batches(chain, batches, report)
 
-    def _still_open(self, chain: _Chain, row: Any, report: StepReport, ours: bool = False) -> bool:
-        """Whether the origin still holds `row` open; if not, mark what it shows (done by us
-        when `ours`, else by anyone)."""
-        status = chain.intents.origin_status(bytes.fromhex(row.order_id[2:]))
+    def _open_on_origin(self, chain: _Chain, row: Any, safe: list[int]) -> bool:
+        """Whether `row` is still open on its origin, so that settling or refunding it may land.
+
+        Only a final state (settled, refunded) read at a block `confirmations` deep is taken as
+        final and written down; a final state not that deep yet is waited for (it may be ours,
+        just mined); UNKNOWN is never final: the RPC does not show the order that was seen
+        opened (a lagging backend, or a reorg) and it is read again later."""
+        order_id = bytes.fromhex(row.order_id[2:])
+        status = chain.intents.origin_status(order_id)
         if status == OrderStatus.OPEN:
             return True
-        done = "settled" if status == OrderStatus.SETTLED else "refunded"
-        self.store.update(row.order_id, state=done, done_at=time.time())
-        if not ours:
-            log.info("order %s is already %s on chain %s", row.order_id[:10], done, chain.chain_id)
+        if status == OrderStatus.UNKNOWN:
+            self._warn_once(row.order_id, "unknown",
+                            f"order {row.order_id[:10]}: chain {chain.chain_id}'s RPC does not show it open (a lagging "
+                            "backend, or a reorg?); not acting on it until it does")
+            self.store.failed(row.order_id, "not shown by the origin's RPC", self._backoff(row.attempts))
+            return False
+        if not safe:
+            safe.append(chain.link.safe_block())
+        if chain.intents.origin_status(order_id, block=safe[0]) == status:
+            done = "settled" if status == OrderStatus.SETTLED else "refunded"
+            self.store.update(row.order_id, state=done, done_at=time.time())
+            log.info("order %s is %s on chain %s (%s)", row.order_id[:10], done, chain.chain_id,
+                     f"tx {row.tx_hash}" if row.tx_hash else "by someone else")
         return False
 
-    def _send_batch(self, chain: _Chain, rows: list[Any], settle: bool, report: StepReport) -> None:
-        """Settle (or refund) `rows` in one transaction. One order that cannot land never
+    def _unfilled_at_destination(self, row: Any, report: StepReport) -> bool:
+        """Whether an order past `refundAfter` may be refunded without proof: its destination,
+        healthy and read at a block past the fill deadline, holds no fill for it. An order with
+        a fill is settled, never refunded, whatever the time (the settler allows it)."""
+        record = self.store.record(row.order_id)
+        if record is not None and record.kind == RECORD_FILLED:
+            self._warn_once(row.order_id, "late", f"order {row.order_id[:10]} is past refundAfter but was filled on "
+                            f"chain {row.dest_chain}: settling it, not refunding")
+            return False
+        dest = self.chains.get(row.dest_chain)
+        if dest is None or not dest.link.ready or dest.link.behind:
+            return False
+        try:
+            block = dest.w3.eth.get_block("latest")
+            if int(block["timestamp"]) <= row.fill_deadline:
+                return False  # its RPC does not show the fill deadline passed yet
+            held = dest.intents.record_of(bytes.fromhex(row.order_id[2:]), block=int(block["number"]))
+        except Exception as exc:  # noqa: BLE001 - the destination's problem
+            self._chain_failed(dest, report, exc)
+            return False
+        return held in (b"\0" * 32, UNFILLED_RECORD)
+
+    def _send_batches(self, chain: _Chain, batches: list[tuple[list[Any], bool]], report: StepReport) -> None:
+        """Settle (or refund) each batch in a transaction of its own, all sent back to back
+        (consecutive nonces) and then awaited together. One order that cannot land never
         holds back the others (I6): the settler skips it and the receipt says why (it is
         retried after a backoff, the others are done); a batch refused as a whole (none of
-        it could land) is sent again order by order in this round, so each gets its own
-        answer."""
+        it could land) is sent again order by order, so each gets its own answer."""
+        pipeline = Pipeline(chain.w3, self.sender, chain.chain_id)
+        sent: list[tuple[list[Any], bool, str]] = []
+        queue = list(batches)
+        while queue:
+            rows, settle = queue.pop(0)
+            what = "settlement" if settle else "refund"
+            try:
+                prepared = pipeline.prepare(chain.intents.address, self._batch_data(chain, rows, settle),
+                                            RevertContext(action="settle" if settle else "refund",
+                                                          chain_id=chain.chain_id, order_id=rows[0].order_id))
+            except ContractRevert as exc:
+                if len(rows) > 1:
+                    log.info("chain %s: the %s of %s orders was refused as a whole (%s); sending each alone",
+                             chain.chain_id, what, len(rows), exc)
+                    queue[:0] = [([row], settle) for row in rows]
+                    continue
+                self.store.failed(rows[0].order_id, str(exc), self._backoff(rows[0].attempts))
+                report.errors.append(str(exc))
+                log.warning("chain %s: %s of order %s refused: %s", chain.chain_id, what, rows[0].order_id[:10], exc)
+                continue
+            for row in rows:
+                self.store.update(row.order_id, tx_hash=prepared.tx_hash)
+            pipeline.send(prepared)
+            sent.append((rows, settle, prepared.tx_hash))
+        receipts = pipeline.wait([h for _, _, h in sent], timeout=max(30.0, self.config.poll_interval * 10),
+                                 stop=self.stopping)
+        for rows, settle, tx_hash in sent:
+            receipt = receipts.get(tx_hash)
+            if receipt is None:
+                log.warning("chain %s: tx %s not mined yet; its orders are checked again next round", chain.chain_id,
+                            tx_hash)
+                continue
+            self._settled(chain, rows, settle, receipt, report)
+
+    def _batch_data(self, chain: _Chain, rows: list[Any], settle: bool) -> bytes:
         orders = [Order.from_origin_data(r.origin_data) for r in rows]
-        what = "settlement" if settle else "refund"
-        try:
-            if settle:
-                items = []
-                for row, order in zip(rows, orders, strict=True):
-                    record = self.store.record(row.order_id)
-                    assert record is not None and record.payout is not None
-                    items.append((order, FillRecord(payout=record.payout, filler_agent_id=record.filler_agent_id),
-                                  bytes(row.proof or b"")))
-                tx = chain.intents.settle(items, self.sender)
-            else:
-                tx = chain.intents.refund([(o, bytes(r.proof or b"") if r.state == "unfilled-proven" else b"")
-                                           for r, o in zip(rows, orders, strict=True)], self.sender)
-        except ContractRevert as exc:
-            if len(rows) > 1:
-                log.info("chain %s: the %s of %s orders was refused as a whole (%s); sending each alone",
-                         chain.chain_id, what, len(rows), exc)
-                for row in rows:
-                    self._send_batch(chain, [row], settle, report)
-                return
-            self.store.failed(rows[0].order_id, str(exc), self._backoff(rows[0].attempts))
-            report.errors.append(str(exc))
-            log.warning("chain %s: %s of order %s refused: %s", chain.chain_id, what, rows[0].order_id[:10], exc)
+        if settle:
+            items = []
+            for row, order in zip(rows, orders, strict=True):
+                record = self.store.record(row.order_id)
+                assert record is not None and record.payout is not None
+                items.append((order.as_tuple(), record.payout, record.filler_agent_id, bytes(row.proof or b"")))
+            return bytes(HexBytes(chain.intents.contract.encode_abi("settle", [items])))
+        refunds = [(o.as_tuple(), bytes(r.proof or b"") if r.state == "unfilled-proven" else b"")
+                   for r, o in zip(rows, orders, strict=True)]
+        return bytes(HexBytes(chain.intents.contract.encode_abi("refund", [refunds])))
+
+    def _settled(self, chain: _Chain, rows: list[Any], settle: bool, receipt: Any, report: StepReport) -> None:
+        """Account for a mined settle (or refund) transaction: the orders stay as they are
+        until the origin shows them done at the confirmation depth (:meth:`_open_on_origin`)."""
+        tx_hash = receipt["transactionHash"].to_0x_hex()
+        if receipt["status"] != 1:
+            for row in rows:
+                self.store.failed(row.order_id, f"tx {tx_hash} reverted", self._backoff(row.attempts))
+            report.errors.append(f"chain {chain.chain_id}: tx {tx_hash} reverted")
+            log.warning("chain %s: tx %s reverted (the state changed since it was simulated); retrying its %s "
+                        "orders", chain.chain_id, tx_hash, len(rows))
             return
-        outcome = chain.intents.outcome(tx)
+        outcome = chain.intents.outcome(tx_hash)
         for row in rows:
             skipped = outcome.skipped.get(bytes.fromhex(row.order_id[2:]))
             if skipped is not None and not skipped.closed:
-                error = f"the settler skipped order {row.order_id[:10]} ({skipped.name}) in tx {tx.tx_hash}"
+                error = f"the settler skipped order {row.order_id[:10]} ({skipped.name}) in tx {tx_hash}"
                 self.store.failed(row.order_id, error, self._backoff(row.attempts))
                 report.errors.append(error)
                 log.warning("chain %s: %s; retrying it later", chain.chain_id, error)
-            else:
-                self._still_open(chain, row, report, ours=skipped is None)  # marks each as the chain shows it
-            self.store.update(row.order_id, tx_hash=tx.tx_hash)
+            elif skipped is not None:
+                self.store.update(row.order_id, tx_hash=None)  # closed by someone else: marked when confirmed
         for credit in outcome.credits:
             log.info("chain %s: %s refused a payment of %s (token %s): credited to it (Intents.withdraw)",
                      chain.chain_id, credit.account, f"{credit.amount:,}", credit.token)
@@ -516,25 +686,44 @@ class Relayer(RoundLoop[StepReport]):
         else:
             report.refunded += len(outcome.landed)
         log.info("chain %s: %s %s of %s orders in tx %s (%s gas)", chain.chain_id,
-                 "settled" if settle else "refunded", len(outcome.landed), len(rows), tx.tx_hash, f"{tx.gas_used:,}")
+                 "settled" if settle else "refunded", len(outcome.landed), len(rows), tx_hash,
+                 f"{int(receipt['gasUsed']):,}")
 
     # ------------------------------------------------------------ failures
 
     def _guarded(self, chain: _Chain, report: StepReport, work: Callable[[_Chain, StepReport], None]) -> None:
-        if time.monotonic() < chain.retry_at:
+        if chain.link.halted is not None:
+            if chain.chain_id not in report.failed_chains:
+                report.failed_chains.append(chain.chain_id)
+            return
+        if not chain.link.ready:
+            if chain.chain_id not in report.failed_chains:
+                report.failed_chains.append(chain.chain_id)
             return
         try:
             work(chain, report)
-            chain.failures = 0
+            chain.link.succeeded()
+        except ChainBehind as exc:
+            report.errors.append(str(exc))
+            self._warn_once(str(chain.chain_id), "behind", f"{exc}")
+        except ChainHalted as exc:
+            report.errors.append(str(exc))
+            if chain.chain_id not in report.failed_chains:
+                report.failed_chains.append(chain.chain_id)
         except Exception as exc:  # noqa: BLE001 - one chain's failure must not stop the others
             self._chain_failed(chain, report, exc)
 
     def _chain_failed(self, chain: _Chain, report: StepReport, exc: Exception) -> None:
-        chain.failures += 1
-        delay = self._backoff(chain.failures - 1)
-        chain.retry_at = time.monotonic() + delay
+        delay = chain.link.failed(exc)
         report.errors.append(f"chain {chain.chain_id}: {exc}")
-        log.warning("chain %s: %s; retrying in %.1f s", chain.chain_id, exc, delay)
+        if chain.chain_id not in report.failed_chains:
+            report.failed_chains.append(chain.chain_id)
+        log.warning("chain %s: %s; retrying in %.1f s", chain.chain_id, describe(exc), delay)
+
+    def _warn_once(self, subject: str, kind: str, message: str) -> None:
+        if (subject, kind) not in self._warned:
+            self._warned.add((subject, kind))
+            log.warning("%s", message)
 
     def _backoff(self, attempts: int) -> float:
         return float(min(MAX_BACKOFF, self.config.poll_interval * 2 ** min(attempts, 10)))

@@ -20,7 +20,6 @@ once the fill is proven.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,12 +27,18 @@ from typing import Any
 from web3 import Web3
 
 from .._core.deployments import create2_address
+from .._core.revert import RevertContext
 from .._core.signers import LocalSigner
-from ..exceptions import CharterError
+from .._core.tx import send_checked
+from ..exceptions import CharterError, ContractRevert, InvalidInput
 from ..intents.client import ERC20_ABI, Intents
 from ..intents.models import MIN_REFUND_DELAY, NATIVE, FillRecord, Order
+from .chain import ChainBehind, ChainHalted, Link, describe
+from .chain import connect as connect_rpc
 from .loop import RoundLoop
-from .relayer import ChainConfig
+from .preflight import check_solver_chain
+from .relayer import SCAN_SPAN, ChainConfig
+from .sender import Pipeline
 from .store import Store
 
 log = logging.getLogger("charter.solve")
@@ -85,6 +90,8 @@ class SolveReport:
     filled: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    failed_chains: list[int] = field(default_factory=list)
+    """Chains that could not be read or written this round (unreachable, behind, halted)."""
 
     @property
     def busy(self) -> bool:
@@ -94,87 +101,253 @@ class SolveReport:
 class Solver(RoundLoop[SolveReport]):
     """Charter's reference filler (see the module's documentation)."""
 
-    def __init__(self, config: SolverConfig, *, connect: Callable[[str], Web3] | None = None) -> None:
+    def __init__(self, config: SolverConfig, *, connect: Callable[[ChainConfig], Web3] | None = None) -> None:
+        if config.poll_interval <= 0:
+            raise CharterError(f"poll_interval must be above 0 seconds, got {config.poll_interval}")
+        if not 1 <= config.max_pending <= 500:
+            raise CharterError(f"max_pending is 1 to 500, got {config.max_pending}")
         self.config = config
         self.store = Store(config.db)
         self.signer = LocalSigner.from_key(config.key)
         self.payout = Web3.to_checksum_address(config.payout or self.signer.address)
-        make = connect or (lambda url: Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30})))
+        make = connect or (lambda chain: connect_rpc(chain.rpc, chain.rpc_timeout))
         self.chains: dict[int, tuple[ChainConfig, Intents]] = {}
+        self.links: dict[int, Link] = {}
         for chain in config.chains:
-            w3 = make(chain.rpc)
+            w3 = make(chain)
             settler = chain.settler or create2_address("IntentSettler")
             self.chains[chain.chain_id] = (chain, Intents(w3, settler, self.signer, chain_id=chain.chain_id))
-        self._retry_at: dict[int, float] = {}
+            self.links[chain.chain_id] = Link(chain.chain_id, chain.rpc, w3, self.store, chain.confirmations,
+                                              config.poll_interval)
+        self._checked: set[int] = set()
+        self._short: dict[str, str] = {}  # order id -> the last inventory shortfall logged
+        self._record = FillRecord(payout=self.payout, filler_agent_id=config.agent_id)
         super().__init__(config.poll_interval)
 
     def close(self) -> None:
-        self.store.close()
+        if not any(w.is_alive() for w in self.workers):
+            self.store.close()
+
+    def lanes(self) -> list[int]:
+        return list(self.chains)
 
     def _starting(self) -> None:
         log.info("solving as %s (agent %s, payout %s)", self.signer.address, self.config.agent_id, self.payout)
 
     def _stopped(self) -> None:
-        log.info("solver stopped; %s", self.store.seen_counts())
+        log.info("solver stopped; %s", self.progress())
+
+    def progress(self) -> str:
+        counts = self.store.seen_counts()
+        text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no orders yet"
+        troubled = [f"chain {i} {link.state}" for i, link in self.links.items() if link.state != "ok"]
+        return text + (f" ({', '.join(troubled)})" if troubled else "")
+
+    def check(self) -> None:
+        """Check every reachable chain against the configuration now (start-up): raises
+        :class:`InvalidInput` listing what is wrong; unreachable chains are checked when they answer."""
+        problems: list[str] = []
+        for chain_id in self.chains:
+            try:
+                problems += self._preflight(chain_id)
+            except Exception as exc:  # noqa: BLE001 - unreachable now: checked when it answers
+                delay = self.links[chain_id].failed(exc)
+                log.warning("chain %s: unreachable at start-up (%s); checking it when it answers, in %.0f s",
+                            chain_id, describe(exc), delay)
+        if problems:
+            raise InvalidInput("the solver's configuration does not match the chains:\n" + "\n".join(problems))
+
+    def _preflight(self, chain_id: int) -> list[str]:
+        if chain_id in self._checked:
+            return []
+        config, intents = self.chains[chain_id]
+        problems = check_solver_chain(intents.w3, config, self.config, f"chains[{list(self.chains).index(chain_id)}]")
+        if not problems:
+            self.links[chain_id].verify()
+            self._checked.add(chain_id)
+        return problems
 
     def step(self) -> SolveReport:
+        """One round of every chain: read new orders on each, then fill on each."""
         report = SolveReport()
-        for chain_id, (config, intents) in self.chains.items():
-            if time.monotonic() < self._retry_at.get(chain_id, 0):
-                continue
-            try:
-                self._scan(config, intents, report)
-            except Exception as exc:  # noqa: BLE001 - a chain's failure holds back only that chain
-                self._retry_at[chain_id] = time.monotonic() + min(60.0, self.config.poll_interval * 4)
-                report.errors.append(f"chain {chain_id}: {exc}")
-                log.warning("chain %s: %s", chain_id, exc)
-        for order_id, origin_data in self.store.seen_orders("new", "retry"):
-            self._try(order_id, Order.from_origin_data(origin_data), report)
+        for phase in (self._phase_read, self._phase_fill):
+            for chain_id in self.chains:
+                self._guarded(chain_id, report, phase)
         return report
 
-    # ------------------------------------------------------------ internals
+    def round(self, chain_id: int) -> SolveReport:
+        report = SolveReport()
+        for phase in (self._phase_read, self._phase_fill):
+            self._guarded(chain_id, report, phase)
+        return report
 
-    def _scan(self, config: ChainConfig, intents: Intents, report: SolveReport) -> None:
-        safe = int(intents.w3.eth.block_number) - config.confirmations
-        start = self.store.cursor(f"solve:{config.chain_id}", config.start_block)
-        if start > safe:
+    def _guarded(self, chain_id: int, report: SolveReport, work: Callable[[int, SolveReport], None]) -> None:
+        link = self.links[chain_id]
+        if not link.ready:
+            if chain_id not in report.failed_chains:
+                report.failed_chains.append(chain_id)
             return
-        opened = intents.opened(start, safe)
-        with self.store.transaction() as db:
-            for found in opened:
-                if Store.add_seen(db, found.order.order_id_hex, config.chain_id, found.order.origin_data):
-                    report.seen += 1
-            Store.set_cursor(db, f"solve:{config.chain_id}", safe + 1)
-
-    def _try(self, order_id: str, order: Order, report: SolveReport) -> None:
-        reason = self._refusal(order)
-        if reason is not None:
-            final = not reason.startswith("retry:")
-            self.store.mark_seen(order_id, "skipped" if final else "retry", reason)
-            if final:
-                report.skipped += 1
-                log.info("order %s skipped: %s", order_id[:10], reason)
-            return
-        _, dest = self.chains[order.data.destination_chain_id]
         try:
-            tx = dest.fill(order, FillRecord(payout=self.payout, filler_agent_id=self.config.agent_id), self.signer)
-        except CharterError as exc:
-            self.store.mark_seen(order_id, "retry", f"fill failed: {exc}")
+            work(chain_id, report)
+            link.succeeded()
+        except ChainBehind as exc:
             report.errors.append(str(exc))
-            log.warning("order %s: fill failed: %s", order_id[:10], exc)
-            return
-        self.store.mark_seen(order_id, "filled", None, tx.tx_hash)
-        report.filled += 1
-        log.info("order %s filled on chain %s in tx %s (%s gas)", order_id[:10], order.data.destination_chain_id,
-                 tx.tx_hash, f"{tx.gas_used:,}")
+        except ChainHalted as exc:
+            report.errors.append(str(exc))
+            if chain_id not in report.failed_chains:
+                report.failed_chains.append(chain_id)
+        except Exception as exc:  # noqa: BLE001 - a chain's failure holds back only that chain
+            delay = link.failed(exc)
+            report.errors.append(f"chain {chain_id}: {exc}")
+            if chain_id not in report.failed_chains:
+                report.failed_chains.append(chain_id)
+            log.warning("chain %s: %s; retrying in %.1f s", chain_id, describe(exc), delay)
 
-    def _refusal(self, order: Order) -> str | None:
+    # ------------------------------------------------------------ reading
+
+    def _phase_read(self, chain_id: int, report: SolveReport) -> None:
+        link = self.links[chain_id]
+        if chain_id not in self._checked:
+            problems = self._preflight(chain_id)
+            if problems:
+                raise link.halt("its configuration does not match the chain: " + "; ".join(problems))
+        link.verify(every=self.config.poll_interval * 5)
+        config, intents = self.chains[chain_id]
+        name = f"solve:{chain_id}"
+        while (span := link.scan_range(name, config.start_block, SCAN_SPAN)) is not None:
+            start, end = span
+            opened = intents.opened(start, end)
+            end_hash = link.block_hash(end)
+            with self.store.transaction() as db:
+                for found in opened:
+                    if Store.add_seen(db, found.order.order_id_hex, chain_id, found.order.origin_data):
+                        report.seen += 1
+                Store.set_cursor(db, name, end + 1, end_hash)
+
+    # ------------------------------------------------------------ filling
+
+    def _phase_fill(self, chain_id: int, report: SolveReport) -> None:
+        """Fill, on `chain_id` as the destination, every order that may be filled now: all sent
+        back to back (consecutive nonces), with the inventory of the fills in flight set aside."""
+        _, dest = self.chains[chain_id]
+        link = self.links[chain_id]
+        if link.behind:
+            return
+        pending = [(i, Order.from_origin_data(d)) for i, d in self.store.seen_orders("new", "retry", "sending")]
+        pending = [(i, o) for i, o in pending if o.data.destination_chain_id == chain_id]
+        if not pending:
+            return
+        self._resolve_sent(dest, [i for i, _ in pending if self.store.seen_state(i) == "sending"], report)
+        now = int(dest.w3.eth.get_block("latest")["timestamp"])
+        reserved: dict[str, int] = {}
+        balances: dict[str, int] = {}
+        chosen: list[tuple[str, Order]] = []
+        for order_id, order in pending:
+            if len(chosen) >= self.config.max_pending:
+                break
+            if self.store.seen_state(order_id) not in ("new", "retry"):
+                continue
+            reason = self._refusal(order, dest, now)
+            if reason is None:
+                reason = self._inventory(order, dest, balances, reserved)
+            if reason is not None:
+                self._refused(order_id, reason, report)
+                continue
+            chosen.append((order_id, order))
+        if chosen:
+            self._fill_all(dest, chosen, reserved, report)
+
+    def _refused(self, order_id: str, reason: str, report: SolveReport) -> None:
+        if reason.startswith("filled by us"):
+            self.store.mark_seen(order_id, "filled", None)
+            report.filled += 1
+            log.info("order %s: %s", order_id[:10], reason)
+            return
+        final = not reason.startswith("retry:")
+        self.store.mark_seen(order_id, "skipped" if final else "retry", reason)
+        if final:
+            report.skipped += 1
+            log.info("order %s skipped: %s", order_id[:10], reason)
+        elif reason.startswith("retry: inventory") and self._short.get(order_id) != reason:
+            self._short[order_id] = reason
+            log.warning("order %s waits: %s", order_id[:10], reason[len("retry: "):])
+
+    def _resolve_sent(self, dest: Intents, order_ids: list[str], report: SolveReport) -> None:
+        """Settle what became of fills sent earlier (by this process, or by one killed after
+        sending): filled, still pending (left alone), or lost (tried again)."""
+        pipeline = Pipeline(dest.w3, self.signer, dest.chain_id)
+        for order_id in order_ids:
+            tx_hash = self.store.seen_tx(order_id)
+            held = dest.record_of(bytes.fromhex(order_id[2:]))
+            if held == self._record.hash:
+                self.store.mark_seen(order_id, "filled", None)
+                report.filled += 1
+                log.info("order %s filled on chain %s (tx %s)", order_id[:10], dest.chain_id, tx_hash)
+            elif any(held):
+                self.store.mark_seen(order_id, "skipped", "filled by someone else meanwhile")
+                report.skipped += 1
+            elif tx_hash is not None and pipeline.known(tx_hash):
+                receipts = pipeline.wait([tx_hash], timeout=0)
+                if tx_hash in receipts and receipts[tx_hash]["status"] != 1:
+                    self.store.mark_seen(order_id, "retry", f"fill tx {tx_hash} reverted")
+                # else still pending: wait for it
+            else:
+                self.store.mark_seen(order_id, "retry", f"fill tx {tx_hash} was dropped")
+
+    def _fill_all(self, dest: Intents, chosen: list[tuple[str, Order]], reserved: dict[str, int],
+                  report: SolveReport) -> None:
+        pipeline = Pipeline(dest.w3, self.signer, dest.chain_id)
+        self._approve(dest, reserved)
+        sent: list[tuple[str, Order, str]] = []
+        for order_id, order in chosen:
+            data = dest.contract.encode_abi("fill", [order.order_id, order.origin_data, self._record.filler_data()])
+            try:
+                prepared = pipeline.prepare(dest.address, data, RevertContext(action="fill", chain_id=dest.chain_id,
+                                                                             order_id=order_id), value=order.native_out)
+            except ContractRevert as exc:
+                self.store.mark_seen(order_id, "retry", f"fill refused: {exc}")
+                report.errors.append(str(exc))
+                log.warning("order %s: fill refused: %s", order_id[:10], exc)
+                continue
+            self.store.mark_seen(order_id, "sending", None, prepared.tx_hash)  # before it leaves: found on restart
+            pipeline.send(prepared)
+            sent.append((order_id, order, prepared.tx_hash))
+        receipts = pipeline.wait([h for _, _, h in sent], timeout=max(30.0, self.config.poll_interval * 10),
+                                 stop=self.stopping)
+        for order_id, _order, tx_hash in sent:
+            receipt = receipts.get(tx_hash)
+            if receipt is None:
+                continue  # resolved next round
+            if receipt["status"] != 1:
+                self.store.mark_seen(order_id, "retry", f"fill tx {tx_hash} reverted")
+                report.errors.append(f"fill tx {tx_hash} reverted")
+                log.warning("order %s: fill tx %s reverted; trying again", order_id[:10], tx_hash)
+                continue
+            self.store.mark_seen(order_id, "filled", None, tx_hash)
+            report.filled += 1
+            log.info("order %s filled on chain %s in tx %s (%s gas)", order_id[:10], dest.chain_id, tx_hash,
+                     f"{int(receipt['gasUsed']):,}")
+
+    def _approve(self, dest: Intents, needs: dict[str, int]) -> None:
+        """Let the settler take exactly what this round's fills deliver of each ERC-20 (no
+        standing allowance beyond the fills in flight)."""
+        for token, amount in needs.items():
+            if token == NATIVE or amount == 0:
+                continue
+            erc20: Any = dest.w3.eth.contract(address=Web3.to_checksum_address(token), abi=ERC20_ABI)
+            allowance = int(erc20.functions.allowance(self.signer.address, dest.address).call())
+            if allowance >= amount:
+                continue
+            data = erc20.encode_abi("approve", [dest.address, amount])
+            receipt = send_checked(dest.w3, self.signer, erc20.address, data, RevertContext(action="approve"),
+                                   timeout=max(30.0, self.config.poll_interval * 10))
+            log.info("chain %s: approved the settler for %s of %s (tx %s)", dest.chain_id, f"{amount:,}", token,
+                     receipt["transactionHash"].to_0x_hex())
+
+    def _refusal(self, order: Order, dest: Intents, now: int) -> str | None:
         """Why the solver does not fill `order` (``retry:`` when it may later), or None to fill it."""
         policy = self.config.policy
         d = order.data
-        if d.destination_chain_id not in self.chains:
-            return f"destination chain {d.destination_chain_id} is not watched"
-        _, dest = self.chains[d.destination_chain_id]
         if d.destination_settler != dest.address:
             return f"destination settler {d.destination_settler} is not the one watched"
         trusted = policy.oracles.get(order.origin_chain_id, [])
@@ -198,17 +371,29 @@ class Solver(RoundLoop[SolveReport]):
                 reward_ok = False
         if not reward_ok:
             return f"the escrow does not pay the minimum reward of {policy.min_reward_bps} bps"
-        now = int(dest.w3.eth.get_block("latest")["timestamp"])
+        held = dest.record_of(order.order_id)
+        if held == self._record.hash:
+            return "filled by us already (a fill sent before a restart)"
+        if any(held):
+            return "already filled (or recorded unfilled) on the destination"
         if order.fill_deadline - now < policy.min_time_left:
             return "too close to (or past) the fill deadline"
         if d.exclusive_filler not in (NATIVE, self.signer.address) and now <= d.exclusivity_deadline:
             return f"retry: exclusive to {d.exclusive_filler} until {d.exclusivity_deadline}"
-        if any(dest.record_of(order.order_id)):
-            return "already filled (or recorded unfilled) on the destination"
-        for token, amount in self._needs(order).items():
-            have = self._balance(dest, token)
-            if have < amount:
-                return f"retry: inventory of {token} on chain {d.destination_chain_id} is {have:,}, needs {amount:,}"
+        return None
+
+    def _inventory(self, order: Order, dest: Intents, balances: dict[str, int], reserved: dict[str, int]) -> str | None:
+        """Set aside what `order` delivers, or say what is missing (with the fills in flight counted)."""
+        needs = self._needs(order)
+        for token, amount in needs.items():
+            if token not in balances:
+                balances[token] = self._balance(dest, token)
+            free = balances[token] - reserved.get(token, 0)
+            if free < amount:
+                return (f"retry: inventory of {token} on chain {dest.chain_id} is {free:,} after the fills in "
+                        f"flight, needs {amount:,}")
+        for token, amount in needs.items():
+            reserved[token] = reserved.get(token, 0) + amount
         return None
 
     @staticmethod

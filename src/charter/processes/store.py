@@ -9,7 +9,10 @@ only marked done once the chain shows it.
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +22,10 @@ from typing import Any
 
 from ..exceptions import CharterError
 
-SCHEMA_VERSION = 1
+log = logging.getLogger("charter.store")
+
+SCHEMA_VERSION = 2
+"""2: cursors keep the hash of the last block read (reorgs deeper than the confirmations are seen)."""
 
 RELAY_STATES = (
     "open",  # seen opened on its origin, nothing proven yet
@@ -41,7 +47,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cursors (
     name TEXT PRIMARY KEY,
-    next_block INTEGER NOT NULL
+    next_block INTEGER NOT NULL,
+    block_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS orders (
     order_id TEXT PRIMARY KEY,
@@ -168,58 +175,167 @@ def _message_row(r: Any) -> MessageRow:
     return MessageRow(bytes(r[0]), r[1], r[2], bytes(r[3]), r[4], bytes(r[5]), *r[6:])
 
 
+class _Locked:
+    """The connection, used by one thread at a time: a process's chains work in threads of
+    their own, and a transaction holds the lock from BEGIN to COMMIT."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._db = db
+        self.lock = lock
+
+    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        with self.lock:
+            cursor: sqlite3.Cursor = self._db.execute(sql, args)
+            return cursor
+
+    def executescript(self, sql: str) -> sqlite3.Cursor:
+        with self.lock:
+            cursor: sqlite3.Cursor = self._db.executescript(sql)
+            return cursor
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+
 class Store:
-    """The SQLite file of a relayer or solver."""
+    """The SQLite file of a relayer or solver, used by one process at a time."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._lock_file: Any = None
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._exclusive()
+            self._orphans()
         try:
-            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            raw = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
+            self.db = _Locked(raw, threading.RLock())
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
+            self._release()
             raise CharterError(f"cannot open the state file {path}: {exc}; check the path and its permissions") \
                 from None
         version = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if version is None:
             self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(version[0]) == 1:  # cursors gain the hash of the last block read
+            self.db.execute("ALTER TABLE cursors ADD COLUMN block_hash TEXT")
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
         elif int(version[0]) != SCHEMA_VERSION:
+            self._release()
             raise CharterError(f"{path} was written by another version (schema {version[0]}); use a new file")
+
+    def _exclusive(self) -> None:
+        """Hold `<file>.lock` while open: two processes sharing one file (and, as configured,
+        one key) would send each other's transactions twice and revert half of them."""
+        import fcntl
+
+        handle = open(f"{self.path}.lock", "a+")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            owner = handle.read().strip() or "another process"
+            handle.close()
+            raise CharterError(
+                f"the state file {self.path} is in use by {owner}: run one process per file (give each "
+                "its own `db`; two relayers with one file and key revert each other's transactions)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}")
+        handle.flush()
+        self._lock_file = handle
+
+    def _orphans(self) -> None:
+        """A `-wal` / `-shm` left beside a deleted file would make SQLite fail with "disk I/O
+        error": without their file they hold nothing recoverable, so they go."""
+        if self.path.exists():
+            return
+        for suffix in ("-wal", "-shm"):
+            orphan = Path(f"{self.path}{suffix}")
+            if orphan.exists():
+                log.warning("%s has no database beside it (deleted?): removing it", orphan)
+                orphan.unlink()
+
+    def _release(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
     def close(self) -> None:
         self.db.close()
+        self._release()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[_Locked]:
         """All writes inside the block commit together, or none does."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self.db.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------ meta
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                            (key, value))
 
     # ------------------------------------------------------------ cursors
 
     def cursor(self, name: str, default: int) -> int:
-        row = self.db.execute("SELECT next_block FROM cursors WHERE name = ?", (name,)).fetchone()
-        return int(row[0]) if row else default
+        return self.cursor_at(name, default)[0]
+
+    def cursor_at(self, name: str, default: int) -> tuple[int, str | None]:
+        """The next block to read for `name`, and the hash the block before it had when read."""
+        row = self.db.execute("SELECT next_block, block_hash FROM cursors WHERE name = ?", (name,)).fetchone()
+        return (int(row[0]), row[1]) if row else (default, None)
 
     @staticmethod
-    def set_cursor(db: sqlite3.Connection, name: str, next_block: int) -> None:
+    def set_cursor(db: _Locked, name: str, next_block: int, block_hash: str | None = None) -> None:
+        """Move `name` to `next_block`; `block_hash` is the hash of block `next_block - 1`, just read."""
         db.execute(
-            "INSERT INTO cursors VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET next_block = excluded.next_block",
-            (name, next_block),
+            "INSERT INTO cursors VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET next_block = excluded.next_block, "
+            "block_hash = excluded.block_hash",
+            (name, next_block, block_hash),
         )
+
+    def resync(self, chain_id: int, from_block: int) -> dict[str, int]:
+        """Forget what this file knows of `chain_id`'s blocks (its genesis, the hashes and
+        positions of its cursors, the destination records read there and the proofs made of
+        them) and read it again from `from_block`. What other chains show is kept; orders are
+        never marked done by this. Returns what was reset."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = ?", (f"genesis:{chain_id}",))
+            cursors = db.execute("UPDATE cursors SET next_block = ?, block_hash = NULL WHERE name LIKE ?",
+                                 (from_block, f"%:{chain_id}")).rowcount
+            proofs = db.execute(
+                "UPDATE orders SET state = 'open', proof = NULL, tx_hash = NULL WHERE dest_chain = ? "
+                "AND state IN ('proven', 'unfilled-proven', 'unfilled-asked', 'reported')", (chain_id,)).rowcount
+            records = db.execute(
+                "DELETE FROM records WHERE dest_chain = ? AND order_id IN (SELECT order_id FROM orders WHERE state "
+                "NOT IN ('settled', 'refunded'))", (chain_id,)).rowcount
+            db.execute("DELETE FROM trees WHERE chain_id = ?", (chain_id,))
+        return {"cursors": cursors, "proofs": proofs, "records": records}
 
     # ------------------------------------------------------------ relayer orders
 
     @staticmethod
     def add_order(
-        db: sqlite3.Connection, order_id: str, origin_chain: int, dest_chain: int, origin_data: bytes,
+        db: _Locked, order_id: str, origin_chain: int, dest_chain: int, origin_data: bytes,
         fill_deadline: int, refund_after: int,
     ) -> bool:
         """Record a newly seen order (False if it was already known)."""
@@ -231,7 +347,7 @@ class Store:
         return cur.rowcount == 1
 
     @staticmethod
-    def add_record(db: sqlite3.Connection, record: Record) -> bool:
+    def add_record(db: _Locked, record: Record) -> bool:
         cur = db.execute(
             "INSERT OR IGNORE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (record.order_id, record.dest_chain, record.kind, record.payout, str(record.filler_agent_id),
@@ -296,7 +412,7 @@ class Store:
         return (int(row[0]), bytes(row[1])) if row else None
 
     @staticmethod
-    def set_tree(db: sqlite3.Connection, chain_id: int, count: int, branch: bytes) -> None:
+    def set_tree(db: _Locked, chain_id: int, count: int, branch: bytes) -> None:
         db.execute(
             "INSERT INTO trees VALUES (?, ?, ?) ON CONFLICT(chain_id) DO UPDATE SET count = excluded.count, "
             "branch = excluded.branch",
@@ -304,7 +420,7 @@ class Store:
         )
 
     @staticmethod
-    def add_message(db: sqlite3.Connection, message: MessageRow) -> bool:
+    def add_message(db: _Locked, message: MessageRow) -> bool:
         cur = db.execute(
             "INSERT OR IGNORE INTO messages (message_id, origin_chain, dest_chain, message, leaf_index, root, block, "
             "state, last_error, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -323,7 +439,7 @@ class Store:
         return _message_row(row) if row else None
 
     @staticmethod
-    def add_report(db: sqlite3.Connection, order_id: str, message_id: bytes, record_hash: bytes, proof: bytes) -> None:
+    def add_report(db: _Locked, order_id: str, message_id: bytes, record_hash: bytes, proof: bytes) -> None:
         """A verified message reports `record_hash` for `order_id`; `proof` is its Merkle path."""
         db.execute("INSERT OR IGNORE INTO reports VALUES (?, ?, ?, ?)", (order_id, message_id, record_hash, proof))
 
@@ -349,7 +465,7 @@ class Store:
         return str(row[0]) if row else None
 
     @staticmethod
-    def add_seen(db: sqlite3.Connection, order_id: str, origin_chain: int, origin_data: bytes) -> bool:
+    def add_seen(db: _Locked, order_id: str, origin_chain: int, origin_data: bytes) -> bool:
         """Record an order the solver has not seen before (False if it had)."""
         cur = db.execute(
             "INSERT OR IGNORE INTO seen VALUES (?, ?, ?, 'new', NULL, NULL, ?)",
@@ -363,6 +479,10 @@ class Store:
             "WHERE order_id = ?",
             (state, reason, tx_hash, time.time(), order_id),
         )
+
+    def seen_tx(self, order_id: str) -> str | None:
+        row = self.db.execute("SELECT tx_hash FROM seen WHERE order_id = ?", (order_id,)).fetchone()
+        return str(row[0]) if row and row[0] else None
 
     def seen_orders(self, *states: str) -> list[tuple[str, bytes]]:
         rows = self.db.execute(
