@@ -3,6 +3,7 @@
     ape run relay --config relay.toml                  # until Ctrl-C / SIGTERM
     ape run relay --config relay.toml --once           # one round, then exit
     ape run relay --config relay.toml --rounds 5 --oracle committee --json
+    ape run relay --config relay.toml --resync 8453     # after checking a chain it halted
 
 The chains, oracles and key variables come from the file (see
 ``charter.processes.config`` and docs/intents.md), not from ``--network``: the
@@ -31,10 +32,13 @@ from charter.processes.relayer import Relayer, StepReport
               help="prove with the committee, over Hyperlane, or whatever the file configures")
 @click.option("--once", is_flag=True, help="run one round and exit")
 @click.option("--rounds", type=click.IntRange(min=1), help="exit after this many rounds")
+@click.option("--resync", "resync", type=int, multiple=True, metavar="CHAIN_ID",
+              help="read CHAIN_ID again from its start_block (after checking a chain the relayer halted)")
 @click.option("--quiet", is_flag=True, help="only log warnings")
 @click.option("--json", "as_json", is_flag=True, help="print each busy round, and the order counts, as JSON")
 @clean_errors
-def cli(config_path: str, oracle: str, once: bool, rounds: int | None, quiet: bool, as_json: bool) -> None:
+def cli(config_path: str, oracle: str, once: bool, rounds: int | None, resync: tuple[int, ...], quiet: bool,
+        as_json: bool) -> None:
     if once and rounds is not None:
         raise click.UsageError("give --once or --rounds N, not both")
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
@@ -47,10 +51,12 @@ def cli(config_path: str, oracle: str, once: bool, rounds: int | None, quiet: bo
             click.echo(json.dumps({"round": vars(report)}))
 
     try:
-        relayer.run(max_rounds=1 if once else rounds, on_round=show)
-        if as_json:
-            click.echo(json.dumps({"orders": relayer.store.counts()}))
-        else:
-            click.echo(f"relayer: {relayer.progress()}")
+        try:
+            relayer.serve(once=once, rounds=rounds, resync=resync, on_round=show)
+        finally:
+            if as_json:
+                click.echo(json.dumps({"orders": relayer.store.counts()}))
+            else:
+                click.echo(f"relayer: {relayer.progress()}")
     finally:
         relayer.close()

@@ -16,7 +16,6 @@ from typing import Any
 
 import click
 
-from ..exceptions import CharterError, InvalidInput
 from ..processes.config import ORACLE_KINDS, load_relay_config, load_solver_config
 from ..processes.relayer import Relayer, StepReport
 from ..processes.solver import Solver, SolveReport
@@ -55,37 +54,20 @@ _RESYNC = click.option("--resync", "resync", type=int, multiple=True, metavar="C
 
 def _run(ctx: click.Context, process: Relayer | Solver, name: str, once: bool, rounds: int | None,
          resync: tuple[int, ...], as_json: bool) -> None:
-    """Start-up checks, the optional resync, the rounds, and the summary; exits 1 when a
-    chain failed in the last of a bounded run (``--once``, ``--rounds``)."""
+    """Resync, start-up checks, the rounds and the summary (:meth:`RoundLoop.serve`); a bounded
+    run (``--once``, ``--rounds``) exits 1 when a chain failed in its last round."""
     as_json = wants_json(ctx, as_json) if ctx.obj is not None else as_json
-    for chain_id in resync:
-        chain = next((c for c in process.config.chains if c.chain_id == chain_id), None)
-        if chain is None:
-            raise InvalidInput(f"--resync {chain_id}: not a chain of the configuration "
-                               f"({', '.join(str(c.chain_id) for c in process.config.chains)})")
-        reset = process.store.resync(chain_id, chain.start_block)
-        click.echo(f"{name}: chain {chain_id} is read again from block {chain.start_block} "
-                   f"({', '.join(f'{n} {what}' for what, n in reset.items())} reset)", err=True)
-    process.check()
     failed: set[int] = set()
-    last: list[StepReport | SolveReport] = []
-    max_rounds = 1 if once else rounds
     with progress(f"{name}: first round…") as update:
-        printer = _printer(as_json, update, name, process.progress, failed)
-
-        def record(report: StepReport | SolveReport) -> None:
-            last[:] = [report]
-            printer(report)
-
-        process.run(max_rounds=max_rounds, on_round=record)
-    if as_json:
-        click.echo(json.dumps({"orders": process.store.counts() if isinstance(process, Relayer)
-                               else process.store.seen_counts(), "failed_chains": sorted(failed)}))
-    else:
-        click.echo(f"{name}: {process.progress()}")
-    if max_rounds is not None and last and last[0].failed_chains:
-        chains = ", ".join(str(c) for c in last[0].failed_chains)
-        raise CharterError(f"chain {chains} failed in the last round: {'; '.join(last[0].errors)[:500]}")
+        try:
+            process.serve(once=once, rounds=rounds, resync=resync,
+                          on_round=_printer(as_json, update, name, process.progress, failed))
+        finally:
+            if as_json:
+                counts = process.store.counts() if isinstance(process, Relayer) else process.store.seen_counts()
+                click.echo(json.dumps({"orders": counts, "failed_chains": sorted(failed)}))
+            else:
+                click.echo(f"{name}: {process.progress()}")
 
 
 @click.command()

@@ -23,6 +23,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
+from ..exceptions import CharterError, InvalidInput
+
 log = logging.getLogger("charter.loop")
 
 STOP_GRACE = 3.0
@@ -39,6 +41,11 @@ R = TypeVar("R", bound=_Report)
 
 class RoundLoop(ABC, Generic[R]):
     """Subclasses define :meth:`step`, :meth:`round` (one chain's round), `lanes`, and what to log."""
+
+    config: Any
+    """The process's configuration (its `chains` have `chain_id` and `start_block`)."""
+    store: Any
+    """Its :class:`~charter.processes.store.Store`."""
 
     def __init__(self, poll_interval: float) -> None:
         self.poll_interval = poll_interval
@@ -65,6 +72,41 @@ class RoundLoop(ABC, Generic[R]):
     @abstractmethod
     def _stopped(self) -> None:
         """Log where the run stopped."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Check the reachable chains against the configuration (start-up); raise what is wrong."""
+
+    def serve(self, *, once: bool = False, rounds: int | None = None, resync: tuple[int, ...] = (),
+              on_round: Callable[[R], None] | None = None) -> R | None:
+        """What ``charter relay`` / ``charter solve`` (and ``ape run relay``) do: read again the
+        chains in `resync` from their `start_block`, check the configuration against the chains,
+        then run (until stopped, or one round, or `rounds` rounds of every chain). A bounded run
+        raises :class:`CharterError` when a chain failed in its last round; returns that round's report."""
+        config, store = self.config, self.store
+        for chain_id in resync:
+            chain = next((c for c in config.chains if c.chain_id == chain_id), None)
+            if chain is None:
+                raise InvalidInput(f"--resync {chain_id}: not a chain of the configuration "
+                                   f"({', '.join(str(c.chain_id) for c in config.chains)})")
+            reset = store.resync(chain_id, chain.start_block)
+            log.warning("chain %s is read again from block %s (%s reset)", chain_id, chain.start_block,
+                        ", ".join(f"{n} {what}" for what, n in reset.items()))
+        self.check()
+        last: list[R] = []
+
+        def record(report: R) -> None:
+            last[:] = [report]
+            if on_round is not None:
+                on_round(report)
+
+        max_rounds = 1 if once else rounds
+        self.run(max_rounds=max_rounds, on_round=record)
+        failed = getattr(last[0], "failed_chains", []) if last else []
+        if max_rounds is not None and failed:
+            errors = "; ".join(getattr(last[0], "errors", []))
+            raise CharterError(f"chain {', '.join(map(str, failed))} failed in the last round: {errors[:500]}")
+        return last[0] if last else None
 
     @property
     def stopping(self) -> threading.Event:
