@@ -6,8 +6,11 @@ They drive the protocol layers below (:mod:`charter.intents`,
     relayer.py     Relayer (`charter relay`): proves fills and non-fills, settles and refunds
     solver.py      Solver (`charter solve`): a reference filler that fills what its policy allows
     hyperlane.py   MessageRelay: the relayer's Hyperlane half (validator and relayer for Charter's reports)
-    store.py       Store: what a process learned, with its scan cursors, in SQLite
-    loop.py        RoundLoop: the round loop both run, stopped within seconds by SIGINT / SIGTERM
+    store.py       Store: what a process learned, with its scan cursors and block hashes, in SQLite
+    loop.py        RoundLoop: a worker thread per chain, stopped within seconds by SIGINT / SIGTERM
+    chain.py       Link: one chain's bounded RPC, identity (chain id, genesis), reorg and reset checks
+    sender.py      Pipeline: many transactions per block from one key (consecutive nonces)
+    preflight.py   start-up checks of a configuration against the chains
     config.py      the TOML files of `charter relay` and `charter solve`
 """
 

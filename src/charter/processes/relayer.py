@@ -15,14 +15,17 @@ blocks deep (never the chain's head):
    again from the destination's state at the confirmed block and signs
    only if it is there (a fill that a reorg removed is never attested);
 4. proven orders are settled (fills) or refunded (non-fills) on their
-   origin in batches of up to ten, and marked done only once the origin
-   shows them settled or refunded; an order the settler skips (its
-   receipt says why) is retried after a backoff while the rest of its
-   batch is done, and a batch refused as a whole is sent again order by
-   order in the same round (one bad order never holds back the others);
+   origin in batches of up to ten, every batch of the round sent back to
+   back (:class:`~charter.processes.sender.Pipeline`), and marked done only
+   once the origin shows them settled or refunded at the confirmation
+   depth (UNKNOWN, what a lagging backend shows, is never final); an order
+   the settler skips (its receipt says why) is retried after a backoff
+   while the rest of its batch is done, and a batch refused as a whole is
+   sent again order by order (one bad order never holds back the others);
 5. open orders past their fill deadline on the destination are recorded as
    unfilled there (``recordUnfilled``); orders past ``refundAfter`` on their
-   origin are refunded without proof.
+   origin are refunded without proof only when their destination (healthy,
+   read past the fill deadline) holds no fill for them.
 
 Orders that name a chain's HyperlaneOracle are proven over Hyperlane
 instead of step 3: the relayer reports their confirmed records through the
@@ -35,8 +38,12 @@ order's Merkle path in that message), whoever reported or delivered it.
 
 Everything it learns is in SQLite (:class:`~charter.processes.store.Store`),
 written with the scan cursor in one transaction, so a restart between a
-fill and its settlement neither loses nor repeats anything. A failing RPC
-holds back only its chain, with exponential backoff.
+fill and its settlement neither loses nor repeats anything. Each chain is
+a :class:`~charter.processes.chain.Link`: its RPC requests are bounded, a
+failing RPC holds back only its chain (with exponential backoff), and a
+chain reset or a reorg deeper than the confirmations halts that chain
+until the operator resyncs it (docs/intents.md, "What each process does on
+each fault").
 """
 
 from __future__ import annotations

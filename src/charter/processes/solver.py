@@ -10,9 +10,13 @@ Each round it reads ``Open`` events at least `confirmations` deep on every
 origin it watches, once per order (de-duplicated in SQLite), checks the
 order against its policy and against the destination (not filled yet, the
 fill deadline ahead, not exclusive to someone else, its own inventory),
-and fills it on the destination naming its payout address and agent. An
-order is marked ``filled`` only once the destination emitted ``Filled``
-for it; one whose fill failed is retried while it can still be filled.
+and fills it on the destination naming its payout address and agent:
+every fill of a round is sent back to back (consecutive nonces, up to
+``max_pending``), with the inventory of those in flight set aside and the
+settler approved for exactly what they deliver. A fill is kept as
+``sending`` with its hash before it leaves, so a restart finds it; an
+order is marked ``filled`` only once the destination holds its record,
+and one whose fill failed is retried while it can still be filled.
 Settlement is the relayer's job: the solver's escrow arrives at `payout`
 once the fill is proven.
 """
