@@ -3,7 +3,7 @@
     ape run intent open --network ethereum:local:foundry --input 0xToken:100 \
         --output 0xTokenOnB:99 --dest-chain 31338 --oracle 0xOracle --agent 1 --out order.json
     ape run intent status order.json --network ...          # on the origin (or the destination)
-    ape run intent fill order.json --network <destination>  # as the sender; --payout, --filler-agent
+    ape run intent fill order.json --network <destination> --origin-rpc <origin node>  # --payout, --filler-agent
 
 ``--input TOKEN:AMOUNT`` is escrowed on this chain (``native:AMOUNT`` for
 ETH); ``--output TOKEN:AMOUNT[:RECIPIENT]`` is wanted on the destination
@@ -23,10 +23,13 @@ from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
+from web3 import Web3
 
+from charter import Charter
 from charter.ape_extras import clean_errors, connect, manifest_option, resolve_account, sender_option
 from charter.exceptions import InvalidInput
 from charter.intents import NATIVE, UNFILLED_RECORD, FillRecord, Input, Intents, Order, OrderStatus, Output
+from charter.intents.client import fill_origin
 from charter.sessions.builder import parse_duration
 
 _ORDER_ID = re.compile(r"0x[0-9a-fA-F]{64}")
@@ -188,15 +191,30 @@ def status(order_ref: str, as_json: bool, manifest: str | None) -> None:
 @sender_option
 @click.option("--payout", metavar="ADDRESS", help="who is paid the escrow on the origin (default: the sender)")
 @click.option("--filler-agent", type=int, default=0, help="the filler's agent id (0: none)")
+@click.option("--origin-rpc", metavar="URL", help="a node of the order's origin chain: the fill is refused unless "
+              "the order is OPEN there (a local order is read on this chain)")
+@click.option("--skip-origin-check", is_flag=True, help="fill without reading the order on its origin, at your risk "
+              "(you may deliver outputs for an order that can never settle)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @manifest_option
 @clean_errors
-def fill(order_ref: str, alias: str | None, payout: str | None, filler_agent: int, as_json: bool,
-         manifest: str | None) -> None:
-    """Fill ORDER on this chain (its destination) as the sender: deliver its outputs."""
+def fill(order_ref: str, alias: str | None, payout: str | None, filler_agent: int, origin_rpc: str | None,
+         skip_origin_check: bool, as_json: bool, manifest: str | None) -> None:
+    """Fill ORDER on this chain (its destination) as the sender: deliver its outputs, once its
+    origin shows it OPEN (--origin-rpc) and this chain holds no record of it."""
     charter = connect(resolve_account(alias), manifest)
     intents = charter.intents
     order = load_order(order_ref, intents)
+    given = None
+    if origin_rpc is not None:
+        given = Charter.connect(Web3(Web3.HTTPProvider(origin_rpc, request_kwargs={"timeout": 30}))).intents
+        if given.chain_id != order.origin_chain_id:
+            raise InvalidInput(f"--origin-rpc {origin_rpc} is chain {given.chain_id}, but the order's origin is "
+                               f"chain {order.origin_chain_id}")
+    origin = fill_origin(order, intents, given, skip_origin_check)
+    intents.check_fillable(order, origin)
+    if origin is None:
+        click.echo(f"warning: --skip-origin-check: order {order.order_id_hex} was not read on its origin", err=True)
     record = FillRecord(payout=payout or charter.signer.address, filler_agent_id=filler_agent)
     result = intents.fill(order, record)
     if as_json:

@@ -60,7 +60,11 @@ def test_open_fill_relay_settle(world):
     assert "status on chain 31338 (destination): NOT_FILLED" in ok(on_b("intent", "status", str(order_file)))
 
     before = b.w3.eth.get_balance(bob)
-    filled = ok(on_b("intent", "fill", str(order_file), "--sender", "TEST::1", "--payout", payout))
+    unchecked = refused(on_b("intent", "fill", str(order_file), "--sender", "TEST::1", "--payout", payout))
+    assert "pass --origin-rpc URL" in unchecked and "nothing was sent" in unchecked
+    assert b.w3.eth.get_balance(bob) == before
+    filled = ok(on_b("intent", "fill", str(order_file), "--sender", "TEST::1", "--payout", payout,
+                     "--origin-rpc", a.url))
     assert f"order {saved['order_id']} filled on chain 31338, payout {payout}" in filled
     assert b.w3.eth.get_balance(bob) - before == AMOUNT
     assert "(destination): FILLED" in ok(on_b("intent", "status", str(order_file)))

@@ -25,7 +25,7 @@ from .._core.revert import format_time, node_unreachable
 from .._core.tx import TxResult
 from ..client import Charter
 from ..exceptions import EffectNotObserved, InvalidInput
-from ..intents.client import Intents
+from ..intents.client import Intents, fill_origin
 from ..intents.models import NATIVE, FillRecord, Input, Order, OrderStatus, Output
 from ..sessions.builder import parse_duration
 from ._common import (
@@ -516,18 +516,8 @@ def intent_fill(ctx: click.Context, order_file: str, payout: str | None, filler_
     assert charter.signer is not None
     payout_address = check_address(payout, "--payout") if payout else charter.signer.address
     intents = charter.intents
-    origin: Intents | None = None
-    if origin_rpc is not None:
-        origin = _settler_at(ctx, "--origin-rpc", origin_rpc, order.origin_chain_id, "origin")
-    elif order.origin_chain_id == intents.chain_id:
-        origin = intents
-    elif not skip_origin_check:
-        raise InvalidInput(
-            f"order {order.order_id_hex}'s origin is chain {order.origin_chain_id}, not the connected chain "
-            f"{intents.chain_id}: pass --origin-rpc URL (a node of chain {order.origin_chain_id}) so that the fill "
-            "checks the order is OPEN there, or --skip-origin-check to fill at your risk (you may deliver outputs "
-            "for an order that can never settle); nothing was sent"
-        )
+    given = _settler_at(ctx, "--origin-rpc", origin_rpc, order.origin_chain_id, "origin") if origin_rpc else None
+    origin = fill_origin(order, intents, given, skip_origin_check)
     origin_status = intents.check_fillable(order, origin)
     if origin is None:
         click.echo(

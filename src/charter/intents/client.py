@@ -599,6 +599,26 @@ class Intents(ChainClient):
                      effect="the settler was not approved")
 
 
+def fill_origin(order: Order, destination: Intents, origin: Intents | None, skip_origin_check: bool) -> Intents | None:
+    """Where a fill of `order` on `destination` reads the order first: `origin` (a settler of
+    its origin chain) if given, `destination` itself for a local order, None only when the
+    filler took the risk (`skip_origin_check`); otherwise :class:`InvalidInput` says what to give."""
+    if skip_origin_check and origin is not None:
+        raise InvalidInput("--skip-origin-check and --origin-rpc contradict each other: give one of them")
+    if origin is not None:
+        return origin
+    if order.origin_chain_id == destination.chain_id:
+        return destination
+    if skip_origin_check:
+        return None
+    raise InvalidInput(
+        f"order {order.order_id_hex}'s origin is chain {order.origin_chain_id}, not the connected chain "
+        f"{destination.chain_id}: pass --origin-rpc URL (a node of chain {order.origin_chain_id}) so that the fill "
+        "checks the order is OPEN there, or --skip-origin-check to fill at your risk (you may deliver outputs "
+        "for an order that can never settle); nothing was sent"
+    )
+
+
 def check_order(order: Order, now: int | None = None) -> None:
     """The settler's checks of an order's own fields, client-side; :class:`OrderInvalid`."""
     d = order.data
