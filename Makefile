@@ -16,7 +16,7 @@ export APE_DATA_FOLDER ?= $(HOME)/.ape
 VENV_STAMP := $(VENV)/.charter-installed
 NODE_STAMP := node_modules/.charter-installed
 
-.PHONY: help setup compile artifacts test test-fast test-long fork-test demo bench bench-update lint docs clean
+.PHONY: help setup compile artifacts test test-fast test-long fork-test chaos demo bench bench-update lint docs clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "; printf "Charter — make targets\n\n"} \
@@ -71,6 +71,11 @@ fork-test: setup ## Run only the mainnet-fork tests (CHARTER_FORK_URL=... for a 
 test-long: setup ## Run every test with the long fuzz profile
 	CHARTER_FUZZ=long $(TEST_GROUPS)
 	$(FORK_TEST)
+
+# The long chaos run (tools/chaos.py): random faults against `charter relay` and `charter solve` on two
+# anvils, then the checker's figures; logs in .build/chaos/long-<seed>/. The short version is in `make test`.
+chaos: setup ## Long chaos run: orders + random faults for MINUTES (6), figures at the end (SEED=, RATE=)
+	$(BIN)/python tools/chaos.py $(if $(SEED),--seed $(SEED)) $(if $(MINUTES),--minutes $(MINUTES)) $(if $(RATE),--rate $(RATE))
 
 demo: setup ## Run the story on local anvil chains (one, then two for intents)
 	$(BIN)/python -m charter.demo
