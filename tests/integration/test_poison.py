@@ -86,7 +86,7 @@ def test_one_wrong_proof_among_ten_leaves_nine_settled_in_one_round(world: World
     assert bad.state == "proven" and bad.attempts == 1 and "NOT_PROVEN" in (bad.last_error or "")
     assert any("NOT_PROVEN" in e for e in report.errors)
     # written down as settled once the origin shows it at the confirmation depth, not before
-    assert {rows[o.order_id].state for o in good} == {"proven"}
+    assert {rows[o.order_id].state for o in good} == {"settling"}
     _confirm(world)
     r.step()
     assert {r.store.order(o.order_id_hex).state for o in good} == {"settled"}

@@ -550,10 +550,14 @@ class Relayer(RoundLoop[StepReport]):
         """Settle and refund, on `chain` as the origin, whatever is proven (or timed out and
         shown unfilled by its destination)."""
         now = int(chain.w3.eth.get_block("latest")["timestamp"])
-        proven = self.store.orders("proven", origin_chain=chain.chain_id, ready=True)
-        refunds = self.store.orders("unfilled-proven", origin_chain=chain.chain_id, ready=True)
-        expired = [r for r in self.store.orders("open", "unfilled-asked", "reported", origin_chain=chain.chain_id,
-                                                ready=True) if r.refund_after < now]
+        proven = self.store.orders("proven", "settling", origin_chain=chain.chain_id, ready=True)
+        # a refund sent (refunding) is sent again, should a reorg drop it, on the same grounds: its
+        # proof of non-fill (even an empty one: a one-order Hyperlane report), or the expiry
+        refunds = [r for r in self.store.orders("unfilled-proven", "refunding", origin_chain=chain.chain_id,
+                                                ready=True) if r.proof is not None]
+        expired = [r for r in self.store.orders("open", "unfilled-asked", "reported", "refunding",
+                                                origin_chain=chain.chain_id, ready=True)
+                   if r.refund_after < now and r.proof is None]
         refunds += [r for r in expired if self._unfilled_at_destination(r, report)]
         safe: list[int] = []
         settle = [r for r in proven if self._open_on_origin(chain, r, safe)]
@@ -660,8 +664,7 @@ class Relayer(RoundLoop[StepReport]):
                 assert record is not None and record.payout is not None
                 items.append((order.as_tuple(), record.payout, record.filler_agent_id, bytes(row.proof or b"")))
             return bytes(HexBytes(chain.intents.contract.encode_abi("settle", [items])))
-        refunds = [(o.as_tuple(), bytes(r.proof or b"") if r.state == "unfilled-proven" else b"")
-                   for r, o in zip(rows, orders, strict=True)]
+        refunds = [(o.as_tuple(), bytes(r.proof or b"")) for r, o in zip(rows, orders, strict=True)]
         return bytes(HexBytes(chain.intents.contract.encode_abi("refund", [refunds])))
 
     def _settled(self, chain: _Chain, rows: list[Any], settle: bool, receipt: Any, report: StepReport) -> None:
@@ -685,6 +688,8 @@ class Relayer(RoundLoop[StepReport]):
                 log.warning("chain %s: %s; retrying it later", chain.chain_id, error)
             elif skipped is not None:
                 self.store.update(row.order_id, tx_hash=None)  # closed by someone else: marked when confirmed
+            else:
+                self.store.update(row.order_id, state="settling" if settle else "refunding")
         for credit in outcome.credits:
             log.info("chain %s: %s refused a payment of %s (token %s): credited to it (Intents.withdraw)",
                      chain.chain_id, credit.account, f"{credit.amount:,}", credit.token)

@@ -30,10 +30,12 @@ SCHEMA_VERSION = 2
 RELAY_STATES = (
     "open",  # seen opened on its origin, nothing proven yet
     "proven",  # a confirmed fill is attested: ready to settle
-    "settled",  # the origin shows it settled (by us or anyone)
+    "settling",  # our settlement is mined, not yet `confirmations` deep (sent again if a reorg drops it)
+    "settled",  # the origin shows it settled (by us or anyone) at the confirmation depth
     "unfilled-asked",  # we sent recordUnfilled on the destination
     "unfilled-proven",  # a confirmed unfilled record is attested: ready to refund
-    "refunded",  # the origin shows it refunded
+    "refunding",  # our refund is mined, not yet `confirmations` deep
+    "refunded",  # the origin shows it refunded at the confirmation depth
     "reported",  # (Hyperlane) we dispatched its record through the destination's reporter
 )
 
@@ -324,7 +326,8 @@ class Store:
                                  (from_block, f"%:{chain_id}")).rowcount
             proofs = db.execute(
                 "UPDATE orders SET state = 'open', proof = NULL, tx_hash = NULL WHERE dest_chain = ? "
-                "AND state IN ('proven', 'unfilled-proven', 'unfilled-asked', 'reported')", (chain_id,)).rowcount
+                "AND state IN ('proven', 'unfilled-proven', 'unfilled-asked', 'reported', 'settling', 'refunding')",
+                (chain_id,)).rowcount
             records = db.execute(
                 "DELETE FROM records WHERE dest_chain = ? AND order_id IN (SELECT order_id FROM orders WHERE state "
                 "NOT IN ('settled', 'refunded'))", (chain_id,)).rowcount
