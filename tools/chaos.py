@@ -12,7 +12,7 @@ RPC, a partition, a load balancer answering 502, a reorg of B deeper than
 the confirmations, a reset of B (a fresh node on its port, redeployed; then,
 once the fills B holds are settled, both chains a day later, past
 refundAfter). After a reorg or a reset the operator restarts both processes
-on fresh databases (tests/chaos/harness/world.py, Chaos.fresh_processes).
+with ``--resync`` of B, as docs/intents.md says (Chaos.resync).
 At the end: no fault, no new order, up to two minutes for the open orders
 to settle, then the checker (tests/chaos/harness/checker.py) proves from
 chain state alone what happened and prints the figures. The exit status is
@@ -85,7 +85,7 @@ class Faults:
         self.chaos.reorg("B", self.chaos.confirmations + self.rng.randint(1, 5))
         time.sleep(10)  # the processes' turn: they should report it ("halted")
         self._halted(marks, "the reorg")
-        self.chaos.fresh_processes()
+        self.chaos.resync("B")
 
     def _reset(self) -> None:
         chaos = self.chaos
@@ -101,7 +101,7 @@ class Faults:
         chaos.warp(MIN_REFUND_DELAY + 120)  # a day later: refundAfter has passed for every open order
         time.sleep(10)
         self._halted(marks, "the reset")
-        chaos.fresh_processes()
+        chaos.resync("B")
         chaos.orders.start_stream(self.rate, self.stream)
 
     def _halted(self, marks: dict[str, int], fault: str) -> None:

@@ -132,16 +132,18 @@ class Process:
     def env(self) -> dict[str, str]:
         return {**os.environ, **KEY_VARIABLES, "PYTHONUNBUFFERED": "1"}
 
-    def start(self) -> None:
+    def start(self, *extra: str) -> None:
+        """Start it (`extra`: arguments for this start only, such as ``--resync 31522``)."""
         if self.alive:
             return
         self.starts += 1
         with self.log.open("a") as log, self.out.open("a") as out:
             for handle in (log, out):
-                handle.write(f"==== chaos: {self.verb} start {self.starts} at {time.strftime('%X')}\n")
+                handle.write(f"==== chaos: {self.verb} start {self.starts} at {time.strftime('%X')} "
+                             f"{' '.join(extra)}\n")
                 handle.flush()
             self._out_from = self.out.stat().st_size
-            self.popen = subprocess.Popen(self.command(), env=self.env(), stdout=out, stderr=log,
+            self.popen = subprocess.Popen(self.command(*extra), env=self.env(), stdout=out, stderr=log,
                                           stdin=subprocess.DEVNULL)
 
     def kill9(self) -> None:

@@ -17,7 +17,8 @@ backend (``eth_call``, ``eth_getLogs``, ``eth_getBalance``, ``eth_getCode``,
 ``eth_getStorageAt``) are stale; the head, sends, nonces and receipts are
 fresh. When the node itself is unreachable (a reset in progress), the proxy
 answers 502 like a load balancer would. Every request is noted (time,
-method) so that a test can see who polled which chain when.
+method) so that a test can see who polled which chain when, and written to
+`log` if one is given.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import threading
 import time
 from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -87,30 +89,36 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         proxy = self.server.proxy
+        started = time.monotonic()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        mode, behind = proxy.mode
-        if mode == "down":  # the connection was open before the partition: it breaks now
-            self.close_connection = True
-            return
-        if mode == "hang":
-            proxy.hold()
-            self.close_connection = True
-            return
-        if mode == "error":
-            self._send(502, b"bad gateway: no healthy backend")
-            return
         try:
             payload = json.loads(body)
         except ValueError:
             self._send(400, b"not JSON")
+            return
+        mode, behind = proxy.mode
+        if mode == "down":  # the connection was open before the partition: it breaks now
+            self.close_connection = True
+            proxy.write(started, payload, "dropped")
+            return
+        if mode == "hang":
+            proxy.hold()
+            self.close_connection = True
+            proxy.write(started, payload, "hung, then closed")
+            return
+        if mode == "error":
+            self._send(502, b"bad gateway: no healthy backend")
+            proxy.write(started, payload, "502")
             return
         proxy.note(payload)
         try:
             answer = proxy.answer(payload, body, mode, behind)
         except requests.RequestException as exc:
             self._send(502, f"bad gateway: {type(exc).__name__}".encode())
+            proxy.write(started, payload, f"502 (node: {type(exc).__name__})")
             return
         self._send(200, answer, "application/json")
+        proxy.write(started, payload, "200")
 
     def _send(self, status: int, data: bytes, kind: str = "text/plain") -> None:
         try:
@@ -126,11 +134,14 @@ class _Handler(BaseHTTPRequestHandler):
 class RpcProxy:
     """One process's view of one chain (see the module's documentation)."""
 
-    def __init__(self, name: str, upstream: str, port: int | None = None) -> None:
+    def __init__(self, name: str, upstream: str, port: int | None = None, log: Path | None = None) -> None:
         self.name = name
         self.upstream = upstream
         self.port = port or free_port()
+        self.log = log
+        """Where each request is written down (time, methods, mode, outcome, seconds), if given."""
         self.requests: deque[tuple[float, str]] = deque(maxlen=50_000)
+        self._log_lock = threading.Lock()
         self._mode: tuple[str, int] = ("pass", 0)
         self._changed = threading.Condition()
         self._local = threading.local()
@@ -176,6 +187,16 @@ class RpcProxy:
         for request in payload if isinstance(payload, list) else [payload]:
             if isinstance(request, dict):
                 self.requests.append((now, str(request.get("method"))))
+
+    def write(self, started: float, payload: Any, outcome: str) -> None:
+        if self.log is None:
+            return
+        requests_ = payload if isinstance(payload, list) else [payload]
+        methods = ",".join(str(r.get("method")) for r in requests_ if isinstance(r, dict)) or "?"
+        line = (f"{time.strftime('%X')}.{int(time.time() * 1000) % 1000:03d} {methods} [{self.label()}] {outcome} "
+                f"{time.monotonic() - started:.3f}s\n")
+        with self._log_lock, self.log.open("a") as handle:
+            handle.write(line)
 
     def seen(self, since: float = 0.0, until: float | None = None, methods: tuple[str, ...] = ()) -> list[float]:
         """When requests (of `methods`, or any) arrived in [since, until] (monotonic seconds)."""

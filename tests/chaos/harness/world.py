@@ -65,7 +65,7 @@ class Chaos:
         self._held: set[str] = set()
         self._restart_at: dict[str, float] = {}
         self._reported: set[str] = set()
-        self._db_generation = 0
+        self._start = (0, 0)
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._supervisor: threading.Thread | None = None
@@ -87,11 +87,13 @@ class Chaos:
         self.destination = deploy_destination(self.b)
         for verb in WHO:
             for name, chain in (("A", self.a), ("B", self.b)):
-                self.proxies[verb, name] = RpcProxy(f"{verb}-{name}", chain.url)
+                self.proxies[verb, name] = RpcProxy(f"{verb}-{name}", chain.url,
+                                                    log=self.folder / f"proxy-{verb}-{name}.log")
         self.orders = Orders(self.a, self.origin, self.destination)
         self.note(f"chains up: A {self.a.url} (genesis {self.a.genesis()[:10]}), B {self.b.url} "
                   f"(genesis {self.b.genesis()[:10]}); settler {self.origin.settler}, oracle {self.origin.oracle}, "
                   f"solver agent {self.destination.agent}")
+        self._start = (self.a.head(), self.b.head())
         self._write_configs()
         for process in self.processes.values():
             process.start()
@@ -125,12 +127,11 @@ class Chaos:
 
     # ------------------------------------------------------------ processes
 
-    def _write_configs(self, start: tuple[int, int] | None = None) -> None:
-        start = start or (self.a.head(), self.b.head())
-        suffix = f"-{self._db_generation}" if self._db_generation else ""
+    def _write_configs(self) -> None:
+        start = self._start
         for verb, process in self.processes.items():
             rpc = Endpoints(self.proxies[verb, "A"].url, self.proxies[verb, "B"].url)
-            db = self.folder / f"{verb}{suffix}.sqlite"
+            db = self.folder / f"{verb}.sqlite"
             text = (relay_toml(db, rpc, start, self.origin, self.confirmations, self.poll_interval) if verb == "relay"
                     else solve_toml(db, rpc, start, self.origin, self.destination, self.confirmations,
                                     self.poll_interval))
@@ -177,24 +178,24 @@ class Chaos:
                 self.processes[verb].start()
         return stop
 
-    def fresh_processes(self) -> None:
-        """What an operator does after a chain was reset or reorganised under the processes: stop
-        them, and start them on new databases that read A again from its oldest open order, and B
-        from its first block (every fill the current B holds is seen again)."""
+    def resync(self, chain: str = "B") -> None:
+        """What an operator does after a process halted `chain` (reset, deep reorg), as
+        docs/intents.md says: stop both processes, and start each once with ``--resync CHAIN_ID``,
+        which reads the chain again from its `start_block` (set to 0: a reset chain starts there)."""
+        chain_id = CHAIN_A if chain == "A" else CHAIN_B
         with self._lock:
             self._held.update(WHO)
             for process in self.processes.values():
                 if process.alive:
-                    process.terminate(timeout=5)
-            self._db_generation += 1
-            start = (self.oldest_open_block(), 0)
-            self._write_configs(start)
+                    process.terminate(timeout=10)
+            self._start = (0, self._start[1]) if chain == "A" else (self._start[0], 0)
+            self._write_configs()
             for verb, process in self.processes.items():
                 self._held.discard(verb)
                 self._restart_at.pop(verb, None)
-                process.start()
-        self.note(f"operator: both processes restarted on fresh databases, reading A from block {start[0]} "
-                  "(its oldest open order) and B from block 0")
+                process.start("--resync", str(chain_id))
+        self.note(f"operator: both processes restarted with --resync {chain_id} (chain {chain} read again from "
+                  "block 0)")
 
     def run_once(self, verb: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """`charter <verb> --once` on a copy of its file with a database of its own."""
@@ -332,15 +333,6 @@ class Chaos:
             return all(a.origin_status(f.order_id) != OrderStatus.OPEN for f in fills)
 
         return self.wait(calm, timeout, step=0.5)
-
-    def oldest_open_block(self) -> int:
-        """The block of A's oldest order still open (A's head if none is)."""
-        a = Intents(self.a.w3, self.origin.settler, chain_id=CHAIN_A)
-        head = self.a.head()
-        for found in a.opened(0, head):
-            if a.origin_status(found.order.order_id) == OrderStatus.OPEN:
-                return found.block_number
-        return head
 
     def check(self) -> Figures:
         figures = check(self.a, self.b, self.origin, self.destination, self.exits)
