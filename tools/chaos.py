@@ -16,7 +16,8 @@ with ``--resync`` of B, as docs/intents.md says (Chaos.resync).
 At the end: no fault, no new order, up to two minutes for the open orders
 to settle, then the checker (tests/chaos/harness/checker.py) proves from
 chain state alone what happened and prints the figures. The exit status is
-1 if it found a violation. Logs and ``timeline.log``: ``.build/chaos/long-<seed>/``.
+1 if it found a violation, or if a process that had read a block a reorg
+replaced (or any, after a reset) did not report it ("halted"). Logs and ``timeline.log``: ``.build/chaos/long-<seed>/``.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class Faults:
         ]
         self.deck: list[tuple[str, Callable[[], None]]] = []
         self.halted: list[str] = []
+        self.missed: list[str] = []
+        """Halts a process should have reported and did not (they fail the run, as violations do)."""
 
     def one(self) -> None:
         if not self.deck:
@@ -81,11 +84,13 @@ class Faults:
             time.sleep(self.rng.uniform(5, 15))
 
     def _reorg(self) -> None:
-        marks = self.chaos.log_marks()
-        self.chaos.reorg("B", self.chaos.confirmations + self.rng.randint(1, 5))
-        time.sleep(10)  # the processes' turn: they should report it ("halted")
-        self._halted(marks, "the reorg")
-        self.chaos.resync("B")
+        chaos = self.chaos
+        marks = chaos.log_marks()
+        first = chaos.reorg("B", chaos.confirmations + self.rng.randint(2, 8))
+        read = {verb: chaos.has_read(verb, "B", first) for verb in marks}  # else nothing it read changed
+        time.sleep(10)  # the processes' turn: those that read a replaced block should report it ("halted")
+        self._halted(marks, "the reorg", read)
+        chaos.resync("B")
 
     def _reset(self) -> None:
         chaos = self.chaos
@@ -100,15 +105,23 @@ class Faults:
         chaos.note(f"before the warp: {'every fill on B is settled' if calm else 'fills on B still unsettled'}")
         chaos.warp(MIN_REFUND_DELAY + 120)  # a day later: refundAfter has passed for every open order
         time.sleep(10)
-        self._halted(marks, "the reset")
+        self._halted(marks, "the reset", {verb: True for verb in marks})
         chaos.resync("B")
         chaos.orders.start_stream(self.rate, self.stream)
 
-    def _halted(self, marks: dict[str, int], fault: str) -> None:
-        """Note which process reported `fault` (a log line with "halted"), as each should."""
+    def _halted(self, marks: dict[str, int], fault: str, expected: dict[str, bool]) -> None:
+        """Note which process reported `fault` (a log line with "halted"); those `expected` to must."""
         said = {verb: "halted" in self.chaos.logged(verb, mark) for verb, mark in marks.items()}
-        self.halted.append(f"{fault} at {self.chaos.elapsed():.0f} s: " + ", ".join(
-            f"{verb} {'halted' if ok else 'did NOT report it'}" for verb, ok in said.items()))
+        words = []
+        for verb, ok in said.items():
+            if ok:
+                words.append(f"{verb} halted")
+            elif expected[verb]:
+                words.append(f"{verb} did NOT report it")
+                self.missed.append(f"{verb} did not report {fault} at {self.chaos.elapsed():.0f} s")
+            else:
+                words.append(f"{verb} had read none of the replaced blocks (nothing to report)")
+        self.halted.append(f"{fault} at {self.chaos.elapsed():.0f} s: " + ", ".join(words))
         self.chaos.note(self.halted[-1])
 
 
@@ -158,7 +171,9 @@ def main(argv: list[str]) -> int:
             print(f"chaos: after {line}")
         print("\n".join(f"chaos: {line}" for line in figures.lines()))
         print(f"chaos: logs in {folder}; re-run with --seed {seed}")
-    return 1 if figures.violations else 0
+    for line in faults.missed:
+        print(f"chaos: MISSED: {line}")
+    return 1 if figures.violations or faults.missed else 0
 
 
 if __name__ == "__main__":

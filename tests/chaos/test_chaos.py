@@ -185,8 +185,10 @@ def test_reorg_deeper_than_the_confirmations(chaos: Chaos) -> None:
         chaos.wait(lambda: chaos.b.head() >= first + chaos.confirmations + 2, 10)
         chaos.wait(lambda: SETTLED in chaos.statuses(placed), 8)  # the relayer built on them
         depth = chaos.b.head() - first + 1
+        s.expect(chaos.has_read("relay", "B", first),
+                 f"harness: the relayer has not read block {first} yet: the reorg would replace nothing it read")
         chaos.reorg("B", depth)
-        s.expect(depth > chaos.confirmations, f"the reorg is only {depth} deep")
+        s.expect(depth > chaos.confirmations, f"harness: the reorg is only {depth} deep")
         s.expect(chaos.wait(lambda: "halted" in s.logged("relay"), 15),
                  "the relayer did not report the reorg (no log line with 'halted' within 15 s)")
         chaos.note(f"solver after the reorg: {'halted' if 'halted' in s.logged('solve') else 'no halted line'}")

@@ -45,6 +45,9 @@ def test_pass_and_batches(node: Anvil, proxy: RpcProxy) -> None:
     batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_blockNumber", "params": []} for i in range(3)]
     assert [r["id"] for r in requests.post(proxy.url, json=batch, timeout=10).json()] == [0, 1, 2]
     assert proxy.counts()["eth_blockNumber"] == 3
+    head = node.head()
+    assert "result" in call(proxy, "eth_getLogs", {"fromBlock": hex(head - 5), "toBlock": hex(head - 2)})
+    assert proxy.read_to == head - 2  # what the process has read, as seen from outside
 
 
 def test_lag_is_a_node_n_blocks_behind(node: Anvil, proxy: RpcProxy) -> None:

@@ -117,6 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(502, f"bad gateway: {type(exc).__name__}".encode())
             proxy.write(started, payload, f"502 (node: {type(exc).__name__})")
             return
+        proxy.answered(payload, answer)
         self._send(200, answer, "application/json")
         proxy.write(started, payload, "200")
 
@@ -141,6 +142,9 @@ class RpcProxy:
         self.log = log
         """Where each request is written down (time, methods, mode, outcome, seconds), if given."""
         self.requests: deque[tuple[float, str]] = deque(maxlen=50_000)
+        self.read_to = -1
+        """The highest block number an answered ``eth_getLogs`` named as its ``toBlock`` (what the
+        process has read so far, as far as anyone outside it can tell)."""
         self._log_lock = threading.Lock()
         self._mode: tuple[str, int] = ("pass", 0)
         self._changed = threading.Condition()
@@ -187,6 +191,21 @@ class RpcProxy:
         for request in payload if isinstance(payload, list) else [payload]:
             if isinstance(request, dict):
                 self.requests.append((now, str(request.get("method"))))
+
+    def answered(self, payload: Any, answer: bytes) -> None:
+        """Note the highest ``toBlock`` of the ``eth_getLogs`` requests answered without error."""
+        requests_ = payload if isinstance(payload, list) else [payload]
+        if not any(isinstance(r, dict) and r.get("method") == "eth_getLogs" for r in requests_):
+            return
+        answers = json.loads(answer)
+        by_id = {a.get("id"): a for a in (answers if isinstance(answers, list) else [answers]) if isinstance(a, dict)}
+        for request in requests_:
+            if not isinstance(request, dict) or request.get("method") != "eth_getLogs":
+                continue
+            query = (request.get("params") or [{}])[0]
+            to = query.get("toBlock") if isinstance(query, dict) else None
+            if isinstance(to, str) and to.startswith("0x") and "error" not in by_id.get(request.get("id"), {}):
+                self.read_to = max(self.read_to, int(to, 16))
 
     def write(self, started: float, payload: Any, outcome: str) -> None:
         if self.log is None:

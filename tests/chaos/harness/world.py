@@ -14,13 +14,13 @@ Each process reaches each chain through its own proxy (`relay-A`, `relay-B`,
 the chain for everyone. A supervisor restarts a process that exits on its
 own (after a second, as ``Restart=always`` would) and records the exit with
 what was being done to the chains at that moment: the checker reports it.
-Everything is written to `folder`: the nodes' and processes' logs, their TOML
-files and databases, and ``timeline.log`` (what was done when).
+Everything is written to `folder`: the nodes', processes' and proxies' logs
+(``proxy-<process>-<chain>.log``: each request, its mode, outcome and time),
+the TOML files and databases, and ``timeline.log`` (what was done when).
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import threading
 import time
@@ -256,11 +256,20 @@ class Chaos:
                   f"{self.b.genesis()[:10]}, head {self.b.head()}), suite, token and agent "
                   f"{self.destination.agent} redeployed at the same addresses")
 
-    def reorg(self, chain: str, depth: int) -> None:
+    def reorg(self, chain: str, depth: int) -> int:
+        """Replace `chain`'s last `depth` blocks by empty ones; the first block replaced."""
         node = self.a if chain == "A" else self.b
         head = node.head()
+        read = {verb: self.proxies[verb, chain].read_to for verb in WHO}
         node.reorg(depth)
-        self.note(f"reorg of chain {chain}: the last {depth} blocks (to {head}) replaced by empty ones")
+        first = head - depth + 1
+        self.note(f"reorg of chain {chain}: blocks {first} to {head} replaced by empty ones (logs read up to: "
+                  + ", ".join(f"{verb} {n}" for verb, n in read.items()) + ")")
+        return first
+
+    def has_read(self, verb: str, chain: str, block: int) -> bool:
+        """Whether `verb` has read `chain`'s logs up to `block` (seen from its proxy)."""
+        return self.proxies[verb, chain].read_to >= block
 
     def warp(self, seconds: int) -> None:
         """Move both chains' clocks forward by `seconds`."""
@@ -345,12 +354,6 @@ class Chaos:
         new = [v for v in figures.violations if v.key not in self._reported]
         self._reported.update(v.key for v in new)
         return new
-
-    def keep_logs(self, where: Path) -> None:
-        """Copy the run's logs to `where` (for a failed test's report)."""
-        where.mkdir(parents=True, exist_ok=True)
-        for path in self.folder.glob("*.log"):
-            shutil.copy(path, where / path.name)
 
 
 __all__ = ["CHAINS", "WHO", "Chaos"]
