@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 from ..exceptions import CharterError, InvalidInput
+from .chain import describe
 
 log = logging.getLogger("charter.loop")
 
@@ -73,9 +74,39 @@ class RoundLoop(ABC, Generic[R]):
     def _stopped(self) -> None:
         """Log where the run stopped."""
 
+    name = "process"
+
     @abstractmethod
+    def _check_chain(self, chain_id: int) -> list[str]:
+        """What is wrong with one chain's configuration, read from the chain (raises if unreachable)."""
+
+    @abstractmethod
+    def _unreachable(self, chain_id: int, exc: Exception) -> float:
+        """Count a failure of the chain's RPC; the seconds until it is tried again."""
+
     def check(self) -> None:
-        """Check the reachable chains against the configuration (start-up); raise what is wrong."""
+        """Check every reachable chain against the configuration now, all at once (a chain that
+        hangs delays start-up by its ``rpc_timeout``, not one per chain): raises
+        :class:`InvalidInput` listing what is wrong; unreachable chains are checked when they answer."""
+        chains = self.lanes()
+        problems: list[list[str]] = [[] for _ in chains]
+
+        def one(i: int) -> None:
+            try:
+                problems[i] = self._check_chain(chains[i])
+            except Exception as exc:  # noqa: BLE001 - unreachable now: checked when it answers
+                delay = self._unreachable(chains[i], exc)
+                log.warning("chain %s: unreachable at start-up (%s); checking it when it answers, in %.0f s",
+                            chains[i], describe(exc), delay)
+
+        threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(len(chains))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        found = [line for lines in problems for line in lines]
+        if found:
+            raise InvalidInput(f"the {self.name}'s configuration does not match the chains:\n" + "\n".join(found))
 
     def serve(self, *, once: bool = False, rounds: int | None = None, resync: tuple[int, ...] = (),
               on_round: Callable[[R], None] | None = None) -> R | None:

@@ -63,7 +63,7 @@ from web3.exceptions import TransactionNotFound
 from .._core.deployments import create2_address
 from .._core.revert import RevertContext
 from .._core.signers import LocalSigner
-from ..exceptions import CharterError, ContractRevert, InvalidInput
+from ..exceptions import CharterError, ContractRevert
 from ..hyperlane.settlement import HyperlaneOracle, HyperlaneReporter
 from ..intents.client import Intents
 from ..intents.models import MAX_SETTLE, RECORD_FILLED, RECORD_UNFILLED, UNFILLED_RECORD, Order, OrderStatus
@@ -247,24 +247,18 @@ class Relayer(RoundLoop[StepReport]):
         if not any(w.is_alive() for w in self.workers):
             self.store.close()
 
-    def check(self) -> None:
-        """Check every reachable chain against the configuration now (start-up): raises
-        :class:`InvalidInput` listing what is wrong; unreachable chains are checked when they answer."""
-        problems: list[str] = []
-        for i, chain in enumerate(self.chains.values()):
-            try:
-                problems += self._preflight(chain, i)
-            except Exception as exc:  # noqa: BLE001 - unreachable now: checked when it answers
-                delay = chain.link.failed(exc)
-                log.warning("chain %s: unreachable at start-up (%s); checking it when it answers, in %.0f s",
-                            chain.chain_id, exc, delay)
-        if problems:
-            raise InvalidInput("the relayer's configuration does not match the chains:\n" + "\n".join(problems))
+    name = "relayer"
 
-    def _preflight(self, chain: _Chain, index: int | None = None) -> list[str]:
+    def _check_chain(self, chain_id: int) -> list[str]:
+        return self._preflight(self.chains[chain_id])
+
+    def _unreachable(self, chain_id: int, exc: Exception) -> float:
+        return self.chains[chain_id].link.failed(exc)
+
+    def _preflight(self, chain: _Chain) -> list[str]:
         if chain.chain_id in self._checked:
             return []
-        index = list(self.chains).index(chain.chain_id) if index is None else index
+        index = list(self.chains).index(chain.chain_id)
         problems = check_relay_chain(chain.w3, chain.config, self.config, f"chains[{index}]")
         if not problems:
             chain.link.verify()

@@ -34,7 +34,7 @@ from .._core.deployments import create2_address
 from .._core.revert import RevertContext
 from .._core.signers import LocalSigner
 from .._core.tx import send_checked
-from ..exceptions import CharterError, ContractRevert, InvalidInput
+from ..exceptions import CharterError, ContractRevert
 from ..intents.client import ERC20_ABI, Intents
 from ..intents.models import MIN_REFUND_DELAY, NATIVE, FillRecord, Order
 from .chain import ChainBehind, ChainHalted, Link, describe
@@ -147,19 +147,13 @@ class Solver(RoundLoop[SolveReport]):
         troubled = [f"chain {i} {link.state}" for i, link in self.links.items() if link.state != "ok"]
         return text + (f" ({', '.join(troubled)})" if troubled else "")
 
-    def check(self) -> None:
-        """Check every reachable chain against the configuration now (start-up): raises
-        :class:`InvalidInput` listing what is wrong; unreachable chains are checked when they answer."""
-        problems: list[str] = []
-        for chain_id in self.chains:
-            try:
-                problems += self._preflight(chain_id)
-            except Exception as exc:  # noqa: BLE001 - unreachable now: checked when it answers
-                delay = self.links[chain_id].failed(exc)
-                log.warning("chain %s: unreachable at start-up (%s); checking it when it answers, in %.0f s",
-                            chain_id, describe(exc), delay)
-        if problems:
-            raise InvalidInput("the solver's configuration does not match the chains:\n" + "\n".join(problems))
+    name = "solver"
+
+    def _check_chain(self, chain_id: int) -> list[str]:
+        return self._preflight(chain_id)
+
+    def _unreachable(self, chain_id: int, exc: Exception) -> float:
+        return self.links[chain_id].failed(exc)
 
     def _preflight(self, chain_id: int) -> list[str]:
         if chain_id in self._checked:
