@@ -58,6 +58,7 @@ class Faults:
             (2, "kill -9 solve", lambda: chaos.kill9("solve")),
             (1, "lag", lambda: self._rpc("lag", rng.choice((5, 30)))),
             (1, "lb-lag", lambda: self._rpc("lb-lag", rng.choice((5, 30)))),
+            (1, "call-lag", lambda: self._rpc("call-lag", rng.choice((5, 30)))),
             (1, "hang", lambda: self._rpc("hang")),
             (1, "down", lambda: self._rpc("down")),
             (1, "error 502", lambda: self._rpc("error")),
@@ -86,7 +87,10 @@ class Faults:
     def _reorg(self) -> None:
         chaos = self.chaos
         marks = chaos.log_marks()
-        first = chaos.reorg("B", chaos.confirmations + self.rng.randint(2, 8))
+        # deep enough to replace the last blocks both processes read (seen from their proxies), and more
+        head, read = chaos.b.head(), min(chaos.proxies[verb, "B"].read_to for verb in marks)
+        depth = max(chaos.confirmations + 2, head - read + self.rng.randint(1, 4)) if read >= 0 else 6
+        first = chaos.reorg("B", min(depth, 30))
         read = {verb: chaos.has_read(verb, "B", first) for verb in marks}  # else nothing it read changed
         time.sleep(10)  # the processes' turn: those that read a replaced block should report it ("halted")
         self._halted(marks, "the reorg", read)

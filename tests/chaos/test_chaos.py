@@ -106,11 +106,12 @@ def test_kill9_of_each_process(chaos: Chaos) -> None:
     s.done()
 
 
-@pytest.mark.parametrize("mode", ["lag", "lb-lag"])
+@pytest.mark.parametrize("mode", ["lag", "lb-lag", "call-lag"])
 def test_lagging_origin_rpc(chaos: Chaos, mode: str) -> None:
-    """Finding 1: the origin's RPC answers 30 blocks behind (a lagging node, or reads behind a load
-    balancer) while the relayer proves and settles filled orders. A status read there says UNKNOWN: the
-    orders must not be given up as refunded but settled once the lag ends."""
+    """Finding 1: the origin's RPC answers 30 blocks behind (a lagging node; reads behind a load
+    balancer; only state reads behind, logs fresh) while the relayer proves and settles filled orders. A
+    status read there says UNKNOWN: the orders must not be given up as refunded but settled once the lag
+    ends."""
     s = Scenario(chaos, f"origin RPC {mode} 30")
     placed = [chaos.orders.open(True, 60) for _ in range(2)]
     s.expect(chaos.wait(lambda: all(chaos.filled(p) for p in placed), 20), "the solver did not fill both orders")
@@ -201,15 +202,26 @@ def test_reorg_deeper_than_the_confirmations(chaos: Chaos) -> None:
 
 def test_destination_reset(chaos: Chaos) -> None:
     """Finding 2: B's node is killed (-9) and a fresh chain starts on its port (a new genesis, block
-    numbers from zero), with the suite, token and agent redeployed. Both processes notice (a log line
-    with "halted") and stop acting on B. A day later (past refundAfter) no order is refunded on A that
-    the new B shows filled: orders are left open (recoverable) rather than wrongly refunded."""
+    numbers from zero), with the suite, token and agent redeployed, at the moment the relayer has just
+    sent a transaction there (its `recordUnfilled` of an expired order: mined on the old chain, the
+    answer held back until the reset is done). Both processes notice (a log line with "halted") and stop
+    acting on B. A day later (past refundAfter) every order that was open on B's account is still open on
+    A (recoverable once the operator resyncs), and none is refunded that the new B shows filled."""
     s = Scenario(chaos, "destination reset")
     before = [chaos.orders.open(True, 60) for _ in range(2)]
     try:
-        # the processes built state on the old B: fills seen, proven and settled (no fill in flight)
+        # the processes built state on the old B: fills seen, proven and settled
         chaos.settle_wait(before, 25)
-        chaos.reset_destination()
+        sent, release = chaos.proxies["relay", "B"].hold_next_send()
+        expired = chaos.orders.open(False, 5)  # its deadline passes: the relayer records it unfilled on B
+        try:
+            caught = sent.wait(timeout=25)
+            chaos.note("the relayer's transaction on B is mined, its answer held: resetting B now" if caught
+                       else "harness: no transaction of the relayer on B within 25 s; resetting B anyway")
+            s.expect(caught, "harness: the relayer sent nothing on B to reset under")
+            chaos.reset_destination()
+        finally:
+            release.set()
         after = [chaos.orders.open(True, 40) for _ in range(3)]
         chaos.wait(lambda: all("halted" in s.logged(v) for v in ("relay", "solve"))
                    or any(chaos.filled(p) for p in after), 15)
@@ -219,6 +231,9 @@ def test_destination_reset(chaos: Chaos) -> None:
         for verb in ("relay", "solve"):
             s.expect("halted" in s.logged(verb), f"{verb} did not report the reset of chain B (no 'halted' line)")
             s.expect(chaos.processes[verb].alive, f"{verb} is not running after the reset")
+        left = [expired, *after]
+        s.statuses(left, OrderStatus.OPEN, "orders open on B's account when it was reset, a day later",
+                   chaos.statuses(left))
         s.done()
     finally:
         chaos.resync("B")

@@ -80,6 +80,10 @@ def test_lb_lag_serves_only_reads_behind(node: Anvil, proxy: RpcProxy) -> None:
     assert call(proxy, "eth_call", {"to": DEV, "data": "0x"}, hex(head))["error"] == HEADER_NOT_FOUND
     assert call(proxy, "eth_getLogs", {"fromBlock": hex(head - 3), "toBlock": hex(head)})["error"] == HEADER_NOT_FOUND
     assert "result" in call(proxy, "eth_call", {"to": DEV, "data": "0x"}, "latest")
+    proxy.set("call-lag", 10)  # logs fresh, state reads behind
+    head = node.head()
+    assert "result" in call(proxy, "eth_getLogs", {"fromBlock": hex(head - 3), "toBlock": hex(head)})
+    assert call(proxy, "eth_getBalance", DEV, hex(head))["error"] == HEADER_NOT_FOUND
 
 
 def test_down_refuses_and_comes_back(proxy: RpcProxy) -> None:

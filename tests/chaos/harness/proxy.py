@@ -3,6 +3,7 @@
     proxy = RpcProxy("relay-A", "http://127.0.0.1:8545")   # listens on proxy.url
     proxy.set("lag", 30)       # a backend 30 blocks behind
     proxy.set("lb-lag", 30)    # a load balancer: fresh head and sends, reads 30 blocks behind
+    proxy.set("call-lag", 30)  # the same, but logs fresh: only state reads (eth_call...) behind
     proxy.set("hang")          # accepts connections, never answers
     proxy.set("down")          # connections refused (the listener is closed)
     proxy.set("error")         # answers HTTP 502, as a load balancer with no healthy backend
@@ -15,7 +16,9 @@ head-N, an explicit block above head-N is ``{"code": -32000, "message":
 yet. Behind ``lb-lag`` only the reads that a load balancer sends to any
 backend (``eth_call``, ``eth_getLogs``, ``eth_getBalance``, ``eth_getCode``,
 ``eth_getStorageAt``) are stale; the head, sends, nonces and receipts are
-fresh. When the node itself is unreachable (a reset in progress), the proxy
+fresh. Behind ``call-lag`` the logs are fresh too (an indexer in front of
+the logs): only the state reads are stale, as in finding 1 of issue 18.
+When the node itself is unreachable (a reset in progress), the proxy
 answers 502 like a load balancer would. Every request is noted (time,
 method) so that a test can see who polled which chain when, and written to
 `log` if one is given.
@@ -35,7 +38,8 @@ from typing import Any
 
 import requests
 
-MODES = ("pass", "lag", "lb-lag", "hang", "down", "error")
+MODES = ("pass", "lag", "lb-lag", "call-lag", "hang", "down", "error")
+LAGGING = ("lag", "lb-lag", "call-lag")
 TAGS = ("latest", "safe", "finalized", "pending")
 HEADER_NOT_FOUND = {"code": -32000, "message": "header not found"}
 
@@ -54,6 +58,7 @@ BLOCK_PARAM = {
 }
 # What a load balancer serves from any backend, a stale one included.
 LB_STALE = {"eth_call", "eth_getLogs", "eth_getBalance", "eth_getCode", "eth_getStorageAt"}
+CALL_STALE = LB_STALE - {"eth_getLogs"}
 # What a lagging node does not know yet when it was mined above its head.
 MINED = {"eth_getTransactionReceipt", "eth_getTransactionByHash", "eth_getBlockByHash"}
 
@@ -118,6 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
             proxy.write(started, payload, f"502 (node: {type(exc).__name__})")
             return
         proxy.answered(payload, answer)
+        proxy.sent(payload)
         self._send(200, answer, "application/json")
         proxy.write(started, payload, "200")
 
@@ -147,6 +153,7 @@ class RpcProxy:
         process has read so far, as far as anyone outside it can tell)."""
         self._log_lock = threading.Lock()
         self._mode: tuple[str, int] = ("pass", 0)
+        self._send_hold: tuple[threading.Event, threading.Event] | None = None
         self._changed = threading.Condition()
         self._local = threading.local()
         self._server: _Server | None = None
@@ -163,13 +170,13 @@ class RpcProxy:
 
     def label(self) -> str:
         mode, behind = self._mode
-        return f"{mode} {behind}" if mode in ("lag", "lb-lag") else mode
+        return f"{mode} {behind}" if mode in LAGGING else mode
 
     def set(self, mode: str, behind: int = 0) -> None:
-        """Switch to `mode` (`behind`: blocks, for ``lag`` and ``lb-lag``)."""
+        """Switch to `mode` (`behind`: blocks, for ``lag``, ``lb-lag`` and ``call-lag``)."""
         if mode not in MODES:
             raise ValueError(f"proxy mode is one of {', '.join(MODES)}, got {mode!r}")
-        if mode in ("lag", "lb-lag") and behind <= 0:
+        if mode in LAGGING and behind <= 0:
             raise ValueError(f"{mode} needs a positive number of blocks")
         with self._changed:
             was = self._mode[0]
@@ -191,6 +198,25 @@ class RpcProxy:
         for request in payload if isinstance(payload, list) else [payload]:
             if isinstance(request, dict):
                 self.requests.append((now, str(request.get("method"))))
+
+    def hold_next_send(self) -> tuple[threading.Event, threading.Event]:
+        """Hold back the answer to the next ``eth_sendRawTransaction`` (forwarded at once: the
+        transaction is on the chain, its sender does not know it yet) until `release` is set.
+        Returns (`sent`: set once it was forwarded, `release`)."""
+        hold = (threading.Event(), threading.Event())
+        self._send_hold = hold
+        return hold
+
+    def sent(self, payload: Any) -> None:
+        requests_ = payload if isinstance(payload, list) else [payload]
+        hold = self._send_hold
+        if hold is None or not any(isinstance(r, dict) and r.get("method") == "eth_sendRawTransaction"
+                                   for r in requests_):
+            return
+        self._send_hold = None
+        sent, release = hold
+        sent.set()
+        release.wait(timeout=120)
 
     def answered(self, payload: Any, answer: bytes) -> None:
         """Note the highest ``toBlock`` of the ``eth_getLogs`` requests answered without error."""
@@ -265,7 +291,7 @@ class RpcProxy:
 
     def _one(self, request: dict[str, Any], mode: str, behind: int) -> dict[str, Any]:
         method = request.get("method")
-        stale = mode == "lag" or method in LB_STALE
+        stale = mode == "lag" or method in (LB_STALE if mode == "lb-lag" else CALL_STALE)
         if not stale or not (method in BLOCK_PARAM or method in MINED or method in ("eth_getLogs", "eth_blockNumber")):
             return self._call(request)
         visible = self._head() - behind
