@@ -188,13 +188,13 @@ class RoundLoop(ABC, Generic[R]):
         while not self._stop.is_set():
             try:
                 report = self.round(chain_id)
-            except Exception:  # noqa: BLE001 - a bug in one chain's round must not end the process
+                if on_round is not None:
+                    with self._report_lock:
+                        on_round(report)
+            except Exception:  # noqa: BLE001 - a bug in one chain's round must not end its worker
                 log.exception("chain %s: unexpected error in a round; retrying", chain_id)
                 self._stop.wait(self.poll_interval * 5)
                 continue
-            if on_round is not None:
-                with self._report_lock:
-                    on_round(report)
             if not report.busy:
                 self._stop.wait(self.poll_interval)
 

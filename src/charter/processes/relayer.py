@@ -550,8 +550,8 @@ class Relayer(RoundLoop[StepReport]):
         refunds = [r for r in self.store.orders("unfilled-proven", "refunding", origin_chain=chain.chain_id,
                                                 ready=True) if r.proof is not None]
         expired = [r for r in self.store.orders("open", "unfilled-asked", "reported", "refunding",
-                                                origin_chain=chain.chain_id, ready=True)
-                   if r.refund_after < now and r.proof is None]
+                                                origin_chain=chain.chain_id, ready=True, refundable_at=now)
+                   if r.proof is None]
         refunds += [r for r in expired if self._unfilled_at_destination(r, report)]
         safe: list[int] = []
         settle = [r for r in proven if self._open_on_origin(chain, r, safe)]

@@ -85,6 +85,14 @@ class Pipeline:
         """The receipts of those of `tx_hashes` mined within `timeout` seconds (fewer if `stop` is set)."""
         receipts: dict[str, TxReceipt] = {}
         deadline = time.monotonic() + timeout
+        # consecutive nonces of one key: none is mined before the one ahead of it, so the last is
+        # polled alone until it is mined (or time is up), then every receipt is read once
+        while tx_hashes and time.monotonic() < deadline and not (stop and stop.is_set()):
+            try:
+                self.w3.eth.get_transaction_receipt(tx_hashes[-1])  # type: ignore[arg-type]
+                break
+            except TransactionNotFound:
+                (stop.wait if stop is not None else time.sleep)(poll)
         while True:
             for tx_hash in tx_hashes:
                 if tx_hash in receipts:

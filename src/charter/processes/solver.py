@@ -125,6 +125,7 @@ class Solver(RoundLoop[SolveReport]):
                                               config.poll_interval)
         self._checked: set[int] = set()
         self._short: dict[str, str] = {}  # order id -> the last inventory shortfall logged
+        self._decoded: dict[int, dict[str, Order]] = {}  # per chain's worker: the pending orders, decoded once
         self._record = FillRecord(payout=self.payout, filler_agent_id=config.agent_id)
         super().__init__(config.poll_interval)
 
@@ -231,8 +232,11 @@ class Solver(RoundLoop[SolveReport]):
         link = self.links[chain_id]
         if link.behind:
             return
-        pending = [(i, Order.from_origin_data(d)) for i, d in self.store.seen_orders("new", "retry", "sending")]
-        pending = [(i, o) for i, o in pending if o.data.destination_chain_id == chain_id]
+        known = self._decoded.get(chain_id, {})
+        decoded = {i: known.get(i) or Order.from_origin_data(d) for i, d in self.store.seen_orders("new", "retry",
+                                                                                                   "sending")}
+        self._decoded[chain_id] = decoded  # only what is still pending is kept
+        pending = [(i, o) for i, o in decoded.items() if o.data.destination_chain_id == chain_id]
         if not pending:
             return
         self._resolve_sent(dest, [i for i, _ in pending if self.store.seen_state(i) == "sending"], report)

@@ -177,6 +177,22 @@ def _message_row(r: Any) -> MessageRow:
     return MessageRow(bytes(r[0]), r[1], r[2], bytes(r[3]), r[4], bytes(r[5]), *r[6:])
 
 
+class _Rows:
+    """A statement's rows, all read while the connection's lock was held: a cursor stepped
+    after the lock is released interleaves with the other threads' statements on the shared
+    connection and reads torn results (rows counted twice, a NULL state)."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._rows: list[Any] = cursor.fetchall()
+        self.rowcount = cursor.rowcount
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
+
+
 class _Locked:
     """The connection, used by one thread at a time: a process's chains work in threads of
     their own, and a transaction holds the lock from BEGIN to COMMIT."""
@@ -185,10 +201,9 @@ class _Locked:
         self._db = db
         self.lock = lock
 
-    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, args: Any = ()) -> _Rows:
         with self.lock:
-            cursor: sqlite3.Cursor = self._db.execute(sql, args)
-            return cursor
+            return _Rows(self._db.execute(sql, args))
 
     def executescript(self, sql: str) -> sqlite3.Cursor:
         with self.lock:
@@ -374,7 +389,10 @@ class Store:
         query = f"SELECT {columns} FROM {table} WHERE state IN ({', '.join('?' * len(states))})"
         args: list[Any] = list(states)
         for column, value in equal.items():
-            if value is not None:
+            if value is not None and column == "refundable_at":
+                query += " AND refund_after < ?"
+                args.append(value)
+            elif value is not None:
                 query += f" AND {column} = ?"
                 args.append(value)
         if ready:
@@ -382,9 +400,11 @@ class Store:
             args.append(time.time())
         return self.db.execute(f"{query} ORDER BY {order}", args).fetchall()
 
-    def orders(self, *states: str, origin_chain: int | None = None, ready: bool = False) -> list[Row]:
+    def orders(self, *states: str, origin_chain: int | None = None, ready: bool = False,
+               refundable_at: int | None = None) -> list[Row]:
+        """Orders in `states`; with `refundable_at`, only those whose refundAfter is before it."""
         return [Row(*r) for r in self._select("*", "orders", states, "opened_at, order_id", ready,
-                                              origin_chain=origin_chain)]
+                                              origin_chain=origin_chain, refundable_at=refundable_at)]
 
     def order(self, order_id: str) -> Row | None:
         row = self.db.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,)).fetchone()
