@@ -87,10 +87,11 @@ class Faults:
     def _reorg(self) -> None:
         chaos = self.chaos
         marks = chaos.log_marks()
-        # deep enough to replace the last blocks both processes read (seen from their proxies), and more
-        head, read = chaos.b.head(), min(chaos.proxies[verb, "B"].read_to for verb in marks)
-        depth = max(chaos.confirmations + 2, head - read + self.rng.randint(1, 4)) if read >= 0 else 6
-        first = chaos.reorg("B", min(depth, 30))
+        # from below the last block both processes read (seen from their proxies): deeper than the
+        # confirmations, and replacing blocks each of them built on
+        read_to = min(chaos.proxies[verb, "B"].read_to for verb in marks)
+        down_to = read_to if read_to >= 0 else chaos.b.head() - chaos.confirmations - 2
+        first = chaos.reorg("B", down_to, extra=self.rng.randint(0, 3))
         read = {verb: chaos.has_read(verb, "B", first) for verb in marks}  # else nothing it read changed
         time.sleep(10)  # the processes' turn: those that read a replaced block should report it ("halted")
         self._halted(marks, "the reorg", read)

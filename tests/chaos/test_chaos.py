@@ -108,15 +108,21 @@ def test_kill9_of_each_process(chaos: Chaos) -> None:
 
 @pytest.mark.parametrize("mode", ["lag", "lb-lag", "call-lag"])
 def test_lagging_origin_rpc(chaos: Chaos, mode: str) -> None:
-    """Finding 1: the origin's RPC answers 30 blocks behind (a lagging node; reads behind a load
-    balancer; only state reads behind, logs fresh) while the relayer proves and settles filled orders. A
-    status read there says UNKNOWN: the orders must not be given up as refunded but settled once the lag
-    ends."""
+    """Finding 1: the relayer's origin RPC answers 30 blocks behind (a lagging node; reads behind a load
+    balancer; only state reads behind, logs fresh) from the moment it has read the new orders' Open events
+    on, while they are filled, proven and settled. A status read there says UNKNOWN: the orders must not be
+    given up as refunded but settled once the lag ends."""
     s = Scenario(chaos, f"origin RPC {mode} 30")
     placed = [chaos.orders.open(True, 60) for _ in range(2)]
-    s.expect(chaos.wait(lambda: all(chaos.filled(p) for p in placed), 20), "the solver did not fill both orders")
-    with chaos.fault("A", mode, 30):
-        time.sleep(8)  # the relayer sees the fills confirmed on B, proves them, and reads A 30 blocks behind
+    opened = chaos.a.head()
+    s.expect(chaos.wait(lambda: chaos.has_read("relay", "A", opened), 15, step=0.05),
+             "harness: the relayer did not read the orders' Open events within 15 s")
+    with chaos.fault("A", mode, 30, who=("relay",)):
+        s.expect(chaos.wait(lambda: all(chaos.filled(p) for p in placed), 20),
+                 "the solver did not fill both orders")
+        time.sleep(6)  # the relayer sees the fills confirmed on B, proves them, and reads A 30 blocks behind
+        s.expect(SETTLED not in chaos.statuses(placed),
+                 "harness: an order was settled before the relayer read A behind (the scenario tested nothing)")
     statuses = chaos.settle_wait(placed, 20)
     s.statuses(placed, SETTLED, f"filled orders after the {mode} ended", statuses)
     s.done()
@@ -185,11 +191,12 @@ def test_reorg_deeper_than_the_confirmations(chaos: Chaos) -> None:
         first = min(f.block_number for f in chaos.fills_of(placed)) if chaos.fills_of(placed) else chaos.b.head()
         chaos.wait(lambda: chaos.b.head() >= first + chaos.confirmations + 2, 10)
         chaos.wait(lambda: SETTLED in chaos.statuses(placed), 8)  # the relayer built on them
-        depth = chaos.b.head() - first + 1
         s.expect(chaos.has_read("relay", "B", first),
                  f"harness: the relayer has not read block {first} yet: the reorg would replace nothing it read")
-        chaos.reorg("B", depth)
-        s.expect(depth > chaos.confirmations, f"harness: the reorg is only {depth} deep")
+        head = chaos.b.head()
+        replaced = chaos.reorg("B", first)
+        s.expect(replaced <= first and head - replaced + 1 > chaos.confirmations,
+                 f"harness: the reorg replaced blocks {replaced} to {head}, not from the fills' block {first}")
         s.expect(chaos.wait(lambda: "halted" in s.logged("relay"), 15),
                  "the relayer did not report the reorg (no log line with 'halted' within 15 s)")
         chaos.note(f"solver after the reorg: {'halted' if 'halted' in s.logged('solve') else 'no halted line'}")

@@ -32,6 +32,9 @@ from charter.devchain import DEV_KEYS
 from charter.intents import deploy_oracle
 
 CHAIN_A, CHAIN_B = 31_511, 31_522
+HISTORY = 64
+"""Blocks mined after a deployment: the contracts are older than any lag a run injects (a backend 30
+blocks behind a chain whose oracle is 12 blocks old would fail every read, not show a stale state)."""
 DEPLOYER, USER, SOLVER, RELAYER = DEV_KEYS[:4]
 COMMITTEE = [Account.from_key(bytes([0x11 * (i + 1)]) * 32) for i in range(3)]
 """The AttesterOracle's members on A: a 2-of-3 committee whose keys the relayer holds."""
@@ -144,6 +147,9 @@ class Anvil:
         self.rpc("evm_increaseTime", hex(seconds))
         self.rpc("evm_mine")
 
+    def mine(self, blocks: int) -> None:
+        self.rpc("anvil_mine", hex(blocks))
+
     def reorg(self, depth: int) -> None:
         """Replace the last `depth` blocks with empty ones (their transactions are gone)."""
         self.rpc("anvil_reorg", depth, [])
@@ -185,6 +191,7 @@ def deploy_origin(chain: Anvil) -> Deployed:
     settler, token = _suite_and_token(w3, user.address)
     oracle = deploy_oracle(w3, LocalSigner.from_key(DEPLOYER), [m.address for m in COMMITTEE], 2)
     _send(w3, user, token.functions.approve(settler, 2**256 - 1))
+    chain.mine(HISTORY)
     return Deployed(settler=settler, token=token.address, oracle=oracle)
 
 
@@ -195,11 +202,12 @@ def deploy_destination(chain: Anvil, expected: Deployed | None = None) -> Deploy
     solver = LocalSigner.from_key(SOLVER)
     settler, token = _suite_and_token(w3, solver.address)
     agent = Charter.connect(w3, signer=solver).registry.register("ipfs://charter-chaos/solver.json")
+    chain.mine(HISTORY)
     deployed = Deployed(settler=settler, token=token.address, agent=agent)
     if expected is not None and deployed != expected:
         raise ChainError(f"the redeployment of {chain.name} differs: {deployed} instead of {expected}")
     return deployed
 
 
-__all__ = ["CHAIN_A", "CHAIN_B", "COMMITTEE", "DEPLOYER", "RELAYER", "SOLVER", "USER", "Anvil", "ChainError",
+__all__ = ["CHAIN_A", "CHAIN_B", "COMMITTEE", "HISTORY", "DEPLOYER", "RELAYER", "SOLVER", "USER", "Anvil", "ChainError",
            "Deployed", "deploy_destination", "deploy_origin"]

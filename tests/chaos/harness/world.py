@@ -6,7 +6,7 @@
         with chaos.fault("A", "lb-lag", 30, who=("relay",)):
             ...
         chaos.reset_destination()                 # kill -9 anvil B, a fresh one on its port, redeploy
-        chaos.reorg("B", 6)                       # deeper than the confirmations
+        chaos.reorg("B", block)                   # from `block` to the head, replaced
         figures = chaos.check()                   # from chain state alone
 
 Each process reaches each chain through its own proxy (`relay-A`, `relay-B`,
@@ -256,13 +256,16 @@ class Chaos:
                   f"{self.b.genesis()[:10]}, head {self.b.head()}), suite, token and agent "
                   f"{self.destination.agent} redeployed at the same addresses")
 
-    def reorg(self, chain: str, depth: int) -> int:
-        """Replace `chain`'s last `depth` blocks by empty ones; the first block replaced."""
+    def reorg(self, chain: str, down_to: int, extra: int = 0) -> int:
+        """Replace `chain`'s blocks from `down_to` (minus `extra` more) to its head by empty ones;
+        the first block that was actually replaced (read back: blocks keep coming while it happens)."""
         node = self.a if chain == "A" else self.b
-        head = node.head()
+        low = max(1, down_to - extra)
+        before = {n: node.block(n)["hash"] for n in range(max(1, low - 2), node.head() + 1)}
         read = {verb: self.proxies[verb, chain].read_to for verb in WHO}
-        node.reorg(depth)
-        first = head - depth + 1
+        head = node.head()
+        node.reorg(head - low + 1)
+        first = min((n for n, h in before.items() if node.block(n).get("hash") != h), default=head + 1)
         self.note(f"reorg of chain {chain}: blocks {first} to {head} replaced by empty ones (logs read up to: "
                   + ", ".join(f"{verb} {n}" for verb, n in read.items()) + ")")
         return first
