@@ -191,6 +191,15 @@ class Link:
             raise ChainBehind(f"chain {self.chain_id}: its RPC does not serve block {number}")
         return str(block["hash"].to_0x_hex())
 
+    def unchanged(self, number: int, block_hash: str) -> None:
+        """Raise :class:`ChainBehind` (read the range again next round) if block `number` is no
+        longer `block_hash`: the chain reorganised while its logs were read, and they may belong
+        to either history. A reorg below the range is then seen by the cursor's own check."""
+        now = self.block_hash(number)
+        if now != block_hash:
+            raise ChainBehind(f"chain {self.chain_id}: block {number} changed while its range was read "
+                              "(a reorg); reading it again")
+
     def safe_block(self) -> int:
         """The newest block at the confirmation depth."""
         return max(0, self.head() - self.confirmations)

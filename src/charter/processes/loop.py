@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
@@ -30,6 +31,8 @@ log = logging.getLogger("charter.loop")
 
 STOP_GRACE = 3.0
 """Seconds :meth:`RoundLoop.run` waits for the workers after a stop before returning."""
+CHECK_WAIT = 3.0
+"""Seconds the start-up checks wait for a chain before leaving it to its worker (which checks it first)."""
 
 
 class _Report(Protocol):
@@ -102,9 +105,13 @@ class RoundLoop(ABC, Generic[R]):
         threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(len(chains))]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
-        found = [line for lines in problems for line in lines]
+        deadline = time.monotonic() + CHECK_WAIT
+        for i, thread in enumerate(threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():  # a hanging RPC: its worker checks it before acting on it
+                log.warning("chain %s: no answer within %.0f s at start-up; checking it when it answers",
+                            chains[i], CHECK_WAIT)
+        found = [line for i, lines in enumerate(problems) if not threads[i].is_alive() for line in lines]
         if found:
             raise InvalidInput(f"the {self.name}'s configuration does not match the chains:\n" + "\n".join(found))
 
@@ -114,6 +121,15 @@ class RoundLoop(ABC, Generic[R]):
         chains in `resync` from their `start_block`, check the configuration against the chains,
         then run (until stopped, or one round, or `rounds` rounds of every chain). A bounded run
         raises :class:`CharterError` when a chain failed in its last round; returns that round's report."""
+        previous = self._install_signals()  # a SIGTERM during the start-up checks still stops cleanly
+        try:
+            return self._serve(once, rounds, resync, on_round)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _serve(self, once: bool, rounds: int | None, resync: tuple[int, ...],
+               on_round: Callable[[R], None] | None) -> R | None:
         config, store = self.config, self.store
         for chain_id in resync:
             chain = next((c for c in config.chains if c.chain_id == chain_id), None)

@@ -201,6 +201,8 @@ class Relayer(RoundLoop[StepReport]):
         if config.poll_interval <= 0:
             raise CharterError(f"poll_interval must be above 0 seconds, got {config.poll_interval}")
         self.config = config
+        self._wait = min(30.0, max(5.0, config.poll_interval * 10))
+        """Seconds a round waits for its own transactions' receipts (the rest is checked next round)."""
         self.store = Store(config.db)
         self.attesters = [Attester(k) for k in config.attester_keys]
         self.sender = LocalSigner.from_key(config.sender_key)
@@ -213,7 +215,7 @@ class Relayer(RoundLoop[StepReport]):
             hl = chain.hyperlane
             link = Link(chain.chain_id, chain.rpc, w3, self.store, chain.confirmations, config.poll_interval)
             self.chains[chain.chain_id] = _Chain(
-                chain, link, Intents(w3, settler, self.sender, chain_id=chain.chain_id),
+                chain, link, Intents(w3, settler, self.sender, chain_id=chain.chain_id, timeout=self._wait),
                 AttesterOracle(w3, oracle, chain_id=chain.chain_id) if oracle else None,
                 HyperlaneReporter(w3, hl.reporter, chain_id=chain.chain_id) if hl and hl.reporter else None,
                 HyperlaneOracle(w3, hl.oracle, chain_id=chain.chain_id) if hl and hl.oracle else None,
@@ -314,10 +316,11 @@ class Relayer(RoundLoop[StepReport]):
         name = f"relay:{chain.chain_id}"
         while (span := chain.link.scan_range(name, chain.config.start_block, SCAN_SPAN)) is not None:
             start, end = span
+            end_hash = chain.link.block_hash(end)
             opened = chain.intents.opened(start, end)
             fills = chain.intents.fills(start, end)
             unfilled = chain.intents.unfilled(start, end)
-            end_hash = chain.link.block_hash(end)
+            chain.link.unchanged(end, end_hash)
             with self.store.transaction() as db:
                 for found in opened:
                     order = found.order
@@ -600,10 +603,13 @@ class Relayer(RoundLoop[StepReport]):
         if dest is None or not dest.link.ready or dest.link.behind:
             return False
         try:
+            dest.link.verify()  # now, not on its worker's schedule: a reset chain shows no fills at all
             block = dest.w3.eth.get_block("latest")
             if int(block["timestamp"]) <= row.fill_deadline:
                 return False  # its RPC does not show the fill deadline passed yet
             held = dest.intents.record_of(bytes.fromhex(row.order_id[2:]), block=int(block["number"]))
+        except ChainHalted:
+            return False
         except Exception as exc:  # noqa: BLE001 - the destination's problem
             self._chain_failed(dest, report, exc)
             return False
@@ -639,8 +645,7 @@ class Relayer(RoundLoop[StepReport]):
                 self.store.update(row.order_id, tx_hash=prepared.tx_hash)
             pipeline.send(prepared)
             sent.append((rows, settle, prepared.tx_hash))
-        receipts = pipeline.wait([h for _, _, h in sent], timeout=max(30.0, self.config.poll_interval * 10),
-                                 stop=self.stopping)
+        receipts = pipeline.wait([h for _, _, h in sent], timeout=self._wait, stop=self.stopping)
         for rows, settle, tx_hash in sent:
             receipt = receipts.get(tx_hash)
             if receipt is None:

@@ -111,6 +111,8 @@ class Solver(RoundLoop[SolveReport]):
         if not 1 <= config.max_pending <= 500:
             raise CharterError(f"max_pending is 1 to 500, got {config.max_pending}")
         self.config = config
+        self._wait = min(30.0, max(5.0, config.poll_interval * 10))
+        """Seconds a round waits for its fills' receipts (the rest is resolved next round)."""
         self.store = Store(config.db)
         self.signer = LocalSigner.from_key(config.key)
         self.payout = Web3.to_checksum_address(config.payout or self.signer.address)
@@ -120,7 +122,8 @@ class Solver(RoundLoop[SolveReport]):
         for chain in config.chains:
             w3 = make(chain)
             settler = chain.settler or create2_address("IntentSettler")
-            self.chains[chain.chain_id] = (chain, Intents(w3, settler, self.signer, chain_id=chain.chain_id))
+            self.chains[chain.chain_id] = (chain, Intents(w3, settler, self.signer, chain_id=chain.chain_id,
+                                                          timeout=self._wait))
             self.links[chain.chain_id] = Link(chain.chain_id, chain.rpc, w3, self.store, chain.confirmations,
                                               config.poll_interval)
         self._checked: set[int] = set()
@@ -215,8 +218,9 @@ class Solver(RoundLoop[SolveReport]):
         name = f"solve:{chain_id}"
         while (span := link.scan_range(name, config.start_block, SCAN_SPAN)) is not None:
             start, end = span
-            opened = intents.opened(start, end)
             end_hash = link.block_hash(end)
+            opened = intents.opened(start, end)
+            link.unchanged(end, end_hash)
             with self.store.transaction() as db:
                 for found in opened:
                     if Store.add_seen(db, found.order.order_id_hex, chain_id, found.order.origin_data):
@@ -314,8 +318,7 @@ class Solver(RoundLoop[SolveReport]):
             self.store.mark_seen(order_id, "sending", None, prepared.tx_hash)  # before it leaves: found on restart
             pipeline.send(prepared)
             sent.append((order_id, order, prepared.tx_hash))
-        receipts = pipeline.wait([h for _, _, h in sent], timeout=max(30.0, self.config.poll_interval * 10),
-                                 stop=self.stopping)
+        receipts = pipeline.wait([h for _, _, h in sent], timeout=self._wait, stop=self.stopping)
         for order_id, _order, tx_hash in sent:
             receipt = receipts.get(tx_hash)
             if receipt is None:
@@ -342,7 +345,7 @@ class Solver(RoundLoop[SolveReport]):
                 continue
             data = erc20.encode_abi("approve", [dest.address, amount])
             receipt = send_checked(dest.w3, self.signer, erc20.address, data, RevertContext(action="approve"),
-                                   timeout=max(30.0, self.config.poll_interval * 10))
+                                   timeout=self._wait)
             log.info("chain %s: approved the settler for %s of %s (tx %s)", dest.chain_id, f"{amount:,}", token,
                      receipt["transactionHash"].to_0x_hex())
 
