@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 from web3 import Web3
 
@@ -86,8 +87,6 @@ class Link:
     behind: str | None = None
     """Why it is waiting for the RPC to catch up (None: it is not)."""
     identity_checked_at: float = 0.0
-    last_error: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------ health
 
@@ -115,19 +114,25 @@ class Link:
                       self.chain_id)
         return ChainHalted(f"chain {self.chain_id} halted: {reason}")
 
+    def wait(self, reason: str) -> ChainBehind:
+        """Act on nothing of this chain until its RPC catches up (warned once per episode);
+        the exception to raise."""
+        if self.behind is None:
+            log.warning("chain %s: %s", self.chain_id, reason)
+        self.behind = reason
+        return ChainBehind(f"chain {self.chain_id}: {reason}")
+
     def failed(self, exc: BaseException) -> float:
         """Count a failure of this chain's RPC; the seconds until it is tried again."""
         self.failures += 1
         delay = float(min(MAX_BACKOFF, self.poll_interval * 2 ** min(self.failures - 1, 10)))
         self.retry_at = time.monotonic() + delay
-        self.last_error = str(exc) or type(exc).__name__
         return delay
 
     def succeeded(self) -> None:
         if self.failures:
             log.info("chain %s: reachable again after %s failures", self.chain_id, self.failures)
         self.failures = 0
-        self.last_error = None
 
     # ------------------------------------------------------------ identity
 
@@ -166,14 +171,12 @@ class Link:
         head = self.head()
         if start - 1 > head:
             self.verify()  # a reset chain shows a new genesis: halted, not merely behind
-            self.behind = (f"its RPC's head {head} is below block {start - 1}, already read "
-                           "(a lagging backend?); waiting for it")
-            raise ChainBehind(f"chain {self.chain_id}: {self.behind}")
+            raise self.wait(f"its RPC's head {head} is below block {start - 1}, already read "
+                            "(a lagging backend?); waiting for it")
         if anchor is not None:
             block = self.w3.eth.get_block(start - 1)
             if block is None:
-                self.behind = f"its RPC does not serve block {start - 1} yet; waiting for it"
-                raise ChainBehind(f"chain {self.chain_id}: {self.behind}")
+                raise self.wait(f"its RPC does not serve block {start - 1} yet; waiting for it")
             now = block["hash"].to_0x_hex()
             if now != anchor:
                 self.verify()
@@ -205,4 +208,44 @@ class Link:
         return max(0, self.head() - self.confirmations)
 
 
-__all__ = ["MAX_BACKOFF", "ChainBehind", "ChainHalted", "Link", "connect", "describe"]
+class ChainReport(Protocol):
+    """What a round of the relayer or the solver reports of its chains."""
+
+    errors: list[str]
+    failed_chains: list[int]
+
+
+def guarded(link: Link, report: ChainReport, work: Callable[[], None]) -> None:
+    """Run one chain's `work` unless the chain is halted or backing off: a lagging RPC makes it
+    wait, a halt stops it, any other failure backs it off; never raises (one chain's failure
+    must not stop the others)."""
+    if not link.ready:
+        report_failed(report, link.chain_id)
+        return
+    try:
+        work()
+        link.succeeded()
+    except ChainBehind as exc:
+        report.errors.append(str(exc))
+    except ChainHalted as exc:
+        report.errors.append(str(exc))
+        report_failed(report, link.chain_id)
+    except Exception as exc:  # noqa: BLE001 - one chain's failure must not stop the others
+        chain_failed(link, report, exc)
+
+
+def chain_failed(link: Link, report: ChainReport, exc: Exception) -> None:
+    """Count `exc` against `link` (backoff) and say so, in the report and the log."""
+    delay = link.failed(exc)
+    report.errors.append(f"chain {link.chain_id}: {exc}")
+    report_failed(report, link.chain_id)
+    log.warning("chain %s: %s; retrying in %.1f s", link.chain_id, describe(exc), delay)
+
+
+def report_failed(report: ChainReport, chain_id: int) -> None:
+    if chain_id not in report.failed_chains:
+        report.failed_chains.append(chain_id)
+
+
+__all__ = ["MAX_BACKOFF", "ChainBehind", "ChainHalted", "ChainReport", "Link", "chain_failed", "connect", "describe",
+           "guarded"]

@@ -68,7 +68,7 @@ from ..hyperlane.settlement import HyperlaneOracle, HyperlaneReporter
 from ..intents.client import Intents
 from ..intents.models import MAX_SETTLE, RECORD_FILLED, RECORD_UNFILLED, UNFILLED_RECORD, Order, OrderStatus
 from ..intents.oracle import AttesterOracle, attest, fill_attestation
-from .chain import MAX_BACKOFF, ChainBehind, ChainHalted, Link, describe
+from .chain import MAX_BACKOFF, ChainHalted, Link, chain_failed, guarded
 from .chain import connect as connect_rpc
 from .hyperlane import HyperlaneConfig, Lane, MessageRelay
 from .loop import RoundLoop
@@ -159,13 +159,6 @@ class StepReport:
     def busy(self) -> bool:
         return bool(self.opened or self.records or self.proven or self.settled or self.refunded or self.asked_unfilled
                     or self.reported or self.delivered)
-
-    def merge(self, other: StepReport) -> None:
-        for name, value in vars(other).items():
-            if isinstance(value, list):
-                getattr(self, name).extend(v for v in value if v not in getattr(self, name))
-            else:
-                setattr(self, name, getattr(self, name) + value)
 
 
 class Attester:
@@ -703,33 +696,10 @@ class Relayer(RoundLoop[StepReport]):
     # ------------------------------------------------------------ failures
 
     def _guarded(self, chain: _Chain, report: StepReport, work: Callable[[_Chain, StepReport], None]) -> None:
-        if chain.link.halted is not None:
-            if chain.chain_id not in report.failed_chains:
-                report.failed_chains.append(chain.chain_id)
-            return
-        if not chain.link.ready:
-            if chain.chain_id not in report.failed_chains:
-                report.failed_chains.append(chain.chain_id)
-            return
-        try:
-            work(chain, report)
-            chain.link.succeeded()
-        except ChainBehind as exc:
-            report.errors.append(str(exc))
-            self._warn_once(str(chain.chain_id), "behind", f"{exc}")
-        except ChainHalted as exc:
-            report.errors.append(str(exc))
-            if chain.chain_id not in report.failed_chains:
-                report.failed_chains.append(chain.chain_id)
-        except Exception as exc:  # noqa: BLE001 - one chain's failure must not stop the others
-            self._chain_failed(chain, report, exc)
+        guarded(chain.link, report, lambda: work(chain, report))
 
     def _chain_failed(self, chain: _Chain, report: StepReport, exc: Exception) -> None:
-        delay = chain.link.failed(exc)
-        report.errors.append(f"chain {chain.chain_id}: {exc}")
-        if chain.chain_id not in report.failed_chains:
-            report.failed_chains.append(chain.chain_id)
-        log.warning("chain %s: %s; retrying in %.1f s", chain.chain_id, describe(exc), delay)
+        chain_failed(chain.link, report, exc)
 
     def _warn_once(self, subject: str, kind: str, message: str) -> None:
         if (subject, kind) not in self._warned:

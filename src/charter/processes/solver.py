@@ -37,7 +37,7 @@ from .._core.tx import send_checked
 from ..exceptions import CharterError, ContractRevert
 from ..intents.client import ERC20_ABI, Intents
 from ..intents.models import MIN_REFUND_DELAY, NATIVE, FillRecord, Order
-from .chain import ChainBehind, ChainHalted, Link, describe
+from .chain import Link, guarded
 from .chain import connect as connect_rpc
 from .loop import RoundLoop
 from .preflight import check_solver_chain
@@ -184,26 +184,7 @@ class Solver(RoundLoop[SolveReport]):
         return report
 
     def _guarded(self, chain_id: int, report: SolveReport, work: Callable[[int, SolveReport], None]) -> None:
-        link = self.links[chain_id]
-        if not link.ready:
-            if chain_id not in report.failed_chains:
-                report.failed_chains.append(chain_id)
-            return
-        try:
-            work(chain_id, report)
-            link.succeeded()
-        except ChainBehind as exc:
-            report.errors.append(str(exc))
-        except ChainHalted as exc:
-            report.errors.append(str(exc))
-            if chain_id not in report.failed_chains:
-                report.failed_chains.append(chain_id)
-        except Exception as exc:  # noqa: BLE001 - a chain's failure holds back only that chain
-            delay = link.failed(exc)
-            report.errors.append(f"chain {chain_id}: {exc}")
-            if chain_id not in report.failed_chains:
-                report.failed_chains.append(chain_id)
-            log.warning("chain %s: %s; retrying in %.1f s", chain_id, describe(exc), delay)
+        guarded(self.links[chain_id], report, lambda: work(chain_id, report))
 
     # ------------------------------------------------------------ reading
 

@@ -33,14 +33,9 @@ class Endpoints:
     b: str
 
 
-def relay_toml(db: Path, rpc: Endpoints, start: tuple[int, int], origin: Deployed, confirmations: int,
-               poll_interval: float) -> str:
-    attesters = ", ".join(f'"CHAOS_ATTESTER_{i}"' for i in range(len(COMMITTEE)))
+def _chains_toml(rpc: Endpoints, start: tuple[int, int], origin: Deployed, confirmations: int) -> str:
+    """A and B as [[chains]] tables (A names the committee's oracle: the relayer relays, the solver trusts it)."""
     return (
-        f'db = "{db}"\n'
-        'sender_key_env = "CHAOS_RELAYER_KEY"\n'
-        f"attester_keys_env = [{attesters}]\n"
-        f"poll_interval = {poll_interval}\n"
         "\n[[chains]]\n"
         f"chain_id = {CHAIN_A}\n"
         f'rpc = "{rpc.a}"\n'
@@ -55,6 +50,18 @@ def relay_toml(db: Path, rpc: Endpoints, start: tuple[int, int], origin: Deploye
     )
 
 
+def relay_toml(db: Path, rpc: Endpoints, start: tuple[int, int], origin: Deployed, confirmations: int,
+               poll_interval: float) -> str:
+    attesters = ", ".join(f'"CHAOS_ATTESTER_{i}"' for i in range(len(COMMITTEE)))
+    return (
+        f'db = "{db}"\n'
+        'sender_key_env = "CHAOS_RELAYER_KEY"\n'
+        f"attester_keys_env = [{attesters}]\n"
+        f"poll_interval = {poll_interval}\n"
+        + _chains_toml(rpc, start, origin, confirmations)
+    )
+
+
 def solve_toml(db: Path, rpc: Endpoints, start: tuple[int, int], origin: Deployed, destination: Deployed,
                confirmations: int, poll_interval: float) -> str:
     return (
@@ -64,18 +71,8 @@ def solve_toml(db: Path, rpc: Endpoints, start: tuple[int, int], origin: Deploye
         "min_reward_bps = 0\n"
         "min_time_left = 5\n"
         f"poll_interval = {poll_interval}\n"
-        "\n[[chains]]\n"
-        f"chain_id = {CHAIN_A}\n"
-        f'rpc = "{rpc.a}"\n'
-        f"confirmations = {confirmations}\n"
-        f"start_block = {start[0]}\n"
-        f'oracle = "{origin.oracle}"\n'
-        "\n[[chains]]\n"
-        f"chain_id = {CHAIN_B}\n"
-        f'rpc = "{rpc.b}"\n'
-        f"confirmations = {confirmations}\n"
-        f"start_block = {start[1]}\n"
-        "\n[[routes]]\n"
+        + _chains_toml(rpc, start, origin, confirmations)
+        + "\n[[routes]]\n"
         f"origin_chain = {CHAIN_A}\n"
         f'input_token = "{origin.token}"\n'
         f"dest_chain = {CHAIN_B}\n"
