@@ -6,7 +6,7 @@ import pytest
 from eth_abi import decode as abi_decode
 
 from charter import Call
-from charter.cli._calls import parse_call, split_args
+from charter.accounts.spec import parse_call, split_args
 from charter.exceptions import InvalidInput
 from charter.sessions.builder import GrantBuilder, apply_allow_spec
 

@@ -7,9 +7,9 @@ import pytest
 from web3 import Web3
 
 from charter import GrantBuilder, InvalidInput, equals
-from charter.cli._grants import TokenLookup, grant_summary, unbounded_reasons
 from charter.sessions.allowances import PERMIT2, Standing, candidate_tokens, refusal, spenders
 from charter.sessions.builder import builder_from_specs
+from charter.sessions.describe import TokenLookup, grant_summary, unbounded_reasons
 from charter.sessions.models import GUARDED, MAX_TOKENS, SignedGrant, TokenBudget
 
 ACCOUNT = Web3.to_checksum_address("0x" + "11" * 20)

@@ -38,6 +38,7 @@ from ..exceptions import (
     NotConfirmed,
     TransactionFailed,
 )
+from ..sessions.describe import read_text
 
 RPC_ENV = "CHARTER_RPC"
 KEY_ENV = "CHARTER_PRIVATE_KEY"
@@ -202,14 +203,7 @@ def check_out_path(out: str | None) -> None:
 
 def read_text_file(path: str, what: str) -> str:
     """The text of `path`, or one clear error naming `what` it should be."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{what} {path} is a directory, not a JSON file") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{what} {path} is not a text (JSON) file") from None
+    return read_text(path, what)
 
 
 @contextmanager

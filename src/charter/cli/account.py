@@ -6,10 +6,10 @@ import click
 
 from .._core.checks import check_address
 from .._core.signers import LocalSigner
+from ..accounts.spec import parse_call
 from ..exceptions import EffectNotObserved, InvalidInput
 from ..sessions.builder import parse_duration
 from ..sessions.models import DEFAULT_MAX_SESSION, MAX_SESSION_CEILING
-from ._calls import parse_call
 from ._common import (
     KEY_ENV,
     CharterGroup,

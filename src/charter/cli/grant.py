@@ -24,6 +24,15 @@ from .._core.revert import format_time
 from ..exceptions import CharterError, InvalidInput
 from ..sessions.builder import builder_from_specs
 from ..sessions.client import NotYetACharterAccountWarning
+from ..sessions.describe import (
+    TokenLookup,
+    grant_summary,
+    load_grant,
+    save_grant,
+    signatures_for,
+    spec_signature,
+    unbounded_reasons,
+)
 from ..sessions.models import GUARDED, GrantState, SignatureCheck, SignedGrant
 from ._common import (
     Declined,
@@ -40,15 +49,6 @@ from ._common import (
     tx_json,
     tx_line,
     wants_json,
-)
-from ._grants import (
-    TokenLookup,
-    grant_summary,
-    load_grant,
-    save_grant,
-    signatures_for,
-    spec_signature,
-    unbounded_reasons,
 )
 
 

@@ -28,6 +28,7 @@ from ..exceptions import EffectNotObserved, InvalidInput
 from ..intents.client import Intents, fill_origin
 from ..intents.models import NATIVE, FillRecord, Input, Order, OrderStatus, Output
 from ..sessions.builder import parse_duration
+from ..sessions.describe import load_grant
 from ._common import (
     CharterGroup,
     check_out_path,
@@ -42,7 +43,6 @@ from ._common import (
     wants_json,
     write_json_file,
 )
-from ._grants import load_grant
 from .grant import bound_here
 from .session import check_session_key, session_key
 

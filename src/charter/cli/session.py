@@ -19,10 +19,11 @@ import click
 
 from .._core.signers import LocalSigner
 from ..accounts.models import Call
+from ..accounts.spec import parse_call
 from ..exceptions import InvalidInput
 from ..sessions.builder import parse_duration
+from ..sessions.describe import load_grant
 from ..sessions.models import SessionRequest, SignedGrant
-from ._calls import parse_call
 from ._common import (
     CharterGroup,
     alias,
@@ -38,7 +39,6 @@ from ._common import (
     wants_json,
     write_json_file,
 )
-from ._grants import load_grant
 from .grant import bound_here
 from .grant import list_command as grant_list
 from .grant import revoke as grant_revoke

@@ -1,6 +1,5 @@
-"""``--call 'TARGET[:SIGNATURE[:ARGS]][:value=WEI]'``: one call of a session, as typed on the command line.
-
-Private to :mod:`charter.cli`. Examples::
+"""A call as a person types it: ``TARGET[:SIGNATURE[:ARGS]][:value=WEI]`` (the CLI's ``--call``),
+and argument values read by their ABI type (the CLI and ``charter mcp``). Examples::
 
     0xToken:transfer(address to,uint256 amount):0xBob,30
     0xBob:value=1000                                  # a plain ETH send of 1000 wei
@@ -21,8 +20,8 @@ from typing import Any
 
 from .._core.abi_types import FunctionSignature, canonical_type, matching
 from .._core.checks import check_address
-from ..accounts.models import Call
 from ..exceptions import InvalidInput
+from .models import Call
 
 _VALUE = re.compile(r"(?:^|:)value=(\d[\d_]*)$")
 

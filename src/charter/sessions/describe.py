@@ -1,6 +1,6 @@
 """A grant as its principal typed it: parameter names, token amounts with decimals, its bounds.
 
-Private to :mod:`charter.cli`. The grant files the CLI writes are the SDK's
+Shared by the CLI, ``charter mcp`` and the console. The grant files the CLI writes are the SDK's
 :class:`~charter.sessions.models.SignedGrant` JSON plus one extra key,
 ``signatures``: per permission, the function signature as typed (with its
 parameter names), or null. ``SignedGrant.from_json`` ignores the extra key,
@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -21,8 +22,7 @@ from web3 import Web3
 from .._core.abi_types import FunctionSignature, is_dynamic, matching
 from .._core.revert import format_time
 from ..exceptions import InvalidInput
-from ..sessions.models import GUARDED, TOKEN_SELECTORS, Condition, Grant, Op, Permission, SignedGrant
-from ._common import read_text_file, write_json_file
+from .models import GUARDED, TOKEN_SELECTORS, Condition, Grant, Op, Permission, SignedGrant
 
 KNOWN_SIGNATURES: dict[bytes, str] = {
     FunctionSignature.parse(text).selector: text
@@ -153,12 +153,12 @@ def save_grant(path: str, signed: SignedGrant, signatures: Sequence[str | None])
     """Write `signed` as the SDK's JSON plus the typed ``signatures``."""
     data = json.loads(signed.to_json())
     data["signatures"] = list(signatures)
-    write_json_file(path, data)
+    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def load_grant(path: str) -> tuple[SignedGrant, list[str | None]]:
     """A grant file: the signed grant and its typed signatures (known ones where the file has none)."""
-    text = read_text_file(path, "grant file")
+    text = read_text(path, "grant file")
     try:
         extra = json.loads(text)
     except ValueError as exc:
@@ -172,6 +172,18 @@ def load_grant(path: str) -> tuple[SignedGrant, list[str | None]]:
     typed = extra.get("signatures")
     names = [t if isinstance(t, str) else None for t in typed] if isinstance(typed, list) else []
     return signed, signatures_for(signed.grant, names)
+
+
+def read_text(path: str, what: str) -> str:
+    """The text of `path`, or one clear error naming `what` it should be."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{what} {path} is a directory, not a JSON file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{what} {path} is not a text (JSON) file") from None
 
 
 # ---------------------------------------------------------------- the summary
