@@ -60,6 +60,7 @@ from .grant import list_command as grant_list
 from .grant import revoke as grant_revoke
 from .grant import revoke_all as grant_revoke_all
 from .intent import intent
+from .mcp import mcp_command
 from .processes import relay, solve
 from .session import session
 
@@ -125,6 +126,7 @@ cli.add_command(account)
 cli.add_command(intent)
 cli.add_command(relay)
 cli.add_command(solve)
+cli.add_command(mcp_command)
 # The verbs of earlier releases, hidden from the help.
 cli.add_command(alias(register, "register"))
 cli.add_command(alias(grant_list, "sessions"))

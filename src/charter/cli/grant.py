@@ -468,3 +468,91 @@ def revoke_all(ctx: click.Context, account: str | None, as_json: bool) -> None:
         print_json(tx_json("revoke-all", result, account=account, epoch=epoch))
     else:
         click.echo(tx_line(f"every grant of {account} revoked (epoch now {epoch})", result))
+
+
+# ---------------------------------------------------------------- a grant an agent asked for
+
+
+def _fetch_request(url: str) -> tuple[str, dict[str, Any]]:
+    import requests
+
+    base = url.rstrip("/").removesuffix(".json")
+    if "/grant-requests/" not in base or not base.startswith(("http://", "https://")):
+        raise InvalidInput(f"{url!r} is not a grant-request URL (http://HOST:PORT/grant-requests/ID, as charter mcp "
+                           "gives it)")
+    try:
+        answer = requests.get(base + ".json", timeout=10)
+    except requests.RequestException as exc:
+        raise InvalidInput(f"could not read the grant request at {base}: {type(exc).__name__} (is charter mcp "
+                           "running?)") from None
+    try:
+        record = answer.json()
+    except ValueError:
+        record = None
+    if answer.status_code != 200 or not isinstance(record, dict) or "grant" not in record:
+        message = record.get("message") if isinstance(record, dict) else answer.text[:200]
+        raise InvalidInput(f"{base} did not give a grant request (HTTP {answer.status_code}): {message}")
+    return base, record
+
+
+@grant.command("approve")
+@click.argument("url")
+@click.option("--yes", "assume_yes", is_flag=True, help="Sign without asking (the request is still printed).")
+@json_option
+@click.pass_context
+def approve(ctx: click.Context, url: str, assume_yes: bool, as_json: bool) -> None:
+    """Review a grant an agent asked for (the URL charter mcp gave) and sign it as the account.
+
+    Prints the requested grant in plain words, with warnings, and the agent's
+    reason (its own words). Signs with $CHARTER_PRIVATE_KEY (the account's key,
+    or its owner's) only after you confirm (or with --yes), then sends the
+    signature back; the agent's server checks it against the chain.
+    """
+    import requests
+
+    from ..sessions.models import Grant
+
+    base, record = _fetch_request(url)
+    state = get_state(ctx)
+    charter = state.charter("grant approve")
+    sessions = charter.sessions
+    if record.get("chain_id") != sessions.chain_id:
+        raise InvalidInput(f"the request is for chain {record.get('chain_id')}, but --rpc serves chain "
+                           f"{sessions.chain_id}: point --rpc at the request's chain")
+    grant_obj = Grant.model_validate(record["grant"])
+    unsigned = SignedGrant(grant=grant_obj, chain_id=sessions.chain_id, manager=sessions.address)
+    if "0x" + unsigned.hash.hex() != str(record.get("grant_hash", "")).lower():
+        raise InvalidInput("the request's grant does not hash to the grant_hash it shows: refused, nothing signed")
+    signatures = record.get("signatures") or []
+    _, lines = grant_summary(unsigned, signatures, TokenLookup(charter.w3))
+    reasons = unbounded_reasons(grant_obj)
+    preview = [f"grant request {record['id']} ({record['status']})", *lines,
+               *(f"  WARNING: unbounded: {r}" for r in reasons),
+               f"  the agent says: {record.get('reason') or '(no reason given)'}"]
+    if record["status"] != "pending":
+        raise InvalidInput(f"grant request {record['id']} is {record['status']}: nothing to sign")
+    if not wants_json(ctx, as_json):
+        click.echo("\n".join(preview), err=True)
+    if not assume_yes:
+        if not stdin_is_interactive():
+            raise Declined("not confirmed: pass --yes to sign it from a script; nothing was signed")
+        try:
+            agreed = click.confirm("Sign this grant for the agent?", default=False, err=True)
+        except click.exceptions.Abort:
+            agreed = False
+        if not agreed:
+            raise Declined("not confirmed: nothing was signed")
+    signed = sessions.sign(grant_obj, state.signer("grant approve"))
+    try:
+        answer = requests.post(base, json={"signature": "0x" + signed.signature.hex(),
+                                           "agent_consent": "0x" + signed.agent_consent.hex()}, timeout=30)
+        body = answer.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise CharterError(f"signed, but the agent's server did not confirm ({type(exc).__name__}): the grant is "
+                           "not known to be in force there; run the command again") from None
+    if answer.status_code != 200 or not body.get("approved"):
+        raise CharterError(f"the agent's server refused the signature: {body.get('message', answer.text[:200])}")
+    if wants_json(ctx, as_json):
+        print_json({"approved": True, "grant": body["grant"], "request_id": record["id"]})
+    else:
+        click.echo(f"signed: grant {body['grant']} is in force for agent {grant_obj.agent_id}")
