@@ -82,6 +82,36 @@ class StandingAllowance(InvalidInput):
         self.found = found
 
 
+class PaymentRefused(CharterError):
+    """A paid fetch (x402) was refused off-chain: the price is above the caller's
+    ``max_price``, the resource offers no payment this payer can make (the ``exact``
+    scheme by EIP-3009 on this chain, in this token), the server refused the signed
+    payment (its facilitator found it invalid or could not settle it), or the
+    resource answered 402 again after being paid.
+
+    The message says which and what to do: raise ``max_price`` or skip the resource,
+    configure the chain and token the resource asks for, or look at the server's
+    reason. ``url`` is the resource, ``price`` the raw amount asked (when known),
+    ``offered`` describes each payment option the server listed, and ``top_up`` is
+    the top-up transaction already made for this fetch, if any (its tokens stay in
+    the hot wallet for the next payment)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        price: int | None = None,
+        offered: tuple[str, ...] = (),
+        top_up: object | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.price = price
+        self.offered = offered
+        self.top_up = top_up
+
+
 # ---------------------------------------------------------------- contract reverts
 
 
