@@ -172,7 +172,8 @@ def build_server(service: AgentService, paid: PaidAPIs | None = None) -> MCPServ
                                               url, data["request_id"])
                 data["elicitation"] = answer.action
             except Exception as exc:  # noqa: BLE001 - the URL is in the answer either way
-                data["elicitation"] = f"not shown ({type(exc).__name__})"
+                # 2026-07-28 connections carry no server-to-client request mid-call (NoBackChannelError)
+                data["elicitation"] = f"not available on this connection ({type(exc).__name__}): show the user the url"
             result = _answer(data)
         return result
 

@@ -1,0 +1,173 @@
+"""``charter mcp`` while the principal acts: revoke, pause and expiry stop the next tool call; bad
+configurations and grant files are refused at start with one line; URL elicitation reaches the client.
+
+The server runs in-process here (``mcp.Client(build_server(service))``: the real tool layer without
+the JSON-RPC framing); tests/agents/test_mcp.py drives the real command over stdio and HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp_types import ElicitRequestURLParams, ElicitResult
+
+from charter import LocalSigner
+from charter.agents import AgentService, load_agent_config
+from charter.agents.server import build_server
+from charter.exceptions import InvalidInput
+from charter.sessions import equals
+
+from .conftest import USDC, World
+from .test_mcp import TRANSFER, _key_hex, data, write_config
+
+
+def service_for(world: World, folder: Path, key: LocalSigner, grants: list[Path],
+                approvals: str = "off") -> AgentService:
+    config = write_config(world, folder, grants)
+    config.write_text(config.read_text().replace('approvals = "127.0.0.1:0"', f'approvals = "{approvals}"'))
+    return AgentService(load_agent_config(config), key)
+
+
+def pay_bob(world: World, key: LocalSigner, folder: Path, name: str = "pay.json", **window: int) -> Path:
+    signed = world.grant(key, lambda b: (b.allow(world.token.address, "transfer(address to,uint256 amount)",
+                                                 to=equals(world.bob.address))
+                                         .token_budget(world.token.address, cap=5 * USDC)
+                                         .valid_for(**(window or {"hours": 1}))))
+    return world.save(signed, folder / name)
+
+
+def session(service: AgentService, body: Callable[[Client], Awaitable[None]], **client: Any) -> None:
+    async def main() -> None:
+        async with Client(build_server(service), **client) as c:
+            await body(c)
+
+    anyio.run(main)
+
+
+def one_usdc(world: World) -> dict[str, Any]:
+    return {"calls": [{"target": world.token.address, "function": TRANSFER, "args": [world.bob.address, "1 USDC"]}]}
+
+
+def test_revoke_pause_and_expiry_stop_the_next_call(world: World, tmp_path: Path) -> None:
+    key = world.session_key()
+    service = service_for(world, tmp_path, key, [pay_bob(world, key, tmp_path)])
+    alice = world.charter(world.alice)
+    before = world.balance(world.bob.address)
+
+    async def body(client: Client) -> None:
+        assert data(await client.call_tool("charter_call", one_usdc(world)))["done"]
+        alice.registry.pause(world.agent_id)
+        try:
+            paused = await client.call_tool("charter_call", one_usdc(world))
+            assert paused.is_error and data(paused)["reason"] == "SessionAgentInactive"
+            assert "resume" in data(paused)["fix"]
+            status = data(await client.call_tool("charter_status", {}))
+            assert status["agent"]["chains"][str(world.w3.eth.chain_id)]["status"] == "paused"
+            assert status["grants"][0]["can_move_now"][0]["raw"] == 0
+        finally:
+            alice.registry.resume(world.agent_id)
+        assert data(await client.call_tool("charter_call", one_usdc(world)))["done"]
+        alice.sessions.revoke_all(world.alice.address, world.alice)
+        revoked = await client.call_tool("charter_call", one_usdc(world))
+        assert revoked.is_error and data(revoked)["reason"] == "GrantRevoked"
+        assert data(await client.call_tool("charter_status", {}))["grants"][0]["usable"] is False
+
+    session(service, body)
+    assert world.balance(world.bob.address) == before + 2 * USDC
+
+
+def test_an_expired_grant_is_refused_with_its_reason(world: World, tmp_path: Path) -> None:
+    key = world.session_key()
+    service = service_for(world, tmp_path, key, [pay_bob(world, key, tmp_path, minutes=5)])
+    world.warp(600)
+
+    async def body(client: Client) -> None:
+        expired = await client.call_tool("charter_call", one_usdc(world))
+        assert expired.is_error and data(expired)["reason"] == "GrantExpired"
+        assert "charter_request_grant" in data(expired)["fix"]
+
+    session(service, body)
+
+
+def test_a_grant_request_is_offered_as_url_elicitation(world: World, tmp_path: Path) -> None:
+    key = world.session_key()
+    service = service_for(world, tmp_path, key, [], approvals="127.0.0.1:0")
+    from charter.agents.approvals import ApprovalsServer
+
+    approvals = ApprovalsServer(service, "127.0.0.1", 0)
+    approvals.start()
+    asked: list[ElicitRequestURLParams] = []
+
+    async def elicit(context: Any, params: Any) -> ElicitResult:
+        asked.append(params)
+        return ElicitResult(action="accept")
+
+    async def body(client: Client) -> None:
+        request = data(await client.call_tool("charter_request_grant", {
+            "chain_id": world.w3.eth.chain_id, "allow": [f"{world.token.address}:transfer(address,uint256)"],
+            "token_budgets": [f"{world.token.address}:{USDC}"]}))
+        assert request["elicitation"] == "accept"
+        assert asked and asked[0].url == request["url"] and asked[0].elicitation_id == request["request_id"]
+
+    try:
+        session(service, body, elicitation_callback=elicit, mode="legacy")
+    finally:
+        approvals.stop()
+
+
+def test_a_request_with_no_budget_warns_the_principal(world: World, tmp_path: Path) -> None:
+    key = world.session_key()
+    service = service_for(world, tmp_path, key, [])
+    request = service.request_grant(int(world.w3.eth.chain_id), [f"{world.token.address}:transfer(address,uint256)"])
+    assert request["unbounded"] and "no token budget" in request["unbounded"][0]
+    from charter.agents.approvals import render
+
+    page = render(service.grant_request(request["request_id"]), "http://x/grant-requests/1")
+    assert "Warning" in page and "no token budget" in page
+    hostile = service.request_grant(int(world.w3.eth.chain_id), [f"{world.token.address}:transfer(address,uint256)"],
+                                    reason="<script>alert(1)</script>")
+    assert "<script>alert(1)" not in render(service.grant_request(hostile["request_id"]), "http://x")
+
+
+def test_grant_files_for_another_key_or_agent_are_refused_at_start(world: World, tmp_path: Path) -> None:
+    key, other = world.session_key(eth=0), world.session_key(eth=0)
+    theirs = pay_bob(world, other, tmp_path, "theirs.json")
+    with pytest.raises(InvalidInput, match="is for session key"):
+        service_for(world, tmp_path, key, [theirs])
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("agent_idd = 1", "did you mean `agent_id`"),
+    ('session_key_env = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"', "never the key"),
+    ('approvals = "localhost"', "HOST:PORT"),
+    ("rpc_timeout = 0", "rpc_timeout"),
+])
+def test_configuration_mistakes_get_one_line(world: World, tmp_path: Path, line: str, message: str) -> None:
+    config = write_config(world, tmp_path, [])
+    key = line.split("=")[0].strip()
+    kept = [kept for kept in config.read_text().splitlines() if not kept.startswith(key + " ")]
+    config.write_text("\n".join([line, *kept]) + "\n")
+    with pytest.raises(InvalidInput, match=message):
+        load_agent_config(config)
+
+
+def test_the_command_refuses_without_a_traceback(world: World, tmp_path: Path) -> None:
+    config = write_config(world, tmp_path, [tmp_path / "missing.json"])
+    env = {k: v for k, v in os.environ.items() if k != "CHARTER_SESSION_KEY"}
+    unset = subprocess.run([sys.executable, "-m", "charter.cli", "mcp", "--config", str(config)], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert unset.returncode != 0 and "CHARTER_SESSION_KEY" in unset.stderr and "Traceback" not in unset.stderr
+    key = world.session_key(eth=0)
+    missing = subprocess.run([sys.executable, "-m", "charter.cli", "mcp", "--config", str(config)],
+                             env={**env, "CHARTER_SESSION_KEY": _key_hex(key)}, capture_output=True, text=True,
+                             timeout=60)
+    assert missing.returncode != 0 and "missing.json does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
