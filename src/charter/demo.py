@@ -35,6 +35,7 @@ from ._core.revert import format_time
 from ._core.signers import LocalSigner
 from .accounts.models import Call
 from .client import Charter
+from .demo_agents import agents_story
 from .demo_intents import intents_story
 from .devchain import DEV_KEYS, local_anvil
 from .exceptions import CharterError
@@ -159,7 +160,10 @@ def run() -> None:
 
     last = intents_story(console, _step, _deploy_demo_token, _send, 17)
     _step(last, "Stop both chains")
-    console.print("both anvils stopped. Nothing was left running.")
+    console.print("both anvils stopped.")
+    last = agents_story(console, _step, _deploy_demo_token, _send, last + 1)
+    _step(last, "Stop the chain and the MCP server")
+    console.print("the server exited with its client and the anvil stopped. Nothing was left running.")
 
 
 def _refused(who: str, exc: CharterError) -> None:

@@ -14,12 +14,15 @@ session key, hot wallet and grant (fresh budgets).
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -331,3 +334,51 @@ def test_settings_refuse_a_hot_wallet_with_code_and_hide_its_key(world: World) -
     with pytest.raises(InvalidInput, match="not a 32-byte hex private key") as bad:
         PaidSettings(chain_id=CHAIN_ID, token=world.token.address, wallet_key="0x1234", top_up=PRICE, grant=grant)
     assert "1234" not in str(bad.value)
+
+
+def test_charter_fetch_paid_tool_pays_within_the_cap_and_says_so_past_it(world: World, shop: Shop,
+                                                                          tmp_path: Path) -> None:
+    """The MCP tool (in-process server): two paid fetches within the 5 USDC daily cap, the third refused
+    with OverBudget from the top-up, as a typed tool error; nothing served for it."""
+    import anyio
+    from mcp import Client
+
+    from charter.agents import AgentService, load_agent_config
+    from charter.agents.server import build_server, paid_from_config
+    from charter.sessions.describe import save_grant
+
+    key = world.session_key()
+    hot = Account.create()
+    token = world.token.address
+    grant = world.grant(key, lambda b: b.allow_transfer(token, to=hot.address).token_budget(token, DAILY_CAP,
+                                                                                             per=86_400))
+    save_grant(str(tmp_path / "payer.json"), grant, ["transfer(address to,uint256 amount)"])
+    config = tmp_path / "mcp.toml"
+    config.write_text(f'agent_id = {world.agent_id}\ngrants = ["payer.json"]\napprovals = "off"\n'
+                      f'[[chains]]\nchain_id = {CHAIN_ID}\nrpc = "{world.url}"\n'
+                      f'[paid]\nchain_id = {CHAIN_ID}\ntoken = "{token}"\nwallet_key_env = "TEST_PAYER_KEY"\n'
+                      f'grant = "payer.json"\ntop_up = {PRICE}\n')
+    os.environ["TEST_PAYER_KEY"] = "0x" + bytes(hot.key).hex()
+    try:
+        service = AgentService(load_agent_config(config), key)
+        paid = paid_from_config(service)
+    finally:
+        del os.environ["TEST_PAYER_KEY"]
+    served = len(shop.served)
+    answers: list[Any] = []
+
+    async def body() -> None:
+        async with Client(build_server(service, paid)) as client:
+            assert "charter_fetch_paid" in {t.name for t in (await client.list_tools()).tools}
+            for _ in range(3):
+                answers.append(await client.call_tool("charter_fetch_paid", {"url": f"{shop.url}/report",
+                                                                             "max_price": PRICE}))
+
+    anyio.run(body)
+    first, second, third = (a.structured_content for a in answers)
+    assert not answers[0].is_error and first["ok"] and first["body"] == SECRET
+    assert first["paid"]["price"] == PRICE and first["top_up"]["tx_hash"].startswith("0x")
+    assert not answers[1].is_error and second["ok"]
+    assert answers[2].is_error and third["reason"] == "OverBudget" and SECRET not in json.dumps(third)
+    assert len(shop.served) == served + 2
+    assert world.balance(hot.address) == 0

@@ -7,6 +7,18 @@ Needs the ``agents`` extra (``pip install 'charter[agents]'``: the pinned ``mcp`
 from __future__ import annotations
 
 from .config import AgentConfig, load_agent_config
+from .paid import BODY_LIMIT, PaidAPIs, PaidResult, PaidSettings, Payment
 from .service import AgentService, Refusal, refusal_of
 
-__all__ = ["AgentConfig", "AgentService", "Refusal", "load_agent_config", "refusal_of"]
+__all__ = [
+    "BODY_LIMIT",
+    "AgentConfig",
+    "AgentService",
+    "PaidAPIs",
+    "PaidResult",
+    "PaidSettings",
+    "Payment",
+    "Refusal",
+    "load_agent_config",
+    "refusal_of",
+]

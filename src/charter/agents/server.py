@@ -9,6 +9,7 @@ receipt, or a refusal ``{"refused": true, "reason": "OverBudget", "message":
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,7 +23,7 @@ from .._core.signers import LocalSigner
 from ..exceptions import CharterError, InvalidInput
 from .approvals import ApprovalsServer
 from .config import key_from, load_agent_config
-from .service import AgentService, Refusal, refusal_of
+from .service import AgentService, Refusal, receipt_of, refusal_of
 
 if TYPE_CHECKING:
     from .paid import PaidAPIs
@@ -194,8 +195,11 @@ def build_server(service: AgentService, paid: PaidAPIs | None = None) -> MCPServ
             max_price: Annotated[int | None, Field(ge=0, description="Most raw token units to pay.")] = None,
         ) -> CallToolResult:
             def fetch() -> dict[str, Any]:
-                result = paid.fetch(url, method=method, body=body, max_price=max_price)
-                return result.as_dict() if hasattr(result, "as_dict") else dict(result.__dict__)
+                r = paid.fetch(url, method=method, body=body, max_price=max_price)
+                return {"url": r.url, "status": r.status, "ok": r.ok, "content_type": r.content_type,
+                        "body": r.body, "truncated": r.truncated,
+                        "paid": dataclasses.asdict(r.paid) if r.paid is not None else None,
+                        "top_up": {**receipt_of(r.top_up), "grant": r.top_up.grant_hash} if r.top_up else None}
 
             return await run_tool(fetch)
 

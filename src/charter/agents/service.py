@@ -328,7 +328,7 @@ class AgentService:
                 result = sessions.execute(entry.signed, built[0], key=self.key)
             else:
                 result = sessions.execute_batch(entry.signed, built, key=self.key)
-        return {"done": True, "calls": len(built), **_receipt(result), "grant": entry.hash}
+        return {"done": True, "calls": len(built), **receipt_of(result), "grant": entry.hash}
 
     def _build_call(self, chain: ChainHandle, entry: GrantEntry, spec: Any, index: int) -> Call:
         where = f"calls[{index}]"
@@ -464,7 +464,7 @@ class AgentService:
         status = intents.origin_status(order.order_id)
         path = self.state_dir / "orders" / f"{order.order_id_hex}.json"
         path.write_text(json.dumps({"order_id": order.order_id_hex, **order.model_dump(mode="json")}, indent=2))
-        return {"done": True, "order_id": order.order_id_hex, "status": status.name, **_receipt(result),
+        return {"done": True, "order_id": order.order_id_hex, "status": status.name, **receipt_of(result),
                 "order": order.describe(), "grant": entry.hash}
 
     def _item(self, tokens: TokenLookup | None, spec: Any, what: str) -> tuple[str, int]:
@@ -515,7 +515,7 @@ class AgentService:
             result = chain.charter.sessions.renounce(entry.signed, key=self.key)
             self.renounced.add(entry.hash)
             (self.state_dir / "renounced.json").write_text(json.dumps(sorted(self.renounced)))
-        return {"done": True, "renounced": entry.hash, **_receipt(result)}
+        return {"done": True, "renounced": entry.hash, **receipt_of(result)}
 
     # ------------------------------------------------------------ grant requests
 
@@ -663,7 +663,7 @@ def _erc20_balance(w3: Web3, token: str, holder: str) -> int:
     return int.from_bytes(raw[:32], "big") if len(raw) >= 32 else 0
 
 
-def _receipt(result: TxResult) -> dict[str, Any]:
+def receipt_of(result: TxResult) -> dict[str, Any]:
     return {"tx_hash": result.tx_hash, "block": result.block_number, "gas_used": result.gas_used}
 
 
