@@ -42,11 +42,13 @@ RANKS: dict[str, int] = {
     "client": 6,  # Charter: the protocol layers of one chain, together
     "processes": 7,  # relayer, solver, their store and loop: drive intents and hyperlane
     # the edges
+    "agents": 8,  # charter mcp and paid APIs: the SDK for agent runtimes
     "cli": 8,
     "ape_extras": 8,
     "devchain": 8,
     "demo": 8,
     "demo_intents": 8,
+    "demo_agents": 8,
     # the package itself: the public names, and the imports that register the layers
     "": 9,
 }
