@@ -20,7 +20,7 @@ from mcp import Client
 from mcp_types import ElicitRequestURLParams, ElicitResult
 
 from charter import LocalSigner
-from charter.agents import AgentService, load_agent_config
+from charter.agents import AgentService, Refusal, load_agent_config
 from charter.agents.server import build_server
 from charter.exceptions import InvalidInput
 from charter.sessions import equals
@@ -171,3 +171,38 @@ def test_the_command_refuses_without_a_traceback(world: World, tmp_path: Path) -
                              timeout=60)
     assert missing.returncode != 0 and "missing.json does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_the_approvals_page_refuses_other_hosts_and_unknown_requests(world: World, tmp_path: Path) -> None:
+    import requests
+
+    from charter.agents.approvals import ApprovalsServer
+
+    key = world.session_key(eth=0)
+    service = service_for(world, tmp_path, key, [])
+    approvals = ApprovalsServer(service, "127.0.0.1", 0)
+    base = approvals.start()
+    try:
+        allow = [f"{world.token.address}:transfer(address,uint256)"]
+        request = service.request_grant(int(world.w3.eth.chain_id), allow,
+                                        token_budgets=[f"{world.token.address}:{USDC}"])
+        assert requests.get(request["url"], timeout=10).status_code == 200
+        rebound = requests.get(request["url"], headers={"Host": "attacker.example"}, timeout=10)
+        assert rebound.status_code == 400
+        assert requests.get(f"{base}/grant-requests/0123456789abcdef", timeout=10).status_code == 404
+        assert requests.get(f"{base}/grant-requests/..%2f..%2fmcp.toml", timeout=10).status_code == 404
+        refused = requests.post(request["url"] + "/refuse", timeout=10).json()
+        assert refused["status"] == "refused"
+        late = requests.post(request["url"], json={"signature": "0x" + "11" * 65}, timeout=10)
+        assert late.status_code == 400 and "refused, not pending" in late.json()["message"]
+    finally:
+        approvals.stop()
+
+
+def test_an_intent_to_another_chain_needs_the_operators_oracle(world: World, tmp_path: Path) -> None:
+    key = world.session_key(eth=0)
+    service = service_for(world, tmp_path, key, [pay_bob(world, key, tmp_path)])
+    with pytest.raises(Refusal) as refused:
+        service.open_intent(None, 999, [{"token": world.token.address, "amount": 10}],
+                            [{"token": world.token.address, "amount": 9}])
+    assert refused.value.reason == "OrderInvalid" and "oracle" in refused.value.fix

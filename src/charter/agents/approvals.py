@@ -24,6 +24,8 @@ from typing import Any
 
 import anyio
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -100,8 +102,9 @@ def _error(exc: BaseException, status: int = 400) -> JSONResponse:
     return JSONResponse(refusal.as_dict(), status_code=404 if refusal.reason == "UnknownRequest" else status)
 
 
-def app(service: AgentService) -> Starlette:
-    """The approvals site of `service` (a Starlette app)."""
+def app(service: AgentService, host: str = "127.0.0.1") -> Starlette:
+    """The approvals site of `service` (a Starlette app). Requests naming another host are refused
+    (a page elsewhere cannot reach it by DNS rebinding)."""
 
     async def page(request: Request) -> Response:
         raw = str(request.path_params["request_id"])
@@ -138,11 +141,12 @@ def app(service: AgentService) -> Starlette:
         except Refusal as exc:
             return _error(exc)
 
+    hosts = [host] + (["127.0.0.1", "localhost"] if host in ("127.0.0.1", "localhost", "0.0.0.0") else [])
     return Starlette(routes=[
         Route("/grant-requests/{request_id}", page, methods=["GET"]),
         Route("/grant-requests/{request_id}", sign, methods=["POST"]),
         Route("/grant-requests/{request_id}/refuse", refuse, methods=["POST"]),
-    ])
+    ], middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts if host != "0.0.0.0" else ["*"])])
 
 
 class ApprovalsServer:
@@ -151,7 +155,7 @@ class ApprovalsServer:
     def __init__(self, service: AgentService, host: str, port: int) -> None:
         import uvicorn
 
-        self.config = uvicorn.Config(app(service), host=host, port=port, log_level="warning", lifespan="off")
+        self.config = uvicorn.Config(app(service, host), host=host, port=port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, name="charter-approvals", daemon=True)
         self.service = service
