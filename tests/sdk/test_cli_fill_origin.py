@@ -59,11 +59,22 @@ def _open_cross_chain(invoke: Invoke, token: Any, dest: Destination, alice: Loca
                       dev_accounts: list[ChecksumAddress], registry_address: str, out: Path) -> dict[str, Any]:
     """An order on ape's chain for 99 of the destination token to bob on the destination chain
     (its oracle: any contract, here the registry; nothing settles it in these tests)."""
+    _level_clocks(token.w3, dest)
     token.functions.mint(alice.address, 100).transact({"from": dev_accounts[0]})
     return dict(_json(invoke(
         "intent", "open", "--input", f"{token.address}:100", "--output", f"{dest.token.address}:99:{dev_accounts[2]}",
         "--destination-chain", str(DESTINATION), "--oracle", registry_address, "--out", str(out), "--json",
     )))
+
+
+def _level_clocks(origin: Web3, dest: Destination) -> None:
+    """Bring the origin's clock level with the destination's before an order is made: two anvils
+    started minutes apart drift apart when the machine's wall clock is stepped, and the fill
+    deadline, set by the origin's clock, is checked by the destination's."""
+    ahead = int(dest.w3.eth.get_block("latest")["timestamp"]) - int(origin.eth.get_block("latest")["timestamp"])
+    if ahead > 0:
+        origin.provider.make_request("evm_increaseTime", [ahead])  # type: ignore[arg-type]
+        origin.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
 
 def _fill(invoke: Invoke, dest: Destination, order: Path, *extra: str) -> Any:  # noqa: F811
@@ -137,6 +148,7 @@ def test_skip_origin_check_fills_at_the_fillers_risk(
     registry_address: ChecksumAddress, tmp_path: Path,
 ) -> None:
     out = tmp_path / "gasless.json"
+    _level_clocks(token.w3, destination)
     _ok(invoke("intent", "sign", "--input", f"{token.address}:10",
                "--output", f"{destination.token.address}:9:{dev_accounts[2]}", "--destination-chain",
                str(DESTINATION), "--oracle", registry_address, "--out", str(out)))
