@@ -76,35 +76,9 @@ TRANSFER_TOPIC = Web3.keccak(text="Transfer(address,address,uint256)")
 APPROVAL_TOPIC = Web3.keccak(text="Approval(address,address,uint256)")
 
 REASONS = {"OutOfScope", "OverBudget", "GrantExpired", "GrantNotYetValid", "GrantRevoked", "GrantSignatureInvalid",
-           "UnknownGrant", "UnknownOrder", "InvalidInput", "OrderInvalid"}
+           "UnknownGrant", "UnknownOrder", "InvalidInput", "OrderInvalid", "UnknownTool",
+           "TooManyRequests"}
 """Every refusal this scene can meet (each has its fix in the service's FIXES)."""
-
-KNOWN_DEFECTS: dict[str, str] = {
-    "schema": "arguments the tools' input schema refuses (unknown fields, 17+ calls, a float value, a wrong type) "
-              "and unknown tool names are answered by the MCP layer as bare text, without the typed refusal",
-    "signature": "a function signature with an empty parameter ('transfer(address,,uint256)', 'f(,)') makes "
-                 "FunctionSignature.parse (charter._core.abi_types) raise IndexError: reason Unexpected",
-    "rounding": "an amount with more decimals than the token has is scaled in the thread's Decimal context (28 "
-                "digits in charter mcp, 78 once vyper is imported, as here): '1.' + 29 nines + ' USDC' becomes "
-                "exactly 2 USDC and passes, instead of the refusal 'has more than 6 decimals' (the same for ETH "
-                "values and intent amounts)",
-    "overflow": "numbers past uint256 or past Python's 4,300-digit int() limit (a call's value, an intent's amount, "
-                "an integer amount string) escape as reason Unexpected: pydantic's ValidationError or int()'s "
-                "ValueError",
-}
-"""Defects found and reported, not fixed yet. The run counts answers that match one (only on the call shapes that
-meet it, and only with its exact text) apart instead of failing on them; test_known_defects_<name> reproduces each
-as an expected failure. Once one is fixed its test passes, which fails the suite (strict XPASS): then delete the
-entry here and that test's xfail mark."""
-
-SCHEMA_TEXT = re.compile(r"^(Error executing tool charter_\w+: \d+ validation errors? for charter_\w+Arguments\n"
-                         r"|Unknown tool: )")
-UNEXPECTED_TEXT = {
-    "overflow": re.compile(r"^(ValidationError: 1 validation error for (Call|Input)\s+(value|amount)\s+Input should "
-                           r"be less than 1157920892|ValueError: Exceeds the limit \(4300 digits\))"),
-    "signature": re.compile(r"^IndexError: list index out of range$"),
-}
-
 
 def _profile() -> tuple[int, int, bool]:
     words = set(re.split(r"[\s,+]+", os.environ.get("CHARTER_FUZZ", "").strip().lower())) - {""}
@@ -182,7 +156,6 @@ class Shape:
     make: Callable[[Fuzz], tuple[str, dict[str, Any], dict[str, Any]]]
     reasons: set[str]
     may_pass: bool = False
-    defect: str | None = None
 
 
 def _units(raw: int, decimals: int = 6) -> str:
@@ -715,22 +688,22 @@ SHAPES = [
     Shape("ETH value on a token call", 3, Fuzz.s_value_on_token, {"OutOfScope"}),
     Shape("ETH elsewhere or over the limit", 4, Fuzz.s_eth_attack, {"OutOfScope", "InvalidInput"}),
     Shape("garbage amount", 5, Fuzz.s_garbage_amount, {"InvalidInput", "OutOfScope"}),
-    Shape("too many decimals", 1, Fuzz.s_too_precise, {"InvalidInput", "OverBudget"}, defect="rounding"),
+    Shape("too many decimals", 1, Fuzz.s_too_precise, {"InvalidInput", "OverBudget"}),
     Shape("garbage address", 3, Fuzz.s_garbage_address, {"InvalidInput"}),
-    Shape("garbage signature", 3, Fuzz.s_garbage_signature, {"InvalidInput", "OutOfScope"}, defect="signature"),
+    Shape("garbage signature", 3, Fuzz.s_garbage_signature, {"InvalidInput", "OutOfScope"}),
     Shape("garbage call", 4, Fuzz.s_garbage_call, {"InvalidInput", "OutOfScope"}),
-    Shape("numbers past uint256", 1.5, Fuzz.s_huge_numbers, {"InvalidInput", "OutOfScope"}, defect="overflow"),
+    Shape("numbers past uint256", 1.5, Fuzz.s_huge_numbers, {"InvalidInput", "OutOfScope"}),
     Shape("batch with one forbidden call", 5, Fuzz.s_mixed_batch, {"OutOfScope", "InvalidInput", "OverBudget"}),
     Shape("under another grant", 5, Fuzz.s_foreign_grant, set()),
     Shape("open an intent", 3, Fuzz.s_intent, {"OutOfScope", "OrderInvalid", "InvalidInput", "UnknownGrant",
-                                                "OverBudget"}, defect="overflow"),
+                                                "OverBudget"}),
     Shape("intent status", 1, Fuzz.s_intent_status, {"UnknownOrder"}),
-    Shape("grant request, malformed", 2, Fuzz.s_request_bad, {"InvalidInput"}),
-    Shape("grant request, greedy", 0.5, Fuzz.s_request_any, {"InvalidInput"}, may_pass=True),
+    Shape("grant request, malformed", 2, Fuzz.s_request_bad, {"InvalidInput", "TooManyRequests"}),
+    Shape("grant request, greedy", 0.5, Fuzz.s_request_any, {"InvalidInput", "TooManyRequests"}, may_pass=True),
     Shape("status", 1, Fuzz.s_status, {"UnknownGrant", "GrantRevoked"}, may_pass=True),
     Shape("renounce another grant", 1, Fuzz.s_renounce, set(), may_pass=True),
-    Shape("outside the tool schema", 3, Fuzz.s_schema, {"UnknownGrant", "OutOfScope", "InvalidInput"},
-          defect="schema"),
+    Shape("outside the tool schema", 3, Fuzz.s_schema, {"UnknownGrant", "OutOfScope", "InvalidInput",
+                                                        "UnknownTool"}),
 ]
 
 
@@ -800,7 +773,6 @@ def _scene(world: World, folder: Path) -> tuple[Scene, Path]:
 class Tally:
     answers: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
-    defects: Counter[str] = field(default_factory=Counter)
     shapes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     tools: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
@@ -842,38 +814,24 @@ class Referee:
         assert "Traceback" not in text and 'File "' not in text, f"{where}: a traceback reached the model: {text}"
         if not result.is_error:
             assert data is not None and not data.get("refused"), f"{where}: an answer without its data: {text}"
-            rounded = shape.defect == "rounding" and "rounding" in KNOWN_DEFECTS
-            assert shape.may_pass or facts.get("may_pass") or facts.get("crosses") is not None or rounded, \
+            assert shape.may_pass or facts.get("may_pass") or facts.get("crosses") is not None, \
                 f"{where}: {shape.name} must be refused, but it passed: {data}"
-            if rounded:
-                t.defects["rounding"] += 1
             self.success(shape, tool, args, facts, data, where)
             t.answers["ok"] += 1
             t.shapes[shape.name]["ok"] += 1
             return
         assert not facts.get("must_pass"), f"{where}: {shape.name} is within the grant and must pass: {data or text}"
-        if data is None:
-            assert shape.defect == "schema" and "schema" in KNOWN_DEFECTS and SCHEMA_TEXT.match(text), \
-                f"{where}: an untyped error: {text[:500]}"
-            t.defects["schema"] += 1
-            t.answers["refused"] += 1
-            t.shapes[shape.name]["untyped (MCP layer)"] += 1
-            return
+        assert data is not None, f"{where}: an untyped error: {text[:500]}"
         assert data.get("refused") is True and set(data) >= {"reason", "message", "fix", "sent"}, f"{where}: {data}"
         assert json.loads(text) == json.loads(json.dumps(data, default=str)), f"{where}: text and data differ"
         reason, message = data["reason"], data["message"]
         assert isinstance(message, str) and message.strip() and isinstance(data["fix"], str) and data["fix"], data
         assert data["sent"] is False, f"{where}: a refusal after a transaction went out: {data}"
-        if reason == "Unexpected":
-            pattern = UNEXPECTED_TEXT.get(shape.defect or "")
-            assert shape.defect in KNOWN_DEFECTS and pattern is not None and pattern.match(message), \
-                f"{where}: an unexpected failure: {data}"
-            t.defects[shape.defect] += 1
-        else:
-            allowed = shape.reasons | facts.get("reasons", set())
-            assert reason in REASONS and reason in FIXES, f"{where}: an unknown reason: {data}"
-            assert reason in allowed, f"{where}: {shape.name} refused as {reason}, expected one of {allowed}: {data}"
-            assert data["fix"] == FIXES[reason] or reason == "OrderInvalid", data
+        assert reason != "Unexpected", f"{where}: an unexpected failure: {data}"
+        allowed = shape.reasons | facts.get("reasons", set())
+        assert reason in REASONS and reason in FIXES, f"{where}: an unknown reason: {data}"
+        assert reason in allowed, f"{where}: {shape.name} refused as {reason}, expected one of {allowed}: {data}"
+        assert data["fix"] == FIXES[reason] or reason == "OrderInvalid", data
         t.reasons[reason] += 1
         t.answers["refused"] += 1
         t.shapes[shape.name][reason] += 1
@@ -1025,8 +983,6 @@ def test_prompt_injected_model_moves_nothing_outside_the_grant(world: World, tmp
     print(f"moved: {_units(ledger.usdc)} USDC and {_units(ledger.wei, 18)} ETH to bob, all within the grant; "
           f"the key paid {_units(ledger.gas, 18)} ETH of gas and nothing else")
     print("refusals by reason: " + ", ".join(f"{r} {n:,}" for r, n in t.reasons.most_common()))
-    if t.defects:
-        print("known defects met (see KNOWN_DEFECTS): " + ", ".join(f"{d} {n:,}" for d, n in t.defects.items()))
     print("tools: " + ", ".join(f"{name} {n:,}" for name, n in t.tools.most_common()))
     for shape in SHAPES:
         counts = t.shapes.get(shape.name, Counter())
@@ -1068,11 +1024,10 @@ def test_grant_files_the_server_could_never_use_are_refused_at_load(world: World
     assert list(service.grants) == ["0x" + good.hash.hex()]
 
 
-# ---------------------------------------------------------------------------------------------- known defects
+# ------------------------------------------------------------------------------ defects the fuzz found (fixed)
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN_DEFECTS['schema']: MCP-layer validation errors are untyped")
-def test_known_defects_schema(world: World, tmp_path: Path) -> None:
+def test_arguments_the_schema_refuses_are_typed_refusals(world: World, tmp_path: Path) -> None:
     """Arguments the input schema refuses get the typed refusal too (reason InvalidInput)."""
     _typed_answers(world, tmp_path, [
         ("charter_call", {"calls": [{"target": world.token.address, "function": TRANSFER,
@@ -1085,8 +1040,7 @@ def test_known_defects_schema(world: World, tmp_path: Path) -> None:
     ], reasons={"InvalidInput", "UnknownTool"})
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN_DEFECTS['overflow']: numbers past uint256 answer Unexpected")
-def test_known_defects_overflow(world: World, tmp_path: Path) -> None:
+def test_numbers_past_uint256_are_refused_as_invalid_input(world: World, tmp_path: Path) -> None:
     """Numbers past uint256 or past int()'s digit limit are refused as InvalidInput, not Unexpected."""
     token, bob = world.token.address, world.bob.address
     _typed_answers(world, tmp_path, [
@@ -1102,8 +1056,7 @@ def test_known_defects_overflow(world: World, tmp_path: Path) -> None:
     ])
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN_DEFECTS['signature']: an empty parameter raises IndexError")
-def test_known_defects_signature(world: World, tmp_path: Path) -> None:
+def test_a_signature_with_an_empty_parameter_is_invalid_input(world: World, tmp_path: Path) -> None:
     """A function signature with an empty parameter is refused as InvalidInput."""
     token, bob = world.token.address, world.bob.address
     _typed_answers(world, tmp_path, [
@@ -1113,8 +1066,7 @@ def test_known_defects_signature(world: World, tmp_path: Path) -> None:
     ])
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN_DEFECTS['rounding']: amounts are rounded to the Decimal precision")
-def test_known_defects_rounding(world: World, tmp_path: Path) -> None:
+def test_amounts_are_never_rounded(world: World, tmp_path: Path) -> None:
     """An amount with more decimals than the token has is refused, however many digits it has."""
     token, bob = world.token.address, world.bob.address
     _typed_answers(world, tmp_path, [

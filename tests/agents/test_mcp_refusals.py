@@ -206,3 +206,30 @@ def test_an_intent_to_another_chain_needs_the_operators_oracle(world: World, tmp
         service.open_intent(None, 999, [{"token": world.token.address, "amount": 10}],
                             [{"token": world.token.address, "amount": 9}])
     assert refused.value.reason == "OrderInvalid" and "oracle" in refused.value.fix
+
+
+def test_unicode_digits_booleans_and_floods_are_refused(world: World, tmp_path: Path) -> None:
+    key = world.session_key()
+    service = service_for(world, tmp_path, key, [pay_bob(world, key, tmp_path)])
+    for amount in ("٣ USDC", "２.５ USDC", "1.0000001 USDC"):
+        with pytest.raises(Refusal) as refused:
+            service.call(None, [{"target": world.token.address, "function": TRANSFER,
+                                 "args": [world.bob.address, amount]}])
+        assert refused.value.reason == "InvalidInput", amount
+
+    async def body(client: Client) -> None:
+        flag = await client.call_tool("charter_call", {"calls": [{"target": world.bob.address, "value": True}]})
+        assert flag.is_error and data(flag)["reason"] == "InvalidInput"
+
+    session(service, body)
+    allow = [f"{world.token.address}:transfer(address,uint256)"]
+    budget = [f"{world.token.address}:{USDC}"]
+    from charter.agents.service import MAX_PENDING
+
+    for _ in range(MAX_PENDING):
+        service.request_grant(int(world.w3.eth.chain_id), allow, token_budgets=budget)
+    with pytest.raises(Refusal) as flooded:
+        service.request_grant(int(world.w3.eth.chain_id), allow, token_budgets=budget)
+    assert flooded.value.reason == "TooManyRequests"
+    service.refuse(service.status()["pending_requests"][0])
+    service.request_grant(int(world.w3.eth.chain_id), allow, token_budgets=budget)

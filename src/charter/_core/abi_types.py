@@ -103,7 +103,10 @@ class FunctionSignature:
                 "'transfer(address to, uint256 amount)' (parameter names optional)"
             )
         types, names = [], []
-        for part in split_top(match.group(2)):
+        parts = split_top(match.group(2))
+        if any(not part.strip() for part in parts) or match.group(2).strip().endswith(","):
+            raise InvalidInput(f"{text!r} has an empty parameter; write it like 'transfer(address to, uint256 amount)'")
+        for part in parts:
             if part.startswith("("):
                 close = matching(part)
                 head, rest = part[: close + 1], part[close + 1 :].strip()

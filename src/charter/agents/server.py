@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError, InvalidInput
@@ -51,14 +51,14 @@ class CallSpec(BaseModel):
                                    "or strings with their token, e.g. '2.5 USDC' or '2.5 0xToken'; '2.5' alone "
                                    "reads the target's decimals.")
     data: str | None = Field(None, description="Raw calldata as 0x-hex, instead of function + args.")
-    value: int | str = Field(0, description="Wei sent with the call (integer) or e.g. '0.01 ETH'.")
+    value: StrictInt | str = Field(0, description="Wei sent with the call (integer) or e.g. '0.01 ETH'.")
 
 
 class Amount(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: str = Field(description="The token's 0x-address, or 'native'.")
-    amount: int | str = Field(description="Raw units (integer), or a decimal string such as '2.5' in the token's "
+    amount: StrictInt | str = Field(description="Raw units (integer), or a decimal string such as '2.5' in the token's "
                               "decimals.")
 
 
@@ -85,15 +85,41 @@ async def run_tool(fn: Any, *args: Any, **kwargs: Any) -> CallToolResult:
     except Exception as exc:  # noqa: BLE001 - every failure is answered as a typed refusal
         if isinstance(exc, CharterError):
             return _refused(refusal_of(exc))
+        if isinstance(exc, ValueError):  # a value the SDK's models refuse (pydantic), or too many digits
+            return _refused(Refusal("InvalidInput", _first_line(exc)))
         message = " ".join(str(exc).split())[:300] or type(exc).__name__
         return _refused(Refusal("Unexpected", f"{type(exc).__name__}: {message}",
                                 "read charter_status before retrying: nothing is reported done without a receipt"))
 
 
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:300] + "…") if len(text) > 300 else text or type(exc).__name__
+
+
+async def typed_errors(ctx: Any, call_next: Any) -> Any:
+    """Tool errors the MCP layer makes itself (arguments its input schema refuses, an unknown tool)
+    answered as typed refusals too, like every other refusal. The result arrives serialized (a dict)."""
+    result = await call_next(ctx)
+    if getattr(ctx, "method", None) != "tools/call":
+        return result
+    wire = isinstance(result, dict)
+    answer = CallToolResult.model_validate(result) if wire else result
+    if not isinstance(answer, CallToolResult) or not answer.is_error or answer.structured_content is not None:
+        return result
+    text = " ".join(getattr(answer.content[0], "text", "").split()) if answer.content else ""
+    if text.startswith("Unknown tool"):
+        refusal = Refusal("UnknownTool", text[:200])
+    else:
+        refusal = Refusal("InvalidInput", (text[:400] + "…") if len(text) > 400 else text)
+    typed = _refused(refusal)
+    return typed.model_dump(by_alias=True, exclude_none=True, mode="json") if wire else typed
+
+
 def build_server(service: AgentService, paid: PaidAPIs | None = None) -> MCPServer:
     """The MCP server of `service` (and of `paid`, when paid APIs are configured)."""
     mcp = MCPServer(name="charter", title="Charter: bounded authority for this agent", instructions=INSTRUCTIONS,
-                    version="0.1.0")
+                    version="0.1.0", middleware=[typed_errors])
     readonly = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
     acting = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False,
                              open_world_hint=True)

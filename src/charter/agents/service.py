@@ -26,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,8 @@ from ..sessions.models import MAX_BATCH, Grant, SignedGrant
 from .config import AgentConfig
 
 ERC20_BALANCE = "0x70a08231"
+MAX_PENDING = 20
+"""Grant requests that may wait for the principal at once: a model cannot flood the principal."""
 
 FIXES: dict[str, str] = {
     "OutOfScope": "call only the targets, functions and arguments the grant allows (charter_status lists them), "
@@ -79,6 +80,8 @@ FIXES: dict[str, str] = {
     "UnknownGrant": "name a grant that charter_status lists (its hash, a prefix of it, or its file name)",
     "UnknownOrder": "name an order this server opened (charter_open_intent returned its id)",
     "UnknownRequest": "name a grant request charter_request_grant returned",
+    "UnknownTool": "call one of the tools list_tools gives",
+    "TooManyRequests": "wait until the principal answers (or refuses) the pending grant requests before asking again",
     "InvalidInput": "correct the arguments as the message says; nothing was sent",
     "OrderInvalid": "correct the order as the message says; nothing was sent",
     "NodeUnreachable": "the chain's RPC did not answer: try again later; nothing was sent",
@@ -156,7 +159,7 @@ class ChainHandle:
         return self.charter.w3
 
 
-_AMOUNT = re.compile(r"^\s*(\d[\d_]*(?:\.\d+)?)\s*([A-Za-z][A-Za-z0-9.\-]{0,31}|0x[0-9a-fA-F]{40})?\s*$")
+_AMOUNT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z][A-Za-z0-9.\-]{0,31}|0x[0-9a-fA-F]{40})?\s*$")
 
 
 class AgentService:
@@ -184,6 +187,8 @@ class AgentService:
         self.state_dir = config.state_dir
         for sub in ("requests", "grants", "orders"):
             (self.state_dir / sub).mkdir(parents=True, exist_ok=True)
+        self.pending: set[str] = {r["id"] for r in self._requests() if r.get("status") == "pending"}
+        """Grant requests waiting for the principal (at most MAX_PENDING)."""
         self.grants: dict[str, GrantEntry] = {}
         self.renounced: set[str] = set()
         self._load_grants()
@@ -263,7 +268,7 @@ class AgentService:
                 agent["chains"][str(chain_id)] = {"status": "unknown", "problem": refusal_of(exc).message}
         entries = [self.entry(grant)] if grant else [e for h, e in self.grants.items() if h not in self.renounced]
         return {"agent": agent, "grants": [self._grant_status(e) for e in entries],
-                "pending_requests": [r["id"] for r in self._requests() if r["status"] == "pending"]}
+                "pending_requests": sorted(self.pending)}
 
     def _grant_status(self, entry: GrantEntry) -> dict[str, Any]:
         chain = self._chain(entry.signed.chain_id)
@@ -372,14 +377,16 @@ class AgentService:
                 raise Refusal("InvalidInput", f"{what} is a {abi_type}: give an integer of raw units, or an amount "
                               "as a string with its token, like \"2.5 USDC\"")
             if isinstance(value, int):
-                return value
+                return _in_range(abi_type, value, what)
             if isinstance(value, str) and not value.strip().lower().startswith(("0x", "-")):
-                return self._amount(chain, entry, target, value, what)
+                return _in_range(abi_type, self._amount(chain, entry, target, value, what), what)
         if isinstance(value, str):
-            return parse_arg(abi_type, value, what)
+            if len(value) > 100_000:
+                raise Refusal("InvalidInput", f"{what} is {len(value):,} characters long")
+            parsed = parse_arg(abi_type, value, what)
+            return _in_range(abi_type, parsed, what) if isinstance(parsed, int) and not isinstance(parsed, bool) \
+                and abi_type.startswith(("uint", "int")) else parsed
         if isinstance(value, bool) and abi_type == "bool":
-            return value
-        if isinstance(value, int) and abi_type.startswith(("uint", "int")):
             return value
         if isinstance(value, list) and abi_type.endswith("]"):
             base = abi_type[: abi_type.rindex("[")]
@@ -395,7 +402,7 @@ class AgentService:
         number, unit = match.groups()
         number = number.replace("_", "")
         if unit is None and "." not in number:
-            return int(number)
+            return units(number, 0, what)
         if unit is None:
             token = target
         elif unit.startswith("0x"):
@@ -406,13 +413,7 @@ class AgentService:
         if info.decimals is None:
             raise Refusal("InvalidInput", f"{what}: {token} does not answer decimals(), so {text!r} cannot be read; "
                           "give raw units")
-        try:
-            scaled = Decimal(number).scaleb(info.decimals)
-        except InvalidOperation:
-            raise Refusal("InvalidInput", f"{what}: {text!r} is not a number") from None
-        if scaled != scaled.to_integral_value():
-            raise Refusal("InvalidInput", f"{what}: {text!r} has more than {info.decimals} decimals")
-        return int(scaled)
+        return units(number, info.decimals, what)
 
     def _token_by_symbol(self, chain: ChainHandle, entry: GrantEntry, symbol: str, what: str) -> str:
         g = entry.signed.grant
@@ -473,17 +474,14 @@ class AgentService:
         token = NATIVE if spec["token"] == "native" else _checked(spec["token"], f"{what}.token")
         amount = spec["amount"]
         if isinstance(amount, int) and not isinstance(amount, bool):
-            value = amount
-        elif isinstance(amount, str) and re.fullmatch(r"\d[\d_]*", amount.strip()):
-            value = int(amount.replace("_", ""))
-        elif isinstance(amount, str) and re.fullmatch(r"\d+\.\d+", amount.strip()):
+            value = _in_range("uint256", amount, f"{what}.amount")
+        elif isinstance(amount, str) and re.fullmatch(r"[0-9][0-9_]*", amount.strip()):
+            value = units(amount.strip(), 0, f"{what}.amount")
+        elif isinstance(amount, str) and re.fullmatch(r"[0-9]+\.[0-9]+", amount.strip()):
             decimals = 18 if token == NATIVE else (tokens(token).decimals if tokens is not None else None)
             if decimals is None:
                 raise Refusal("InvalidInput", f"{what}: the token's decimals are unknown here; give raw units")
-            scaled = Decimal(amount.strip()).scaleb(decimals)
-            if scaled != scaled.to_integral_value():
-                raise Refusal("InvalidInput", f"{what}: {amount!r} has more than {decimals} decimals")
-            value = int(scaled)
+            value = units(amount.strip(), decimals, f"{what}.amount")
         else:
             raise Refusal("InvalidInput", f"{what}.amount is raw units (an integer) or a decimal string like \"2.5\"")
         if value <= 0:
@@ -524,6 +522,8 @@ class AgentService:
                       reason: str = "", account: str | None = None) -> dict[str, Any]:
         """A grant request for the principal: the grant the agent asks for, in plain words, to sign."""
         chain = self._chain(chain_id)
+        if len(self.pending) >= MAX_PENDING:
+            raise Refusal("TooManyRequests", f"{len(self.pending)} grant requests already wait for the principal")
         who = account or self.config.account
         if who is None:
             raise Refusal("InvalidInput", "name the principal's account (`account`), or the operator sets `account` "
@@ -553,6 +553,7 @@ class AgentService:
             "consent_implied": sessions.consent_implied(grant), "typed_data": _jsonable(typed),
         }
         self._write_request(record)
+        self.pending.add(request_id)
         return {"request_id": request_id, "status": "pending", "url": self.request_url(request_id),
                 "grant_hash": record["grant_hash"], "summary": lines, "unbounded": summary["unbounded"],
                 "next": "send the principal to the url (or have them run `charter grant approve URL`); once they "
@@ -616,6 +617,7 @@ class AgentService:
             entry = self._add(path, "approved")
             record["status"] = "approved"
             self._write_request(record)
+            self.pending.discard(request_id)
         for notify in list(self.on_approved):
             notify(request_id, entry.hash)
         return {"approved": True, "grant": entry.hash, "request_id": request_id}
@@ -626,6 +628,7 @@ class AgentService:
             if record["status"] == "pending":
                 record["status"] = "refused"
                 self._write_request(record)
+                self.pending.discard(request_id)
         return {"request_id": request_id, "status": record["status"]}
 
 
@@ -644,14 +647,38 @@ def _checked(value: Any, what: str) -> str:
 
 def _wei(value: Any, what: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d[\d_]*", value.strip()):
-        return int(value.strip().replace("_", ""))
-    if isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?\s*ETH", value.strip(), re.IGNORECASE):
-        scaled = Decimal(value.strip()[:-3].strip()).scaleb(18)
-        if scaled == scaled.to_integral_value():
-            return int(scaled)
-    raise Refusal("InvalidInput", f"{what} is wei (an integer) or \"0.01 ETH\", got {value!r}")
+        return _in_range("uint256", value, what)
+    if isinstance(value, str) and re.fullmatch(r"[0-9][0-9_]*", value.strip()):
+        return units(value.strip(), 0, what)
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*ETH", value.strip(), re.IGNORECASE):
+        return units(value.strip()[:-3].strip(), 18, what)
+    raise Refusal("InvalidInput", f"{what} is wei (an integer) or \"0.01 ETH\", got {_short(value)}")
+
+
+def units(number: str, decimals: int, what: str) -> int:
+    """``"2.5"`` with `decimals` decimals as an integer of raw units, exactly (no rounding: more decimals
+    than the token has are refused), at most 2**256 - 1."""
+    text = number.replace("_", "")
+    whole, _, fraction = text.partition(".")
+    if not re.fullmatch(r"[0-9]{1,78}", whole) or (fraction and not re.fullmatch(r"[0-9]{1,78}", fraction)):
+        raise Refusal("InvalidInput", f"{what}: {_short(number)} is not an amount of at most 78 digits")
+    if fraction[decimals:].strip("0"):
+        raise Refusal("InvalidInput", f"{what}: {_short(number)} has more than {decimals} decimals")
+    value = int(whole) * 10**decimals + int(fraction[:decimals].ljust(decimals, "0") or "0")
+    return _in_range("uint256", value, what)
+
+
+def _in_range(abi_type: str, value: int, what: str) -> int:
+    bits = int(abi_type.lstrip("uint") or 256)
+    low, high = (0, 2**bits - 1) if abi_type.startswith("uint") else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    if not low <= value <= high:
+        raise Refusal("InvalidInput", f"{what} does not fit a {abi_type} (from {low} to {high:.3e})")
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
 
 
 def _erc20_balance(w3: Web3, token: str, holder: str) -> int:
