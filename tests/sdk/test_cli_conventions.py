@@ -187,3 +187,15 @@ def test_progress_goes_to_stderr_and_never_into_json(
     data = json.loads(result.stdout)  # stdout is only the JSON
     assert data["action"] == "register"
     assert "register: sending and waiting for the receipt" in result.stderr
+
+
+def test_a_receipt_that_never_comes_is_not_confirmed(w3: Any) -> None:
+    """wait_receipt looks again until its timeout, then NotConfirmed (through translate), naming the hash."""
+    import time
+
+    from charter._core.tx import wait_receipt
+
+    started = time.monotonic()
+    with pytest.raises(NotConfirmed, match="0x" + "ab" * 32), translate(w3):
+        wait_receipt(w3, "0x" + "ab" * 32, timeout=0.3)
+    assert time.monotonic() - started >= 0.3  # it looked again until its timeout, not once

@@ -33,7 +33,7 @@ from .._core.deployments import (
 )
 from .._core.revert import RevertContext, translate
 from .._core.signers import AuthorizationSigner, LocalSigner, SignerLike, as_signer
-from .._core.tx import Explain, TxResult, result, send_checked
+from .._core.tx import Explain, TxResult, result, send_checked, wait_receipt
 from ..exceptions import EffectNotObserved, InvalidInput, NotACharterAccount, NotDeployed
 from .calldata import execute_batch_calldata, execute_calldata
 from .models import (
@@ -198,7 +198,7 @@ class Accounts(ChainClient):
                 "gas": 100_000,
             }
             tx_hash = sender.send_transaction(self.w3, tx)  # type: ignore[arg-type]
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout)
+            receipt = wait_receipt(self.w3, tx_hash, self.timeout)
         with translate(self.w3):
             code = bytes(self.w3.eth.get_code(account.address))
         if receipt["status"] != 1 or code != DELEGATION_PREFIX + bytes.fromhex(self.delegate[2:]):
