@@ -37,8 +37,9 @@ Conditions (documented so numbers stay comparable across runs):
     process);
   - ``sdk``: ``Sessions.execute(signed, Call.to(token, "transfer(address,uint256)",
     bob, 10000), key=...)`` directly, on a ``Web3`` built as the server builds
-    its own (HTTP, no retries). Every mode simulates, signs, sends and waits
-    for the receipt the same way (the SDK's ``transact``);
+    its own (``charter.processes.chain.connect``: HTTP, no retries). Every mode
+    simulates, signs, sends and waits for the receipt the same way (the SDK's
+    ``transact``);
   - ``overhead``: each server mode against ``sdk``, p50 difference and ratio;
   - the receipt: every mode waits with the SDK's ``wait_receipt``, which asks
     at once, then after 5, 10, 20, 40 and 80 ms, then every 0.1 s (a call
@@ -92,11 +93,12 @@ from rich.table import Table
 from web3 import Web3
 
 from charter import Call, Charter, LocalSigner
-from charter.agents.config import load_agent_config
+from charter.agents.config import ChainSettings, load_agent_config, render_agent_config
 from charter.agents.server import build_server
 from charter.agents.service import AgentService
 from charter.deployments import Manifest
 from charter.devchain import DEV_KEYS, local_anvil
+from charter.processes.chain import connect
 from charter.sessions import Grant, SignedGrant, equals
 from charter.sessions.describe import save_grant
 
@@ -143,7 +145,7 @@ class World:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.w3 = _web3(url)
+        self.w3 = connect(url, 10)
         self.deployer = LocalSigner.from_key(DEV_KEYS[0])
         self.alice = LocalSigner.from_key(DEV_KEYS[1])
         self.bob = LocalSigner.from_key(DEV_KEYS[2]).address
@@ -188,24 +190,12 @@ class World:
         return int(self.token.functions.balanceOf(who).call())
 
 
-def _web3(url: str) -> Web3:
-    """As ``charter mcp`` connects (charter.agents.service._http): HTTP, 10 s timeout, no retries."""
-    return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 10}, exception_retry_configuration=None))
-
-
 def write_config(world: World, folder: Path, grants: list[Path], approvals: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "mcp.toml"
-    path.write_text(
-        f"agent_id = {world.agent_id}\n"
-        f'account = "{world.alice.address}"\n'
-        f"grants = {json.dumps([str(g) for g in grants])}\n"
-        f'state_dir = "{folder / "state"}"\n'
-        f'approvals = "{approvals}"\n'
-        "[[chains]]\n"
-        f"chain_id = {CHAIN_ID}\n"
-        f'rpc = "{world.url}"\n'
-    )
+    path.write_text(render_agent_config(world.agent_id, [ChainSettings(CHAIN_ID, world.url)],
+                                        account=world.alice.address, grants=grants, state_dir=folder / "state",
+                                        approvals=approvals))
     return path
 
 
@@ -251,7 +241,7 @@ async def measure(world: World, calls: int, grant_rounds: int, console: Console)
     token, bob = world.token.address, world.bob
 
     # the SDK, as an application holding the session key would call it
-    sdk_sessions = Charter.connect(_web3(world.url), signer=keys["sdk"], manifest=world.manifest).sessions
+    sdk_sessions = Charter.connect(connect(world.url, 10), signer=keys["sdk"], manifest=world.manifest).sessions
     sdk_call = Call.to(token, TRANSFER, bob, AMOUNT)
 
     def sdk_transfer() -> Any:
@@ -306,7 +296,7 @@ async def measure(world: World, calls: int, grant_rounds: int, console: Console)
                       f"{grant_rounds} by the SDK, alternating")
         chain_id = CHAIN_ID
         rounds: dict[str, list[dict[str, float]]] = {"cli": [], "sdk": []}
-        principal_sessions = Charter.connect(_web3(world.url), manifest=world.manifest).sessions
+        principal_sessions = Charter.connect(connect(world.url, 10), manifest=world.manifest).sessions
         cli_env = {**os.environ, "CHARTER_PRIVATE_KEY": _key_hex(world.alice)}
         first_gas = 0
 

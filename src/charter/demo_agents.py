@@ -25,6 +25,7 @@ from web3 import Web3
 from web3.types import Wei
 
 from ._core.signers import LocalSigner
+from .agents.config import ChainSettings, render_agent_config
 from .client import Charter
 from .deployments import Manifest
 from .devchain import DEV_KEYS, local_anvil
@@ -66,8 +67,9 @@ def agents_story(console: Console, step: Callable[[int, str], None], deploy_toke
             .token_budget(token.address, cap=100).valid_for(hours=1)), alice)
         save_grant(str(folder / "assistant.json"), grant, ["transfer(address to,uint256 amount)"])
         config = folder / "mcp.toml"
-        config.write_text(f'agent_id = {agent}\naccount = "{alice.address}"\ngrants = ["assistant.json"]\n'
-                          f'approvals = "127.0.0.1:0"\n[[chains]]\nchain_id = {w3.eth.chain_id}\nrpc = "{chain.url}"\n')
+        config.write_text(render_agent_config(agent, [ChainSettings(int(w3.eth.chain_id), chain.url)],
+                                              account=alice.address, grants=["assistant.json"],
+                                              approvals="127.0.0.1:0"))
         console.print(f"alice granted her agent {agent}'s session key {key.address}: transfers of DEMO to bob "
                       f"only, 100 DEMO at most, for an hour (grant file {config.parent.name}/assistant.json).")
         console.print("The runtime starts the server with its client configuration:")

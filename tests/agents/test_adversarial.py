@@ -24,7 +24,6 @@ so often, so budgets roll over and the split attacks meet a fresh cap again and 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import random
@@ -752,14 +751,8 @@ def _scene(world: World, folder: Path) -> tuple[Scene, Path]:
     files += [world.save(signed, folder / f"{stem}.json") for stem, signed in loaded.items()]
     for stem, signed in foreign.items():
         world.save(signed, folder / f"{stem}.json")
-    config = write_config(world, folder, files)
-    config.write_text(config.read_text().replace('approvals = "127.0.0.1:0"', 'approvals = "off"'))
+    config = write_config(world, folder, files, "off")
     service = AgentService(load_agent_config(config), key)
-    # Past a few hundred blocks anvil takes a few ms more to mine, so the SDK's first receipt poll misses and
-    # waits web3's default 100 ms: poll every 5 ms instead (only the waiting changes).
-    for handle in service.chains.values():
-        handle.w3.eth.wait_for_transaction_receipt = functools.partial(  # type: ignore[method-assign]
-            handle.w3.eth.wait_for_transaction_receipt, poll_latency=0.005)
     scene = Scene(world=world, service=service, key=key, main=main, loaded=loaded, foreign=foreign,
                   manager=charter.sessions.address, registry=charter.sessions.registry,
                   settler=charter.intents.address, attackers=attackers, strangers=strangers)
@@ -1088,8 +1081,7 @@ def _typed_answers(world: World, folder: Path, cases: list[tuple[str, dict[str, 
     key = world.session_key(eth=10**17)
     signed = world.grant(key, lambda b: b.allow_transfer(world.token.address, to=world.bob.address, max_amount=1)
                          .token_budget(world.token.address, cap=1))
-    config = write_config(world, folder, [world.save(signed, folder / "g.json")])
-    config.write_text(config.read_text().replace('approvals = "127.0.0.1:0"', 'approvals = "off"'))
+    config = write_config(world, folder, [world.save(signed, folder / "g.json")], "off")
     service = AgentService(load_agent_config(config), key)
     wrong: list[str] = []
 

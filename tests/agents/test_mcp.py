@@ -23,6 +23,7 @@ import requests
 from mcp import Client, StdioServerParameters
 from web3 import Web3
 
+from charter.agents.config import ChainSettings, render_agent_config
 from charter.sessions import SignedGrant, equals
 
 from .conftest import USDC, World
@@ -39,18 +40,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_config(world: World, folder: Path, grants: list[Path]) -> Path:
+def write_config(world: World, folder: Path, grants: list[Path], approvals: str = "127.0.0.1:0") -> Path:
     path = folder / "mcp.toml"
-    path.write_text(
-        f"agent_id = {world.agent_id}\n"
-        f'account = "{world.alice.address}"\n'
-        f"grants = {json.dumps([str(g) for g in grants])}\n"
-        f'state_dir = "{folder / "state"}"\n'
-        'approvals = "127.0.0.1:0"\n'
-        "[[chains]]\n"
-        f"chain_id = {world.w3.eth.chain_id}\n"
-        f'rpc = "{world.url}"\n'
-    )
+    path.write_text(render_agent_config(world.agent_id, [ChainSettings(int(world.w3.eth.chain_id), world.url)],
+                                        account=world.alice.address, grants=grants, state_dir=folder / "state",
+                                        approvals=approvals))
     return path
 
 

@@ -31,8 +31,7 @@ from .test_mcp import TRANSFER, _key_hex, data, write_config
 
 def service_for(world: World, folder: Path, key: LocalSigner, grants: list[Path],
                 approvals: str = "off") -> AgentService:
-    config = write_config(world, folder, grants)
-    config.write_text(config.read_text().replace('approvals = "127.0.0.1:0"', f'approvals = "{approvals}"'))
+    config = write_config(world, folder, grants, approvals)
     return AgentService(load_agent_config(config), key)
 
 
@@ -233,3 +232,63 @@ def test_unicode_digits_booleans_and_floods_are_refused(world: World, tmp_path: 
     assert flooded.value.reason == "TooManyRequests"
     service.refuse(service.status()["pending_requests"][0])
     service.request_grant(int(world.w3.eth.chain_id), allow, token_budgets=budget)
+
+
+def test_an_approval_counts_only_with_the_accounts_signature_of_this_grant_here(world: World, tmp_path: Path) -> None:
+    """Wrong signer, the grant signed for another chain, another grant, a replay after approval: refused."""
+    from charter._core.eip712 import sign_typed
+    from charter.sessions import Grant
+
+    key = world.session_key(eth=0)
+    service = service_for(world, tmp_path, key, [])
+    sessions = world.charter().sessions
+    allow = [f"{world.token.address}:transfer(address,uint256)"]
+    request = service.request_grant(int(world.w3.eth.chain_id), allow, token_budgets=[f"{world.token.address}:{USDC}"])
+    record = service.grant_request(request["request_id"])
+    grant = Grant.model_validate(record["grant"])
+    other = service.grant_request(service.request_grant(int(world.w3.eth.chain_id), allow)["request_id"])
+    wrong = {
+        "wrong signer": sign_typed(world.bob, record["typed_data"]),
+        "other chain": sign_typed(world.alice, grant.typed_data(1, sessions.address)),
+        "other grant": sign_typed(world.alice, other["typed_data"]),
+    }
+    for case, signature in wrong.items():
+        with pytest.raises(Refusal) as refused:
+            service.approve(request["request_id"], "0x" + signature.hex())
+        assert refused.value.reason == "GrantSignatureInvalid", case
+    assert service.status()["grants"] == []
+    good = sign_typed(world.alice, record["typed_data"])
+    assert service.approve(request["request_id"], "0x" + good.hex())["grant"] == request["grant_hash"]
+    with pytest.raises(Refusal, match="approved, not pending"):
+        service.approve(request["request_id"], "0x" + good.hex())
+
+
+def test_charter_grant_approve_refuses_a_request_whose_grant_does_not_hash_to_what_it_shows(
+    world: World, tmp_path: Path,
+) -> None:
+    """A hostile or broken server edits the grant after showing its hash: nothing is signed."""
+    import json
+
+    from charter.agents.approvals import ApprovalsServer
+
+    key = world.session_key(eth=0)
+    service = service_for(world, tmp_path, key, [])
+    approvals = ApprovalsServer(service, "127.0.0.1", 0)
+    approvals.start()
+    try:
+        allow = [f"{world.token.address}:transfer(address,uint256)"]
+        request = service.request_grant(int(world.w3.eth.chain_id), allow,
+                                        token_budgets=[f"{world.token.address}:{USDC}"])
+        path = tmp_path / "state" / "requests" / f"{request['request_id']}.json"
+        record = json.loads(path.read_text())
+        record["grant"]["token_budgets"][0]["cap"] = 10**30  # the page still shows 1 USDC and the old hash
+        path.write_text(json.dumps(record))
+        answer = subprocess.run(
+            [sys.executable, "-m", "charter.cli", "--rpc", world.url, "grant", "approve", request["url"], "--yes"],
+            env={**os.environ, "CHARTER_PRIVATE_KEY": _key_hex(world.alice)}, capture_output=True, text=True,
+            timeout=120)
+        assert answer.returncode != 0 and "does not hash to the grant_hash" in answer.stderr
+        assert "Traceback" not in answer.stderr
+        assert service.grant_request(request["request_id"])["status"] == "pending"
+    finally:
+        approvals.stop()

@@ -344,6 +344,7 @@ def test_charter_fetch_paid_tool_pays_within_the_cap_and_says_so_past_it(world: 
     from mcp import Client
 
     from charter.agents import AgentService, load_agent_config
+    from charter.agents.config import ChainSettings, PaidConfig, render_agent_config
     from charter.agents.server import build_server, paid_from_config
     from charter.sessions.describe import save_grant
 
@@ -354,10 +355,9 @@ def test_charter_fetch_paid_tool_pays_within_the_cap_and_says_so_past_it(world: 
                                                                                              per=86_400))
     save_grant(str(tmp_path / "payer.json"), grant, ["transfer(address to,uint256 amount)"])
     config = tmp_path / "mcp.toml"
-    config.write_text(f'agent_id = {world.agent_id}\ngrants = ["payer.json"]\napprovals = "off"\n'
-                      f'[[chains]]\nchain_id = {CHAIN_ID}\nrpc = "{world.url}"\n'
-                      f'[paid]\nchain_id = {CHAIN_ID}\ntoken = "{token}"\nwallet_key_env = "TEST_PAYER_KEY"\n'
-                      f'grant = "payer.json"\ntop_up = {PRICE}\n')
+    config.write_text(render_agent_config(
+        world.agent_id, [ChainSettings(CHAIN_ID, world.url)], grants=["payer.json"], approvals="off",
+        paid=PaidConfig(CHAIN_ID, token, "TEST_PAYER_KEY", Path("payer.json"), PRICE)))
     os.environ["TEST_PAYER_KEY"] = "0x" + bytes(hot.key).hex()
     try:
         service = AgentService(load_agent_config(config), key)

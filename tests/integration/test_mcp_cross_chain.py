@@ -18,6 +18,7 @@ from web3 import Web3
 
 from charter import Charter, LocalSigner
 from charter.agents import AgentService, load_agent_config
+from charter.agents.config import ChainSettings, render_agent_config
 from charter.agents.server import build_server
 from charter.intents import FillRecord
 from charter.sessions import equals
@@ -48,10 +49,9 @@ def test_an_agent_opens_a_cross_chain_intent_over_mcp(world: World, relayer: Any
         .valid_for(hours=1)), principal)
     save_grant(str(tmp_path / "intents.json"), signed, ["approve(address spender,uint256 amount)", None])
     config = tmp_path / "mcp.toml"
-    config.write_text(
-        f'agent_id = {agent}\ngrants = ["intents.json"]\napprovals = "off"\n'
-        f'[[chains]]\nchain_id = {CHAIN_A}\nrpc = "{world.a.chain.url}"\noracle = "{world.oracle}"\n'
-        f'[[chains]]\nchain_id = {CHAIN_B}\nrpc = "{world.b.chain.url}"\n')
+    config.write_text(render_agent_config(
+        agent, [ChainSettings(CHAIN_A, world.a.chain.url, world.oracle), ChainSettings(CHAIN_B, world.b.chain.url)],
+        grants=["intents.json"], approvals="off"))
     service = AgentService(load_agent_config(config), key)
     recipient = Account.create().address
     answers: dict[str, Any] = {}

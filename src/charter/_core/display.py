@@ -9,8 +9,10 @@ Models inherit :class:`Readable` (a ``BaseModel``) and status enums mix in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -82,3 +84,24 @@ DEPRECATED_HELPERS = frozenset(
 
 
 __all__ = ["DEPRECATED_HELPERS", "ByName", "Readable", "readable", "shown"]
+
+
+def jsonable(value: Any) -> Any:
+    """`value` in the CLI's one JSON encoding: snake_case keys (as the SDK's fields are),
+    integers as JSON integers (uint256 values too: read them with a big-integer parser),
+    bytes as 0x-hex, enum members by NAME, models and dataclasses as objects."""
+    if isinstance(value, BaseModel):
+        return jsonable(value.model_dump(mode="python"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value

@@ -22,6 +22,7 @@ for ape accounts that support it), and also sends the type-4 transaction.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -196,6 +197,18 @@ def json_typed_data(value: Any) -> Any:
 SignerLike: TypeAlias = "Signer | LocalAccount"
 
 _PRIVATE_KEY = re.compile(r"0x[0-9a-fA-F]{64}")
+
+
+def private_key_from_env(variable: str, what: str) -> str:
+    """The private key in ``$variable`` (`what` says whose it is), checked and never echoed."""
+    key = os.environ.get(variable, "").strip()
+    if not key:
+        raise InvalidInput(f"${variable} ({what}) is not set: export it, or name another variable")
+    try:
+        Account.from_key(key)
+    except Exception:  # noqa: BLE001 - never echo the key
+        raise InvalidInput(f"${variable} ({what}) is not a valid private key") from None
+    return key
 
 SignerAdapter: TypeAlias = Callable[[object], "Signer | None"]
 """Turns a value of some framework (an ape account, ...) into a :class:`Signer`, or

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import math
-import os
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from web3 import Web3
 
 from .._core.checks import check_address
@@ -215,13 +215,31 @@ def load_agent_config(path: str | Path) -> AgentConfig:
     )
 
 
-def key_from(variable: str, what: str) -> str:
-    """The private key in ``$variable`` (checked, never echoed)."""
-    key = os.environ.get(variable, "").strip()
-    if not key:
-        raise InvalidInput(f"${variable} ({what}) is not set: export it, or name another variable in the file")
-    try:
-        Account.from_key(key)
-    except Exception:  # noqa: BLE001 - never echo the key
-        raise InvalidInput(f"${variable} ({what}) is not a valid private key (64 hex digits)") from None
-    return key
+def render_agent_config(
+    agent_id: int,
+    chains: Sequence[ChainSettings],
+    *,
+    grants: Sequence[str | Path] = (),
+    account: str | None = None,
+    state_dir: str | Path | None = None,
+    approvals: str = DEFAULT_APPROVALS,
+    paid: PaidConfig | None = None,
+) -> str:
+    """A configuration file's text (what :func:`load_agent_config` reads), e.g. for a script that sets
+    up ``charter mcp``: relative paths are read from the file's folder, keys stay in the environment."""
+    lines = [f"agent_id = {agent_id}"]
+    if account is not None:
+        lines.append(f'account = "{account}"')
+    lines.append(f"grants = {json.dumps([str(g) for g in grants])}")
+    if state_dir is not None:
+        lines.append(f"state_dir = {json.dumps(str(state_dir))}")
+    lines.append(f'approvals = "{approvals}"')
+    for chain in chains:
+        lines += ["[[chains]]", f"chain_id = {chain.chain_id}", f'rpc = "{chain.rpc}"']
+        if chain.oracle is not None:
+            lines.append(f'oracle = "{chain.oracle}"')
+    if paid is not None:
+        lines += ["[paid]", f"chain_id = {paid.chain_id}", f'token = "{paid.token}"',
+                  f'wallet_key_env = "{paid.wallet_key_env}"', f"grant = {json.dumps(str(paid.grant))}",
+                  f"top_up = {paid.top_up}"]
+    return "\n".join(lines) + "\n"

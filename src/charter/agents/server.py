@@ -19,10 +19,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from .._core.signers import LocalSigner
+from .._core.signers import LocalSigner, private_key_from_env
 from ..exceptions import CharterError, InvalidInput
 from .approvals import ApprovalsServer
-from .config import key_from, load_agent_config
+from .config import load_agent_config
 from .service import AgentService, Refusal, receipt_of, refusal_of
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ def paid_from_config(service: AgentService) -> PaidAPIs | None:
     if signed.grant.session_key != service.key.address or signed.chain_id != settings.chain_id:
         raise InvalidInput(f"[paid] grant {settings.grant} is not for this server's session key on chain "
                            f"{settings.chain_id}")
-    wallet_key = key_from(settings.wallet_key_env, "[paid] the hot wallet's key")
+    wallet_key = private_key_from_env(settings.wallet_key_env, "[paid] the hot wallet's key")
     return PaidAPIs(chain.charter.sessions, PaidSettings(chain_id=settings.chain_id, token=settings.token,
                                                          wallet_key=wallet_key, top_up=settings.top_up,
                                                          grant=signed), service.key)
@@ -259,7 +259,7 @@ def paid_from_config(service: AgentService) -> PaidAPIs | None:
 def start(config_path: str) -> tuple[AgentService, PaidAPIs | None, MCPServer, ApprovalsServer | None]:
     """Read the configuration, connect the chains, load the grants, start the approvals page."""
     config = load_agent_config(config_path)
-    key = LocalSigner.from_key(key_from(config.session_key_env, "the agent's session key"))
+    key = LocalSigner.from_key(private_key_from_env(config.session_key_env, "the agent's session key"))
     service = AgentService(config, key)
     paid = paid_from_config(service)
     approvals = None

@@ -24,18 +24,18 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from hexbytes import HexBytes
 from web3 import Web3
 
 from .._core.abi_types import FunctionSignature, canonical_type
 from .._core.checks import check_address
-from .._core.signers import LocalSigner
+from .._core.display import jsonable
+from .._core.signers import LocalSigner, json_typed_data
 from .._core.tx import TxResult
 from ..accounts.models import Call
 from ..accounts.spec import parse_arg
@@ -45,11 +45,11 @@ from ..exceptions import (
     ContractRevert,
     InvalidInput,
     NotConfirmed,
-    OrderInvalid,
     OutOfScope,
     OverBudget,
 )
 from ..intents.models import NATIVE, Input, Order, Output
+from ..processes.chain import connect
 from ..sessions.builder import builder_from_specs
 from ..sessions.describe import TokenLookup, grant_summary, load_grant, save_grant, signatures_for, spec_signature
 from ..sessions.models import MAX_BATCH, Grant, SignedGrant
@@ -165,15 +165,15 @@ _AMOUNT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z][A-Za-z0-9.\-]
 class AgentService:
     """The agent's tools, acting only through `session_key` under the loaded grants."""
 
-    def __init__(self, config: AgentConfig, session_key: LocalSigner,
-                 connect: Callable[[str, float], Web3] | None = None) -> None:
+    def __init__(self, config: AgentConfig, session_key: LocalSigner) -> None:
         self.config = config
         self.key = session_key
         self._lock = threading.RLock()
-        self._connect = connect or _http
+        self.approvals_base: str | None = None
+        """Where the approvals page is served (set by the server once it listens)."""
         self.chains: dict[int, ChainHandle] = {}
         for chain in config.chains:
-            w3 = self._connect(chain.rpc, config.rpc_timeout)
+            w3 = connect(chain.rpc, config.rpc_timeout)
             try:
                 actual = int(w3.eth.chain_id)
             except Exception as exc:  # noqa: BLE001 - one line for the operator
@@ -192,8 +192,6 @@ class AgentService:
         self.grants: dict[str, GrantEntry] = {}
         self.renounced: set[str] = set()
         self._load_grants()
-        self.on_approved: list[Callable[[str, str], None]] = []
-        """Called with (request id, grant hash) when the principal approves a request."""
 
     # ------------------------------------------------------------ grants
 
@@ -315,7 +313,7 @@ class AgentService:
             chain = self._chain(e.signed.chain_id)
             summary, lines = grant_summary(e.signed, e.signatures, chain.tokens)
             out.append({"grant": h, "file": e.path.name, "chain_id": e.signed.chain_id, "summary": lines,
-                        "grant_data": _jsonable(summary)})
+                        "grant_data": jsonable(summary)})
         return out
 
     # ------------------------------------------------------------ calls
@@ -450,16 +448,13 @@ class AgentService:
             raise Refusal("InvalidInput", "an order has at least one input and one output")
         if not isinstance(fill_within, int) or isinstance(fill_within, bool) or not 60 <= fill_within <= 7 * 86_400:
             raise Refusal("InvalidInput", f"fill_within is a number of seconds from 60 to {7 * 86_400}")
-        try:
-            order = intents.order(user=g.account, agent_id=g.agent_id, inputs=built_in, outputs=built_out,
-                                  destination_chain_id=dest, oracle=chain.oracle if dest != chain.chain_id else None,
-                                  fill_within=fill_within)
-        except OrderInvalid as exc:
-            if "needs an oracle" in str(exc):
-                raise Refusal("OrderInvalid", f"chain {chain.chain_id} has no `oracle` in this server's "
-                              "configuration, so orders cannot go to another chain from it",
-                              "the operator adds the chain's settlement oracle to its [[chains]] table") from None
-            raise
+        if dest != chain.chain_id and chain.oracle is None:
+            raise Refusal("OrderInvalid", f"chain {chain.chain_id} has no `oracle` in this server's configuration, so "
+                          "orders cannot go to another chain from it",
+                          "the operator adds the chain's settlement oracle to its [[chains]] table")
+        order = intents.order(user=g.account, agent_id=g.agent_id, inputs=built_in, outputs=built_out,
+                              destination_chain_id=dest, oracle=chain.oracle if dest != chain.chain_id else None,
+                              fill_within=fill_within)
         with self._lock:
             result = chain.charter.sessions.execute_batch(entry.signed, intents.open_calls(order), key=self.key)
         status = intents.origin_status(order.order_id)
@@ -550,7 +545,7 @@ class AgentService:
             "chain_id": chain.chain_id, "manager": sessions.address, "account": who,
             "grant": json.loads(grant.model_dump_json()), "signatures": signatures,
             "grant_hash": "0x" + signed.hash.hex(), "summary": lines, "unbounded": summary["unbounded"],
-            "consent_implied": sessions.consent_implied(grant), "typed_data": _jsonable(typed),
+            "consent_implied": sessions.consent_implied(grant), "typed_data": json_typed_data(typed),
         }
         self._write_request(record)
         self.pending.add(request_id)
@@ -563,9 +558,6 @@ class AgentService:
         if self.approvals_base is None:
             return None
         return f"{self.approvals_base}/grant-requests/{request_id}"
-
-    approvals_base: str | None = None
-    """Where the approvals page is served (set by the server once it listens)."""
 
     def _requests(self) -> list[dict[str, Any]]:
         out = []
@@ -618,8 +610,6 @@ class AgentService:
             record["status"] = "approved"
             self._write_request(record)
             self.pending.discard(request_id)
-        for notify in list(self.on_approved):
-            notify(request_id, entry.hash)
         return {"approved": True, "grant": entry.hash, "request_id": request_id}
 
     def refuse(self, request_id: str) -> dict[str, Any]:
@@ -630,10 +620,6 @@ class AgentService:
                 self._write_request(record)
                 self.pending.discard(request_id)
         return {"request_id": request_id, "status": record["status"]}
-
-
-def _http(url: str, timeout: float) -> Web3:
-    return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None))
 
 
 def _checked(value: Any, what: str) -> str:
@@ -692,26 +678,3 @@ def _erc20_balance(w3: Web3, token: str, holder: str) -> int:
 
 def receipt_of(result: TxResult) -> dict[str, Any]:
     return {"tx_hash": result.tx_hash, "block": result.block_number, "gas_used": result.gas_used}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if hasattr(value, "value") and isinstance(getattr(value, "value", None), int) and not isinstance(value, int):
-        return int(value.value)
-    if isinstance(value, int) and not isinstance(value, bool) and type(value) is not int:
-        return int(value)
-    return value
-
-
-def signer_from(key: str) -> LocalSigner:
-    """The session key as a signer (the key checked, never echoed)."""
-    try:
-        Account.from_key(key)
-    except Exception:  # noqa: BLE001
-        raise InvalidInput("the session key is not a valid private key") from None
-    return LocalSigner.from_key(key)

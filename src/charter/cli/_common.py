@@ -6,25 +6,23 @@ Private to :mod:`charter.cli`.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 from web3 import Web3
 
 from .._core.checks import check_address, one_line, validation_message
 from .._core.deployments import MANIFEST_ENV, Manifest
+from .._core.display import jsonable
 from .._core.revert import node_unreachable
 from .._core.signers import LocalSigner, NodeSigner, Signer
 from .._core.tx import TxResult
@@ -155,27 +153,6 @@ def confirm(question: str, interactive: bool, no_terminal: str, declined: str) -
 def make_console() -> Console:
     # Wide when piped so addresses and hashes are never folded.
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-
-
-def jsonable(value: Any) -> Any:
-    """`value` in the CLI's one JSON encoding: snake_case keys (as the SDK's fields are),
-    integers as JSON integers (uint256 values too: read them with a big-integer parser),
-    bytes as 0x-hex, enum members by NAME, models and dataclasses as objects."""
-    if isinstance(value, BaseModel):
-        return jsonable(value.model_dump(mode="python"))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return jsonable(dataclasses.asdict(value))
-    if isinstance(value, Enum):
-        return value.name
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 def print_json(data: Any) -> None:

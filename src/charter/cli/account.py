@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .._core.checks import check_address
+from .._core.display import jsonable
 from .._core.signers import LocalSigner
 from ..accounts.spec import parse_call
 from ..exceptions import EffectNotObserved, InvalidInput
@@ -15,7 +16,6 @@ from ._common import (
     CharterGroup,
     get_state,
     json_option,
-    jsonable,
     kv_table,
     make_console,
     print_json,

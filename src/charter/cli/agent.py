@@ -8,6 +8,7 @@ import click
 from rich.table import Table
 
 from .._core.checks import check_address
+from .._core.display import jsonable
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError, EffectNotObserved, InvalidInput
 from ..registry.models import AgentInfo
@@ -18,7 +19,6 @@ from ._common import (
     display_bytes,
     get_state,
     json_option,
-    jsonable,
     key_from_env,
     kv_table,
     make_console,

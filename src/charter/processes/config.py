@@ -57,7 +57,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -66,6 +65,7 @@ from eth_account import Account
 from web3 import Web3
 
 from .._core.checks import check_address
+from .._core.signers import private_key_from_env
 from ..exceptions import InvalidInput
 from ..intents.models import MAX_SETTLE, MIN_REFUND_DELAY, NATIVE
 from .hyperlane import HyperlaneConfig
@@ -235,14 +235,7 @@ def _token(value: Any, name: str, where: str) -> str:
 def _key(variable: Any, what: str) -> str:
     if not isinstance(variable, str) or not variable:
         raise InvalidInput(f"{what} must name an environment variable holding a private key, got {variable!r}")
-    key = os.environ.get(variable, "").strip()
-    if not key:
-        raise InvalidInput(f"${variable} ({what}) is not set: export it, or name another variable")
-    try:
-        Account.from_key(key)
-    except Exception:  # noqa: BLE001 - never echo the key
-        raise InvalidInput(f"${variable} ({what}) is not a valid private key") from None
-    return key
+    return private_key_from_env(variable, what)
 
 
 def _keys(data: dict[str, Any], name: str, what: str, file: _File) -> list[str]:
