@@ -26,7 +26,6 @@ from .modules import grant_state
 from .modules import grant_store
 from .modules import session_scope
 from .modules import session_types
-from .modules import signatures
 
 initializes: eip712_domain_separator
 initializes: grant_store[eip712_domain_separator := eip712_domain_separator]
@@ -97,8 +96,9 @@ def executeBatch(
         state = grant_store._check_relay(grant.sessionKey, grant_hash, state, relay, grant_hashing._calls_hash(calls))
     if state & 255 == grant_state.UNUSED:
         consent: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
-        state, consent = grant_store._activate(grant.account, grant_hash, grantSignature, state)
-        grant_store._require_consent(grant.account, grant.agentId, grant.sessionKey, grant_hash, consent)
+        signed: bytes32 = empty(bytes32)
+        state, consent, signed = grant_store._activate(grant.account, grant_hash, grantSignature, state)
+        grant_store._require_consent(grant.account, grant.agentId, grant.sessionKey, signed, consent)
         grant_store._validate(grant, grant_hash)
     state = grant_store._open(grant.account, grant.agentId, grant.agentGeneration, grant.epoch, grant.validAfter, grant.validUntil, grant.maxCalls, grant.minInterval, state, n)
 
@@ -120,45 +120,6 @@ def executeBatch(
             if session_scope._may_use_allowance(calls[i].data):
                 extra = grant_store._allowance_charge(grant.account, calls[i].target, calls[i].data, budgets, extra)
         grant_store._charge_tokens(grant.account, grant_hash, grant.validAfter, budgets, before, extra)
-
-
-@external
-def activate(
-    grant: session_types.Grant,
-    accountSignature: Bytes[signatures.SIGNATURE_MAX],
-    agentConsent: Bytes[signatures.SIGNATURE_MAX],
-    grants: DynArray[bytes32, session_types.MAX_CHAINS],
-):
-    """
-    @notice Activate this chain's entry of a grant signed once for several
-            chains. The account signed `MultiChainGrant(grants)` under the
-            chain-agnostic domain (name, version, this manager's address),
-            where `grants` lists each chain's grant hash; `grant` must be the
-            entry whose hash (this chain's id and manager) is in the list.
-            Anyone may send it: the signatures are the authority. Then the
-            session key uses the grant as one issued on chain.
-    @dev Each entry's hash binds its chain id and manager (M1): another
-         chain's entry never hashes to one of this chain's grants. The agent's
-         consent, when not implied, is its owner's or wallet's signature of
-         the same digest.
-    @param grant This chain's entry.
-    @param accountSignature The account's signature of the multi-chain digest
-           (65-byte ECDSA: an EOA or EIP-7702 account; or ERC-1271).
-    @param agentConsent The agent owner's or wallet's signature of the digest,
-           or empty when consent is implied.
-    @param grants Every entry's grant hash, as signed.
-    """
-    self._only_delegated()
-    grant_hash: bytes32 = eip712_domain_separator._hash_typed_data_v4(grant_hashing._grant_struct_hash(grant))
-    assert grant_hash in grants, "sessions: not an entry of the grant"
-    state: uint256 = grant_store._grants[grant.account][grant_hash]
-    assert state & 255 != grant_state.REVOKED, "sessions: revoked"
-    assert state & 255 == grant_state.UNUSED, "sessions: grant exists"
-    digest: bytes32 = grant_hashing._multi_chain_digest(self, grants)
-    assert signatures._is_valid_signature(grant.account, digest, accountSignature), "sessions: bad grant signature"
-    grant_store._require_consent(grant.account, grant.agentId, grant.sessionKey, digest, agentConsent)
-    grant_store._validate(grant, grant_hash)
-    grant_store._grants[grant.account][grant_hash] = state | grant_state.USED
 
 
 # ---------------------------------------------------------------- revocation and settings (through the manager)
