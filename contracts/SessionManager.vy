@@ -147,9 +147,8 @@ def execute(
         state = grant_store._check_relay(grant.sessionKey, grant_hash, state, relay, calls_hash)
     if state & 255 == grant_state.UNUSED:
         consent: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
-        signed: bytes32 = empty(bytes32)
-        state, consent, signed = grant_store._activate(grant.account, grant_hash, grantSignature, state)
-        grant_store._require_consent(grant.account, grant.agentId, grant.sessionKey, signed, consent)
+        state, consent = grant_store._activate(grant.account, grant_hash, grantSignature, state)
+        grant_store._require_consent(grant.account, grant.agentId, grant.sessionKey, grant_hash, consent)
         grant_store._validate(grant, grant_hash)
     state = grant_store._open(grant.account, grant.agentId, grant.agentGeneration, grant.epoch, grant.validAfter, grant.validUntil, grant.maxCalls, grant.minInterval, state, 1)
 

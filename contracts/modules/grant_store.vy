@@ -108,42 +108,23 @@ def _check_relay(session_key: address, grant_hash: bytes32, state: uint256, rela
 @internal
 def _activate(
     account: address, grant_hash: bytes32, grant_signature: Bytes[session_types.GRANT_SIGNATURE_MAX], state: uint256
-) -> (uint256, Bytes[session_types.FIRST_USE_SIGNATURE_MAX], bytes32):
+) -> (uint256, Bytes[session_types.FIRST_USE_SIGNATURE_MAX]):
     """
     @dev First use of an off-chain grant: the account must have signed it.
-         Returns the state marked active, the agent's consent and the digest
-         both signed, for the caller to validate the grant with (`_validate`).
-         The digest is the grant hash, or, for an entry of a grant signed once
-         for several chains (`grant_signature` starts with MULTI_CHAIN_GRANT,
-         then abi.encode(signature, consent, bytes32[] grants)), the
-         chain-agnostic digest of every entry's hash, which must list this one
-         (each entry's hash binds its chain id and manager: M1). Takes no
-         grant, so that its frame stays small: the memory every session call
-         pays for grows with the deepest chain of internal frames.
+         Returns the state marked active and the agent's consent, for the
+         caller to validate the grant with (`_validate`). Takes no grant, so
+         that its frame stays small: the memory every session call pays for
+         grows with the deepest chain of internal frames.
     """
     assert state & 255 != grant_state.REVOKED, "sessions: revoked"
     assert len(grant_signature) >= 128, "sessions: bad grant signature"
     account_signature: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
     consent: Bytes[session_types.FIRST_USE_SIGNATURE_MAX] = b""
-    signed: bytes32 = grant_hash
-    if extract32(grant_signature, 0) == session_types.MULTI_CHAIN_GRANT:
-        grants: DynArray[bytes32, session_types.MAX_CHAINS] = []
-        account_signature, consent, grants = abi_decode(
-            slice(grant_signature, 32, len(grant_signature) - 32),
-            (
-                Bytes[session_types.FIRST_USE_SIGNATURE_MAX],
-                Bytes[session_types.FIRST_USE_SIGNATURE_MAX],
-                DynArray[bytes32, session_types.MAX_CHAINS],
-            ),
-        )
-        assert grant_hash in grants, "sessions: not an entry of the grant"
-        signed = grant_hashing._multi_chain_digest(self, grants)
-    else:
-        account_signature, consent = abi_decode(
-            grant_signature, (Bytes[session_types.FIRST_USE_SIGNATURE_MAX], Bytes[session_types.FIRST_USE_SIGNATURE_MAX])
-        )
-    assert signatures._is_valid_signature(account, signed, account_signature), "sessions: bad grant signature"
-    return state | grant_state.USED, consent, signed
+    account_signature, consent = abi_decode(
+        grant_signature, (Bytes[session_types.FIRST_USE_SIGNATURE_MAX], Bytes[session_types.FIRST_USE_SIGNATURE_MAX])
+    )
+    assert signatures._is_valid_signature(account, grant_hash, account_signature), "sessions: bad grant signature"
+    return state | grant_state.USED, consent
 
 
 @internal

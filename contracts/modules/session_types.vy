@@ -24,10 +24,8 @@ MAX_BATCH_CALL_DATA: constant(uint256) = 1_024
 MAX_CHAINS: constant(uint256) = 16
 # Each of the two first-use signatures (ERC-1271 wallets sign with more than 65 bytes).
 FIRST_USE_SIGNATURE_MAX: constant(uint256) = 512
-# First use of an off-chain grant: abi.encode(accountSignature, agentConsent); of a multi-chain
-# grant's entry: MULTI_CHAIN_GRANT, then abi.encode(accountSignature, agentConsent, bytes32[] grants).
-GRANT_SIGNATURE_MAX: constant(uint256) = 2 * FIRST_USE_SIGNATURE_MAX + 128 + 32 + 32 * (MAX_CHAINS + 2)
-MULTI_CHAIN_GRANT: constant(bytes32) = keccak256("Charter MultiChainGrant")
+# First use of an off-chain grant: abi.encode(accountSignature, agentConsent).
+GRANT_SIGNATURE_MAX: constant(uint256) = 2 * FIRST_USE_SIGNATURE_MAX + 128
 
 # Condition operators. ONE_OF conditions on the same argument of the same
 # permission are alternatives: the argument must equal one of their values.

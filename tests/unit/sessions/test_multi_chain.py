@@ -1,22 +1,22 @@
-"""A grant signed once for several chains: each chain accepts only its own entry (M1).
+"""A grant signed once for several chains (`activate`, SessionActivator's code on the manager): each chain accepts only its own entry (M1).
 
 The account signs EIP-712 `MultiChainGrant(bytes32[] grants)` under the
 chain-agnostic domain (name, version, the manager's address): `grants` lists
-each chain's grant hash, which binds that chain's id and manager. The first
-use presents MULTI_CHAIN_GRANT, then abi.encode(signature, consent, grants).
-Here the other chains' entries are the same grant hashed for other chain ids.
+each chain's grant hash, which binds that chain's id and manager. Here the
+other chains' entries are the same grant hashed for other chain ids.
 """
+
+from pathlib import Path
 
 import boa
 import pytest
-from eth_abi import encode as abi_encode
 from eth_account.messages import encode_typed_data
-from eth_utils import keccak
 
-from .conftest import AGENT_OWNER_KEY, EOA7702, KEY
+from .conftest import AGENT_OWNER_KEY, EOA7702, KEY, STRANGER
 from .helpers import STORED_ACTIVE, poke, sign_digest
 
 OTHER_CHAINS = (10, 8453)
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def multi_digest(manager, grants: list[bytes]) -> bytes:
@@ -31,6 +31,8 @@ def multi_digest(manager, grants: list[bytes]) -> bytes:
         "message": {"grants": grants},
     }
     message = encode_typed_data(full_message=typed)
+    from eth_utils import keccak
+
     return keccak(b"\x19" + message.version + message.header + message.body)
 
 
@@ -42,15 +44,12 @@ def entries(world, make_grant, grant_hash):
     return grant, [here, *(grant_hash(grant, chain_id=c) for c in OTHER_CHAINS)]
 
 
-MULTI_CHAIN_GRANT = keccak(text="Charter MultiChainGrant")
-
-
-def activate(world, grant, signature: bytes, grants: list[bytes], consent: bytes = b"", manager=None):
-    """First use by the session key, presenting the multi-chain signature."""
+def activate(world, grant, signature: bytes, grants: list[bytes], consent: bytes = b"", manager=None,
+             sender=None):
     manager = world.manager if manager is None else manager
-    packed = MULTI_CHAIN_GRANT + abi_encode(["bytes", "bytes", "bytes32[]"], [signature, consent, grants])
-    with boa.env.prank(grant.session_key):
-        return manager.execute(grant.abi(), packed, str(world.target.address), 0, poke())
+    as_activator = boa.load_partial(str(ROOT / "contracts" / "SessionActivator.vy")).at(manager.address)
+    with boa.env.prank(str(STRANGER.address if sender is None else sender)):  # anyone may send it
+        return as_activator.activate(grant.abi(), signature, consent, grants)
 
 
 def consent_for(manager, grants: list[bytes]) -> bytes:
@@ -62,7 +61,7 @@ def test_one_signature_activates_this_chains_entry(world, entries, execute) -> N
     signature = sign_digest(EOA7702, multi_digest(world.manager.address, grants))
     activate(world, grant, signature, grants, consent_for(world.manager.address, grants))
     assert world.manager.stateOf(str(grant.account), grants[0]) & 0xFF == STORED_ACTIVE
-    # Then used as an active grant: no signature presented.
+    # Used as an issued grant: no signature presented.
     before = world.target.count()
     execute(grant, world.target.address, 0, poke(), raw=b"")
     assert world.target.count() == before + 1 and world.target.lastCaller() == grant.account
@@ -112,8 +111,8 @@ def test_an_entry_activates_once_and_a_revoked_one_never(world, entries, make_gr
     signature = sign_digest(EOA7702, multi_digest(world.manager.address, grants))
     consent = consent_for(world.manager.address, grants)
     activate(world, grant, signature, grants, consent)
-    # Once active, a second first use changes nothing: the grant is used as active (no signature read).
-    activate(world, grant, signature, grants, consent)
+    with boa.reverts("sessions: grant exists"):
+        activate(world, grant, signature, grants, consent)
     other = make_grant(account=str(world.eoa_account.address), native_budget=5)
     listed = [grant_hash(other), *grants[1:]]
     with boa.env.prank(str(EOA7702.address)):
