@@ -35,6 +35,8 @@ initializes: grant_store[eip712_domain_separator := eip712_domain_separator]
 
 # This contract's own address: code running at it was not delegated to.
 _SELF: immutable(address)
+# The SessionActivator: multi-chain first use, run on the manager's storage (DELEGATECALL).
+ACTIVATOR: public(immutable(address))
 
 
 # ---------------------------------------------------------------- interfaces
@@ -53,11 +55,15 @@ event MaxSessionLengthSet:
 # ---------------------------------------------------------------- constructor
 
 @deploy
-def __init__(registry: address):
+def __init__(registry: address, activator: address):
     """
     @param registry The AgentRegistry of the SessionManager this code
            serves (the same as the manager's).
+    @param activator The SessionActivator (multi-chain grants' first use),
+           whose code runs on the manager's storage too.
     """
+    assert activator.is_contract, "sessions: no activator"
+    ACTIVATOR = activator
     _SELF = self
     eip712_domain_separator.__init__(grant_hashing.EIP712_NAME, grant_hashing.EIP712_VERSION)
     grant_store.__init__(registry)
@@ -153,6 +159,25 @@ def setMaxSessionLength(maxSessionLength: uint256):
     grant_store._accounts[msg.sender] = config
     log MaxSessionLengthSet(account=msg.sender, maxSessionLength=grant_state._max_length(config))
 
+
+
+@external
+@reentrant
+def __default__() -> bytes32:
+    """
+    @notice The manager's functions that are in neither its code nor this
+            one (`activate`: see SessionActivator), on the manager's storage.
+    @dev Not locked here: the activator's functions take the same lock.
+    @custom:security DELEGATECALL only to ACTIVATOR, an immutable in this
+                     code's CREATE2 init code (so in the manager's too).
+    """
+    self._only_delegated()
+    ok: bool = False
+    answer: Bytes[160] = b""
+    ok, answer = raw_call(ACTIVATOR, msg.data, max_outsize=160, is_delegate_call=True, revert_on_failure=False)
+    if not ok:
+        raw_revert(answer)
+    return empty(bytes32)
 
 
 # ---------------------------------------------------------------- internal

@@ -29,6 +29,10 @@ SESSION_REQUEST_TYPEHASH: constant(bytes32) = keccak256(
     "SessionRequest(bytes32 grantHash,uint256 nonce,uint256 deadline,Call[] calls)"
     "Call(address target,uint256 value,bytes data)"
 )
+MULTI_CHAIN_GRANT_TYPEHASH: constant(bytes32) = keccak256("MultiChainGrant(bytes32[] grants)")
+# A multi-chain grant is signed once for every chain: its domain has no chain id, only the
+# SessionManager's address (the same CREATE2 address on every chain).
+MULTI_DOMAIN_TYPEHASH: constant(bytes32) = keccak256("EIP712Domain(string name,string version,address verifyingContract)")
 DOMAIN_TYPEHASH: constant(bytes32) = keccak256(
     "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 )
@@ -118,6 +122,23 @@ def _domain_separator(manager: address) -> bytes32:
     return keccak256(
         abi_encode(DOMAIN_TYPEHASH, keccak256(EIP712_NAME), keccak256(EIP712_VERSION), chain.id, manager)
     )
+
+
+@internal
+@pure
+def _multi_chain_digest(manager: address, grants: DynArray[bytes32, session_types.MAX_CHAINS]) -> bytes32:
+    """
+    @dev The digest an account signs once for a grant on several chains:
+         EIP-712 `MultiChainGrant(bytes32[] grants)`, `grants` being each
+         chain's grant hash (each bound to its chain id and manager), under
+         the chain-agnostic domain (name, version, `manager`).
+    """
+    domain: bytes32 = keccak256(
+        abi_encode(MULTI_DOMAIN_TYPEHASH, keccak256(EIP712_NAME), keccak256(EIP712_VERSION), manager)
+    )
+    encoded: Bytes[576] = abi_encode(grants)
+    grants_hash: bytes32 = keccak256(slice(encoded, 64, 32 * len(grants)))
+    return keccak256(concat(b"\x19\x01", domain, keccak256(abi_encode(MULTI_CHAIN_GRANT_TYPEHASH, grants_hash))))
 
 
 @internal

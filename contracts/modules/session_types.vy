@@ -20,6 +20,8 @@ MAX_BATCH: constant(uint256) = 16
 # Calldata of one `execute` call, and of each call of a batch.
 MAX_CALL_DATA: constant(uint256) = 2_048
 MAX_BATCH_CALL_DATA: constant(uint256) = 1_024
+# Chains one multi-chain grant covers (one entry each).
+MAX_CHAINS: constant(uint256) = 16
 # Each of the two first-use signatures (ERC-1271 wallets sign with more than 65 bytes).
 FIRST_USE_SIGNATURE_MAX: constant(uint256) = 512
 # First use of an off-chain grant: abi.encode(accountSignature, agentConsent).

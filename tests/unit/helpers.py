@@ -287,7 +287,8 @@ def deploy_session_manager(registry: Any) -> SessionManagerPair:
     """Deploy a SessionExtension and a SessionManager on `registry` (titanoboa)."""
     import boa
 
+    activator = boa.load_partial(str(ROOT / "contracts" / "SessionActivator.vy")).deploy(registry)
     extensions = boa.load_partial(str(ROOT / "contracts" / "SessionExtension.vy"))
-    extension = extensions.deploy(registry)
+    extension = extensions.deploy(registry, activator.address)
     manager = boa.load_partial(str(ROOT / "contracts" / "SessionManager.vy")).deploy(registry, extension.address)
     return SessionManagerPair(manager, extensions.at(manager.address), extension)

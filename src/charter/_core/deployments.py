@@ -79,11 +79,12 @@ SALT = b"\x00" * 32
 ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
 # Suite entries in deployment order; each names the contract it deploys.
 CONTRACTS: tuple[str, ...] = (
-    "AgentRegistry", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate", "IntentView",
+    "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate", "IntentView",
     "IntentSettler",
 )
 CONTRACT_OF = {
     "AgentRegistry": "AgentRegistry",
+    "SessionActivator": "SessionActivator",
     "SessionExtension": "SessionExtension",
     "SessionManager": "SessionManager",
     "SessionView": "SessionView",
@@ -140,8 +141,10 @@ def constructor_args(name: str, evm_version: str | None = None) -> bytes:
     def at(other: str) -> ChecksumAddress:
         return create2_address(other, evm_version=evm_version)
 
-    if name == "SessionExtension":
+    if name == "SessionActivator":
         return abi_encode(["address"], [at("AgentRegistry")])
+    if name == "SessionExtension":
+        return abi_encode(["address", "address"], [at("AgentRegistry"), at("SessionActivator")])
     if name == "SessionManager":
         return abi_encode(["address", "address"], [at("AgentRegistry"), at("SessionExtension")])
     if name == "SessionView":
