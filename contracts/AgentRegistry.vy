@@ -80,13 +80,17 @@ _EIP712_NAME: constant(String[23]) = "ERC8004IdentityRegistry"
 _EIP712_VERSION: constant(String[1]) = "1"
 
 # Data bits next to the owner (see erc721_packed): status 8 | flags 8 |
-# URI length 16 | transfers 32.
+# URI length 16 | transfers 32 | sequence 32.
 _STATUS_MASK: constant(uint256) = 255
 _ANY_STATUS: constant(uint256) = 256
 _FLAG_OWNER_WALLET: constant(uint256) = 1 << 8
+# The record mirrors an agent of another chain (`represent`).
+_FLAG_REPRESENTED: constant(uint256) = 1 << 9
 _URI_LEN_SHIFT: constant(uint256) = 16
 _URI_LEN_MASK: constant(uint256) = (1 << 16) - 1
 _TRANSFERS_SHIFT: constant(uint256) = 32
+# Grows on every change another chain mirrors: status, owner, wallet.
+_SEQUENCE_SHIFT: constant(uint256) = 64
 _MASK_32: constant(uint256) = (1 << 32) - 1
 _LOW_128: constant(uint256) = (1 << 128) - 1
 
@@ -112,6 +116,10 @@ _metadata: HashMap[uint256, HashMap[String[KEY_MAX], Bytes[VALUE_MAX]]]
 _wallets: HashMap[uint256, address]
 # wallet => agentId (low 128 bits) | deadline of its last accepted proof (high 128 bits).
 _wallet_index: HashMap[address, uint256]
+# Represented agent => its inbox (low 160 bits) | its home chain id (high 96 bits).
+_homes: HashMap[uint256, uint256]
+# Represented agent => its id on its home chain.
+_home_ids: HashMap[uint256, uint256]
 
 
 # ---------------------------------------------------------------- events
@@ -139,6 +147,19 @@ event StatusChanged:
     agentId: indexed(uint256)
     status: uint8
     updatedBy: indexed(address)
+
+
+# The mirror of an agent of another chain was written (`represent`).
+event Represented:
+    agentId: indexed(uint256)
+    homeChainId: indexed(uint256)
+    homeAgentId: uint256
+    inbox: indexed(address)
+    owner: address
+    wallet: address
+    status: uint8
+    generation: uint256
+    sequence: uint256
 
 
 # ---------------------------------------------------------------- constructor
@@ -289,7 +310,7 @@ def setAgentURI(agentId: uint256, newURI: String[URI_MAX]):
     @param newURI The new URI.
     @custom:security Owner, operator or approved address only.
     """
-    record: uint256 = self._existing(agentId)
+    record: uint256 = self._mutable(agentId)
     owner: address = erc721_packed._owner_in(record)
     self._require_authorized(owner, agentId)
     data: uint256 = erc721_packed._data_in(record)
@@ -327,7 +348,7 @@ def setMetadata(agentId: uint256, metadataKey: String[KEY_MAX], metadataValue: B
     @param metadataValue The value (up to 1,024 bytes; empty deletes).
     @custom:security Owner, operator or approved address only.
     """
-    record: uint256 = self._existing(agentId)
+    record: uint256 = self._mutable(agentId)
     self._require_authorized(erc721_packed._owner_in(record), agentId)
     self._write_metadata(agentId, metadataKey, metadataValue)
 
@@ -356,7 +377,7 @@ def setAgentWallet(agentId: uint256, newWallet: address, deadline: uint256, sign
     assert newWallet != empty(address), "registry: zero wallet"
     assert block.timestamp <= deadline, "registry: proof expired"
     assert deadline <= block.timestamp + MAX_DEADLINE_DELAY, "registry: deadline too far"
-    record: uint256 = self._existing(agentId)
+    record: uint256 = self._mutable(agentId)
     owner: address = erc721_packed._owner_in(record)
     self._require_authorized(owner, agentId)
     data: uint256 = erc721_packed._data_in(record)
@@ -375,8 +396,7 @@ def setAgentWallet(agentId: uint256, newWallet: address, deadline: uint256, sign
         self._wallet_index[previous] = self._wallet_index[previous] & ~_LOW_128
     self._wallets[agentId] = newWallet
     self._wallet_index[newWallet] = (deadline << 128) | agentId
-    if data & _FLAG_OWNER_WALLET != 0:
-        erc721_packed._set_data(agentId, owner, data & ~_FLAG_OWNER_WALLET)
+    erc721_packed._set_data(agentId, owner, self._next_sequence(data & ~_FLAG_OWNER_WALLET))
     log MetadataSet(
         agentId=agentId,
         indexedMetadataKey=AGENT_WALLET_KEY,
@@ -422,13 +442,14 @@ def unsetAgentWallet(agentId: uint256):
     @param agentId The agent id.
     @custom:security Owner, operator or approved address only.
     """
-    record: uint256 = self._existing(agentId)
+    record: uint256 = self._mutable(agentId)
     owner: address = erc721_packed._owner_in(record)
     self._require_authorized(owner, agentId)
     data: uint256 = erc721_packed._data_in(record)
+    had_wallet: bool = self._agent_wallet(agentId, record) != empty(address)
     cleared: uint256 = self._release_wallet(agentId, data)
-    if cleared != data:
-        erc721_packed._set_data(agentId, owner, cleared)
+    if had_wallet:
+        erc721_packed._set_data(agentId, owner, self._next_sequence(cleared))
 
 
 @external
@@ -574,7 +595,179 @@ def agentOfWallet(wallet: address) -> uint256:
     return self._wallet_index[wallet] & _LOW_128
 
 
+# ---------------------------------------------------------------- representation on other chains
+
+@external
+@view
+@reentrant
+def agentState(agentId: uint256) -> (address, address, uint8, uint256, uint256):
+    """
+    @notice What another chain mirrors of an agent: owner, wallet, status,
+            generation and sequence. The sequence grows on every change of
+            the other four, so a mirror keeps only the newest state it saw.
+    @param agentId The agent id; must exist.
+    @return address The owner.
+    @return address The wallet (zero if none).
+    @return uint8 The status: 0 Active, 1 Paused, 2 Retired.
+    @return uint256 The generation (1 + transfers).
+    @return uint256 The sequence.
+    """
+    record: uint256 = self._existing(agentId)
+    data: uint256 = erc721_packed._data_in(record)
+    return (
+        erc721_packed._owner_in(record),
+        self._agent_wallet(agentId, record),
+        convert(data & _STATUS_MASK, uint8),
+        self._generation(record),
+        (data >> _SEQUENCE_SHIFT) & _MASK_32,
+    )
+
+
+@external
+@view
+@reentrant
+def homeOf(agentId: uint256) -> (uint256, uint256, address):
+    """
+    @notice Where an agent lives: for an agent registered here, this chain,
+            its id and no inbox; for one represented from another chain,
+            its home chain, its id there and the inbox that writes it.
+    @param agentId The agent id (an unknown id answers zeros).
+    @return uint256 The home chain id.
+    @return uint256 The agent's id on its home chain.
+    @return address The inbox (zero for an agent registered here).
+    """
+    record: uint256 = erc721_packed._record(agentId)
+    if record == 0:
+        return 0, 0, empty(address)
+    if erc721_packed._data_in(record) & _FLAG_REPRESENTED == 0:
+        return chain.id, agentId, empty(address)
+    home: uint256 = self._homes[agentId]
+    return home >> 160, self._home_ids[agentId], convert(home & convert(max_value(uint160), uint256), address)
+
+
+@external
+@pure
+def representedId(inbox: address, homeChainId: uint256, homeAgentId: uint256) -> uint256:
+    """
+    @notice The id under which `inbox`'s deliveries represent agent
+            `homeAgentId` of chain `homeChainId`: the same on every chain
+            where the inbox has the same address.
+    @param inbox The contract that calls `represent`.
+    @param homeChainId The agent's home chain.
+    @param homeAgentId The agent's id there.
+    @return uint256 The represented id.
+    """
+    return self._represented_id(inbox, homeChainId, homeAgentId)
+
+
+@external
+def represent(
+    homeChainId: uint256,
+    homeAgentId: uint256,
+    owner: address,
+    wallet: address,
+    status: uint8,
+    generation: uint256,
+    sequence: uint256,
+) -> uint256:
+    """
+    @notice Mirror an agent of another chain, as the caller (an inbox that
+            verified the state came from the home chain's registry)
+            reports it. The mirror's id is `representedId(msg.sender,
+            homeChainId, homeAgentId)`: only this inbox ever writes it, and
+            a principal who names the id in a grant trusts that inbox.
+            Sessions and intents here treat the mirror like a local agent:
+            same owner, wallet, status and generation. Its owner cannot
+            change it here; it follows its home chain only.
+    @dev A state is taken only if it is newer: a higher sequence, or the
+         same sequence with a more final status (a kill wins a tie, so a
+         state from an abandoned fork cannot revive a paused agent). Older
+         states, replays and anything after Retired change nothing and do
+         not revert, so a batch of deliveries never fails on a stale one.
+    @param homeChainId The agent's home chain (not this one).
+    @param homeAgentId The agent's id there.
+    @param owner Its owner.
+    @param wallet Its wallet (zero if none).
+    @param status 0 Active, 1 Paused, 2 Retired.
+    @param generation 1 + its transfers (grants bound to another stop).
+    @param sequence Its home registry's change counter.
+    @return uint256 The represented id.
+    """
+    assert homeChainId != chain.id and homeChainId != 0 and homeChainId >> 96 == 0, "registry: bad home chain"
+    assert homeAgentId != 0, "registry: bad home agent"
+    assert owner != empty(address), "registry: zero owner"
+    assert status <= STATUS_RETIRED, "registry: bad status"
+    assert generation != 0 and generation <= 1 << 32, "registry: bad generation"
+    assert sequence <= _MASK_32, "registry: bad sequence"
+    agent_id: uint256 = self._represented_id(msg.sender, homeChainId, homeAgentId)
+    record: uint256 = erc721_packed._record(agent_id)
+    if record == 0:
+        self._homes[agent_id] = (homeChainId << 160) | convert(msg.sender, uint256)
+        self._home_ids[agent_id] = homeAgentId
+    else:
+        held: uint256 = erc721_packed._data_in(record)
+        # Only mirrors hash to such ids (local ids count up from 1).
+        assert held & _FLAG_REPRESENTED != 0, "registry: not a represented agent"
+        held_status: uint256 = held & _STATUS_MASK
+        held_sequence: uint256 = (held >> _SEQUENCE_SHIFT) & _MASK_32
+        if held_status == convert(STATUS_RETIRED, uint256) or sequence < held_sequence:
+            return agent_id
+        if sequence == held_sequence and convert(status, uint256) <= held_status:
+            return agent_id
+        # A new owner does not inherit approvals given here by the last one.
+        if erc721_packed._owner_in(record) != owner and erc721_packed._token_approvals[agent_id] != empty(address):
+            erc721_packed._token_approvals[agent_id] = empty(address)
+    flags: uint256 = _FLAG_REPRESENTED
+    if wallet == owner:
+        flags |= _FLAG_OWNER_WALLET
+    elif self._wallets[agent_id] != wallet:
+        self._wallets[agent_id] = wallet
+    # generation - 1 < 2**32 and sequence < 2**32 (checked above).
+    data: uint256 = (
+        convert(status, uint256) | flags | ((generation - 1) << _TRANSFERS_SHIFT) | (sequence << _SEQUENCE_SHIFT)
+    )
+    erc721_packed._set_data(agent_id, owner, data)
+    log Represented(
+        agentId=agent_id,
+        homeChainId=homeChainId,
+        homeAgentId=homeAgentId,
+        inbox=msg.sender,
+        owner=owner,
+        wallet=wallet,
+        status=status,
+        generation=generation,
+        sequence=sequence,
+    )
+    return agent_id
+
+
 # ---------------------------------------------------------------- internal
+
+@internal
+@view
+def _mutable(agent_id: uint256) -> uint256:
+    """
+    @dev The record of an agent registered here: a represented agent
+         changes only through its home chain.
+    """
+    record: uint256 = self._existing(agent_id)
+    assert erc721_packed._data_in(record) & _FLAG_REPRESENTED == 0, "registry: represented agent"
+    return record
+
+
+@internal
+@pure
+def _next_sequence(data: uint256) -> uint256:
+    assert (data >> _SEQUENCE_SHIFT) & _MASK_32 < _MASK_32, "registry: too many changes"
+    # Below 2**32 - 1 (checked above): no carry out of the field.
+    return unsafe_add(data, 1 << _SEQUENCE_SHIFT)
+
+
+@internal
+@pure
+def _represented_id(inbox: address, home_chain_id: uint256, home_agent_id: uint256) -> uint256:
+    return convert(keccak256(abi_encode(inbox, home_chain_id, home_agent_id)), uint256)
+
 
 @internal
 @view
@@ -638,7 +831,7 @@ def _release_wallet(agent_id: uint256, data: uint256) -> uint256:
 
 @internal
 def _transfer_agent(owner: address, to: address, agent_id: uint256):
-    record: uint256 = self._existing(agent_id)
+    record: uint256 = self._mutable(agent_id)
     current: address = erc721_packed._owner_in(record)
     assert current == owner, "erc721: transfer from incorrect owner"
     assert erc721_packed._is_approved_or_owner(msg.sender, owner, agent_id), (
@@ -649,7 +842,7 @@ def _transfer_agent(owner: address, to: address, agent_id: uint256):
     assert (data >> _TRANSFERS_SHIFT) & _MASK_32 < _MASK_32, "registry: too many transfers"
     # The transfer count is below 2**32 - 1 (checked above): no carry.
     data = unsafe_add(data, 1 << _TRANSFERS_SHIFT)
-    erc721_packed._transfer(owner, to, agent_id, data)
+    erc721_packed._transfer(owner, to, agent_id, self._next_sequence(data))
 
 
 @internal
@@ -659,14 +852,14 @@ def _set_status(agent_id: uint256, expected: uint256, new_status: uint8, reason:
          status, for `_ANY_STATUS`) to `new_status`; `reason` is the revert
          reason when the agent is in another status.
     """
-    record: uint256 = self._existing(agent_id)
+    record: uint256 = self._mutable(agent_id)
     owner: address = erc721_packed._owner_in(record)
     self._require_authorized(owner, agent_id)
     data: uint256 = erc721_packed._data_in(record)
     status: uint256 = data & _STATUS_MASK
     assert status != convert(STATUS_RETIRED, uint256), "registry: agent retired"
     assert expected == _ANY_STATUS or status == expected, reason
-    erc721_packed._set_data(agent_id, owner, (data & ~_STATUS_MASK) | convert(new_status, uint256))
+    erc721_packed._set_data(agent_id, owner, self._next_sequence((data & ~_STATUS_MASK) | convert(new_status, uint256)))
     log StatusChanged(agentId=agent_id, status=new_status, updatedBy=msg.sender)
 
 

@@ -73,6 +73,10 @@ ATTESTATION_TYPEHASH: constant(bytes32) = keccak256(
     "bytes32 destinationSettler,bytes32 orderId,bytes32 recordHash)"
 )
 ROTATION_TYPEHASH: constant(bytes32) = keccak256("Rotation(address successor)")
+AGENT_STATE_TYPEHASH: constant(bytes32) = keccak256(
+    "AgentState(uint256 homeChainId,address registry,uint256 agentId,address owner,address wallet,"
+    "uint8 status,uint256 generation,uint256 sequence)"
+)
 
 EIP712_NAME: constant(String[22]) = "Charter AttesterOracle"
 EIP712_VERSION: constant(String[1]) = "1"
@@ -81,6 +85,31 @@ EIP712_VERSION: constant(String[1]) = "1"
 # What this oracle asks its successor (an AttesterOracle).
 interface IAttesterOracle:
     def current() -> address: view
+
+
+# The AgentRegistry that mirrors agents of other chains (`represent`).
+interface IRepresentingRegistry:
+    def represent(
+        homeChainId: uint256,
+        homeAgentId: uint256,
+        owner: address,
+        wallet: address,
+        status: uint8,
+        generation: uint256,
+        sequence: uint256,
+    ) -> uint256: nonpayable
+
+
+# An agent's state in the registry of its home chain (AgentRegistry.agentState).
+struct AgentState:
+    homeChainId: uint256
+    registry: address
+    agentId: uint256
+    owner: address
+    wallet: address
+    status: uint8
+    generation: uint256
+    sequence: uint256
 
 
 # ---------------------------------------------------------------- immutables
@@ -245,6 +274,69 @@ def rotate(newOracle: address, signatures: Bytes[PROOF_MAX]):
 
 
 @external
+def represent(state: AgentState, proof: Bytes[PROOF_MAX]) -> uint256:
+    """
+    @notice Deliver an agent's state from its home chain: the committee
+            attests that the registry `state.registry` on chain
+            `state.homeChainId` holds it, and this oracle hands it to the
+            registry at the same address here, which mirrors the agent
+            under `representedId(this oracle, homeChainId, agentId)`.
+            Anyone may send it; the signatures are the authority. The
+            registry keeps only states newer than the one it holds, so a
+            replay or a late, older state changes nothing.
+    @dev `proof` is k >= threshold 65-byte signatures, ascending by signer,
+         of `agentStateDigest(state)` by the answering committee (this one,
+         or the latest successor's once rotated: the represented id stays
+         this oracle's).
+    @param state The attested state.
+    @param proof The members' signatures.
+    @return uint256 The represented id.
+    @custom:security A threshold of members can make an agent look active
+                     here, or hand it to another owner: principals who name
+                     the represented id in a grant trust this committee for
+                     it, as users who name this oracle in an order do.
+    """
+    assert self._attested(self._agent_state_hash(state), proof), "oracle: not attested"
+    return extcall IRepresentingRegistry(state.registry).represent(
+        state.homeChainId,
+        state.agentId,
+        state.owner,
+        state.wallet,
+        state.status,
+        state.generation,
+        state.sequence,
+    )
+
+
+@external
+@view
+def isAttestedFor(structHash: bytes32, proof: Bytes[PROOF_MAX]) -> bool:
+    """
+    @notice Whether this committee signed the EIP-712 struct `structHash`
+            (in this oracle's domain), asked by the oracle this one
+            succeeds; False for any other caller.
+    @param structHash The struct hash (e.g. of an AgentState).
+    @param proof This committee's signatures, ascending by signer.
+    @return bool True if attested.
+    """
+    if msg.sender != PREDECESSOR or msg.sender == empty(address):
+        return False
+    return self._attested(structHash, proof)
+
+
+@external
+@view
+def agentStateDigest(state: AgentState) -> bytes32:
+    """
+    @notice The EIP-712 digest members sign to attest an agent's state for
+            this chain. Once this oracle has rotated, they sign for `current()`.
+    @param state The state.
+    @return bytes32 The digest in this oracle's domain on the current chain.
+    """
+    return eip712_domain_separator._hash_typed_data_v4(self._agent_state_hash(state))
+
+
+@external
 @view
 def attestationDigest(
     originChainId: uint256,
@@ -398,6 +490,46 @@ def _is_proven(
         chain.id, origin_settler, destination_chain_id, destination_settler, order_id, record_hash
     )
     return self._signed(digest, proof)
+
+
+@internal
+@view
+def _attested(struct_hash: bytes32, proof: Bytes[PROOF_MAX]) -> bool:
+    """
+    @dev This committee's signatures of `struct_hash` in its domain, or the
+         successor's answer once rotated. Never reverts.
+    """
+    successor: address = self.successor
+    if successor != empty(address):
+        success: bool = False
+        answer: Bytes[32] = b""
+        success, answer = raw_call(
+            successor,
+            abi_encode(struct_hash, proof, method_id=method_id("isAttestedFor(bytes32,bytes)")),
+            max_outsize=32,
+            is_static_call=True,
+            revert_on_failure=False,
+        )
+        return success and len(answer) == 32 and convert(answer, uint256) == 1
+    return self._signed(eip712_domain_separator._hash_typed_data_v4(struct_hash), proof)
+
+
+@internal
+@pure
+def _agent_state_hash(state: AgentState) -> bytes32:
+    return keccak256(
+        abi_encode(
+            AGENT_STATE_TYPEHASH,
+            state.homeChainId,
+            state.registry,
+            state.agentId,
+            state.owner,
+            state.wallet,
+            state.status,
+            state.generation,
+            state.sequence,
+        )
+    )
 
 
 @internal
