@@ -215,11 +215,7 @@ def revokeAll():
     @notice Revoke every grant of the caller, used or not, at once: the
             account's epoch moves on and grants of older epochs stop working.
     """
-    config: uint256 = grant_store._accounts[msg.sender]
-    epoch: uint256 = (config & grant_state.MASK_64) + 1
-    assert epoch <= grant_state.MASK_64, "sessions: epoch overflow"
-    grant_store._accounts[msg.sender] = (config & ~grant_state.MASK_64) | epoch | grant_state.IN_USE
-    log AllGrantsRevoked(account=msg.sender, epoch=epoch)
+    log AllGrantsRevoked(account=msg.sender, epoch=grant_store._next_epoch(msg.sender))
 
 
 # ---------------------------------------------------------------- extension

@@ -36,7 +36,7 @@ CONTRACTS = ROOT / "contracts"
 OUT = ROOT / "src" / "charter" / "abi"
 DEPLOYABLE = (
     "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AgentAccount", "IntentView", "IntentSettler",
-    "AttesterOracle", "HyperlaneReporter", "HyperlaneOracle",
+    "AttesterOracle", "HyperlaneReporter", "HyperlaneOracle", "HyperlaneAgents",
 )
 # A contract whose fallback runs another's code on its own storage
 # (DELEGATECALL) answers that contract's functions and emits its events too:

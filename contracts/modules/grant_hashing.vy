@@ -30,6 +30,8 @@ SESSION_REQUEST_TYPEHASH: constant(bytes32) = keccak256(
     "Call(address target,uint256 value,bytes data)"
 )
 MULTI_CHAIN_GRANT_TYPEHASH: constant(bytes32) = keccak256("MultiChainGrant(bytes32[] grants)")
+REVOKE_ALL_TYPEHASH: constant(bytes32) = keccak256("RevokeAll(address account,uint256 nonce)")
+REVOKE_GRANTS_TYPEHASH: constant(bytes32) = keccak256("RevokeGrants(address account,bytes32[] grants)")
 # A multi-chain grant is signed once for every chain: its domain has no chain id, only the
 # SessionManager's address (the same CREATE2 address on every chain).
 MULTI_DOMAIN_TYPEHASH: constant(bytes32) = keccak256("EIP712Domain(string name,string version,address verifyingContract)")
@@ -133,12 +135,50 @@ def _multi_chain_digest(manager: address, grants: DynArray[bytes32, session_type
          chain's grant hash (each bound to its chain id and manager), under
          the chain-agnostic domain (name, version, `manager`).
     """
+    return self._chain_agnostic_digest(manager, keccak256(abi_encode(MULTI_CHAIN_GRANT_TYPEHASH, self._list_hash(grants))))
+
+
+@internal
+@pure
+def _revoke_all_digest(manager: address, account: address, nonce: uint256) -> bytes32:
+    """
+    @dev The digest an account signs to revoke all its grants on every
+         chain: EIP-712 `RevokeAll(address account,uint256 nonce)` under the
+         chain-agnostic domain; each nonce counts once per chain.
+    """
+    return self._chain_agnostic_digest(manager, keccak256(abi_encode(REVOKE_ALL_TYPEHASH, account, nonce)))
+
+
+@internal
+@pure
+def _revoke_grants_digest(manager: address, account: address, grants: DynArray[bytes32, session_types.MAX_CHAINS]) -> bytes32:
+    """
+    @dev The digest an account signs to revoke grants on every chain (e.g.
+         every entry of a multi-chain grant): EIP-712
+         `RevokeGrants(address account,bytes32[] grants)`, chain-agnostic.
+    """
+    return self._chain_agnostic_digest(
+        manager, keccak256(abi_encode(REVOKE_GRANTS_TYPEHASH, account, self._list_hash(grants)))
+    )
+
+
+@internal
+@pure
+def _chain_agnostic_digest(manager: address, struct_hash: bytes32) -> bytes32:
     domain: bytes32 = keccak256(
         abi_encode(MULTI_DOMAIN_TYPEHASH, keccak256(EIP712_NAME), keccak256(EIP712_VERSION), manager)
     )
-    encoded: Bytes[576] = abi_encode(grants)
-    grants_hash: bytes32 = keccak256(slice(encoded, 64, 32 * len(grants)))
-    return keccak256(concat(b"\x19\x01", domain, keccak256(abi_encode(MULTI_CHAIN_GRANT_TYPEHASH, grants_hash))))
+    return keccak256(concat(b"\x19\x01", domain, struct_hash))
+
+
+@internal
+@pure
+def _list_hash(words: DynArray[bytes32, session_types.MAX_CHAINS]) -> bytes32:
+    """
+    @dev EIP-712 hash of a bytes32[]: keccak256 of the words, packed.
+    """
+    encoded: Bytes[576] = abi_encode(words)
+    return keccak256(slice(encoded, 64, 32 * len(words)))
 
 
 @internal

@@ -290,6 +290,19 @@ def _charge_tokens(
 
 
 @internal
+def _next_epoch(account: address) -> uint256:
+    """
+    @dev Revoke every grant of `account`: its epoch moves on (grants of
+         older epochs stop working); returns the new epoch.
+    """
+    config: uint256 = self._accounts[account]
+    epoch: uint256 = (config & grant_state.MASK_64) + 1
+    assert epoch <= grant_state.MASK_64, "sessions: epoch overflow"
+    self._accounts[account] = (config & ~grant_state.MASK_64) | epoch | grant_state.IN_USE
+    return epoch
+
+
+@internal
 @view
 def _check_account(account: address, epoch: uint64, valid_after: uint48, valid_until: uint48) -> uint256:
     """

@@ -120,3 +120,124 @@ def test_an_entry_activates_once_and_a_revoked_one_never(world, entries, make_gr
     with boa.reverts("sessions: revoked"):
         activate(world, other, sign_digest(EOA7702, multi_digest(world.manager.address, listed)), listed,
                  consent_for(world.manager.address, listed))
+
+
+# ---------------------------------------------------------------- revocations signed once for every chain
+
+
+def agnostic_digest(manager, primary: str, fields: list[dict], message: dict) -> bytes:
+    from eth_utils import keccak
+
+    typed = {
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                             {"name": "verifyingContract", "type": "address"}],
+            primary: fields,
+        },
+        "primaryType": primary,
+        "domain": {"name": "Charter SessionManager", "version": "1", "verifyingContract": str(manager)},
+        "message": message,
+    }
+    signable = encode_typed_data(full_message=typed)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def revoke_all_digest(manager, account, nonce: int) -> bytes:
+    fields = [{"name": "account", "type": "address"}, {"name": "nonce", "type": "uint256"}]
+    return agnostic_digest(manager, "RevokeAll", fields, {"account": str(account), "nonce": nonce})
+
+
+def revoke_grants_digest(manager, account, grants: list[bytes]) -> bytes:
+    fields = [{"name": "account", "type": "address"}, {"name": "grants", "type": "bytes32[]"}]
+    return agnostic_digest(manager, "RevokeGrants", fields, {"account": str(account), "grants": grants})
+
+
+def as_activator(world):
+    return boa.load_partial(str(ROOT / "contracts" / "SessionActivator.vy")).at(world.manager.address)
+
+
+def test_signed_revoke_all_stops_every_grant_once_per_nonce(world, entries, execute, refused, grant_hash) -> None:
+    grant, grants = entries
+    account = str(grant.account)
+    activate(world, grant, sign_digest(EOA7702, multi_digest(world.manager.address, grants)), grants,
+             consent_for(world.manager.address, grants))
+    epoch = world.manager.epochOf(account)
+    signature = sign_digest(EOA7702, revoke_all_digest(world.manager.address, account, 7))
+    activator = as_activator(world)
+    with boa.env.prank(str(STRANGER.address)):  # the relayer, say
+        activator.revokeAllSigned(account, 7, signature)
+    assert world.manager.epochOf(account) == epoch + 1
+    events = {type(e).__name__: e for e in activator.get_logs()}
+    assert events["RevokeAllSigned"].nonce == 7 and bytes(events["RevokeAllSigned"].signature) == signature
+    with refused("sessions: revoked by revokeAll", grants[0]):
+        execute(grant, world.target.address, 0, poke(), raw=b"")
+    # A replay (the same nonce, delivered again) changes nothing and logs nothing.
+    with boa.env.prank(str(STRANGER.address)):
+        activator.revokeAllSigned(account, 7, signature)
+    assert world.manager.epochOf(account) == epoch + 1
+    assert not activator.get_logs()
+    # A new nonce revokes again.
+    with boa.env.prank(str(STRANGER.address)):
+        activator.revokeAllSigned(account, 8, sign_digest(EOA7702, revoke_all_digest(world.manager.address, account, 8)))
+    assert world.manager.epochOf(account) == epoch + 2
+
+
+@pytest.mark.parametrize("case", ["stranger", "zero", "other nonce", "other account", "other manager", "chain-bound"])
+def test_signed_revoke_all_refused_without_the_accounts_signature(world, case) -> None:
+    account = str(world.eoa_account.address)
+    manager = world.manager.address
+    signature = {
+        "stranger": lambda: sign_digest(KEY, revoke_all_digest(manager, account, 1)),
+        "zero": lambda: b"\x00" * 65,
+        "other nonce": lambda: sign_digest(EOA7702, revoke_all_digest(manager, account, 2)),
+        "other account": lambda: sign_digest(EOA7702, revoke_all_digest(manager, str(world.account.address), 1)),
+        "other manager": lambda: sign_digest(EOA7702, revoke_all_digest(world.manager2.address, account, 1)),
+        "chain-bound": lambda: sign_digest(EOA7702, revoke_grants_digest(manager, account, [b"\x01" * 32])),
+    }[case]()
+    epoch = world.manager.epochOf(account)
+    with boa.reverts("sessions: bad revocation signature"):
+        as_activator(world).revokeAllSigned(account, 1, signature)
+    assert world.manager.epochOf(account) == epoch
+
+
+def test_signed_revoke_grants_revokes_this_chains_entries(world, entries, execute) -> None:
+    grant, grants = entries
+    account = str(grant.account)
+    activate(world, grant, sign_digest(EOA7702, multi_digest(world.manager.address, grants)), grants,
+             consent_for(world.manager.address, grants))
+    signature = sign_digest(EOA7702, revoke_grants_digest(world.manager.address, account, grants))
+    activator = as_activator(world)
+    with boa.env.prank(str(STRANGER.address)):
+        activator.revokeGrantsSigned(account, grants, signature)
+    for h in grants:  # every listed hash is revoked here; only this chain's was ever usable
+        assert world.manager.stateOf(account, h) & 0xFF == 2
+    names = [type(e).__name__ for e in activator.get_logs()]
+    assert names.count("GrantRevoked") == len(grants) and names.count("RevokeGrantsSigned") == 1
+    with boa.reverts("sessions: revoked"):
+        execute(grant, world.target.address, 0, poke(), raw=b"")
+    # Delivered again: nothing changes, nothing is logged (a relayer's echo ends here).
+    with boa.env.prank(str(STRANGER.address)):
+        activator.revokeGrantsSigned(account, grants, signature)
+    assert not activator.get_logs()
+
+
+def test_signed_revoke_grants_refusals(world, entries) -> None:
+    grant, grants = entries
+    account = str(grant.account)
+    activator = as_activator(world)
+    with boa.reverts("sessions: bad revocation signature"):
+        activator.revokeGrantsSigned(account, grants, sign_digest(KEY, revoke_grants_digest(world.manager.address, account, grants)))
+    with boa.reverts("sessions: bad revocation signature"):
+        activator.revokeGrantsSigned(account, grants[:1], sign_digest(EOA7702, revoke_grants_digest(world.manager.address, account, grants)))
+    with boa.reverts("sessions: no grants"):
+        activator.revokeGrantsSigned(account, [], b"")
+    assert world.manager.stateOf(account, grants[0]) == 0
+
+
+def test_revocations_run_only_as_the_manager(world) -> None:
+    extension = world.extension_deployer.at(world.manager.EXTENSION())
+    direct = boa.load_partial(str(ROOT / "contracts" / "SessionActivator.vy")).at(extension.ACTIVATOR())
+    with boa.reverts("sessions: call the manager"):
+        direct.revokeAllSigned(str(world.eoa_account.address), 1, b"\x00" * 65)
+    with boa.reverts("sessions: call the manager"):
+        direct.revokeGrantsSigned(str(world.eoa_account.address), [b"\x01" * 32], b"\x00" * 65)
