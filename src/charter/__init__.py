@@ -91,6 +91,8 @@ _EXPORTS: dict[str, str] = {
     "GrantStatus": "charter.sessions.models",
     "SessionRequest": "charter.sessions.models",
     "SignedGrant": "charter.sessions.models",
+    "MultiChainGrant": "charter.sessions.models",
+    "sign_multi_chain": "charter.sessions.multichain",
     "GrantBuilder": "charter.sessions.builder",
     "at_least": "charter.sessions.builder",
     "at_most": "charter.sessions.builder",
@@ -136,6 +138,7 @@ __all__ = [
     "Manifest",
     "MetadataEntry",
     "MissingSigner",
+    "MultiChainGrant",
     "NodeSigner",
     "NodeUnreachable",
     "NotACharterAccount",
@@ -174,6 +177,7 @@ __all__ = [
     "equals",
     "not_equal",
     "one_of",
+    "sign_multi_chain",
 ]
 
 

@@ -245,7 +245,7 @@ def paid_from_config(service: AgentService) -> PaidAPIs | None:
     from ..sessions.describe import load_grant
     from .paid import PaidAPIs, PaidSettings
 
-    signed, _ = load_grant(str(settings.grant))
+    signed, _ = load_grant(str(settings.grant), settings.chain_id)
     chain = service.chains[settings.chain_id]
     if signed.grant.session_key != service.key.address or signed.chain_id != settings.chain_id:
         raise InvalidInput(f"[paid] grant {settings.grant} is not for this server's session key on chain "

@@ -51,8 +51,16 @@ from ..exceptions import (
 from ..intents.models import NATIVE, Input, Order, Output
 from ..processes.chain import connect
 from ..sessions.builder import builder_from_specs
-from ..sessions.describe import TokenLookup, grant_summary, load_grant, save_grant, signatures_for, spec_signature
-from ..sessions.models import MAX_BATCH, Grant, SignedGrant
+from ..sessions.describe import (
+    TokenLookup,
+    grant_summary,
+    load_grant,
+    load_grant_file,
+    save_grant,
+    signatures_for,
+    spec_signature,
+)
+from ..sessions.models import MAX_BATCH, Grant, MultiChainGrant, SignedGrant
 from .config import AgentConfig
 
 ERC20_BALANCE = "0x70a08231"
@@ -205,7 +213,18 @@ class AgentService:
             self.renounced = set(json.loads(renounced.read_text()))
 
     def _add(self, path: Path, source: str) -> GrantEntry:
-        signed, signatures = load_grant(str(path))
+        loaded, _ = load_grant_file(str(path))
+        if isinstance(loaded, MultiChainGrant):  # an entry per configured chain, each activated on first use
+            configured = [c for c in loaded.chain_ids if c in self.chains]
+            if not configured:
+                raise InvalidInput(f"grant file {path} is a multi-chain grant for chains "
+                                   f"{', '.join(map(str, loaded.chain_ids))}, none of which is one of the [[chains]] "
+                                   "in the configuration: add one")
+            entries = [self._add_entry(path, source, *load_grant(str(path), c)) for c in configured]
+            return entries[0]
+        return self._add_entry(path, source, *load_grant(str(path)))
+
+    def _add_entry(self, path: Path, source: str, signed: SignedGrant, signatures: list[str | None]) -> GrantEntry:
         g = signed.grant
         if g.session_key != self.key.address:
             raise InvalidInput(f"grant file {path} is for session key {g.session_key}, but this server holds "

@@ -33,12 +33,17 @@ from ..exceptions import (
     EffectNotObserved,
     InvalidInput,
     MissingSigner,
+    NodeUnreachable,
     NotConfirmed,
     TransactionFailed,
 )
 from ..sessions.describe import read_text
 
 RPC_ENV = "CHARTER_RPC"
+CHAIN_RPC_ENV = "CHARTER_RPC_{chain_id}"
+"""The RPC URL of chain ``chain_id`` for commands that act on several chains (``--chains``)."""
+MAX_CHAINS = 16
+"""The most chains a ``--chains`` list may name (a multi-chain grant's limit)."""
 KEY_ENV = "CHARTER_PRIVATE_KEY"
 WALLET_KEY_ENV = "CHARTER_WALLET_KEY"
 DEFAULT_RPC = "http://127.0.0.1:8545"
@@ -102,6 +107,106 @@ class State:
         """The suite on the connected chain, sending as the signer if `action` needs one."""
         signer = self.signer(action) if action is not None else None
         return Charter.connect(self.w3, signer=signer, manifest=self.manifest())
+
+    def charter_on(self, chain: ChainState, action: str | None = None) -> Charter:
+        """The suite on one chain of a ``--chains`` list (:func:`chain_states`), sending as the
+        signer (``--unlocked`` is then an account of that chain's node) if `action` needs one."""
+        signer: Signer | None = None
+        if action is not None:
+            if self.unlocked is not None:
+                signer = NodeSigner(chain.w3, check_address(self.unlocked, "--unlocked"))
+            else:
+                signer = self.signer(action)
+        return Charter.connect(chain.w3, signer=signer, manifest=self.manifest())
+
+    def rpc_chain_id(self) -> int | None:
+        """The chain id of the ``--rpc`` node, or None when it cannot be reached."""
+        try:
+            return int(self.w3.eth.chain_id)
+        except Exception:  # noqa: BLE001 - unreachable or not a node: no chain here
+            return None
+
+
+# ---------------------------------------------------------------- several chains
+
+
+@dataclass
+class ChainState:
+    """One chain of a command that acts on several: its id, its node and where its URL came from."""
+
+    chain_id: int
+    rpc: str
+    source: str
+    """``--chains``, ``--rpc`` or ``$CHARTER_RPC_<ID>``: named in errors."""
+    w3: Web3
+
+
+def parse_chain_list(spec: str, option: str = "--chains") -> list[tuple[int, str | None]]:
+    """``ID[=URL],ID[=URL],...`` as (chain id, URL or None) pairs; refused when an item is no
+    chain id, a chain is named twice, or more than :data:`MAX_CHAINS` are named."""
+    items = [item.strip() for item in spec.split(",")]
+    if not spec.strip() or any(not item for item in items):
+        raise InvalidInput(f"{option} {spec!r}: give chain ids separated by commas, each ID or ID=URL (31337,8453)")
+    parsed: list[tuple[int, str | None]] = []
+    for item in items:
+        text, sep, url = item.partition("=")
+        text = text.strip()
+        if not text.isascii() or not text.isdigit() or int(text) == 0:
+            raise InvalidInput(f"{option}: {text!r} is not a chain id (a positive decimal number, e.g. 8453)")
+        if sep and not url.strip():
+            raise InvalidInput(f"{option}: {item!r} has no URL after '='; write ID=URL or only ID")
+        parsed.append((int(text), url.strip() if sep else None))
+    ids = [chain_id for chain_id, _ in parsed]
+    repeated = sorted({c for c in ids if ids.count(c) > 1})
+    if repeated:
+        raise InvalidInput(f"{option} names chain {', '.join(map(str, repeated))} more than once; name each chain once")
+    if len(parsed) > MAX_CHAINS:
+        raise InvalidInput(f"{option} names {len(parsed)} chains; at most {MAX_CHAINS}")
+    return parsed
+
+
+def chain_states(state: State, spec: str, option: str = "--chains") -> list[ChainState]:
+    """Every chain of ``--chains ID[=URL],...``, connected and checked, in the order given.
+
+    A chain's RPC URL is the item's URL, else ``$CHARTER_RPC_<ID>``, else ``--rpc`` when
+    its node is that chain. Refused (:class:`InvalidInput`, one line) when a chain has no
+    RPC, a URL's node is another chain, or :func:`parse_chain_list` refuses the list;
+    :class:`NodeUnreachable` when a node does not answer."""
+    return [chain_state(state, chain_id, url, option=option) for chain_id, url in parse_chain_list(spec, option)]
+
+
+def chain_state(state: State, chain_id: int, url: str | None = None, option: str | None = "--chains") -> ChainState:
+    """Chain `chain_id`'s node: `url`, else ``$CHARTER_RPC_<ID>``, else ``--rpc`` when it is
+    that chain (see :func:`chain_states`; `option` is the list the URL could be given in,
+    None when there is none)."""
+    variable = CHAIN_RPC_ENV.format(chain_id=chain_id)
+    if url is not None:
+        source = option or "the URL given"
+    elif os.environ.get(variable, "").strip():
+        url, source = os.environ[variable].strip(), f"${variable}"
+    else:
+        here = state.rpc_chain_id()
+        if here != chain_id:
+            rpc = f" (--rpc {state.rpc} is chain {here})" if here is not None else ""
+            where = f", or write {chain_id}=URL in {option}" if option else ""
+            raise InvalidInput(f"chain {chain_id} has no RPC{rpc}: set ${variable} to its node's URL{where}")
+        return ChainState(chain_id, state.rpc, "--rpc", state.w3)
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"{source}: {url!r} (chain {chain_id}) is not an http(s) URL")
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    try:
+        actual = int(w3.eth.chain_id)
+    except Exception as exc:  # noqa: BLE001 - any failure to answer is an unreachable node
+        raise NodeUnreachable(
+            f"cannot reach the node at {url} ({type(exc).__name__}), chain {chain_id}'s RPC from {source}; "
+            f"start it or fix {source}"
+        ) from None
+    if actual != chain_id:
+        raise InvalidInput(
+            f"{source} gives {url} for chain {chain_id}, but that node is chain {actual}; point it at chain "
+            f"{chain_id}'s node"
+        )
+    return ChainState(chain_id, url, source, w3)
 
 
 def load_manifest(path: str | None, *, create: bool = False, option: str = "--manifest") -> Manifest:

@@ -6,11 +6,15 @@ transaction). ``charter grant --agent ...`` (no command) is ``grant create``.
 ``grant show FILE`` decodes a grant file, ``grant status FILE`` reads its state
 on chain, ``grant list`` the account's grants, ``grant revoke`` /
 ``grant revoke-all`` end them (``charter session revoke*`` are the same commands).
+``grant create --chains ID[=URL],...`` signs one grant for several chains at
+once (a multi-chain grant: one file, one signature, an entry per chain);
+``grant revoke FILE --chain ID`` revokes one entry, ``--everywhere`` all.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -22,22 +26,30 @@ from rich.table import Table
 from .._core.checks import check_address
 from .._core.revert import format_time
 from ..exceptions import CharterError, InvalidInput
-from ..sessions.builder import builder_from_specs
+from ..sessions.builder import GrantBuilder, builder_from_specs
 from ..sessions.client import NotYetACharterAccountWarning
 from ..sessions.describe import (
     TokenLookup,
     grant_summary,
     load_grant,
+    load_grant_file,
     save_grant,
     signatures_for,
     spec_signature,
     unbounded_reasons,
 )
-from ..sessions.models import GUARDED, GrantState, SignatureCheck, SignedGrant
+from ..sessions.models import GUARDED, GrantState, GrantStatus, MultiChainGrant, SignatureCheck, SignedGrant
+from ..sessions.multichain import prepare_on_chains, sign_multi_chain
 from ._common import (
+    CHAIN_RPC_ENV,
+    EXIT_NOT_CONFIRMED,
+    ChainState,
     Declined,
     DefaultGroup,
+    chain_state,
+    chain_states,
     check_out_path,
+    exit_code_for,
     get_state,
     json_option,
     key_from_env,
@@ -156,7 +168,20 @@ def _run(
     watches: tuple[str, ...] = (), **extra: Any,
 ) -> None:
     check_out_path(out)
-    charter = get_state(ctx).charter("grant")
+    chains: str | None = extra.get("chains")
+    if chains is not None:
+        if on_chain:
+            raise InvalidInput(
+                "--chains signs one grant for several chains off-chain (each entry is activated on its first use); "
+                "--on-chain issues a grant on one chain: drop one of them"
+            )
+        targets = chain_states(get_state(ctx), chains)
+        if len(targets) < 2:
+            raise InvalidInput(
+                f"--chains names {len(targets)} chain; a multi-chain grant needs 2 to 16 (for one chain, drop --chains "
+                "and point --rpc at it)"
+            )
+    charter = get_state(ctx).charter_on(targets[0], "grant") if chains is not None else get_state(ctx).charter("grant")
     assert charter.signer is not None
     sessions = charter.sessions
     builder = builder_from_specs(
@@ -169,6 +194,9 @@ def _run(
         consent = key_from_env(
             agent_key_env, f"--agent-key-env {agent_key_env}: that environment variable is not set"
         )
+    if chains is not None:
+        _run_multi(ctx, targets, builder, allows, watches, consent, assume_yes, out, as_json)
+        return
     prepared = sessions.prepare(builder)
     sessions.check_allowances(prepared, watches)  # before any question: a standing allowance is a refusal
     typed = [spec_signature(spec) for spec in allows]
@@ -203,6 +231,45 @@ def _run(
         )
 
 
+def _run_multi(
+    ctx: click.Context, targets: list[ChainState], builder: GrantBuilder, allows: tuple[str, ...],
+    watches: tuple[str, ...], consent: Any, assume_yes: bool, out: str | None, as_json: bool,
+) -> None:
+    """``grant create --chains``: the same grant prepared on each chain, signed once."""
+    state = get_state(ctx)
+    pairs = prepare_on_chains(builder, [state.charter_on(chain, "grant").sessions for chain in targets])
+    for sessions, prepared in pairs:
+        sessions.check_allowances(prepared, watches)  # before any question: a standing allowance is a refusal
+    typed = [spec_signature(spec) for spec in allows]
+    signatures = signatures_for(pairs[0][1], typed)
+    first = SignedGrant(grant=pairs[0][1], chain_id=pairs[0][0].chain_id, manager=pairs[0][0].address)
+    _, preview = grant_summary(first, signatures, TokenLookup(pairs[0][0].w3))
+    _confirm_bounds(first, preview, assume_yes, False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NotYetACharterAccountWarning)
+        multi = sign_multi_chain(pairs, agent_consent=consent, watch=watches)
+    for warning in caught:
+        if issubclass(warning.category, NotYetACharterAccountWarning):
+            click.echo("warning: " + " ".join(str(warning.message).split()), err=True)
+    if out is not None:
+        save_grant(out, multi, signatures)
+    entries = []
+    lines = [multi.report()[0]]
+    for (sessions, _), chain in zip(pairs, targets, strict=True):
+        entry = multi.entry(sessions.chain_id)
+        summary, described = grant_summary(entry, signatures_for(entry.grant, typed), TokenLookup(sessions.w3))
+        entries.append({"chain_id": chain.chain_id, "rpc": chain.source, "grant_hash": entry.hash, "summary": summary})
+        lines += [f"chain {chain.chain_id} (RPC from {chain.source}):", *("  " + line for line in described)]
+    if wants_json(ctx, as_json):
+        print_json({**multi.summary(), "summary": entries, "file": out})
+        return
+    click.echo("\n".join(lines))
+    click.echo(
+        f"signed once off-chain for chains {', '.join(map(str, multi.chain_ids))} (no transaction; each entry is "
+        "activated on its first use)" + (f"; saved to {out}" if out else "; use --out FILE or --json to keep it")
+    )
+
+
 def _confirm_bounds(grant: SignedGrant, preview: list[str], assume_yes: bool, on_chain: bool) -> None:
     """An unbounded grant is signed only with --yes or the principal's answer at a terminal."""
     reasons = unbounded_reasons(grant.grant)
@@ -229,6 +296,14 @@ def _confirm_bounds(grant: SignedGrant, preview: list[str], assume_yes: bool, on
 @grant.command("create")
 @_grant_options
 @click.option("--on-chain", is_flag=True, help="Issue on-chain (a transaction) instead of signing off-chain (free).")
+@click.option(
+    "--chains",
+    metavar="ID[=URL],...",
+    help="Sign one grant for several chains (2 to 16) at once: an entry per chain, one signature (EOA and "
+    "EIP-7702 accounts). Each chain's RPC: ID=URL, else $CHARTER_RPC_<ID>, else --rpc if it is that chain. "
+    "The same options apply on every chain, so the targets and tokens named must have the same addresses "
+    "on each (for per-chain addresses, use the SDK's sign_multi_chain).",
+)
 @json_option
 @click.pass_context
 def create(ctx: click.Context, /, on_chain: bool, **spec: Any) -> None:
@@ -237,6 +312,8 @@ def create(ctx: click.Context, /, on_chain: bool, **spec: Any) -> None:
     Signed off-chain by default (no transaction; hand the JSON to the agent,
     it presents it on first use), or issued on-chain with --on-chain. The
     sender is the account's owner (for an EIP-7702 account: the EOA itself).
+    With --chains, one signature covers an entry on each chain (a deployed
+    account's owner signs per chain instead).
     """
     _run(ctx, on_chain=on_chain, **spec)
 
@@ -313,13 +390,67 @@ def show(ctx: click.Context, file: str, as_json: bool) -> None:
     signature is checked as the SessionManager checks it (offline: only a
     signature by the account's own key can be confirmed).
     """
-    signed, signatures = load_grant(file)
+    signed, signatures = load_grant_file(file)
+    if isinstance(signed, MultiChainGrant):
+        _show_multi(ctx, file, signed, as_json)
+        return
     summary, lines = grant_summary(signed, signatures, _tokens_for(ctx, signed))
     check = _signature_for(ctx, signed)
     if wants_json(ctx, as_json):
         print_json({"file": file, "summary": summary, "signature": check})
     else:
         click.echo("\n".join([*lines, "  " + signature_line(check)]))
+
+
+def _show_multi(ctx: click.Context, file: str, multi: MultiChainGrant, as_json: bool) -> None:
+    """Every entry of a multi-chain grant file, with its state on its chain when an RPC of that
+    chain is known ($CHARTER_RPC_<ID>, or --rpc when it is that chain), else "not checked"."""
+    state = get_state(ctx)
+    names = _typed_names(file)
+    entries, lines = [], [multi.report()[0]]
+    for entry in multi.signed_entries():
+        chain, why = _reach(state, entry.chain_id)
+        tokens = TokenLookup(chain.w3 if chain is not None else None)
+        summary, described = grant_summary(entry, signatures_for(entry.grant, names), tokens)
+        on_chain: GrantState | None = None
+        if chain is not None:
+            try:
+                on_chain = state.charter_on(chain).sessions.state(entry)
+            except CharterError as exc:
+                why = f"not checked: {exc}"
+        label = _status_label(on_chain) if on_chain is not None else why
+        entries.append({"chain_id": entry.chain_id, "grant_hash": entry.hash, "state_checked": on_chain is not None,
+                        "status": label, "state": _state_json(on_chain) if on_chain is not None else None,
+                        "summary": summary})
+        lines += [f"chain {entry.chain_id}: {label}", *("  " + line for line in described)]
+    check = multi.check_signature()
+    if wants_json(ctx, as_json):
+        print_json({"file": file, "multi_chain": True, "digest": multi.digest, "account": multi.account,
+                    "manager": multi.manager, "entries": entries, "signature": check})
+    else:
+        click.echo("\n".join([*lines, signature_line(check)]))
+
+
+def _typed_names(file: str) -> list[str | None]:
+    """The typed function signatures a grant file carries (for each entry's own permissions)."""
+    data = json.loads(Path(file).read_text(encoding="utf-8"))
+    typed = data.get("signatures") if isinstance(data, dict) else None
+    return [t if isinstance(t, str) else None for t in typed] if isinstance(typed, list) else []
+
+
+def _reach(state: Any, chain_id: int) -> tuple[ChainState | None, str]:
+    """Chain `chain_id`'s node when one is known and answers as that chain, else why not."""
+    try:
+        return chain_state(state, chain_id), ""
+    except CharterError as exc:
+        variable = CHAIN_RPC_ENV.format(chain_id=chain_id)
+        if not os.environ.get(variable, "").strip():
+            return None, f"not checked (no RPC for chain {chain_id}: set ${variable})"
+        return None, f"not checked ({exc})"
+
+
+def _status_label(state: GrantState) -> str:
+    return state.status.label + (f", but {state.problem}" if state.problem else "")
 
 
 def _state_json(state: GrantState) -> dict[str, Any]:
@@ -338,11 +469,12 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
     and whether its signature is the account's (a grant changed after signing is never usable).
 
     Exits 0 once the state is read, whatever it is: scripts read
-    state.usable / state.status / state.signature from --json.
+    state.usable / state.status / state.signature from --json. For a multi-chain
+    grant file, the entry of the --rpc chain ("grant show" lists them all).
     """
-    signed, signatures = load_grant(file)
     charter = get_state(ctx).charter()
     sessions = charter.sessions
+    signed, signatures = load_grant(file, sessions.chain_id)
     bound_here(signed, sessions.chain_id, sessions.address, file)
     tokens = TokenLookup(charter.w3)
     summary, lines = grant_summary(signed, signatures, tokens)
@@ -351,7 +483,7 @@ def status(ctx: click.Context, file: str, as_json: bool) -> None:
         print_json({"file": file, "summary": summary, "state": _state_json(state)})
         return
     click.echo("\n".join(lines + (["  " + signature_line(state.signature)] if state.signature else [])))
-    label = state.status.label + (f", but {state.problem}" if state.problem else "")
+    label = _status_label(state)
     rows = [
         ("grant", f"0x{signed.hash.hex()}"),
         ("status", label),
@@ -422,13 +554,60 @@ def list_command(ctx: click.Context, account: str | None, from_block: int, as_js
 @grant.command()
 @click.argument("grant_ref", metavar="GRANT")
 @click.option("--account", metavar="ADDRESS", help="The grant's account, for a GRANT_HASH (default: the sender).")
+@click.option(
+    "--chain", "chain_id", type=click.IntRange(min=1), metavar="ID",
+    help="For a multi-chain grant file: revoke the entry of chain ID, on that chain (its RPC: $CHARTER_RPC_<ID>, "
+    "or --rpc when it is that chain). The other entries stay in force.",
+)
+@click.option(
+    "--everywhere", is_flag=True,
+    help="For a multi-chain grant file: revoke every entry, each on its chain, and report what each chain "
+    "shows afterwards (exit 0 only when every chain shows it revoked).",
+)
 @json_option
 @click.pass_context
-def revoke(ctx: click.Context, grant_ref: str, account: str | None, as_json: bool) -> None:
+def revoke(
+    ctx: click.Context, grant_ref: str, account: str | None, chain_id: int | None, everywhere: bool, as_json: bool
+) -> None:
     """Revoke GRANT at once (also one never used): a grant hash (0x + 64 hex) or a grant file.
 
     The sender is the account's owner (for an EIP-7702 account: the EOA itself).
+    A multi-chain grant file needs --chain ID (one entry) or --everywhere.
     """
+    multi = None
+    if Path(grant_ref).is_file():
+        loaded, _ = load_grant_file(grant_ref)
+        multi = loaded if isinstance(loaded, MultiChainGrant) else None
+    if multi is None and (chain_id is not None or everywhere):
+        raise InvalidInput(
+            f"--chain and --everywhere take a multi-chain grant file; {grant_ref} is a grant of one chain (or a hash): "
+            "revoke it with --rpc at its chain"
+        )
+    if multi is not None:
+        if account is not None and check_address(account, "--account") != multi.account:
+            raise InvalidInput(f"grant file {grant_ref} belongs to account {multi.account}, not --account {account}")
+        if everywhere and chain_id is not None:
+            raise InvalidInput("give --chain ID (one entry) or --everywhere (every entry), not both")
+        if everywhere:
+            _revoke_everywhere(ctx, grant_ref, multi, as_json)
+            return
+        if chain_id is None:
+            raise InvalidInput(
+                f"grant file {grant_ref} is a multi-chain grant (chains {', '.join(map(str, multi.chain_ids))}): pass "
+                "--chain ID to revoke one entry on its chain, or --everywhere to revoke every entry"
+            )
+        entry = multi.entry(chain_id)
+        state = get_state(ctx)
+        charter = state.charter_on(chain_state(state, chain_id, option=None), "revoke")
+        bound_here(entry, charter.sessions.chain_id, charter.sessions.address, grant_ref)
+        with sending("revoke"):
+            result = charter.sessions.revoke(entry)
+        if wants_json(ctx, as_json):
+            print_json(tx_json("revoke", result, account=multi.account, chain_id=chain_id))
+        else:
+            click.echo(tx_line(f"grant {result.grant_hash} of {multi.account} revoked on chain {chain_id} (its other "
+                               "entries stay in force)", result))
+        return
     charter = get_state(ctx).charter("revoke")
     assert charter.signer is not None
     sessions = charter.sessions
@@ -450,6 +629,55 @@ def revoke(ctx: click.Context, grant_ref: str, account: str | None, as_json: boo
         print_json(tx_json("revoke", result, account=account))
     else:
         click.echo(tx_line(f"grant {result.grant_hash} of {account} revoked", result))
+
+
+_REVOKED = (GrantStatus.REVOKED, GrantStatus.REVOKED_ALL)
+
+
+def _revoke_everywhere(ctx: click.Context, file: str, multi: MultiChainGrant, as_json: bool) -> None:
+    """Revoke every entry on its chain (those reachable, even when another is not), then read each
+    chain's state back: a chain is reported revoked only when it shows the entry revoked."""
+    state = get_state(ctx)
+    if state.unlocked is None:
+        state.signer("grant revoke --everywhere")  # a missing key is one error, not one per chain
+    rows: list[dict[str, Any]] = []
+    codes: list[int] = []
+    for entry in multi.signed_entries():
+        row: dict[str, Any] = {"chain_id": entry.chain_id, "grant_hash": entry.hash, "revoked": False,
+                               "status": None, "block": None, "transaction": None, "error": None}
+        try:
+            sessions = state.charter_on(chain_state(state, entry.chain_id, option=None), "revoke").sessions
+            bound_here(entry, sessions.chain_id, sessions.address, file)
+            if sessions.state(entry).status not in _REVOKED:
+                with sending(f"revoke on chain {entry.chain_id}"):
+                    row["transaction"] = sessions.revoke(entry)
+            after = sessions.state(entry)
+            row.update(status=after.status.label, block=after.block, revoked=after.status in _REVOKED)
+            if not row["revoked"]:
+                row["error"] = f"chain {entry.chain_id} shows the grant {after.status.label} after its revocation"
+                codes.append(EXIT_NOT_CONFIRMED)
+        except CharterError as exc:
+            row["error"] = " ".join(str(exc).split())
+            codes.append(exit_code_for(exc))
+        rows.append(row)
+    failed = [row for row in rows if not row["revoked"]]
+    if wants_json(ctx, as_json):
+        print_json({"action": "revoke-everywhere", "account": multi.account, "digest": multi.digest, "chains": rows,
+                    "revoked_everywhere": not failed})
+    else:
+        click.echo(f"multi-chain grant 0x{multi.digest.hex()} of {multi.account}, as each chain shows it now:")
+        for row in rows:
+            if row["revoked"]:
+                tx = row["transaction"]
+                how = f"tx {tx.tx_hash}" if tx is not None else "it was revoked already"
+                click.echo(f"  chain {row['chain_id']}: {row['status']} (read at block {row['block']}; {how})")
+            else:
+                click.echo(f"  chain {row['chain_id']}: NOT REVOKED: {row['error']}")
+    if failed:
+        chains = ", ".join(str(row["chain_id"]) for row in failed)
+        click.echo(f"error: the grant is not known to be revoked on chain {chains}; fix what is said above and run "
+                   "the command again (the chains shown revoked stay revoked)", err=True)
+        raise click.exceptions.Exit(codes[0])  # the first chain's failure, as `error:` lines report it
 
 
 @grant.command("revoke-all")

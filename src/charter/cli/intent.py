@@ -222,7 +222,7 @@ def intent_open(ctx: click.Context, inputs: tuple[str, ...], outputs: tuple[str,
     if grant_file is not None:
         key = session_key(key_env)
         charter = state.charter()
-        signed, _ = load_grant(grant_file)
+        signed, _ = load_grant(grant_file, charter.sessions.chain_id)
         bound_here(signed, charter.sessions.chain_id, charter.sessions.address, grant_file)
         check_session_key(key, signed, key_env)
         if agent_id is not None and agent_id != signed.grant.agent_id:

@@ -67,7 +67,8 @@ def session_key(variable: str | None) -> LocalSigner:
 
 _grant_file = click.option(
     "--grant", "grant_file", required=True, type=click.Path(dir_okay=False), metavar="FILE",
-    help="The grant file the principal handed the agent (charter grant create --out FILE).",
+    help="The grant file the principal handed the agent (charter grant create --out FILE); for a multi-chain "
+    "grant, the entry of the --rpc chain (activated on its first use there).",
 )
 _calls = click.option(
     "--call", "calls", multiple=True, required=True, metavar="TARGET[:SIG[:ARGS]][:value=WEI]",
@@ -80,8 +81,9 @@ _key_env = click.option(
 
 
 def _grant_here(ctx: click.Context, path: str) -> tuple[Any, SignedGrant]:
-    signed, _ = load_grant(path)
+    """The grant file's grant on the --rpc chain (a multi-chain grant's entry for that chain)."""
     charter = get_state(ctx).charter()
+    signed, _ = load_grant(path, charter.sessions.chain_id)
     bound_here(signed, charter.sessions.chain_id, charter.sessions.address, path)
     return charter, signed
 
@@ -105,7 +107,8 @@ def exec_command(ctx: click.Context, grant_file: str, calls: tuple[str, ...], ke
     """Make one call (or, with several --call, a batch) from the account under the grant.
 
     The session key sends the transaction and pays its gas; for a gasless
-    agent use sign-relay and have anyone relay it.
+    agent use sign-relay and have anyone relay it. A multi-chain grant's entry
+    not used yet is first activated, by the key (one transaction more).
     """
     parsed: list[Call] = [parse_call(spec) for spec in calls]
     key = session_key(key_env)

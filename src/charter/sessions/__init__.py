@@ -2,14 +2,15 @@
 
 A grant's path, top to bottom:
 
-    models.py      Grant (permissions, conditions, token budgets), SignedGrant, SessionRequest,
-                   GrantState, GrantRecord; the manager's limits
+    models.py      Grant (permissions, conditions, token budgets), SignedGrant, MultiChainGrant,
+                   SessionRequest, GrantState, GrantRecord; the manager's limits
     builder.py     GrantBuilder and its rules (one_of, at_most, ...); the CLI's text specs
-    typed_data.py  the EIP-712 Grant and SessionRequest messages
+    typed_data.py  the EIP-712 Grant, SessionRequest and MultiChainGrant messages
     calldata.py    the manager's entry points, encoded (and grants decoded back)
     view.py        SessionsView: time, epochs, a grant's state, an account's grants
     allowances.py  the pre-grant check: no allowed target holds a standing allowance over an unbounded token
-    client.py      Sessions: prepare, sign or issue, execute, relay, revoke
+    client.py      Sessions: prepare, sign or issue, execute, relay, revoke, activate
+    multichain.py  sign_multi_chain: one signature for grants on several chains
     errors.py      "sessions: ..." reverts as exceptions, and the facts that explain them
 """
 
@@ -29,11 +30,13 @@ from .builder import (
 from .client import DEFAULT_REQUEST_LIFETIME, Sessions
 from .models import (
     FORBIDDEN_SELECTORS,
+    ChainGrant,
     Condition,
     Grant,
     GrantRecord,
     GrantState,
     GrantStatus,
+    MultiChainGrant,
     Op,
     Permission,
     SessionRequest,
@@ -42,18 +45,21 @@ from .models import (
     TokenBudget,
     grant_from_tuple,
 )
+from .multichain import consent_multi_chain, prepare_on_chains, sign_multi_chain
 from .view import SessionsView
 
 __all__ = [
     "DEFAULT_REQUEST_LIFETIME",
     "EXECUTE_LIKE_SELECTORS",
     "FORBIDDEN_SELECTORS",
+    "ChainGrant",
     "Condition",
     "Grant",
     "GrantBuilder",
     "GrantRecord",
     "GrantState",
     "GrantStatus",
+    "MultiChainGrant",
     "Op",
     "Permission",
     "Rule",
@@ -66,10 +72,13 @@ __all__ = [
     "at_least",
     "at_most",
     "between",
+    "consent_multi_chain",
     "ensure_grant",
     "ensure_signed_grant",
     "equals",
     "grant_from_tuple",
     "not_equal",
     "one_of",
+    "prepare_on_chains",
+    "sign_multi_chain",
 ]

@@ -37,6 +37,7 @@ from .models import (
     MAX_TOKENS,
     Condition,
     Grant,
+    MultiChainGrant,
     Op,
     Permission,
     SignedGrant,
@@ -129,10 +130,20 @@ def ensure_grant(obj: Any) -> Grant:
     raise InvalidInput(f"expected a Grant, got {type(obj).__name__}")
 
 
-def ensure_signed_grant(obj: Any) -> SignedGrant:
-    """`obj` if it is a :class:`SignedGrant`, else InvalidInput (saying what to do with a builder or a Grant)."""
+def ensure_signed_grant(obj: Any, chain_id: int | None = None) -> SignedGrant:
+    """`obj` if it is a :class:`SignedGrant`, else InvalidInput (saying what to do with a builder or a Grant).
+
+    A :class:`MultiChainGrant` gives its entry for `chain_id` (the chain it is used on);
+    without a chain it is refused (which entry is meant cannot be told)."""
     if isinstance(obj, SignedGrant):
         return obj
+    if isinstance(obj, MultiChainGrant):
+        if chain_id is None:
+            raise InvalidInput(
+                f"got a multi-chain grant (chains {', '.join(map(str, obj.chain_ids))}) where one chain's grant is "
+                "expected: name the chain (multi.entry(chain_id), or ensure_signed_grant(multi, chain_id))"
+            )
+        return obj.entry(chain_id)
     if isinstance(obj, GrantBuilder):
         raise InvalidInput(
             "got a GrantBuilder where a signed grant is expected: call sessions.prepare(builder) "

@@ -28,6 +28,7 @@ FUNCTIONS: dict[str, list[str]] = {
     "executeBatch": [GRANT_TYPE, "bytes", _CALLS_TYPE],
     "executeBatch_relayed": [GRANT_TYPE, "bytes", _CALLS_TYPE, _RELAY_TYPE],
     "issue": [GRANT_TYPE, "bytes"],
+    "activate": [GRANT_TYPE, "bytes", "bytes", "bytes32[]"],
     "renounce": [GRANT_TYPE],
     "revoke": ["bytes32"],
     "revokeAll": [],

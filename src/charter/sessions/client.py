@@ -13,6 +13,11 @@
     sessions.relay(request, relayer=anyone)
     sessions.revoke_all(account, principal)
 
+One signature for grants on several chains (EOA and EIP-7702 accounts): one
+``Sessions`` per chain, :func:`~charter.sessions.multichain.sign_multi_chain`,
+then each chain's entry (``multi.entry(chain_id)``) is used there as any grant;
+its first use activates it (:meth:`Sessions.activate`).
+
 Grants travel as :class:`SignedGrant` (JSON: ``signed.to_json()``), requests as
 :class:`SessionRequest`. Every refusal raises a typed exception from
 :mod:`charter.exceptions` that names the refused call, argument or budget and
@@ -68,6 +73,8 @@ DEFAULT_REQUEST_LIFETIME = 300
 """Default validity of a relayed request, in seconds."""
 
 _RETIRED = 2
+_USED = 1
+"""The stored status of a grant the manager accepted (``grant_state.USED``)."""
 
 
 class NotYetACharterAccountWarning(UserWarning):
@@ -273,7 +280,10 @@ class Sessions(SessionsView):
     # ------------------------------------------------------------ use
 
     def execute(self, grant: SignedGrant, call: Call, key: SignerLike | None = None) -> TxResult:
-        """The session key makes one call from the account under `grant`."""
+        """The session key makes one call from the account under `grant`.
+
+        A multi-chain grant's entry not used yet is first activated by the key
+        (:meth:`activate`: a transaction of its own, then the call)."""
         signed = self._bound(grant)
         call = calls_of([call])[0]
         if len(call.data) > MAX_CALLDATA:
@@ -281,17 +291,22 @@ class Sessions(SessionsView):
                 f"a session call carries at most {MAX_CALLDATA:,} bytes of calldata, got {len(call.data):,}"
             )
         sender = self._signer(key, "execute a session call")
-        data = calldata("execute", signed.grant.as_tuple(), self._presented(signed), call.target, call.value, call.data)
+        data = calldata(
+            "execute", signed.grant.as_tuple(), self._presented(signed, sender), call.target, call.value, call.data
+        )
         return self._send_session(signed, sender, data, [call], "execute")
 
     def execute_batch(
         self, grant: SignedGrant, calls: Iterable[Call | Sequence[Any]], key: SignerLike | None = None
     ) -> TxResult:
-        """The session key makes several calls, all or nothing; budgets are running totals."""
+        """The session key makes several calls, all or nothing; budgets are running totals
+        (a multi-chain grant's entry not used yet is first activated, as for :meth:`execute`)."""
         signed = self._bound(grant)
         batch = self._batch(calls)
         sender = self._signer(key, "execute session calls")
-        data = calldata("executeBatch", signed.grant.as_tuple(), self._presented(signed), [c.as_tuple() for c in batch])
+        data = calldata(
+            "executeBatch", signed.grant.as_tuple(), self._presented(signed, sender), [c.as_tuple() for c in batch]
+        )
         return self._send_session(signed, sender, data, batch, "execute")
 
     def sign_request(
@@ -306,7 +321,8 @@ class Sessions(SessionsView):
         """The session key signs calls for anyone to relay: the agent needs no gas.
 
         The nonce defaults to the grant's next one and the deadline to
-        :data:`DEFAULT_REQUEST_LIFETIME` seconds from now.
+        :data:`DEFAULT_REQUEST_LIFETIME` seconds from now. A multi-chain grant's
+        entry not used yet is activated by the relayer (:meth:`relay`) before the calls.
         """
         signed = self._bound(grant)
         batch = self._batch([calls] if isinstance(calls, Call) else calls)
@@ -334,19 +350,60 @@ class Sessions(SessionsView):
         return typed_data_digest(self.request_typed_data(request.grant, request.calls, request.nonce, request.deadline))
 
     def relay(self, request: SessionRequest, relayer: SignerLike | None = None) -> TxResult:
-        """Send a signed request; the relayer pays the gas, the session key's signature authorizes."""
+        """Send a signed request; the relayer pays the gas, the session key's signature authorizes
+        (and the relayer first activates a multi-chain grant's entry not used yet: :meth:`activate`)."""
         signed = self._bound(request.grant)
         sender = self._signer(relayer, "relay a session request")
         relay = (request.nonce, request.deadline, request.signature)
         grant = signed.grant.as_tuple()
+        presented = self._presented(signed, sender)
         if len(request.calls) == 1:
             c = request.calls[0]
-            data = calldata("execute_relayed", grant, self._presented(signed), c.target, c.value, c.data, relay)
+            data = calldata("execute_relayed", grant, presented, c.target, c.value, c.data, relay)
         else:
-            data = calldata(
-                "executeBatch_relayed", grant, self._presented(signed), [c.as_tuple() for c in request.calls], relay
-            )
+            data = calldata("executeBatch_relayed", grant, presented, [c.as_tuple() for c in request.calls], relay)
         return self._send_session(signed, sender, data, list(request.calls), "relay")
+
+    def activate(self, grant: SignedGrant, sender: SignerLike | None = None) -> TxResult:
+        """Activate this chain's entry of a multi-chain grant (the manager's ``activate``): the
+        signatures are the authority, so anyone may send it (`sender`; default: the client's
+        signer). :meth:`execute`, :meth:`execute_batch` and :meth:`relay` do it by themselves on
+        first use. Returns the transaction, once its ``GrantActivated`` event is seen; nothing
+        is sent when the entry is active already (``sent`` False). Refused (typed, before
+        anything is sent) when the entry was revoked, is not one of the signed list's on this
+        chain and manager, or the account's signature or the agent's consent does not verify.
+        """
+        signed = self._bound(grant)
+        if not signed.grants:
+            raise InvalidInput(
+                f"grant 0x{signed.hash.hex()} is a grant of one chain: it needs no activation (its first session "
+                "call presents its signature); activate takes a multi-chain grant's entry (MultiChainGrant.entry)"
+            )
+        with translate(self.w3):
+            state = int(self.contract.functions.stateOf(signed.grant.account, signed.hash).call())
+        if state & 255 == _USED:
+            with translate(self.w3):
+                block = int(self.w3.eth.block_number)
+            return TxResult(
+                tx_hash="", block_number=block, gas_used=0, agent_id=signed.grant.agent_id,
+                grant_hash="0x" + signed.hash.hex(), sent=False,
+                note=f"grant 0x{signed.hash.hex()} is active on chain {self.chain_id} already: nothing to activate",
+            )
+        signer = self._signer(sender, "activate a multi-chain grant")
+        data = calldata(
+            "activate", signed.grant.as_tuple(), bytes(signed.signature), bytes(signed.agent_consent),
+            list(signed.grants),
+        )
+        receipt = send_checked(
+            self.w3, signer, self.address, data, self._ctx("activate", signed.grant), timeout=self.timeout,
+            explain=self._explainer(signed.grant, []),
+        )
+        expect_event(
+            receipt, self.contract, "GrantActivated", grantHash=signed.hash, account=signed.grant.account,
+            subject=f"grant 0x{signed.hash.hex()}", effect="nothing was activated",
+            hint=f"that {self.address} is this chain's SessionManager",
+        )
+        return result(receipt, signed.grant.agent_id, grant_hash="0x" + signed.hash.hex())
 
     # ------------------------------------------------------------ revocation
 
@@ -452,12 +509,18 @@ class Sessions(SessionsView):
                 )
         return batch
 
-    def _presented(self, grant: SignedGrant) -> bytes:
+    def _presented(self, grant: SignedGrant, activator: Signer) -> bytes:
         """The grant signature to send: none once the grant is active (saves calldata),
-        else abi.encode(account signature, agent consent)."""
+        else abi.encode(account signature, agent consent); a multi-chain grant's entry
+        is activated first (by `activator`), then presents none."""
         with translate(self.w3):
             state = int(self.contract.functions.stateOf(grant.grant.account, grant.hash).call())
-        return b"" if state & 255 == 1 else grant.first_use_signature
+        if state & 255 == _USED:
+            return b""
+        if grant.grants:
+            self.activate(grant, activator)
+            return b""
+        return grant.first_use_signature
 
     def _usable_agent(self, agent_id: int) -> int:
         """The agent's current generation; refuses unknown and retired agents

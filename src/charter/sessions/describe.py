@@ -4,7 +4,10 @@ Shared by the CLI, ``charter mcp`` and the console. The grant files the CLI writ
 :class:`~charter.sessions.models.SignedGrant` JSON plus one extra key,
 ``signatures``: per permission, the function signature as typed (with its
 parameter names), or null. ``SignedGrant.from_json`` ignores the extra key,
-so any SDK consumer reads these files unchanged.
+so any SDK consumer reads these files unchanged. A multi-chain grant's file is
+the :class:`~charter.sessions.models.MultiChainGrant` JSON plus the same
+``signatures`` (the entries share their rules): :func:`load_grant` takes the
+chain whose entry is wanted, :func:`load_grant_file` gives either kind.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from web3 import Web3
 from .._core.abi_types import FunctionSignature, is_dynamic, matching
 from .._core.revert import format_time
 from ..exceptions import InvalidInput
-from .models import GUARDED, TOKEN_SELECTORS, Condition, Grant, Op, Permission, SignedGrant
+from .models import GUARDED, TOKEN_SELECTORS, Condition, Grant, MultiChainGrant, Op, Permission, SignedGrant
 
 KNOWN_SIGNATURES: dict[bytes, str] = {
     FunctionSignature.parse(text).selector: text
@@ -149,15 +152,23 @@ def signatures_for(grant: Grant, typed: Sequence[str | None]) -> list[str | None
     return out
 
 
-def save_grant(path: str, signed: SignedGrant, signatures: Sequence[str | None]) -> None:
-    """Write `signed` as the SDK's JSON plus the typed ``signatures``."""
+def save_grant(path: str, signed: SignedGrant | MultiChainGrant, signatures: Sequence[str | None]) -> None:
+    """Write `signed` (a grant, or a multi-chain grant) as the SDK's JSON plus the typed ``signatures``."""
     data = json.loads(signed.to_json())
     data["signatures"] = list(signatures)
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def load_grant(path: str) -> tuple[SignedGrant, list[str | None]]:
-    """A grant file: the signed grant and its typed signatures (known ones where the file has none)."""
+def load_grant_file(path: str) -> tuple[SignedGrant | MultiChainGrant, list[str | None]]:
+    """A grant file, whichever kind: a grant of one chain or a multi-chain grant, and its typed
+    signatures (known ones where the file has none; of the first entry's permissions for a
+    multi-chain grant: :func:`load_grant` gives each entry's)."""
+    signed, names = _read_grant_file(path)
+    grant = signed.entries[0].grant if isinstance(signed, MultiChainGrant) else signed.grant
+    return signed, signatures_for(grant, names)
+
+
+def _read_grant_file(path: str) -> tuple[SignedGrant | MultiChainGrant, list[str | None]]:
     text = read_text(path, "grant file")
     try:
         extra = json.loads(text)
@@ -165,12 +176,31 @@ def load_grant(path: str) -> tuple[SignedGrant, list[str | None]]:
         raise InvalidInput(f"grant file {path} is not JSON: {exc}") from None
     if not isinstance(extra, dict):
         raise InvalidInput(f"grant file {path} is not a signed Charter grant (a JSON object)")
+    kind: type[SignedGrant] | type[MultiChainGrant] = MultiChainGrant if "entries" in extra else SignedGrant
     try:
-        signed = SignedGrant.from_json(text)
+        signed = kind.from_json(text)
     except InvalidInput as exc:
         raise InvalidInput(f"grant file {path}: {' '.join(str(exc).split())}") from None
     typed = extra.get("signatures")
-    names = [t if isinstance(t, str) else None for t in typed] if isinstance(typed, list) else []
+    return signed, [t if isinstance(t, str) else None for t in typed] if isinstance(typed, list) else []
+
+
+def load_grant(path: str, chain_id: int | None = None) -> tuple[SignedGrant, list[str | None]]:
+    """A grant file: the signed grant and its typed signatures (known ones where the file has none).
+
+    A multi-chain grant's file gives its entry for `chain_id` (the chain the grant is used
+    on); without a chain, or for a chain it has no entry for, it is refused, saying so."""
+    signed, names = _read_grant_file(path)
+    if isinstance(signed, MultiChainGrant):
+        if chain_id is None:
+            raise InvalidInput(
+                f"grant file {path} is a multi-chain grant (chains {', '.join(map(str, signed.chain_ids))}): "
+                "name the chain whose entry to use"
+            )
+        try:
+            signed = signed.entry(chain_id)
+        except InvalidInput as exc:
+            raise InvalidInput(f"grant file {path}: {exc}") from None
     return signed, signatures_for(signed.grant, names)
 
 

@@ -123,6 +123,11 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
         "the signature presented with {grant} is not the account's EIP-712 signature of it",
         "have the account's owner sign exactly this grant on this chain and manager "
         "(Sessions.sign), or issue it on-chain")),
+    "sessions: not an entry of the grant": (GrantSignatureInvalid, _session(
+        "{grant} is not among the grants the account signed once for several chains, as hashed on this "
+        "chain and manager: it is another chain's entry, or it was changed after signing",
+        "present this chain's entry (MultiChainGrant.entry(chain_id); on the CLI, --rpc of the entry's chain), "
+        "or have the account sign a multi-chain grant that includes this chain")),
     "sessions: request expired": (RequestInvalid, _session(
         "the relayed request for {grant} is past its deadline",
         "have the session key sign a new request")),
@@ -182,9 +187,10 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
     "sessions: zero registry": (SessionRefused, internal("sessions: zero registry")),
     "sessions: zero manager": (SessionRefused, internal("sessions: zero manager")),
     "sessions: no extension": (SessionRefused, internal("sessions: no extension")),
+    "sessions: no activator": (SessionRefused, internal("sessions: no activator")),
     "sessions: call the manager": (SessionRefused, _session(
         "the SessionExtension was called directly; its functions run only as the SessionManager's",
-        "send the call to the SessionManager's address (its ABI lists executeBatch, renounce and "
+        "send the call to the SessionManager's address (its ABI lists executeBatch, renounce, activate and "
         "setMaxSessionLength)")),
 }
 """The SessionManager's fixed revert reasons, with their exceptions."""

@@ -2,6 +2,7 @@
 
     Grant          the grant, field for field (permissions, conditions, token budgets)
     SignedGrant    a grant bound to its chain and manager, with the account's signature
+    MultiChainGrant grants on several chains, signed once (each chain's entry is a SignedGrant)
     SessionRequest calls signed by the session key, for anyone to relay
     GrantState     a grant's status and what is left of it, read at one block
     GrantRecord    one grant of an account, found in the manager's events
@@ -19,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, model_validator
 from web3 import Web3
 
 from .._core.checks import Address, Bytes4, Bytes32, Data, parse_address, uint, validation_message
@@ -29,7 +30,7 @@ from .._core.revert import format_time
 from .._core.tx import TxResult
 from ..accounts.models import Call
 from ..exceptions import InvalidInput
-from .typed_data import grant_digest, grant_typed_data
+from .typed_data import grant_digest, grant_typed_data, multi_chain_digest, multi_chain_typed_data
 
 MAX_PERMISSIONS = 8
 MAX_CONDITIONS = 8
@@ -39,6 +40,8 @@ MAX_CALLDATA = 2_048
 MAX_BATCH_CALLDATA = 1_024
 DEFAULT_MAX_SESSION = 7 * 86_400
 MAX_SESSION_CEILING = 366 * 86_400
+MAX_CHAINS = 16
+"""The most entries a multi-chain grant may list (``session_types.MAX_CHAINS``)."""
 
 TOKEN_SELECTORS: dict[bytes, str] = {
     keccak(text=sig)[:4]: sig
@@ -371,7 +374,12 @@ class SignedGrant(_Portable):
     """A grant bound to its chain and manager, with the account's signature
     (empty when it was issued on-chain) and the agent's consent to its
     session key (the agent owner's or wallet's signature of the grant hash;
-    empty when consent is implied). What the principal hands the agent."""
+    empty when consent is implied). What the principal hands the agent.
+
+    One chain's entry of a :class:`MultiChainGrant` also lists `grants`, every
+    entry's grant hash as the account signed them: then `signature` and
+    `agent_consent` sign the multi-chain digest (:attr:`signed_digest`), and the
+    first use activates the entry (``Sessions.activate``) before the calls."""
 
     what: ClassVar[str] = "signed Charter grant"
 
@@ -380,6 +388,19 @@ class SignedGrant(_Portable):
     manager: Address
     signature: Data = b""
     agent_consent: Data = b""
+    grants: tuple[Bytes32, ...] = Field(default=(), exclude_if=lambda grants: not grants)
+    """A multi-chain grant's entry: every entry's grant hash, in the order signed; empty for a grant of one chain."""
+
+    @model_validator(mode="after")
+    def _listed(self) -> Self:
+        if self.grants and self.hash not in self.grants:
+            raise ValueError(
+                f"grant 0x{self.hash.hex()} (chain {self.chain_id}) is not among the grants it lists: it is not "
+                "this chain's entry of the multi-chain grant, or it was changed after signing"
+            )
+        if len(self.grants) > MAX_CHAINS:
+            raise ValueError(f"a multi-chain grant lists at most {MAX_CHAINS} grants, got {len(self.grants)}")
+        return self
 
     @property
     def first_use_signature(self) -> bytes:
@@ -389,6 +410,17 @@ class SignedGrant(_Portable):
     @property
     def hash(self) -> bytes:
         return self.grant.hash(self.chain_id, self.manager)
+
+    @property
+    def multi_chain(self) -> bool:
+        """Whether this is one chain's entry of a grant signed once for several chains."""
+        return bool(self.grants)
+
+    @property
+    def signed_digest(self) -> bytes:
+        """What `signature` and `agent_consent` sign: the grant hash, or for a multi-chain
+        entry the multi-chain digest of `grants` (:func:`~.typed_data.multi_chain_digest`)."""
+        return multi_chain_digest(self.grants, self.manager) if self.grants else self.hash
 
     def check_signature(self) -> SignatureCheck:
         """Whether the account signed exactly this grant, offline (no node): valid when the
@@ -404,10 +436,11 @@ class SignedGrant(_Portable):
                 reason="the grant carries no signature: it is valid only if it was issued on chain, which its "
                 f"chain (chain {self.chain_id}) tells",
             )
-        signer = recover_signer(self.hash, self.signature)
+        signer = recover_signer(self.signed_digest, self.signature)
+        signed = f"the multi-chain grant of {len(self.grants)} chains" if self.grants else "the grant"
         if signer == account:
             return SignatureCheck(valid=True, method="ECDSA", account=account, signer=signer,
-                                  reason=f"signed by the account's own key ({account})")
+                                  reason=f"{signed} signed by the account's own key ({account})")
         what = f"it recovers to {signer}" if signer else "it is not a valid 65-byte ECDSA signature"
         return SignatureCheck(
             valid=None, method="ECDSA", account=account, signer=signer,
@@ -422,12 +455,10 @@ class SignedGrant(_Portable):
 
     def report(self) -> list[str]:
         """The grant for humans: hash, agent and key, one line per rule, the window."""
-        g = self.grant
-        return [
-            f"grant 0x{self.hash.hex()} for agent {g.agent_id}, session key {g.session_key}",
-            *(f"  - {line}" for line in g.describe()),
-            f"  - valid {format_time(g.valid_after)} .. {format_time(g.valid_until)}",
-        ]
+        lines = _report(self.hash, self.grant)
+        if self.grants:
+            lines[0] += f" (chain {self.chain_id}'s entry of a grant signed once for {len(self.grants)} chains)"
+        return lines
 
     def summary(self, tx: TxResult | None = None) -> dict[str, Any]:
         """The grant for machines (``--json``): hash, the signed grant, how it was issued."""
@@ -436,6 +467,149 @@ class SignedGrant(_Portable):
             "signed_grant": json.loads(self.to_json()),
             "issued_on_chain": tx is not None,
             "transaction": tx.model_dump() if tx is not None else None,
+        }
+
+
+def _report(grant_hash: bytes, g: Grant) -> list[str]:
+    """A grant for humans: hash, agent and key, one line per rule, the window."""
+    return [
+        f"grant 0x{grant_hash.hex()} for agent {g.agent_id}, session key {g.session_key}",
+        *(f"  - {line}" for line in g.describe()),
+        f"  - valid {format_time(g.valid_after)} .. {format_time(g.valid_until)}",
+    ]
+
+
+class ChainGrant(Readable):
+    """One chain's grant of a :class:`MultiChainGrant`: the grant, its chain and SessionManager."""
+
+    model_config = ConfigDict(frozen=True)
+
+    grant: Grant
+    chain_id: int
+    manager: Address
+
+    @property
+    def hash(self) -> bytes:
+        """The grant hash on this entry's chain and manager (what ``revoke`` takes there)."""
+        return self.grant.hash(self.chain_id, self.manager)
+
+
+class MultiChainGrant(_Portable):
+    """Grants on several chains that the account signed once.
+
+    The account (an EOA or an EIP-7702 account: it signs with its own key) signs
+    the EIP-712 message ``MultiChainGrant(bytes32[] grants)`` under the
+    chain-agnostic domain of the SessionManager (the same CREATE2 address on
+    every chain), `grants` being each entry's grant hash, which binds that
+    entry's chain id. Each chain accepts only its own entry (:meth:`entry`),
+    activated on first use; revoking one entry (``Sessions.revoke`` on its
+    chain) leaves the others in force. The agent's consent, when not implied,
+    signs the same digest. Made by :func:`charter.sessions.sign_multi_chain`.
+    """
+
+    what: ClassVar[str] = "multi-chain Charter grant"
+
+    entries: tuple[ChainGrant, ...]
+    signature: Data = b""
+    agent_consent: Data = b""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if not 2 <= len(self.entries) <= MAX_CHAINS:
+            raise ValueError(f"a multi-chain grant has 2 to {MAX_CHAINS} entries, got {len(self.entries)}")
+        chains = [e.chain_id for e in self.entries]
+        if len(set(chains)) != len(chains):
+            raise ValueError(f"a multi-chain grant has one entry per chain, but lists chains {chains}")
+        managers = {e.manager for e in self.entries}
+        if len(managers) != 1:
+            raise ValueError(
+                f"every entry of a multi-chain grant names the same SessionManager (the one signature names it), "
+                f"but these name {sorted(managers)}"
+            )
+        accounts = {e.grant.account for e in self.entries}
+        if len(accounts) != 1:
+            raise ValueError(f"every entry of a multi-chain grant is for the same account, but these are for "
+                             f"{sorted(accounts)}")
+        return self
+
+    @property
+    def account(self) -> str:
+        return self.entries[0].grant.account
+
+    @property
+    def manager(self) -> str:
+        """The SessionManager, the same on every chain (its address is in the signed domain)."""
+        return self.entries[0].manager
+
+    @property
+    def chain_ids(self) -> list[int]:
+        return [e.chain_id for e in self.entries]
+
+    @property
+    def grants(self) -> list[bytes]:
+        """Every entry's grant hash, in entry order: the list the account signed."""
+        return [e.hash for e in self.entries]
+
+    @property
+    def digest(self) -> bytes:
+        """The digest the account and the agent's consent sign (EIP-712 ``MultiChainGrant``)."""
+        return multi_chain_digest(self.grants, self.manager)
+
+    def typed_data(self) -> dict[str, Any]:
+        """The full EIP-712 message the account signs (for signers that hash it themselves)."""
+        return multi_chain_typed_data(self.grants, self.manager)
+
+    def entry(self, chain_id: int) -> SignedGrant:
+        """Chain `chain_id`'s entry, as the :class:`SignedGrant` its session key uses there
+        (it carries the signed list, so its first use activates it)."""
+        grants = tuple(self.grants)
+        for e in self.entries:
+            if e.chain_id == chain_id:
+                return SignedGrant(grant=e.grant, chain_id=e.chain_id, manager=e.manager,
+                                   signature=self.signature, agent_consent=self.agent_consent, grants=grants)
+        raise InvalidInput(
+            f"the multi-chain grant has no entry for chain {chain_id}: its chains are "
+            f"{', '.join(map(str, self.chain_ids))}; use it on one of them, or have the account sign a grant "
+            f"that includes chain {chain_id}"
+        )
+
+    def signed_entries(self) -> list[SignedGrant]:
+        """Every entry as its chain's :class:`SignedGrant`, in entry order."""
+        return [self.entry(c) for c in self.chain_ids]
+
+    def check_signature(self) -> SignatureCheck:
+        """Whether the account signed exactly these entries, offline: the signature of the
+        multi-chain digest must recover to the account's own key."""
+        return self.entry(self.chain_ids[0]).check_signature()
+
+    def save(self, path: str) -> None:
+        """Write the multi-chain grant as JSON (:meth:`from_json` reads it back)."""
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(self.to_json() + "\n")
+
+    def report(self) -> list[str]:
+        """Every entry for humans: its chain, manager and hash, the grant in words."""
+        lines = [
+            f"multi-chain grant 0x{self.digest.hex()} of account {self.account}, signed once for "
+            f"{len(self.entries)} chains ({', '.join(map(str, self.chain_ids))}), SessionManager {self.manager}",
+        ]
+        for e in self.entries:
+            lines += [f"  chain {e.chain_id}:", *("    " + line for line in _report(e.hash, e.grant))]
+        return lines
+
+    def summary(self) -> dict[str, Any]:
+        """The multi-chain grant for machines (``--json``): the digest, every entry, the signed file."""
+        return {
+            "digest": "0x" + self.digest.hex(),
+            "account": self.account,
+            "manager": self.manager,
+            "grants": ["0x" + h.hex() for h in self.grants],
+            "entries": [
+                {"chain_id": e.chain_id, "manager": e.manager, "grant_hash": "0x" + e.hash.hex(),
+                 "rules": e.grant.describe(), "valid_after": e.grant.valid_after, "valid_until": e.grant.valid_until}
+                for e in self.entries
+            ],
+            "multi_chain_grant": json.loads(self.to_json()),
         }
 
 

@@ -1,8 +1,14 @@
-"""The SessionManager's EIP-712 messages: the ``Grant`` an account signs, the ``SessionRequest`` a session key signs.
+"""The SessionManager's EIP-712 messages: the ``Grant`` an account signs, the ``SessionRequest`` a session key signs,
+and the ``MultiChainGrant`` an account signs once for grants on several chains.
 
-Both on the manager's domain ``{name: "Charter SessionManager", version: "1",
-chainId, verifyingContract: <manager>}``. The digests computed here are the
-ones the contract checks (tested against its ``hashGrant`` / ``hashRequest``).
+The first two on the manager's domain ``{name: "Charter SessionManager",
+version: "1", chainId, verifyingContract: <manager>}``. The digests computed
+here are the ones the contract checks (tested against its ``hashGrant`` /
+``hashRequest``). ``MultiChainGrant(bytes32[] grants)`` lists each chain's
+grant hash (each bound to its chain id and manager) under the chain-agnostic
+domain ``{name, version, verifyingContract: <manager>}`` (no chain id: the
+manager has the same CREATE2 address on every chain), as
+``contracts/modules/grant_hashing.vy``'s ``_multi_chain_digest`` hashes it.
 
 The full messages (:func:`grant_typed_data`, :func:`request_typed_data`) are
 for signers that hash them themselves (hardware wallets, a node's
@@ -20,13 +26,17 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from eth_hash.auto import keccak
+
 from .._core.checks import parse_address
 from .._core.eip712 import (
     EIP712_DOMAIN_TYPE,
     StructHasher,
+    address_word,
     domain_separator,
     eip712_digest,
     register,
+    type_hash,
     typed_data_digest,
 )
 
@@ -84,6 +94,15 @@ REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "data", "type": "bytes"},
     ],
 }
+MULTI_CHAIN_DOMAIN_TYPE: list[dict[str, str]] = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "verifyingContract", "type": "address"},
+]
+"""The domain of a multi-chain grant: the manager's, without a chain id."""
+MULTI_CHAIN_TYPES: dict[str, list[dict[str, str]]] = {
+    "MultiChainGrant": [{"name": "grants", "type": "bytes32[]"}],
+}
 
 
 GRANT_HASHER = register(StructHasher("Grant", GRANT_TYPES))
@@ -128,6 +147,41 @@ def request_digest(
         return typed_data_digest(request_typed_data(grant_hash, calls, nonce, deadline, chain_id, manager))
     fields = SimpleNamespace(grant_hash=grant_hash, nonce=nonce, deadline=deadline, calls=tuple(calls))
     return eip712_digest(manager_domain_separator(chain_id, manager), REQUEST_HASHER.hash_object(fields))
+
+
+_MULTI_DOMAIN_TYPEHASH = type_hash("EIP712Domain", {"EIP712Domain": MULTI_CHAIN_DOMAIN_TYPE})
+_MULTI_CHAIN_TYPEHASH = type_hash("MultiChainGrant", MULTI_CHAIN_TYPES)
+
+
+def multi_chain_domain(manager: str) -> dict[str, Any]:
+    """The chain-agnostic EIP-712 domain of `manager` (a multi-chain grant's)."""
+    return {"name": MANAGER_DOMAIN_NAME, "version": DOMAIN_VERSION, "verifyingContract": _manager_address(manager)}
+
+
+def multi_chain_digest(grants: Sequence[bytes], manager: str) -> bytes:
+    """The digest an account signs once for grants on several chains: EIP-712
+    ``MultiChainGrant(bytes32[] grants)`` under :func:`multi_chain_domain`, hashed
+    directly (what :func:`multi_chain_typed_data` hashes to, and what the manager's
+    ``activate`` checks). `grants` are the entries' grant hashes, in order."""
+    words = [bytes(g) for g in grants]
+    if any(len(w) != 32 for w in words):
+        raise ValueError("a multi-chain grant lists 32-byte grant hashes")
+    separator = bytes(keccak(
+        _MULTI_DOMAIN_TYPEHASH + bytes(keccak(MANAGER_DOMAIN_NAME.encode())) + bytes(keccak(DOMAIN_VERSION.encode()))
+        + address_word(_manager_address(manager))
+    ))
+    return eip712_digest(separator, bytes(keccak(_MULTI_CHAIN_TYPEHASH + bytes(keccak(b"".join(words))))))
+
+
+def multi_chain_typed_data(grants: Sequence[bytes], manager: str) -> dict[str, Any]:
+    """The full EIP-712 message an account (and the agent, to consent) signs once for grants on
+    several chains: ``MultiChainGrant(bytes32[] grants)`` under :func:`multi_chain_domain`."""
+    return {
+        "types": {"EIP712Domain": MULTI_CHAIN_DOMAIN_TYPE, **MULTI_CHAIN_TYPES},
+        "primaryType": "MultiChainGrant",
+        "domain": multi_chain_domain(manager),
+        "message": {"grants": [bytes(g) for g in grants]},
+    }
 
 
 def grant_typed_data(grant: Grant, chain_id: int, manager: str) -> dict[str, Any]:
@@ -184,6 +238,8 @@ __all__ = [
     "DOMAIN_VERSION",
     "GRANT_TYPES",
     "MANAGER_DOMAIN_NAME",
+    "MULTI_CHAIN_DOMAIN_TYPE",
+    "MULTI_CHAIN_TYPES",
     "REQUEST_TYPES",
     "GRANT_HASHER",
     "REQUEST_HASHER",
@@ -191,6 +247,9 @@ __all__ = [
     "grant_typed_data",
     "manager_domain",
     "manager_domain_separator",
+    "multi_chain_digest",
+    "multi_chain_domain",
+    "multi_chain_typed_data",
     "request_digest",
     "request_typed_data",
     "typed_data_digest",

@@ -159,7 +159,7 @@ class SessionsView(ChainClient):
             )
         with translate(self.w3):
             code = bytes(self.w3.eth.get_code(account))
-        if code and self._erc1271_accepts(account, digest, bytes(signed.signature)):
+        if code and self._erc1271_accepts(account, signed.signed_digest, bytes(signed.signature)):
             return SignatureCheck(valid=True, method="ERC-1271", account=account, signer=offline.signer,
                                   reason=f"accepted by the account {account} (ERC-1271 isValidSignature)")
         recovered = (f"it recovers to {offline.signer}" if offline.signer
