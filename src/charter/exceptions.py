@@ -201,6 +201,15 @@ class NotERC721Receiver(ContractRevert):
     """A safe transfer to a contract that does not accept ERC-721 tokens."""
 
 
+class RepresentedAgent(ContractRevert):
+    """The agent is a mirror of an agent of another chain: it changes only on its home chain."""
+
+
+class AgentStateRefused(ContractRevert):
+    """A delivery of an agent's state from its home chain was refused (not attested, not
+    from the inbox's own contract on the home chain, malformed), or a report was."""
+
+
 # ---------------------------------------------------------------- sessions
 
 

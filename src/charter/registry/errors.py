@@ -20,10 +20,12 @@ from ..exceptions import (
     AgentNotActive,
     AgentNotPaused,
     AgentRetired,
+    AgentStateRefused,
     ContractRevert,
     EmptyMetadataKey,
     InvalidApproval,
     NotERC721Receiver,
+    RepresentedAgent,
     ReservedMetadataKey,
     Unauthorized,
     UnknownAgent,
@@ -226,3 +228,64 @@ PATTERNS: tuple[()] = ()
 """No numbered reasons in the registry."""
 
 register_reverts("registry", REVERTS, PATTERNS)
+
+
+def _represented(ctx: RevertContext) -> str:
+    return (
+        f"{agent_label(ctx)} represents an agent of another chain: its owner, wallet, status and URI "
+        "follow its home chain only; make the change there (registry.home_of tells which chain and id), "
+        "and the relayer carries it here"
+    )
+
+
+def _state(what: str, fix: str) -> Message:
+    def message(ctx: RevertContext) -> str:
+        return f"{what}; {fix}"
+
+    return message
+
+
+REPRESENT_REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
+    "registry: represented agent": (RepresentedAgent, _represented),
+    "registry: bad home chain": (AgentStateRefused, _state(
+        "the state names this chain (or chain 0) as the agent's home", "mirror agents of other chains only")),
+    "registry: bad home agent": (AgentStateRefused, _state("the state names agent 0", "name the agent's home id")),
+    "registry: zero owner": (AgentStateRefused, _state(
+        "the state names no owner", "deliver a state read from the home registry (AgentState.read)")),
+    "registry: bad status": (AgentStateRefused, _state(
+        "the state's status is not 0, 1 or 2", "deliver a state read from the home registry")),
+    "registry: bad generation": (AgentStateRefused, _state(
+        "the state's generation is 0 or beyond 2**32", "deliver a state read from the home registry")),
+    "registry: bad sequence": (AgentStateRefused, _state(
+        "the state's sequence is beyond 2**32 - 1", "deliver a state read from the home registry")),
+    "registry: not a represented agent": (ContractRevert, internal("registry: not a represented agent")),
+    "registry: too many changes": (ContractRevert, _state(
+        "the agent changed 4,294,967,295 times, the most its sequence holds", "register a new agent")),
+    "oracle: not attested": (AgentStateRefused, _state(
+        "the committee did not attest this state for this chain (too few members, another committee, "
+        "another field or another chain's domain)",
+        "have a threshold of the answering committee (AttesterOracle.current) sign agent_state_typed_data")),
+    "hyperlane: bad route": (AgentStateRefused, _state(
+        "a route names chain id 0 or no Mailbox", "give every chain its id, domain, Mailbox and ISM")),
+    "hyperlane: duplicate route": (AgentStateRefused, _state(
+        "two routes share a chain id or a domain", "list each chain once")),
+    "hyperlane: no route for this chain": (AgentStateRefused, _state(
+        "the route table has no entry for this chain", "deploy with the same table on every chain, this one included")),
+    "hyperlane: no chains": (AgentStateRefused, _state("the report names no chain", "name 1 to 8 chains")),
+    "hyperlane: duplicate chain": (AgentStateRefused, _state("the report names a chain twice", "name each once")),
+    "hyperlane: unknown chain": (AgentStateRefused, _state(
+        "a chain named is not in the route table, or is this chain", "report to the other chains of the table")),
+    "hyperlane: not a local agent": (AgentStateRefused, _state(
+        "the agent is not registered on this chain (unknown, or a mirror of another chain's)",
+        "report it from its home chain")),
+    "hyperlane: refund failed": (AgentStateRefused, _state(
+        "the sender refused the excess fee", "send exactly quoteReport (the SDK does)")),
+    "hyperlane: unknown domain": (AgentStateRefused, _state(
+        "the message comes from a domain that is not in the route table (or from this chain's)",
+        "deliver messages of the deployment's chains only")),
+    "hyperlane: wrong origin": (AgentStateRefused, _state(
+        "the message's home chain is not the chain it came from", "nothing to do: such a message is forged")),
+}
+"""Representation on other chains: the registry's mirror, the committee's and Hyperlane's inboxes."""
+
+register_reverts("represent", REPRESENT_REVERTS, ())
