@@ -16,6 +16,15 @@ Specs are the same as `charter grant` (--guard TOKEN, --watch TOKEN included):
 a grant whose allowed targets hold a standing allowance from the account over
 a token it neither budgets nor guards is refused, as there. A thin wrapper
 over ``charter.Sessions``.
+
+--chains ID[=URL],... signs one grant for several chains at once (a
+multi-chain grant, as `charter grant create --chains`): ape's network is one
+of them, the others' RPC URLs come from the list or from $CHARTER_RPC_<ID>.
+Only signatures are made, so ape's one network is enough; each entry is
+activated on its first use on its chain.
+
+    CHARTER_RPC_8453=https://... ape run grant --network ethereum:local:foundry \
+        --chains 31337,8453 --agent 1 --key 0xSessionKey --allow '0xBob::value<=1000' --valid-for 1h --out grant.json
 """
 
 from __future__ import annotations
@@ -30,10 +39,13 @@ from charter.ape_extras import (
     account_option,
     clean_errors,
     connect,
+    connect_chains,
     manifest_option,
     resolve_account,
     sender_option,
 )
+from charter.exceptions import InvalidInput
+from charter.sessions import prepare_on_chains, sign_multi_chain
 from charter.sessions.builder import builder_from_specs
 
 
@@ -64,6 +76,8 @@ from charter.sessions.builder import builder_from_specs
 @click.option("--agent-consent", metavar="SIG", help="the agent owner's or wallet's signature of the grant (0x-hex)")
 @click.option("--agent-sender", metavar="ALIAS", help="an ape account of the agent's owner or wallet: it consents here")
 @click.option("--on-chain", is_flag=True, help="issue on-chain instead of signing off-chain")
+@click.option("--chains", metavar="ID[=URL],...",
+              help="sign one grant for these chains at once (ape's network and others' URLs or $CHARTER_RPC_<ID>)")
 @click.option("--out", type=click.Path(dir_okay=False), help="write the signed grant (JSON) here")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @manifest_option
@@ -72,15 +86,29 @@ def cli(
     alias: str | None, account_address: str | None, agent_id: int, session_key: str, allows: tuple[str, ...],
     budgets: tuple[str, ...], guards: tuple[str, ...], watches: tuple[str, ...], native_budget: int,
     max_calls: int, min_interval: str | None, valid_for: str, force_execute_like: bool, agent_consent: str | None,
-    agent_sender: str | None, on_chain: bool, out: str | None, as_json: bool, manifest: str | None,
+    agent_sender: str | None, on_chain: bool, chains: str | None, out: str | None, as_json: bool,
+    manifest: str | None,
 ) -> None:
-    charter = connect(resolve_account(alias), manifest)
+    sender = resolve_account(alias)
+    charter = connect(sender, manifest)
     sessions = charter.sessions
     builder = builder_from_specs(
         account_address or charter.signer.address, agent_id, session_key, allows, valid_for, budgets,
         native_budget, max_calls, min_interval, allow_execute_like=force_execute_like, guards=guards,
     )
     consent = ApeSigner(resolve_account(agent_sender)) if agent_sender else agent_consent
+    if chains is not None:
+        if on_chain:
+            raise InvalidInput("--chains signs off-chain for several chains; --on-chain issues on one: drop one")
+        clients = [c.sessions for c in connect_chains(chains, sender, manifest)]
+        multi = sign_multi_chain(prepare_on_chains(builder, clients), ApeSigner(sender), agent_consent=consent,
+                                 watch=watches)
+        if out:
+            multi.save(out)
+        click.echo(json.dumps(multi.summary(), indent=2) if as_json else "\n".join(multi.report()))
+        if not as_json:
+            click.echo(f"signed once off-chain for chains {', '.join(map(str, multi.chain_ids))} (no transaction)")
+        return
     signed, tx = sessions.grant(builder, on_chain=on_chain, agent_consent=consent, watch=watches)
     if out:
         signed.save(out)

@@ -1,6 +1,7 @@
 """Revoke one grant, or every grant of the account, at once.
 
     ape run revoke 0xGrantHash --network ethereum:local:foundry
+    ape run revoke grant.json --network ...     # a grant file; a multi-chain one: this network's entry
     ape run revoke --all --network ...          # revoke-all: every grant, used or not
 
 The sender is --sender ALIAS (test account 0 on local chains); the account
@@ -12,17 +13,19 @@ default, the sender (an EIP-7702 account), as in `charter session revoke`. A thi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from charter.ape_extras import account_option, clean_errors, connect, manifest_option, resolve_account, sender_option
 from charter.exceptions import InvalidInput
+from charter.sessions.describe import load_grant
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Revoke a grant (or all with --all)")
 @network_option()
-@click.argument("grant_hash", required=False)
+@click.argument("grant_hash", metavar="GRANT", required=False)
 @click.option("--all", "revoke_all", is_flag=True, help="revoke every grant of the account (revoke-all)")
 @sender_option
 @account_option
@@ -34,10 +37,17 @@ def cli(
     manifest: str | None,
 ) -> None:
     if (grant_hash is None) == (not revoke_all):
-        raise InvalidInput("give either a GRANT_HASH or --all (one of them)")
+        raise InvalidInput("give either a GRANT (a hash or a grant file) or --all (one of them)")
     charter = connect(resolve_account(alias), manifest)
     account = account_address or charter.signer.address
-    if revoke_all:
+    if grant_hash is not None and Path(grant_hash).is_file():  # a grant file (a multi-chain one: this chain's entry)
+        signed, _ = load_grant(grant_hash, charter.sessions.chain_id)
+        if signed.chain_id != charter.sessions.chain_id:
+            raise InvalidInput(f"grant file {grant_hash} is for chain {signed.chain_id}: run this on its network")
+        account = signed.grant.account
+        result = charter.sessions.revoke(signed)
+        what = f"grant {result.grant_hash} of {account} revoked on chain {signed.chain_id}"
+    elif revoke_all:
         result = charter.sessions.revoke_all(account)
         what = f"every grant of {account} revoked (epoch now {charter.sessions.epoch_of(account)})"
     else:

@@ -197,6 +197,40 @@ def connect(account: Any = None, manifest: str | None = None) -> Any:
     return Charter.connect(web3(), signer=signer, manifest=load_manifest(manifest))
 
 
+def connect_chains(spec: str, account: Any = None, manifest: str | None = None) -> list[Any]:
+    """A :class:`~charter.client.Charter` per chain of ``ID[=URL],...`` (``--chains``), in order,
+    sending as `account`: ape's provider for the chain it is connected to, the item's URL or
+    ``$CHARTER_RPC_<ID>`` for the others (ape connects to one network at a time).
+
+    What needs only signatures (a multi-chain grant) works on every chain; transactions
+    are sent through ape's provider, so send them on its chain."""
+    from ._core.chain import CHAIN_RPC_ENV, chain_rpc_from_env, connect_chain, parse_chain_list
+    from .cli._common import load_manifest
+    from .client import Charter
+    from .exceptions import InvalidInput
+
+    here = web3()
+    here_id = int(here.eth.chain_id)
+    signer = ApeSigner(account) if account is not None else None
+    loaded = load_manifest(manifest)
+    charters = []
+    for chain_id, url in parse_chain_list(spec):
+        from_env = chain_rpc_from_env(chain_id)
+        if url is not None:
+            w3 = connect_chain(chain_id, url, "--chains")
+        elif from_env is not None:
+            w3 = connect_chain(chain_id, *from_env)
+        elif chain_id == here_id:
+            w3 = here
+        else:
+            raise InvalidInput(
+                f"chain {chain_id} has no RPC (ape is connected to chain {here_id}): set "
+                f"${CHAIN_RPC_ENV.format(chain_id=chain_id)} to its node's URL, or write {chain_id}=URL in --chains"
+            )
+        charters.append(Charter.connect(w3, signer=signer, manifest=loaded))
+    return charters
+
+
 def resolve_account(alias: str | None) -> Any:
     """The ape account named `alias` (``--sender``); on development chains, test account 0 by default.
 

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from web3 import Web3
 
+from .._core.chain import CHAIN_RPC_ENV, chain_rpc_from_env, connect_chain, parse_chain_list
 from .._core.checks import check_address, one_line, validation_message
 from .._core.deployments import MANIFEST_ENV, Manifest
 from .._core.display import jsonable
@@ -33,17 +34,12 @@ from ..exceptions import (
     EffectNotObserved,
     InvalidInput,
     MissingSigner,
-    NodeUnreachable,
     NotConfirmed,
     TransactionFailed,
 )
 from ..sessions.describe import read_text
 
 RPC_ENV = "CHARTER_RPC"
-CHAIN_RPC_ENV = "CHARTER_RPC_{chain_id}"
-"""The RPC URL of chain ``chain_id`` for commands that act on several chains (``--chains``)."""
-MAX_CHAINS = 16
-"""The most chains a ``--chains`` list may name (a multi-chain grant's limit)."""
 KEY_ENV = "CHARTER_PRIVATE_KEY"
 WALLET_KEY_ENV = "CHARTER_WALLET_KEY"
 DEFAULT_RPC = "http://127.0.0.1:8545"
@@ -141,30 +137,6 @@ class ChainState:
     w3: Web3
 
 
-def parse_chain_list(spec: str, option: str = "--chains") -> list[tuple[int, str | None]]:
-    """``ID[=URL],ID[=URL],...`` as (chain id, URL or None) pairs; refused when an item is no
-    chain id, a chain is named twice, or more than :data:`MAX_CHAINS` are named."""
-    items = [item.strip() for item in spec.split(",")]
-    if not spec.strip() or any(not item for item in items):
-        raise InvalidInput(f"{option} {spec!r}: give chain ids separated by commas, each ID or ID=URL (31337,8453)")
-    parsed: list[tuple[int, str | None]] = []
-    for item in items:
-        text, sep, url = item.partition("=")
-        text = text.strip()
-        if not text.isascii() or not text.isdigit() or int(text) == 0:
-            raise InvalidInput(f"{option}: {text!r} is not a chain id (a positive decimal number, e.g. 8453)")
-        if sep and not url.strip():
-            raise InvalidInput(f"{option}: {item!r} has no URL after '='; write ID=URL or only ID")
-        parsed.append((int(text), url.strip() if sep else None))
-    ids = [chain_id for chain_id, _ in parsed]
-    repeated = sorted({c for c in ids if ids.count(c) > 1})
-    if repeated:
-        raise InvalidInput(f"{option} names chain {', '.join(map(str, repeated))} more than once; name each chain once")
-    if len(parsed) > MAX_CHAINS:
-        raise InvalidInput(f"{option} names {len(parsed)} chains; at most {MAX_CHAINS}")
-    return parsed
-
-
 def chain_states(state: State, spec: str, option: str = "--chains") -> list[ChainState]:
     """Every chain of ``--chains ID[=URL],...``, connected and checked, in the order given.
 
@@ -179,33 +151,20 @@ def chain_state(state: State, chain_id: int, url: str | None = None, option: str
     """Chain `chain_id`'s node: `url`, else ``$CHARTER_RPC_<ID>``, else ``--rpc`` when it is
     that chain (see :func:`chain_states`; `option` is the list the URL could be given in,
     None when there is none)."""
-    variable = CHAIN_RPC_ENV.format(chain_id=chain_id)
+    from_env = chain_rpc_from_env(chain_id)
     if url is not None:
         source = option or "the URL given"
-    elif os.environ.get(variable, "").strip():
-        url, source = os.environ[variable].strip(), f"${variable}"
+    elif from_env is not None:
+        url, source = from_env
     else:
         here = state.rpc_chain_id()
         if here != chain_id:
             rpc = f" (--rpc {state.rpc} is chain {here})" if here is not None else ""
             where = f", or write {chain_id}=URL in {option}" if option else ""
+            variable = CHAIN_RPC_ENV.format(chain_id=chain_id)
             raise InvalidInput(f"chain {chain_id} has no RPC{rpc}: set ${variable} to its node's URL{where}")
         return ChainState(chain_id, state.rpc, "--rpc", state.w3)
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"{source}: {url!r} (chain {chain_id}) is not an http(s) URL")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
-    try:
-        actual = int(w3.eth.chain_id)
-    except Exception as exc:  # noqa: BLE001 - any failure to answer is an unreachable node
-        raise NodeUnreachable(
-            f"cannot reach the node at {url} ({type(exc).__name__}), chain {chain_id}'s RPC from {source}; "
-            f"start it or fix {source}"
-        ) from None
-    if actual != chain_id:
-        raise InvalidInput(
-            f"{source} gives {url} for chain {chain_id}, but that node is chain {actual}; point it at chain "
-            f"{chain_id}'s node"
-        )
+    w3 = connect_chain(chain_id, url, source)
     return ChainState(chain_id, url, source, w3)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from .._core.chain import CHAIN_RPC_ENV
 from .._core.checks import check_address
 from .._core.revert import format_time
 from ..exceptions import CharterError, InvalidInput
@@ -41,7 +42,6 @@ from ..sessions.describe import (
 from ..sessions.models import GUARDED, GrantState, GrantStatus, MultiChainGrant, SignatureCheck, SignedGrant
 from ..sessions.multichain import prepare_on_chains, sign_multi_chain
 from ._common import (
-    CHAIN_RPC_ENV,
     EXIT_NOT_CONFIRMED,
     ChainState,
     Declined,
