@@ -30,7 +30,13 @@ Conditions (documented so numbers stay comparable across runs):
 - ``grant_onchain``: the principal's ``issue`` of a grant shaped like the
   ``execute`` one; ``revoke``: revoking an active grant;
   ``revoke_unused``: revoking a grant never used (its word is new);
-  ``revoke_all``: ``revokeAll`` for an account that has issued grants.
+  ``revoke_all``: ``revokeAll`` for an account that has issued grants;
+- across chains (issue 20): ``execute_represented``: ``execute`` for an agent
+  represented from another chain (its mirror written by ``represent``,
+  ``registry.represent_first`` / ``_update``); ``multi_chain_activate`` then
+  ``multi_chain_first_call``: the first use of a grant signed once for two
+  chains; ``revoke_grants_signed`` / ``revoke_all_signed``: revocations the
+  principal signed once for every chain, sent by a relayer.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from typing import Any
 
 from eth_abi import encode as abi_encode
 from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
@@ -57,6 +64,7 @@ from charter.deployments import (
     account_deploy_calldata,
     create2_address,
 )
+from charter.registry.represent import represented_id
 
 ROOT = Path(__file__).resolve().parent.parent
 MOCKS = ROOT / "tests" / "mocks"
@@ -205,6 +213,25 @@ class _Bench:
             self.manager_call(self.manager.functions.execute, grant, signature, to, 0, data),
         )
 
+    def agnostic_digest(self, primary: str, fields: list[tuple[str, str]], message: dict[str, Any]) -> bytes:
+        """An EIP-712 digest under the manager's chain-agnostic domain (name, version, address)."""
+        typed = {
+            "types": {
+                "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                                 {"name": "verifyingContract", "type": "address"}],
+                primary: [{"name": n, "type": t} for n, t in fields],
+            },
+            "primaryType": primary,
+            "domain": {"name": "Charter SessionManager", "version": "1", "verifyingContract": self.manager.address},
+            "message": message,
+        }
+        signable = encode_typed_data(full_message=typed)
+        return bytes(Web3.keccak(b"\x19" + signable.version + signable.header + signable.body))
+
+    @staticmethod
+    def sign(signer: LocalAccount, digest: bytes) -> bytes:
+        return bytes(signer.unsafe_sign_hash(digest).signature)
+
     def manager_call(self, fn: Callable[..., Any], *args: Any) -> bytes:
         return bytes(HexBytes(fn(*args)._encode_transaction_data()))
 
@@ -246,6 +273,31 @@ def bench_sessions(w3: Web3) -> dict[str, int]:
     b._wait(b.execute(g, b"", b.target.address, data))  # first use: the state word becomes non-zero
     out["sessions.execute"] = b.gas(b.execute(g, b"", b.target.address, data))
 
+    # The same session call for an agent represented from another chain (home chain 10):
+    # the funder acts as the inbox; the mirror lives where a local agent's record does.
+    inbox = b.funder
+    represent = b.registry.functions.represent
+    out["registry.represent_first"] = b.gas(
+        represent(10, agent, principal.address, principal.address, 0, 1, 0).transact({"from": inbox})
+    )
+    out["registry.represent_update"] = b.gas(
+        represent(10, agent, principal.address, principal.address, 0, 1, 1).transact({"from": inbox})
+    )
+    mirrored = represented_id(inbox, 10, agent)
+    gr = b.grant(principal.address, mirrored, [(b.target.address, poke, 0)], salt=21)
+    b._wait(b.send(principal, b.manager.address, b.manager_call(m.issue, gr, b"")))
+    b._wait(b.execute(gr, b"", b.target.address, data))
+    out["sessions.execute_represented"] = b.gas(b.execute(gr, b"", b.target.address, data))
+
+    # A grant signed once for two chains: this chain's entry activated, then its first call.
+    gm = b.grant(principal.address, agent, [(b.target.address, poke, 0)], salt=22)
+    entries = [bytes(b.view.functions.hashGrant(gm).call()), bytes(Web3.keccak(text="another chain's entry"))]
+    multi = b.agnostic_digest("MultiChainGrant", [("grants", "bytes32[]")], {"grants": entries})
+    out["sessions.multi_chain_activate"] = b.gas(
+        b.send(b.key, b.manager.address, b.manager_call(m.activate, gm, b.sign(principal, multi), b"", entries))
+    )
+    out["sessions.multi_chain_first_call"] = b.gas(b.execute(gm, b"", b.target.address, data))
+
     g3 = b.grant(
         principal.address, agent, [(b.target.address, poke, 0)],
         conditions=[(0, 0, 2, 100), (0, 1, 0, int(principal.address, 16)), (0, 2, 3, 1)], salt=3,
@@ -282,6 +334,20 @@ def bench_sessions(w3: Web3) -> dict[str, int]:
         b.send(principal, b.manager.address, b.manager_call(m.revoke, b.view.functions.hashGrant(unused).call()))
     )
     out["sessions.revoke_all"] = b.gas(b.send(principal, b.manager.address, b.manager_call(m.revokeAll)))
+    # Revocations signed once for every chain, carried here by someone else (the relayer).
+    revoke_grants = b.agnostic_digest(
+        "RevokeGrants", [("account", "address"), ("grants", "bytes32[]")],
+        {"account": principal.address, "grants": entries},
+    )
+    out["sessions.revoke_grants_signed"] = b.gas(
+        m.revokeGrantsSigned(principal.address, entries, b.sign(principal, revoke_grants)).transact({"from": b.relayer})
+    )
+    revoke_all = b.agnostic_digest(
+        "RevokeAll", [("account", "address"), ("nonce", "uint256")], {"account": principal.address, "nonce": 1}
+    )
+    out["sessions.revoke_all_signed"] = b.gas(
+        m.revokeAllSigned(principal.address, 1, b.sign(principal, revoke_all)).transact({"from": b.relayer})
+    )
 
     # The same through a per-owner AgentAccount deployed with CREATE2.
     acct = b.deploy_account(b.owner.address)
@@ -344,6 +410,12 @@ def session_checks(r: dict[str, int]) -> list[tuple[str, int, int]]:
             r["sessions.batch10"],
             int(1.3 * r["sessions.batch10_direct"]),
         ),
+        # An agent represented from another chain costs its sessions at most 1,000 more (issue 20).
+        (
+            "sessions.execute_represented - sessions.execute",
+            r["sessions.execute_represented"] - r["sessions.execute"],
+            1_000,
+        ),
         ("sessions.revoke", r["sessions.revoke"], 30_000),
         ("sessions.revoke_all", r["sessions.revoke_all"], 30_000),
         # DESIGN.md's 80,000 predates the agent-consent check (S5): issuing now reads the
@@ -357,6 +429,8 @@ def derived(r: dict[str, int]) -> dict[str, int]:
     """Differences worth keeping next to the raw figures."""
     return {
         "sessions.execute_overhead": r["sessions.execute"] - r["sessions.direct_call"],
+        "sessions.execute_represented_overhead": r["sessions.execute_represented"] - r["sessions.direct_call"],
+        "sessions.multi_chain_first_use": r["sessions.multi_chain_activate"] + r["sessions.multi_chain_first_call"],
         "sessions.erc20_period_first_vs_direct": r["sessions.erc20_period_first"] - r["sessions.erc20_direct"],
         "sessions.erc20_period_next_vs_direct": r["sessions.erc20_period_next"] - r["sessions.erc20_direct"],
         "sessions.deployed.execute_overhead": r["sessions.deployed.execute"] - r["sessions.deployed.direct_call"],
