@@ -15,6 +15,14 @@
         A proof is the concatenation of the signatures (r ‖ s ‖ v, 65 bytes
         each), ordered by strictly ascending signer address.
 
+        The same committee carries agents' states from their home chain
+        (`represent`): it attests
+            AgentState(uint256 homeChainId, address registry, uint256 agentId,
+                       address owner, address wallet, uint8 status,
+                       uint256 generation, uint256 sequence)
+        and the registry here mirrors the agent under an id bound to this
+        oracle (AgentRegistry.representedId).
+
         The committee (1 to 16 members, threshold 1..n) is fixed at
         deployment. It hands over to a new committee by rotation: someone
         deploys a successor AttesterOracle naming this one as its
