@@ -125,3 +125,22 @@ def test_cross_chain_tutorial_runs_as_written(tmp_path):
         assert "solver: 1 filled" in out and "relayer: 1 settled" in out  # stopped cleanly, with their summaries
 
     run_document(ROOT / "docs" / "tutorials" / "cross-chain-intent.md", tmp_path, check)
+
+
+def test_multichain_page_runs_as_written(tmp_path):
+    def check(run: Run) -> None:
+        assert run.python >= 4 and run.bash >= 4 and run.substitutions >= 2
+        ns = run.namespace
+        multi, a, b = ns["multi"], ns["a"], ns["b"]
+        assert multi.chain_ids == [31337, 31338]
+        assert a.state(multi.entry(31337)).status.name == "REVOKED"
+        assert b.state(multi.entry(31338)).native_spent == 1_500
+        out = "".join(run.output)
+        assert "chain 31337: OverBudget, 500 wei left" in out and "REVOKED ACTIVE" in out
+        assert "signed once off-chain for chains 31337, 31338" in out  # the CLI's grant
+        assert "chain 31338: pending (not used yet)" in out  # grant show, before the agent's first call
+        assert "entry for chain 31338 was activated first" in out  # session exec: the first use
+        assert "1 call made from" in out and "revoked on chain 31337" in out
+        assert "chain 31337: revoked" in out and "chain 31338: revoked" in out  # --everywhere, read back
+
+    run_document(ROOT / "docs" / "multichain.md", tmp_path, check)

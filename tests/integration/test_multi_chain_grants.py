@@ -158,8 +158,10 @@ def test_one_signature_works_on_both_chains_within_each_budget(
     a, b = principal.sessions(CHAIN_A), principal.sessions(CHAIN_B)
     entry_a = SignedGrant.from_json(multi.entry(CHAIN_A).to_json())  # one chain's file works alone
     # chain A: the first use activates the entry (its own transaction), then the call; then the budget binds
-    a.execute(entry_a, transfer(world, CHAIN_A, bob, 60), key=session_key)
+    first = a.execute(entry_a, transfer(world, CHAIN_A, bob, 60), key=session_key)
+    assert first.note is not None and f"entry for chain {CHAIN_A} was activated first" in first.note
     assert a.state(entry_a).status is GrantStatus.ACTIVE
+    assert a.execute(entry_a, transfer(world, CHAIN_A, bob, 0), key=session_key).note is None  # active now
     with pytest.raises(OverBudget) as over:
         a.execute(entry_a, transfer(world, CHAIN_A, bob, 50), key=session_key)
     assert over.value.left == 40
@@ -172,7 +174,7 @@ def test_one_signature_works_on_both_chains_within_each_budget(
                     list(entry_a.grants))
     with pytest.raises(GrantExists):
         send_checked(a.w3, session_key, a.address, data, RevertContext(action="activate"))
-    assert a.state(entry_a).calls_used == 1  # nothing more happened
+    assert a.state(entry_a).calls_used == 2  # nothing more happened
 
 
 def test_an_entry_is_never_used_on_the_other_chain(world: World, principal: Party, session_key: LocalSigner) -> None:

@@ -48,7 +48,8 @@ class TxResult(BaseModel):
     sent: bool = True
     """False when nothing needed sending (``tx_hash`` is then empty): see ``note``."""
     note: str | None = None
-    """Why nothing was sent, when ``sent`` is False."""
+    """Why nothing was sent, when ``sent`` is False; else what else was sent first, if anything
+    (a multi-chain grant's entry activated before a session call)."""
 
 
 def estimate(w3: Web3, call: TxParams) -> int:

@@ -124,6 +124,8 @@ def exec_command(ctx: click.Context, grant_file: str, calls: tuple[str, ...], ke
         print_json(tx_json("exec", result, calls=len(parsed), session_key=key.address, account=signed.grant.account))
     else:
         made = "1 call" if len(parsed) == 1 else f"{len(parsed)} calls"
+        if result.note:
+            click.echo(result.note)
         click.echo(tx_line(f"{made} made from {signed.grant.account} under grant {result.grant_hash}", result))
 
 
@@ -192,6 +194,8 @@ def relay_request(ctx: click.Context, file: str, as_json: bool) -> None:
         print_json(tx_json("relay", result, calls=len(request.calls), nonce=request.nonce,
                            relayer=charter.signer.address, account=request.grant.grant.account))
     else:
+        if result.note:
+            click.echo(result.note)
         click.echo(tx_line(
             f"relayed {len(request.calls)} call(s) from {request.grant.grant.account} under grant "
             f"{result.grant_hash} (nonce {request.nonce})", result,

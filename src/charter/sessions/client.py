@@ -291,10 +291,9 @@ class Sessions(SessionsView):
                 f"a session call carries at most {MAX_CALLDATA:,} bytes of calldata, got {len(call.data):,}"
             )
         sender = self._signer(key, "execute a session call")
-        data = calldata(
-            "execute", signed.grant.as_tuple(), self._presented(signed, sender), call.target, call.value, call.data
-        )
-        return self._send_session(signed, sender, data, [call], "execute")
+        presented, activated = self._presented(signed, sender)
+        data = calldata("execute", signed.grant.as_tuple(), presented, call.target, call.value, call.data)
+        return self._send_session(signed, sender, data, [call], "execute", activated)
 
     def execute_batch(
         self, grant: SignedGrant, calls: Iterable[Call | Sequence[Any]], key: SignerLike | None = None
@@ -304,10 +303,9 @@ class Sessions(SessionsView):
         signed = self._bound(grant)
         batch = self._batch(calls)
         sender = self._signer(key, "execute session calls")
-        data = calldata(
-            "executeBatch", signed.grant.as_tuple(), self._presented(signed, sender), [c.as_tuple() for c in batch]
-        )
-        return self._send_session(signed, sender, data, batch, "execute")
+        presented, activated = self._presented(signed, sender)
+        data = calldata("executeBatch", signed.grant.as_tuple(), presented, [c.as_tuple() for c in batch])
+        return self._send_session(signed, sender, data, batch, "execute", activated)
 
     def sign_request(
         self,
@@ -356,13 +354,13 @@ class Sessions(SessionsView):
         sender = self._signer(relayer, "relay a session request")
         relay = (request.nonce, request.deadline, request.signature)
         grant = signed.grant.as_tuple()
-        presented = self._presented(signed, sender)
+        presented, activated = self._presented(signed, sender)
         if len(request.calls) == 1:
             c = request.calls[0]
             data = calldata("execute_relayed", grant, presented, c.target, c.value, c.data, relay)
         else:
             data = calldata("executeBatch_relayed", grant, presented, [c.as_tuple() for c in request.calls], relay)
-        return self._send_session(signed, sender, data, list(request.calls), "relay")
+        return self._send_session(signed, sender, data, list(request.calls), "relay", activated)
 
     def activate(self, grant: SignedGrant, sender: SignerLike | None = None) -> TxResult:
         """Activate this chain's entry of a multi-chain grant (the manager's ``activate``): the
@@ -509,18 +507,17 @@ class Sessions(SessionsView):
                 )
         return batch
 
-    def _presented(self, grant: SignedGrant, activator: Signer) -> bytes:
+    def _presented(self, grant: SignedGrant, activator: Signer) -> tuple[bytes, TxResult | None]:
         """The grant signature to send: none once the grant is active (saves calldata),
         else abi.encode(account signature, agent consent); a multi-chain grant's entry
-        is activated first (by `activator`), then presents none."""
+        is activated first (by `activator`: that transaction is returned too), then presents none."""
         with translate(self.w3):
             state = int(self.contract.functions.stateOf(grant.grant.account, grant.hash).call())
         if state & 255 == _USED:
-            return b""
+            return b"", None
         if grant.grants:
-            self.activate(grant, activator)
-            return b""
-        return grant.first_use_signature
+            return b"", self.activate(grant, activator)
+        return grant.first_use_signature, None
 
     def _usable_agent(self, agent_id: int) -> int:
         """The agent's current generation; refuses unknown and retired agents
@@ -622,13 +619,18 @@ class Sessions(SessionsView):
         )
 
     def _send_session(
-        self, signed: SignedGrant, sender: Signer, data: bytes, calls: list[Call], action: str
+        self, signed: SignedGrant, sender: Signer, data: bytes, calls: list[Call], action: str,
+        activated: TxResult | None = None,
     ) -> TxResult:
         receipt: TxReceipt = send_checked(
             self.w3, sender, self.address, data, self._ctx(action, signed.grant),
             timeout=self.timeout, explain=self._explainer(signed.grant, calls),
         )
-        return result(receipt, signed.grant.agent_id, grant_hash="0x" + signed.hash.hex())
+        note = None
+        if activated is not None and activated.sent:
+            note = (f"the multi-chain grant's entry for chain {self.chain_id} was activated first (tx "
+                    f"{activated.tx_hash}, block {activated.block_number}, {activated.gas_used:,} gas)")
+        return result(receipt, signed.grant.agent_id, grant_hash="0x" + signed.hash.hex(), note=note)
 
     def _explainer(self, grant: Grant, calls: list[Call]) -> Explain:
         def explain(error: CharterError, ctx: RevertContext) -> CharterError:
