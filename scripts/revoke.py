@@ -25,7 +25,7 @@ from charter.sessions.describe import load_grant
 
 @click.command(cls=ConnectedProviderCommand, short_help="Revoke a grant (or all with --all)")
 @network_option()
-@click.argument("grant_hash", metavar="GRANT", required=False)
+@click.argument("grant_hash", required=False)
 @click.option("--all", "revoke_all", is_flag=True, help="revoke every grant of the account (revoke-all)")
 @sender_option
 @account_option
@@ -37,7 +37,7 @@ def cli(
     manifest: str | None,
 ) -> None:
     if (grant_hash is None) == (not revoke_all):
-        raise InvalidInput("give either a GRANT (a hash or a grant file) or --all (one of them)")
+        raise InvalidInput("give either a GRANT_HASH or --all (one of them; GRANT_HASH may also be a grant file)")
     charter = connect(resolve_account(alias), manifest)
     account = account_address or charter.signer.address
     if grant_hash is not None and Path(grant_hash).is_file():  # a grant file (a multi-chain one: this chain's entry)

@@ -50,6 +50,7 @@ from ..exceptions import (
     AgentRetired,
     CharterError,
     ContractRevert,
+    GrantExists,
     InvalidInput,
     UnknownAgent,
 )
@@ -516,7 +517,10 @@ class Sessions(SessionsView):
         if state & 255 == _USED:
             return b"", None
         if grant.grants:
-            return b"", self.activate(grant, activator)
+            try:
+                return b"", self.activate(grant, activator)
+            except GrantExists:  # activated meanwhile by someone else (a relayer, another call): in force
+                return b"", None
         return grant.first_use_signature, None
 
     def _usable_agent(self, agent_id: int) -> int:
