@@ -79,8 +79,8 @@ SALT = b"\x00" * 32
 ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
 # Suite entries in deployment order; each names the contract it deploys.
 CONTRACTS: tuple[str, ...] = (
-    "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate", "IntentView",
-    "IntentSettler",
+    "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate",
+    "IntentView", "IntentSettler",
 )
 CONTRACT_OF = {
     "AgentRegistry": "AgentRegistry",

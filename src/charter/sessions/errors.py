@@ -123,6 +123,13 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
         "the signature presented with {grant} is not the account's EIP-712 signature of it",
         "have the account's owner sign exactly this grant on this chain and manager "
         "(Sessions.sign), or issue it on-chain")),
+    "sessions: bad revocation signature": (GrantSignatureInvalid, _session(
+        "the revocation is not signed by the account (another signer, another nonce or list, another "
+        "manager, or a zero signature)",
+        "have the account's own key sign it (Sessions.sign_revoke_all / sign_revoke_grants); a deployed "
+        "account's ERC-1271 binds one chain: revoke there with revoke / revoke_all")),
+    "sessions: no grants": (InvalidGrant, _session(
+        "the signed revocation lists no grant", "list 1 to 16 grant hashes")),
     "sessions: not an entry of the grant": (GrantSignatureInvalid, _session(
         "{grant} is not among the grants the account signed once for several chains, as hashed on this "
         "chain and manager: it is another chain's entry, or it was changed after signing",

@@ -28,7 +28,9 @@ def inbox():
 def deliver(registry, inbox):
     """`represent` as `inbox` (or `by`); returns the represented id."""
 
-    def _deliver(owner, wallet=None, status=STATUS_ACTIVE, generation=1, sequence=0, *, by=None, home=HOME, agent=HOME_ID):
+    def _deliver(
+        owner, wallet=None, status=STATUS_ACTIVE, generation=1, sequence=0, *, by=None, home=HOME, agent=HOME_ID
+    ):
         wallet = ZERO_ADDRESS if wallet is None else wallet
         with boa.env.prank(by or inbox):
             return registry.represent(home, agent, owner, wallet, status, generation, sequence)
@@ -203,7 +205,9 @@ def test_the_mirror_changes_only_from_home(registry, deliver, owner, call, args)
         getattr(registry, call)(agent_id, *args)
 
 
-def test_the_mirror_cannot_be_transferred_or_rewalleted_here(registry, deliver, owner, other_owner, wallet, wallet_proof):
+def test_the_mirror_cannot_be_transferred_or_rewalleted_here(
+    registry, deliver, owner, other_owner, wallet, wallet_proof
+):
     agent_id = deliver(owner)
     with boa.env.prank(owner), boa.reverts("registry: represented agent"):
         registry.transferFrom(owner, other_owner, agent_id)

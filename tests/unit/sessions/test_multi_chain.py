@@ -1,4 +1,5 @@
-"""A grant signed once for several chains (`activate`, SessionActivator's code on the manager): each chain accepts only its own entry (M1).
+"""A grant signed once for several chains (`activate`, SessionActivator's code on the
+manager): each chain accepts only its own entry (M1); revocations signed once for every chain.
 
 The account signs EIP-712 `MultiChainGrant(bytes32[] grants)` under the
 chain-agnostic domain (name, version, the manager's address): `grants` lists
@@ -178,7 +179,8 @@ def test_signed_revoke_all_stops_every_grant_once_per_nonce(world, entries, exec
     assert not activator.get_logs()
     # A new nonce revokes again.
     with boa.env.prank(str(STRANGER.address)):
-        activator.revokeAllSigned(account, 8, sign_digest(EOA7702, revoke_all_digest(world.manager.address, account, 8)))
+        signature = sign_digest(EOA7702, revoke_all_digest(world.manager.address, account, 8))
+        activator.revokeAllSigned(account, 8, signature)
     assert world.manager.epochOf(account) == epoch + 2
 
 
@@ -226,9 +228,13 @@ def test_signed_revoke_grants_refusals(world, entries) -> None:
     account = str(grant.account)
     activator = as_activator(world)
     with boa.reverts("sessions: bad revocation signature"):
-        activator.revokeGrantsSigned(account, grants, sign_digest(KEY, revoke_grants_digest(world.manager.address, account, grants)))
+        activator.revokeGrantsSigned(
+            account, grants, sign_digest(KEY, revoke_grants_digest(world.manager.address, account, grants))
+        )
     with boa.reverts("sessions: bad revocation signature"):
-        activator.revokeGrantsSigned(account, grants[:1], sign_digest(EOA7702, revoke_grants_digest(world.manager.address, account, grants)))
+        activator.revokeGrantsSigned(
+            account, grants[:1], sign_digest(EOA7702, revoke_grants_digest(world.manager.address, account, grants))
+        )
     with boa.reverts("sessions: no grants"):
         activator.revokeGrantsSigned(account, [], b"")
     assert world.manager.stateOf(account, grants[0]) == 0

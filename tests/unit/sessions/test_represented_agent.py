@@ -71,7 +71,9 @@ def test_consent_comes_from_the_mirrored_owner_only(registry, home, make_grant, 
     agent_id = home(sequence=0)
     forged = None
     with boa.env.prank(boa.env.generate_address("forger")):
-        forged = registry.represent(HOME, HOME_ID, boa.env.generate_address("mallory"), boa.env.generate_address("mallory"), ACTIVE, 1, 50)
+        forged = registry.represent(
+            HOME, HOME_ID, boa.env.generate_address("mallory"), boa.env.generate_address("mallory"), ACTIVE, 1, 50
+        )
     assert forged != agent_id
     assert registry.ownerOf(agent_id) == AGENT_OWNER
     grant = make_grant(agent_id=forged)
