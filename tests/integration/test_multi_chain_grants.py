@@ -388,3 +388,78 @@ def test_cli_chain_list_errors_are_one_line(world: World, principal: Party, chai
                   "--valid-for", "1h", env={fill(k): fill(v) for k, v in env.items()})
     _refused(result, fill(needle))
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+
+
+# ---------------------------------------------------------------- revocations signed once for every chain
+
+
+def test_a_revocation_signed_once_is_carried_to_the_other_chain(
+    world: World, principal: Party, session_key: LocalSigner
+) -> None:
+    """The principal revokes a multi-chain grant on B with one signature; anyone (here a relayer's
+    key) submits the same signature on A, read from B's RevokeGrantsSigned event: both chains stop it,
+    and submitting it again changes nothing (nothing is sent)."""
+    from charter.sessions.revocations import SignedRevocation, sign_revoke_grants
+
+    bob = Account.create().address
+    multi = sign_multi_chain(grants_for(world, principal, session_key.address, {CHAIN_A: 50, CHAIN_B: 50}),
+                             principal.signer)
+    for chain_id in (CHAIN_A, CHAIN_B):
+        principal.sessions(chain_id).execute(multi.entry(chain_id), transfer(world, chain_id, bob, 1), session_key)
+    revocation = sign_revoke_grants(principal.sessions(CHAIN_B).address, multi.grants, principal.signer)
+    sent = principal.sessions(CHAIN_B).submit_revocation(revocation)
+    assert sent.sent
+    manager_b = principal.sessions(CHAIN_B).contract
+    receipt = world.b.w3.eth.get_transaction_receipt(sent.tx_hash)
+    from web3.logs import DISCARD
+
+    (event,) = manager_b.events.RevokeGrantsSigned().process_receipt(receipt, errors=DISCARD)
+    carried = SignedRevocation(manager=manager_b.address, account=event["args"]["account"],
+                               grants=tuple(event["args"]["grants"]), signature=event["args"]["signature"])
+    relayer = LocalSigner.from_key(Account.create().key)
+    _fund(world.a, world, relayer.address)
+    assert principal.sessions(CHAIN_A).submit_revocation(carried, relayer).sent
+    for chain_id in (CHAIN_A, CHAIN_B):
+        assert principal.sessions(chain_id).state(multi.entry(chain_id)).status is GrantStatus.REVOKED
+        with pytest.raises(GrantRevoked):
+            principal.sessions(chain_id).execute(multi.entry(chain_id), transfer(world, chain_id, bob, 1), session_key)
+    again = principal.sessions(CHAIN_A).submit_revocation(carried, relayer)
+    assert again.sent is False and "already" in (again.note or "")
+
+
+def test_a_signed_revocation_is_refused_for_another_account_or_manager(world: World, principal: Party) -> None:
+    from charter.exceptions import GrantSignatureInvalid as Refused
+    from charter.sessions.revocations import SignedRevocation, sign_revoke_all
+
+    revocation = sign_revoke_all(principal.sessions(CHAIN_A).address, principal.signer, nonce=99)
+    stranger = LocalSigner.from_key(Account.create().key)
+    forged = SignedRevocation(manager=revocation.manager, account=stranger.address, nonce=99,
+                              signature=revocation.signature)
+    _fund(world.a, world, stranger.address)
+    with pytest.raises(Refused, match="not signed by the account"):
+        principal.sessions(CHAIN_A).submit_revocation(forged, stranger)
+    other_manager = SignedRevocation(manager=stranger.address, account=principal.address, nonce=99,
+                                     signature=revocation.signature)
+    with pytest.raises(InvalidInput, match="signed for the SessionManager"):
+        principal.sessions(CHAIN_A).submit_revocation(other_manager)
+
+
+def test_cli_revoke_all_everywhere_reports_what_each_chain_shows(
+    world: World, session_key: LocalSigner
+) -> None:
+    party = _party(world, same_agent_id=True)
+    epochs = {c: party.sessions(c).epoch_of(party.address) for c in (CHAIN_A, CHAIN_B)}
+    b_env = {f"CHARTER_RPC_{CHAIN_B}": world.b.chain.url}
+    missing = _cli(world, party, "grant", "revoke-all", "--everywhere", f"{CHAIN_A},{CHAIN_B}")
+    _refused(missing, f"chain {CHAIN_B} has no RPC")
+    assert party.sessions(CHAIN_A).epoch_of(party.address) == epochs[CHAIN_A]  # refused before anything was sent
+    done = _cli(world, party, "grant", "revoke-all", "--everywhere", f"{CHAIN_A},{CHAIN_B}", "--json", env=b_env)
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert report["revoked_everywhere"] is True and report["signed_revocation"]["account"] == party.address
+    for row in report["chains"]:
+        assert row["revoked"] and row["epoch"] == epochs[row["chain_id"]] + 1
+        assert row["how"].startswith("signed revocation")
+    text = _cli(world, party, "grant", "revoke-all", "--everywhere", f"{CHAIN_A},{CHAIN_B}", env=b_env)
+    assert text.exit_code == 0, text.output
+    assert f"chain {CHAIN_A}: revoked, epoch now {epochs[CHAIN_A] + 2}" in text.output

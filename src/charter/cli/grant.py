@@ -26,6 +26,7 @@ from rich.table import Table
 from .._core.chain import CHAIN_RPC_ENV
 from .._core.checks import check_address
 from .._core.revert import format_time
+from ..accounts.models import AccountKind
 from ..exceptions import CharterError, InvalidInput
 from ..sessions.builder import GrantBuilder, builder_from_specs
 from ..sessions.client import NotYetACharterAccountWarning
@@ -41,6 +42,7 @@ from ..sessions.describe import (
 )
 from ..sessions.models import GUARDED, GrantState, GrantStatus, MultiChainGrant, SignatureCheck, SignedGrant
 from ..sessions.multichain import prepare_on_chains, sign_multi_chain
+from ..sessions.revocations import SignedRevocation, sign_revoke_all
 from ._common import (
     EXIT_NOT_CONFIRMED,
     ChainState,
@@ -682,10 +684,19 @@ def _revoke_everywhere(ctx: click.Context, file: str, multi: MultiChainGrant, as
 
 @grant.command("revoke-all")
 @click.option("--account", metavar="ADDRESS", help="The account (default: the sender).")
+@click.option(
+    "--everywhere", "chains", metavar="ID[=URL],...",
+    help="Revoke on every chain listed (RPCs as for grant create --chains) and report what each chain shows "
+    "afterwards. An EOA or EIP-7702 account signs one revocation valid on every chain (RevokeAll), sent to each; "
+    "a deployed account's owner sends revokeAll on each chain. Exit 0 only when every chain shows it.",
+)
 @json_option
 @click.pass_context
-def revoke_all(ctx: click.Context, account: str | None, as_json: bool) -> None:
+def revoke_all(ctx: click.Context, account: str | None, chains: str | None, as_json: bool) -> None:
     """Revoke every grant of the account at once, used or not (its epoch moves on)."""
+    if chains is not None:
+        _revoke_all_everywhere(ctx, account, chains, as_json)
+        return
     charter = get_state(ctx).charter("revoke-all")
     assert charter.signer is not None
     account = check_address(account, "--account") if account is not None else charter.signer.address
@@ -696,6 +707,70 @@ def revoke_all(ctx: click.Context, account: str | None, as_json: bool) -> None:
         print_json(tx_json("revoke-all", result, account=account, epoch=epoch))
     else:
         click.echo(tx_line(f"every grant of {account} revoked (epoch now {epoch})", result))
+
+
+def _revoke_all_everywhere(ctx: click.Context, account: str | None, spec: str, as_json: bool) -> None:
+    """revoke-all on every chain of `spec`; a chain counts as revoked only when it shows it (its epoch moved
+    on, or it had applied the same signed revocation already)."""
+    state = get_state(ctx)
+    chains = chain_states(state, spec, option="--everywhere")
+    signer = state.signer("grant revoke-all --everywhere")
+    account = check_address(account, "--account") if account is not None else signer.address
+    revocation: SignedRevocation | None = None
+    rows: list[dict[str, Any]] = []
+    codes: list[int] = []
+    for chain in chains:
+        row: dict[str, Any] = {"chain_id": chain.chain_id, "revoked": False, "how": None, "epoch": None,
+                               "block": None, "transaction": None, "error": None}
+        try:
+            sessions = state.charter_on(chain, "revoke-all").sessions
+            before = sessions.epoch_of(account)
+            if sessions.accounts.kind(account) is AccountKind.DEPLOYED:
+                with sending(f"revoke-all on chain {chain.chain_id}"):
+                    row["transaction"] = sessions.revoke_all(account, signer)
+                row["how"] = "revokeAll by the account's owner"
+            else:
+                if signer.address != account:
+                    raise InvalidInput(
+                        f"{account} signs its own revocations (an EOA or EIP-7702 account): send with its key, "
+                        f"not {signer.address}"
+                    )
+                if revocation is None:
+                    revocation = sign_revoke_all(sessions.address, signer)
+                with sending(f"revoke-all on chain {chain.chain_id}"):
+                    row["transaction"] = sessions.submit_revocation(revocation, signer)
+                row["how"] = f"signed revocation (nonce {revocation.nonce})"
+            after = sessions.epoch_of(account)
+            with_block = int(chain.w3.eth.block_number)
+            already = not row["transaction"].sent  # this chain had applied the same signed revocation
+            row.update(epoch=after, block=with_block, revoked=after > before or already)
+            if not row["revoked"]:
+                row["error"] = f"chain {chain.chain_id} still shows epoch {after} for {account}"
+                codes.append(EXIT_NOT_CONFIRMED)
+        except CharterError as exc:
+            row["error"] = " ".join(str(exc).split())
+            codes.append(exit_code_for(exc))
+        rows.append(row)
+    failed = [row for row in rows if not row["revoked"]]
+    if wants_json(ctx, as_json):
+        print_json({"action": "revoke-all-everywhere", "account": account, "chains": rows,
+                    "revoked_everywhere": not failed,
+                    "signed_revocation": json.loads(revocation.to_json()) if revocation is not None else None})
+    else:
+        click.echo(f"every grant of {account}, as each chain shows it now:")
+        for row in rows:
+            if row["revoked"]:
+                tx = row["transaction"]
+                sent = f"tx {tx.tx_hash}" if tx.sent else "applied before"
+                click.echo(f"  chain {row['chain_id']}: revoked, epoch now {row['epoch']} (read at block "
+                           f"{row['block']}; {row['how']}, {sent})")
+            else:
+                click.echo(f"  chain {row['chain_id']}: NOT REVOKED: {row['error']}")
+    if failed:
+        listed = ", ".join(str(row["chain_id"]) for row in failed)
+        click.echo(f"error: not known to be revoked on chain {listed}; fix what is said above and run the command "
+                   "again (the chains shown revoked stay revoked)", err=True)
+        raise click.exceptions.Exit(codes[0])
 
 
 # ---------------------------------------------------------------- a grant an agent asked for

@@ -11,6 +11,7 @@ A grant's path, top to bottom:
     allowances.py  the pre-grant check: no allowed target holds a standing allowance over an unbounded token
     client.py      Sessions: prepare, sign or issue, execute, relay, revoke, activate
     multichain.py  sign_multi_chain: one signature for grants on several chains
+    revocations.py sign_revoke_all / sign_revoke_grants: one signature revokes on every chain
     errors.py      "sessions: ..." reverts as exceptions, and the facts that explain them
 """
 
@@ -46,6 +47,7 @@ from .models import (
     grant_from_tuple,
 )
 from .multichain import consent_multi_chain, prepare_on_chains, sign_multi_chain
+from .revocations import SignedRevocation, sign_revoke_all, sign_revoke_grants
 from .view import SessionsView
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "Sessions",
     "SessionsView",
     "SignedGrant",
+    "SignedRevocation",
     "TokenAllowance",
     "TokenBudget",
     "at_least",
@@ -79,6 +82,8 @@ __all__ = [
     "grant_from_tuple",
     "not_equal",
     "one_of",
+    "sign_revoke_all",
+    "sign_revoke_grants",
     "prepare_on_chains",
     "sign_multi_chain",
 ]

@@ -32,6 +32,8 @@ FUNCTIONS: dict[str, list[str]] = {
     "renounce": [GRANT_TYPE],
     "revoke": ["bytes32"],
     "revokeAll": [],
+    "revokeAllSigned": ["address", "uint256", "bytes"],
+    "revokeGrantsSigned": ["address", "bytes32[]", "bytes"],
     "setMaxSessionLength": ["uint256"],
 }
 """The argument types of each entry point (``_relayed``: the overload with a relay tuple)."""

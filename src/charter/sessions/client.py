@@ -67,6 +67,7 @@ from .models import (
     SessionRequest,
     SignedGrant,
 )
+from .revocations import SignedRevocation
 from .typed_data import request_typed_data
 from .view import SessionsView
 
@@ -75,6 +76,7 @@ DEFAULT_REQUEST_LIFETIME = 300
 
 _RETIRED = 2
 _USED = 1
+_REVOKED = 2
 """The stored status of a grant the manager accepted (``grant_state.USED``)."""
 
 
@@ -446,6 +448,42 @@ class Sessions(SessionsView):
             effect="nothing was revoked",
             hint=f"that {account} is a Charter account of this SessionManager (`charter account show`)",
         )
+        return result(receipt)
+
+    def submit_revocation(self, revocation: SignedRevocation, sender: SignerLike | None = None) -> TxResult:
+        """Apply a revocation the account signed once for every chain (:mod:`charter.sessions.revocations`)
+        on this chain; anyone may send it (`sender`; default: the client's signer). Nothing is sent
+        when this chain applied it already (``sent`` False: a nonce counts once, revoked grants stay
+        so). Returns the transaction once the manager's ``RevokeAllSigned`` or ``RevokeGrantsSigned``
+        shows it was applied."""
+        if revocation.manager != self.address:
+            raise InvalidInput(
+                f"the revocation was signed for the SessionManager {revocation.manager}, not {self.address}"
+            )
+        account = revocation.account
+        with translate(self.w3):
+            if revocation.revokes_all:
+                done = int(self.contract.functions.stateOf(account, revocation.digest).call()) != 0
+            else:
+                done = all(
+                    int(self.contract.functions.stateOf(account, h).call()) & 255 == _REVOKED
+                    for h in revocation.grants
+                )
+            block = int(self.w3.eth.block_number)
+        if done:
+            return TxResult(tx_hash="", block_number=block, gas_used=0, sent=False,
+                            note=f"chain {self.chain_id} applied this revocation already: nothing to send")
+        signer = self._signer(sender, "submit a signed revocation")
+        if revocation.revokes_all:
+            data = calldata("revokeAllSigned", account, revocation.nonce, bytes(revocation.signature))
+            event = "RevokeAllSigned"
+        else:
+            data = calldata("revokeGrantsSigned", account, list(revocation.grants), bytes(revocation.signature))
+            event = "RevokeGrantsSigned"
+        ctx = RevertContext(action="revoke (signed) grants of", account=account, chain_id=self.chain_id)
+        receipt = send_checked(self.w3, signer, self.address, data, ctx, timeout=self.timeout)
+        expect_event(receipt, self.contract, event, account=account, subject=revocation.describe(),
+                     effect="nothing was revoked")
         return result(receipt)
 
     def renounce(self, grant: SignedGrant | Grant, key: SignerLike | None = None) -> TxResult:
