@@ -307,14 +307,14 @@ def test_the_docs_list_every_key_in_a_table() -> None:
     section = _running_section()
     rows = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE))
     keys = {*config.RELAY_KEYS, *config.SOLVER_KEYS, *config.RELAY_CHAIN_KEYS, *config.HYPERLANE_KEYS,
-            *config.ROUTE_KEYS} - {"chains", "routes", "hyperlane"}
+            *config.ROUTE_KEYS, *config.AGENT_KEYS} - {"chains", "routes", "hyperlane"}
     assert keys - rows == set()
     assert "### What each process does on each fault" in section
 
 
 def test_the_docs_example_files_load(env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     examples = re.findall(r"```toml\n(# (relay|solve)\.toml[^\n]*)\n(.*?)```", _running_section(), re.DOTALL)
-    assert len(examples) == 3
+    assert len(examples) == 4
     for first, kind, body in examples:
         for i, name in enumerate(re.findall(r'"([A-Z][A-Z_0-9]+)"', body)):
             monkeypatch.setenv(name, f"0x{i + 1:064x}")  # a key each
@@ -328,3 +328,94 @@ def test_the_docs_example_files_load(env, tmp_path: Path, monkeypatch: pytest.Mo
             assert load_solver_config(path).chains
         else:
             assert load_relay_config(path, "hyperlane" if "--oracle hyperlane" in first else "all").chains
+
+
+# ---------------------------------------------------------------- carrying kills (issue 20, part 3)
+
+AGENTS_B, HL_AGENTS = "0x" + "d1" * 20, "0x" + "d2" * 20
+KILLS = f'''sender_key_env = "T_SENDER"
+attester_keys_env = ["T_ATTESTER"]
+validator_keys_env = ["T_VALIDATOR"]
+forward_revocations = true
+discover_agents = true
+
+[[chains]]
+chain_id = 1
+rpc = "http://127.0.0.1:1"
+[chains.hyperlane]
+mailbox = "{MAILBOX_A}"
+agents = "{HL_AGENTS}"
+
+[[chains]]
+chain_id = 2
+rpc = "http://127.0.0.1:2"
+agents_oracle = "{AGENTS_B}"
+[chains.hyperlane]
+mailbox = "{MAILBOX_B}"
+agents = "{HL_AGENTS}"
+
+[[agents]]
+home_chain = 1
+agent_id = 5
+to = [2]
+via = ["committee", "hyperlane"]
+
+[[agents]]
+home_chain = 1
+agent_id = 6
+'''
+
+
+def test_a_file_that_only_carries_kills_loads(env, tmp_path: Path) -> None:
+    from charter.processes.propagate import AgentRoute
+
+    config = load_relay_config(write(tmp_path, KILLS))
+    assert config.forward_revocations and config.discover_agents and config.oracles == {}
+    assert config.agents == [AgentRoute(1, 5, (2,), ("committee", "hyperlane")), AgentRoute(1, 6, (), ("committee",))]
+    a, b = config.chains
+    assert a.agents_oracle is None and b.agents_oracle == Web3.to_checksum_address(AGENTS_B)
+    assert a.hyperlane is not None and a.hyperlane.agents == Web3.to_checksum_address(HL_AGENTS)
+    assert config.attester_keys == [KEY] and config.validator_keys == [KEY]
+    # each --oracle keeps its own way
+    committee = load_relay_config(write(tmp_path, KILLS), "committee")
+    assert [a.via for a in committee.agents] == [("committee",), ("committee",)] and committee.validator_keys == []
+    hyperlane = load_relay_config(write(tmp_path, KILLS), "hyperlane")
+    assert [(a.agent_id, a.via) for a in hyperlane.agents] == [(5, ("hyperlane",))]
+    assert hyperlane.chains[1].agents_oracle is None and hyperlane.attester_keys == []
+
+
+def test_existing_files_carry_nothing_new(env, tmp_path: Path) -> None:
+    config = load_relay_config(write(tmp_path, RELAY))
+    assert config.agents == [] and not config.forward_revocations and not config.discover_agents
+    assert all(c.agents_oracle is None and c.session_manager is None and c.registry is None for c in config.chains)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("agent_id = 6", "agent_id = 0", "agents[1]: `agent_id` is an integer ≥ 1, got 0"),
+    ("home_chain = 1\nagent_id = 6", "home_chain = 3\nagent_id = 6", "agents[1]: `home_chain` 3 is not one of"),
+    ("to = [2]", "to = [3]", "agents[0]: `to` names chain 3, not one of the [[chains]]"),
+    ("to = [2]", "to = 2", "agents[0]: `to` is a list of chain ids"),
+    ("to = [2]", "to = [2, 2]", "agents[0]: `to` names a chain twice"),
+    ("to = [2]", "to = [1]", "`to` names its home chain 1"),
+    ('via = ["committee", "hyperlane"]', 'via = "carrier pigeon"', 'agents[0]: `via` is "committee", "hyperlane"'),
+    ('via = ["committee", "hyperlane"]', "via = []", "agents[0]: `via` is"),
+    ("agent_id = 6", "agent_id = 6\nvia = \"hyperlane\"\nto = [2]\nfrom = 1", "agents[1]: unknown key `from`"),
+    ("agent_id = 6", "agentid = 6", "agents[1]: unknown key `agentid`; did you mean `agent_id`?"),
+    (f'agents_oracle = "{AGENTS_B}"\n', "", "chain 2 has no `agents_oracle`"),
+    (f'agents_oracle = "{AGENTS_B}"', f'agents_oracle = "0x{"00" * 20}"', "chains[1]: `agents_oracle` is the zero"),
+    ("forward_revocations = true", 'forward_revocations = "yes"', "`forward_revocations` is true or false"),
+    ("discover_agents = true", "discover_agents = 1", "`discover_agents` is true or false"),
+    # a HyperlaneAgents key written above its [chains.hyperlane] header
+    ('chain_id = 2\nrpc = "http://127.0.0.1:2"\n',
+     f'chain_id = 2\nrpc = "http://127.0.0.1:2"\nagents = "{HL_AGENTS}"\n',
+     "chains[1]: `agents` is a key of a chain's [chains.hyperlane] table: write it below"),
+])
+def test_kill_keys_are_checked(env, tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in KILLS
+    assert message in refused(load_relay_config, tmp_path, KILLS.replace(old, new, 1))
+
+
+def test_a_hyperlane_route_needs_the_same_agents_contract_everywhere(env, tmp_path: Path) -> None:
+    text = KILLS.replace(f'mailbox = "{MAILBOX_B}"\nagents = "{HL_AGENTS}"', f'mailbox = "{MAILBOX_B}"\nagents = '
+                                                                           f'"{AGENTS_B}"')
+    assert "chain 2's HyperlaneAgents is not at the home chain's address" in refused(load_relay_config, tmp_path, text)

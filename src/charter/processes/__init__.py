@@ -1,11 +1,12 @@
 """The processes layer: the long-running programs that watch chains and act on them.
 
 They drive the protocol layers below (:mod:`charter.intents`,
-:mod:`charter.hyperlane`), which never import them.
+:mod:`charter.hyperlane`, :mod:`charter.registry`, :mod:`charter.sessions`), which never import them.
 
     relayer.py     Relayer (`charter relay`): proves fills and non-fills, settles and refunds
     solver.py      Solver (`charter solve`): a reference filler that fills what its policy allows
     hyperlane.py   MessageRelay: the relayer's Hyperlane half (validator and relayer for Charter's reports)
+    propagate.py   Propagation: the relayer carries kills first (agents' states to their mirrors, signed revocations)
     store.py       Store: what a process learned, with its scan cursors and block hashes, in SQLite
     loop.py        RoundLoop: a worker thread per chain, stopped within seconds by SIGINT / SIGTERM
     chain.py       Link: one chain's bounded RPC, identity (chain id, genesis), reorg and reset checks

@@ -36,9 +36,30 @@ checkpoints with and each chain's Hyperlane contracts::
 A solver trusts, on each origin chain, its `oracle` and the `oracle` of its
 ``[chains.hyperlane]`` table (the same table as in the relayer's file).
 
+To carry kills between chains (:mod:`charter.processes.propagate`), the
+relayer's file names the inboxes that mirror agents on each chain, the
+agents to keep represented, and whether to carry signed revocations (all
+optional: a file without them relays as before)::
+
+    forward_revocations = true  # revokeAllSigned / revokeGrantsSigned, to every other chain
+    discover_agents = true      # also every agent a chain shows mirrored by one of its inboxes
+
+    [[chains]]
+    agents_oracle = "0x…"       # the AttesterOracle that delivers agents' states here (committee)
+    # session_manager = "0x…"   # default: the suite's CREATE2 address
+    # registry = "0x…"          # default: the suite's CREATE2 address
+    [chains.hyperlane]
+    agents = "0x…"              # the HyperlaneAgents (the same address on every chain)
+
+    [[agents]]
+    home_chain = 31337
+    agent_id = 5
+    to = [31338]                # default: every other chain with an inbox for `via`
+    via = "committee"           # "hyperlane", or both: ["committee", "hyperlane"]
+
 Every key is checked when the file is read, and :class:`InvalidInput` says
 in one line which key, where (``chains[0]``, ``routes[1]``,
-``chains[1].hyperlane``) and what to write instead: an unknown key names the
+``chains[1].hyperlane``, ``agents[0]``) and what to write instead: an unknown key names the
 closest valid one (``chains[0]: unknown key `confirmation`; did you mean
 `confirmations`?``), a key written below a table header it does not belong
 to, or one of the other process's file, says so; every value has its type
@@ -66,9 +87,10 @@ from web3 import Web3
 
 from .._core.checks import check_address
 from .._core.signers import private_key_from_env
-from ..exceptions import InvalidInput
+from ..exceptions import CharterError, InvalidInput
 from ..intents.models import MAX_SETTLE, MIN_REFUND_DELAY, NATIVE
 from .hyperlane import HyperlaneConfig
+from .propagate import VIAS, AgentRoute, expand_routes
 from .relayer import ChainConfig, RelayConfig
 from .solver import Policy, Route, SolverConfig
 
@@ -81,12 +103,13 @@ MAX_PENDING = 500
 
 # The keys of each table, in the order the docs list them.
 RELAY_KEYS = ("db", "sender_key_env", "attester_keys_env", "validator_keys_env", "poll_interval", "batch",
-              "record_unfilled", "chains")
+              "record_unfilled", "forward_revocations", "discover_agents", "chains", "agents")
 SOLVER_KEYS = ("db", "key_env", "agent_id", "payout", "min_reward_bps", "min_proof_window", "min_time_left",
                "poll_interval", "max_pending", "chains", "routes")
 CHAIN_KEYS = ("chain_id", "rpc", "confirmations", "start_block", "oracle", "settler", "rpc_timeout", "hyperlane")
-RELAY_CHAIN_KEYS = (*CHAIN_KEYS[:-1], "min_inputs", "hyperlane")
-HYPERLANE_KEYS = ("mailbox", "oracle", "reporter", "merkle_tree_hook")
+RELAY_CHAIN_KEYS = (*CHAIN_KEYS[:-1], "min_inputs", "agents_oracle", "session_manager", "registry", "hyperlane")
+HYPERLANE_KEYS = ("mailbox", "oracle", "reporter", "merkle_tree_hook", "agents")
+AGENT_KEYS = ("home_chain", "agent_id", "to", "via")
 ROUTE_KEYS = ("origin_chain", "input_token", "dest_chain", "output_token", "max_amount")
 
 _MISSING = object()
@@ -124,7 +147,7 @@ class _File:
 
 
 _RELAY_OTHER = frozenset(SOLVER_KEYS) | set(ROUTE_KEYS)
-_SOLVER_OTHER = frozenset(RELAY_KEYS) | {"min_inputs"}
+_SOLVER_OTHER = frozenset(RELAY_KEYS) | {"min_inputs", "agents_oracle", "session_manager", "registry"} | set(AGENT_KEYS)
 
 
 def _file(path: str | Path, process: str) -> _File:
@@ -135,9 +158,12 @@ def _file(path: str | Path, process: str) -> _File:
 
 def _check_keys(table: dict[str, Any], scope: str, file: _File, part: str | None) -> None:
     """Refuse a key `table` (a `scope`: top, chain, hyperlane, route) does not have, saying where it belongs."""
-    allowed = {"top": file.top, "chain": file.chain, "hyperlane": HYPERLANE_KEYS, "route": ROUTE_KEYS}
+    allowed = {"top": file.top, "chain": file.chain, "hyperlane": HYPERLANE_KEYS, "route": ROUTE_KEYS,
+               "agent": AGENT_KEYS}
     if file.process == "charter relay":
         del allowed["route"]
+    else:
+        del allowed["agent"]
     for key in table:
         if key not in allowed[scope]:
             raise InvalidInput(_unknown(key, scope, allowed, file, part))
@@ -149,15 +175,22 @@ _PLACES = {
     "chain": "a key of each [[chains]] table",
     "hyperlane": "a key of a chain's [chains.hyperlane] table",
     "route": "a key of each [[routes]] table",
+    "agent": "a key of each [[agents]] table",
 }
 
 
 def _unknown(key: str, scope: str, allowed: dict[str, tuple[str, ...]], file: _File, part: str | None) -> str:
     at = file.where(part)
     valid = allowed[scope]
-    home = next((s for s in allowed if s != scope and key in allowed[s]), None)
+    homes = [s for s in allowed if s != scope and key in allowed[s]]
+    home = "hyperlane" if scope == "chain" and "hyperlane" in homes else next(iter(homes), None)
     if home == "chain" and scope == "hyperlane":
         return f"{at}: `{key}` is a key of the [[chains]] table: write it above its [chains.hyperlane] table"
+    if home == "hyperlane" and scope == "chain":
+        return f"{at}: `{key}` is {_PLACES[home]}: write it below the chain's [chains.hyperlane] header"
+    if home == "agent" and scope == "top" and key in file.other_keys:  # the solver's `agent_id`
+        return (f"{at}: `{key}` is a key of {file.other}'s file, not of {file.process}'s (here it is "
+                f"{_PLACES[home]})")
     if home is not None:
         return f"{at}: `{key}` is {_PLACES[home]}" + (", not of the top level" if scope == "top" else "")
     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
@@ -314,10 +347,19 @@ def _chains(data: dict[str, Any], file: _File) -> tuple[list[ChainConfig], dict[
             rpc_timeout=_seconds(table, "rpc_timeout", where, 10.0, 0.0, MAX_RPC_TIMEOUT,
                                  f"above 0 and at most {MAX_RPC_TIMEOUT:g} (how long one RPC request may take)"),
             min_inputs=_min_inputs(table, where),
+            **{k: _address(table[k], k, where, fix) for k, fix in _CHAIN_CONTRACTS.items() if k in table},
         ))
         if "oracle" in table:
             oracles[chain_id] = _address(table["oracle"], "oracle", where, "name the chain's AttesterOracle")
     return chains, oracles
+
+
+_CHAIN_CONTRACTS = {
+    "agents_oracle": "name the AttesterOracle that delivers agents' states to this chain, or leave the key out",
+    "session_manager": "leave it out for the suite's CREATE2 address",
+    "registry": "leave it out for the suite's CREATE2 address",
+}
+"""The relayer's optional contract keys of a [[chains]] table, and what to write instead of zero."""
 
 
 def _hyperlane(table: dict[str, Any], where: str, file: _File, part: str) -> HyperlaneConfig | None:
@@ -333,7 +375,7 @@ def _hyperlane(table: dict[str, Any], where: str, file: _File, part: str) -> Hyp
     if "mailbox" not in hyperlane:
         raise InvalidInput(f"{where}: a [chains.hyperlane] table names at least the chain's `mailbox`")
     fix = "name the contract, or leave the key out"
-    optional = {k: _address(hyperlane[k], k, where, fix) for k in ("oracle", "reporter", "merkle_tree_hook")
+    optional = {k: _address(hyperlane[k], k, where, fix) for k in ("oracle", "reporter", "merkle_tree_hook", "agents")
                 if k in hyperlane}
     return HyperlaneConfig(mailbox=_address(hyperlane["mailbox"], "mailbox", where, "name the chain's Mailbox"),
                            **optional)
@@ -387,6 +429,38 @@ def _routes(data: dict[str, Any], file: _File, chains: list[ChainConfig]) -> lis
     return routes
 
 
+def _agents(data: dict[str, Any], file: _File, chains: list[ChainConfig]) -> list[AgentRoute]:
+    if "agents" not in data:
+        return []
+    ids = [c.chain_id for c in chains]
+    agents = []
+    for i, table in enumerate(_tables(data, "agents", file, AGENT_KEYS)):
+        part = f"agents[{i}]"
+        where = file.where(part)
+        _check_keys(table, "agent", file, part)
+        home = _integer(table, "home_chain", where, low=1)
+        if home not in ids:
+            raise InvalidInput(f"{where}: `home_chain` {home} is not one of the [[chains]] "
+                               f"({', '.join(map(str, ids))}): add a [[chains]] table for it or fix the id")
+        agent_id = _integer(table, "agent_id", where, low=1)
+        to = table.get("to", [])
+        if not isinstance(to, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in to):
+            raise InvalidInput(f"{where}: `to` is a list of chain ids, e.g. to = [{ids[-1]}], got {to!r}")
+        for chain_id in to:
+            if chain_id not in ids:
+                raise InvalidInput(f"{where}: `to` names chain {chain_id}, not one of the [[chains]] "
+                                   f"({', '.join(map(str, ids))})")
+        if len(set(to)) != len(to):
+            raise InvalidInput(f"{where}: `to` names a chain twice: {to}")
+        via = table.get("via", "committee")
+        vias = [via] if isinstance(via, str) else via
+        if not isinstance(vias, list) or not vias or not all(v in VIAS for v in vias) or len(set(vias)) != len(vias):
+            raise InvalidInput(f"{where}: `via` is \"committee\", \"hyperlane\" or both ([\"committee\", "
+                               f"\"hyperlane\"]), got {via!r}")
+        agents.append(AgentRoute(home, agent_id, tuple(to), tuple(vias)))
+    return agents
+
+
 # ---------------------------------------------------------------- the files
 
 ORACLE_KINDS = ("all", "committee", "hyperlane")
@@ -407,26 +481,42 @@ def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
     poll_interval = _poll_interval(data, file)
     batch = _integer(data, "batch", file.path, MAX_SETTLE, low=1, high=MAX_SETTLE)
     record_unfilled = _flag(data, "record_unfilled", file.path, True)
+    forward_revocations = _flag(data, "forward_revocations", file.path, False)
+    discover_agents = _flag(data, "discover_agents", file.path, False)
     chains, oracles = _chains(data, file)
+    agents = _agents(data, file, chains)
     if oracle == "hyperlane":
         oracles = {}
+        chains = [dataclasses.replace(c, agents_oracle=None) for c in chains]
+        agents = [dataclasses.replace(a, via=("hyperlane",)) for a in agents if "hyperlane" in a.via]
     if oracle == "committee":
         chains = [dataclasses.replace(c, hyperlane=None) for c in chains]
+        agents = [dataclasses.replace(a, via=("committee",)) for a in agents if "committee" in a.via]
+    try:
+        expand_routes(agents, {c.chain_id: c for c in chains})
+    except CharterError as exc:
+        raise InvalidInput(f"{path}: {exc}") from None
     hyperlane = any(c.hyperlane is not None for c in chains)
-    if oracle != "hyperlane" and not oracles and (oracle == "committee" or not hyperlane):
-        raise InvalidInput(f"{path}: name the AttesterOracle (`oracle`) of at least one origin chain")
-    if oracle == "hyperlane" and not hyperlane:
+    committee = bool(oracles) or any(c.agents_oracle for c in chains)
+    kills = bool(agents) or discover_agents or forward_revocations
+    if not kills and oracle != "hyperlane" and not oracles and (oracle == "committee" or not hyperlane):
+        raise InvalidInput(f"{path}: name the AttesterOracle (`oracle`) of at least one origin chain (or carry "
+                           "kills: [[agents]], discover_agents, forward_revocations)")
+    if not kills and oracle == "hyperlane" and not hyperlane:
         raise InvalidInput(f"{path}: give at least two chains a [chains.hyperlane] table (mailbox, oracle, reporter)")
     return RelayConfig(
         chains=chains,
         oracles=oracles,
-        attester_keys=_keys(data, "attester_keys_env", "attester key", file) if oracles else [],
+        attester_keys=_keys(data, "attester_keys_env", "attester key", file) if committee else [],
         validator_keys=_keys(data, "validator_keys_env", "validator key", file) if hyperlane else [],
         sender_key=_sender(data, "sender_key_env", file),
         db=db,
         poll_interval=poll_interval,
         batch=batch,
         record_unfilled=record_unfilled,
+        agents=agents,
+        discover_agents=discover_agents,
+        forward_revocations=forward_revocations,
     )
 
 
@@ -466,5 +556,6 @@ def load_solver_config(path: str | Path) -> SolverConfig:
     )
 
 
-__all__ = ["CHAIN_KEYS", "HYPERLANE_KEYS", "MAX_PENDING", "MAX_RPC_TIMEOUT", "MIN_POLL_INTERVAL", "ORACLE_KINDS",
-           "RELAY_CHAIN_KEYS", "RELAY_KEYS", "ROUTE_KEYS", "SOLVER_KEYS", "load_relay_config", "load_solver_config"]
+__all__ = ["AGENT_KEYS", "CHAIN_KEYS", "HYPERLANE_KEYS", "MAX_PENDING", "MAX_RPC_TIMEOUT", "MIN_POLL_INTERVAL",
+           "ORACLE_KINDS", "RELAY_CHAIN_KEYS", "RELAY_KEYS", "ROUTE_KEYS", "SOLVER_KEYS", "load_relay_config",
+           "load_solver_config"]

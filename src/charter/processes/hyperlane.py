@@ -1,22 +1,25 @@
 """The Hyperlane half of ``charter relay``: validator and relayer for Charter's reports.
 
-On every chain with a HyperlaneReporter it reads, at the confirmation depth:
+On every chain with a HyperlaneReporter or HyperlaneAgents it reads, at the confirmation depth:
 
 - every ``InsertedIntoTree`` of the Mailbox's Merkle tree hook, rebuilding
   the tree (:class:`~charter.hyperlane.tree.MerkleTree`) and checking its root
   and count against what the hook itself reports at the same block: if they
   differ, nothing of that range is signed and the chain backs off;
-- the reporter's ``Dispatch`` messages to a configured HyperlaneOracle: each
-  must be a leaf of that tree (same id, computed from the message bytes) and
-  come from this chain's domain; it is then stored as *verified* with its
-  leaf index and root, otherwise as *refused* and never signed.
+- the reporter's ``Dispatch`` messages to a configured HyperlaneOracle, and
+  the HyperlaneAgents' messages (an agent's state, :mod:`charter.processes.propagate`)
+  to its copy on a watched chain: each must be a leaf of that tree (same id,
+  computed from the message bytes) and come from this chain's domain (an
+  agent's state: of an agent of this chain); it is then stored as *verified*
+  with its leaf index and root, otherwise as *refused* and never signed.
 
 For each verified message whose destination it watches, the validators it
 holds sign the checkpoint ``(root, index, messageId)``, and it calls
 ``process`` on the destination Mailbox with the MessageId multisig
 metadata, in the order of the validator set that the recipient's ISM
-reports. A message the Mailbox already delivered (by anyone) is marked
-delivered without sending. Everything is in the relayer's SQLite file,
+reports; agents' states go first (a kill has priority over settlements).
+A message the Mailbox already delivered (by anyone) is marked delivered
+without sending. Everything is in the relayer's SQLite file,
 with the scan cursor, so a restart between dispatch and process neither
 loses the message nor processes it twice.
 """
@@ -28,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
@@ -62,6 +66,9 @@ class HyperlaneConfig:
     """The HyperlaneReporter here: fills here of such orders are reported through it."""
     merkle_tree_hook: str | None = None
     """The Merkle tree hook validators sign checkpoints of (default: the Mailbox's required hook)."""
+    agents: str | None = None
+    """The HyperlaneAgents here (the same address on every chain): agents' states reported here are
+    delivered to its copies on the other chains, and its copy here mirrors theirs."""
 
 
 class Unverifiable(CharterError):
@@ -119,10 +126,10 @@ class MessageRelay:
     # ------------------------------------------------------------ verifying
 
     def scan(self, chain_id: int, safe: int) -> int:
-        """Read `chain_id`'s hook and reporter up to block `safe`; the number of messages verified.
-        A chain without a reporter sends no reports: its tree is not rebuilt."""
+        """Read `chain_id`'s hook, reporter and HyperlaneAgents up to block `safe`; the number of
+        messages verified. A chain without either sends no messages: its tree is not rebuilt."""
         lane = self.lanes[chain_id]
-        if not lane.config.reporter:
+        if not lane.config.reporter and not lane.config.agents:
             return 0
         name = f"hyperlane:{chain_id}"
         start = self.store.cursor(name, lane.start_block)
@@ -136,7 +143,7 @@ class MessageRelay:
                 for row in rows:
                     if row is not None and Store.add_message(db, row):
                         verified += row.state == "verified"
-                        if row.state == "verified":
+                        if row.state == "verified" and not self.carries_agent(row):
                             report = Report.decode(Message.decode(row.message).body)
                             for order_id, record in zip(report.order_ids, report.records, strict=True):
                                 Store.add_report(db, "0x" + order_id.hex(), row.message_id, record,
@@ -179,24 +186,33 @@ class MessageRelay:
         return leaves
 
     def _dispatches(self, lane: Lane, start: int, end: int) -> list[Any]:
-        if not lane.config.reporter:
+        senders = [a for a in (lane.config.reporter, lane.config.agents) if a]
+        if not senders:
             return []
         with translate(lane.w3):
             return list(lane.mailbox.events.Dispatch().get_logs(
-                from_block=start, to_block=end, argument_filters={"sender": lane.config.reporter}))
+                from_block=start, to_block=end, argument_filters={"sender": senders}))
 
     def _check(self, lane: Lane, event: Any, leaves: dict[bytes, tuple[int, bytes]]) -> MessageRow | None:
-        """The verified (or refused) row of a reporter's dispatch; None if it is not for a watched oracle."""
+        """The verified (or refused) row of a reporter's (or HyperlaneAgents') dispatch; None if it is
+        not for a watched oracle (or a watched chain's HyperlaneAgents)."""
         message = Message.decode(bytes(event.args.message))
         target = self.by_domain.get(message.destination)
-        if target is None or not target.config.oracle or message.recipient[12:] != HexBytes(target.config.oracle):
+        if target is None:
+            return None
+        agents = bool(lane.config.agents) and message.sender[12:] == HexBytes(lane.config.agents or "")
+        recipient = target.config.agents if agents else target.config.oracle
+        if not recipient or message.recipient[12:] != HexBytes(recipient):
             return None
         leaf = leaves.get(message.id)
         reason = None
-        if message.origin != lane.domain or message.sender[12:] != HexBytes(lane.config.reporter or ""):
-            reason = "its origin or sender is not this chain's reporter"
+        sender = lane.config.agents if agents else lane.config.reporter
+        if message.origin != lane.domain or message.sender[12:] != HexBytes(sender or ""):
+            reason = f"its origin or sender is not this chain's {'HyperlaneAgents' if agents else 'reporter'}"
         elif leaf is None:
             reason = "it is not a leaf of the Merkle tree hook in the same blocks"
+        elif agents:
+            reason = _agent_body_problem(message.body, lane.chain_id)
         else:
             try:
                 Report.decode(message.body)
@@ -215,11 +231,22 @@ class MessageRelay:
 
     # ------------------------------------------------------------ delivering
 
-    def deliver(self, chain_id: int) -> int:
-        """Process every verified message to `chain_id`; the number this relayer delivered."""
+    def carries_agent(self, row: MessageRow) -> bool:
+        """Whether `row` carries an agent's state (HyperlaneAgents to HyperlaneAgents), not a report."""
+        lane = self.lanes.get(row.dest_chain)
+        agents = lane.config.agents if lane is not None else None
+        return bool(agents) and Message.decode(row.message).recipient[12:] == HexBytes(agents or "")
+
+    def deliver(self, chain_id: int, agents_only: bool = False) -> int:
+        """Process every verified message to `chain_id` (agents' states first; with `agents_only`,
+        only those); the number this relayer delivered."""
         lane = self.lanes[chain_id]
         delivered = 0
-        for row in self.store.messages("verified", dest_chain=chain_id, ready=True):
+        rows = self.store.messages("verified", dest_chain=chain_id, ready=True)
+        rows.sort(key=lambda r: not self.carries_agent(r))  # kills first (stable: in leaf order)
+        for row in rows:
+            if agents_only and not self.carries_agent(row):
+                break
             with translate(lane.w3):
                 done = bool(lane.mailbox.functions.delivered(row.message_id).call())
             if done:
@@ -269,4 +296,21 @@ class MessageRelay:
         return message_id_metadata(hook, row.root, row.leaf_index, signatures)
 
 
-__all__ = ["MESSAGE_ID_MULTISIG", "HyperlaneConfig", "Lane", "MessageRelay", "Unverifiable"]
+AGENT_BODY_TYPES = ["uint256", "uint256", "address", "address", "uint8", "uint256", "uint256"]
+"""A HyperlaneAgents message body: home chain id, agent id, owner, wallet, status, generation, sequence."""
+
+
+def _agent_body_problem(body: bytes, origin_chain: int) -> str | None:
+    """Why `body` is no agent state of chain `origin_chain` (what HyperlaneAgents.handle would refuse), or None."""
+    if len(body) != 32 * len(AGENT_BODY_TYPES):
+        return f"its body is {len(body)} bytes, not an agent's state ({32 * len(AGENT_BODY_TYPES)})"
+    try:
+        home_chain = abi_decode(AGENT_BODY_TYPES, body)[0]
+    except Exception:  # noqa: BLE001 - any malformed word
+        return "its body does not decode as an agent's state"
+    if int(home_chain) != origin_chain:
+        return f"it carries a state of chain {home_chain}'s agent, sent from chain {origin_chain}"
+    return None
+
+
+__all__ = ["AGENT_BODY_TYPES", "MESSAGE_ID_MULTISIG", "HyperlaneConfig", "Lane", "MessageRelay", "Unverifiable"]

@@ -19,9 +19,11 @@ error. Only what is definitely wrong on this chain is reported:
   of the attester keys are members of the committee that answers (the keys
   that are not are named: one relayer may sign for several committees);
   each address of ``[chains.hyperlane]`` has code, the Mailbox answers
-  ``localDomain()``, the HyperlaneOracle and HyperlaneReporter name that
-  Mailbox, and the reporter this chain's settler; each `min_inputs` token
-  has code;
+  ``localDomain()``, the HyperlaneOracle, HyperlaneReporter and
+  HyperlaneAgents name that Mailbox, the reporter this chain's settler and
+  the HyperlaneAgents this chain's registry; each `min_inputs` token has
+  code; the `agents_oracle` is checked as the `oracle` is; the registry has
+  code when agents are carried, the SessionManager when revocations are;
 - solver: each oracle it trusts for orders opened here has code; each route
   token on this chain has code (or is native); on a chain it fills on (a
   route's `dest_chain`), a non-zero `agent_id` is registered in the
@@ -74,8 +76,11 @@ def check_relay_chain(w3: Web3, chain: ChainConfig, config: RelayConfig, where: 
     oracle = config.oracles.get(chain.chain_id)
     if oracle is not None:
         _committee(w3, chain.chain_id, oracle, config.attester_keys, where, problems)
+    if chain.agents_oracle is not None:
+        _committee(w3, chain.chain_id, chain.agents_oracle, config.attester_keys, where, problems, "agents_oracle")
     if chain.hyperlane is not None:
         _hyperlane(w3, chain, where, problems)
+    _propagation(w3, chain, config, where, problems)
     for token in (chain.min_inputs or {}):
         if int(token, 16) != 0 and not _has_code(w3, token):
             problems.append(f"{where}: `min_inputs`: token {token} has no code on chain {chain.chain_id}: no order "
@@ -149,11 +154,13 @@ def _settler(w3: Web3, chain: ChainConfig, where: str, problems: list[str]) -> C
     return settler
 
 
-def _committee(w3: Web3, chain_id: int, oracle: str, keys: list[str], where: str, problems: list[str]) -> None:
+def _committee(w3: Web3, chain_id: int, oracle: str, keys: list[str], where: str, problems: list[str],
+               key: str = "oracle") -> None:
     address = Web3.to_checksum_address(oracle)
     if not _has_code(w3, address):
-        problems.append(f"{where}: `oracle` {address} has no code on chain {chain_id}: name the chain's "
-                        "AttesterOracle (an address without code never has orders)")
+        why = "an address without code never has orders" if key == "oracle" else "it delivers agents' states here"
+        problems.append(f"{where}: `{key}` {address} has no code on chain {chain_id}: name the chain's "
+                        f"AttesterOracle ({why})")
         return
     contract = w3.eth.contract(address=address, abi=abi("AttesterOracle"))
     try:
@@ -163,16 +170,17 @@ def _committee(w3: Web3, chain_id: int, oracle: str, keys: list[str], where: str
         members = {Web3.to_checksum_address(m) for m in _call(contract, "members")}
         threshold = int(_call(contract, "threshold"))
     except _NoAnswer:
-        problems.append(f"{where}: `oracle` {address} on chain {chain_id} is not an AttesterOracle (it does not "
-                        "answer current(), members(), threshold()): name the chain's AttesterOracle (a "
-                        "HyperlaneOracle goes in [chains.hyperlane])")
+        elsewhere = "a HyperlaneOracle" if key == "oracle" else "a HyperlaneAgents, as `agents`,"
+        problems.append(f"{where}: `{key}` {address} on chain {chain_id} is not an AttesterOracle (it does not "
+                        f"answer current(), members(), threshold()): name the chain's AttesterOracle ({elsewhere} "
+                        "goes in [chains.hyperlane])")
         return
     attesters = [Account.from_key(k).address for k in keys]
     ours = [a for a in attesters if a in members]
     if len(ours) < threshold:
         outsiders = [a for a in attesters if a not in members]
         handed = f" (handed over to {current})" if current != address else ""
-        problems.append(f"{where}: `oracle` {address}{handed} needs {threshold} signatures and {len(ours)} of the "
+        problems.append(f"{where}: `{key}` {address}{handed} needs {threshold} signatures and {len(ours)} of the "
                         f"{len(attesters)} attester keys are members of its committee (not members: "
                         f"{', '.join(outsiders) or 'none'}): list members' keys in `attester_keys_env`")
 
@@ -217,6 +225,45 @@ def _hyperlane(w3: Web3, chain: ChainConfig, where: str, problems: list[str]) ->
         elif bound_settler != settler:
             problems.append(f"{here}: `reporter` {address} {on} reports the records of the settler {bound_settler}, "
                             f"not this chain's {settler}: name the reporter deployed for it")
+
+
+def _propagation(w3: Web3, chain: ChainConfig, config: RelayConfig, where: str, problems: list[str]) -> None:
+    """What carrying agents' states and signed revocations needs on `chain` (when configured)."""
+    on = f"on chain {chain.chain_id}"
+    hl = chain.hyperlane
+    agents = config.agents or config.discover_agents or chain.agents_oracle or (hl is not None and hl.agents)
+    registry = Web3.to_checksum_address(chain.registry or create2_address("AgentRegistry"))
+    named = f"`registry` {registry}" if chain.registry else f"the suite's AgentRegistry ({registry})"
+    if agents and not _has_code(w3, registry):
+        problems.append(f"{where}: {named} has no code {on}: agents are read and mirrored there; deploy the suite or "
+                        "name the chain's registry in `registry`")
+    if config.forward_revocations:
+        manager = Web3.to_checksum_address(chain.session_manager or create2_address("SessionManager"))
+        if not _has_code(w3, manager):
+            what = (f"`session_manager` {manager}" if chain.session_manager else
+                    f"the suite's SessionManager ({manager})")
+            problems.append(f"{where}: {what} has no code {on}: signed revocations are read and applied there "
+                            "(forward_revocations); deploy the suite or name the chain's SessionManager")
+    if hl is None or not hl.agents:
+        return
+    address = Web3.to_checksum_address(hl.agents)
+    if not _has_code(w3, address):
+        problems.append(f"{where}.hyperlane: `agents` {address} has no code {on}: name the chain's HyperlaneAgents")
+        return
+    contract = w3.eth.contract(address=address, abi=abi("HyperlaneAgents"))
+    try:
+        mailbox = Web3.to_checksum_address(_call(contract, "MAILBOX"))
+        bound = Web3.to_checksum_address(_call(contract, "REGISTRY"))
+    except _NoAnswer:
+        problems.append(f"{where}.hyperlane: `agents` {address} {on} is not a HyperlaneAgents (it does not answer "
+                        "MAILBOX(), REGISTRY()): name the chain's HyperlaneAgents")
+        return
+    if mailbox != Web3.to_checksum_address(hl.mailbox):
+        problems.append(f"{where}.hyperlane: `agents` {address} {on} is bound to the Mailbox {mailbox}, not `mailbox` "
+                        f"{Web3.to_checksum_address(hl.mailbox)}: fix one of them")
+    elif bound != registry:
+        problems.append(f"{where}.hyperlane: `agents` {address} {on} mirrors agents in the registry {bound}, not "
+                        f"{named}: name the HyperlaneAgents deployed for it")
 
 
 def _agent(w3: Web3, chain_id: int, settler: Contract, agent_id: int, solver: str, where: str,

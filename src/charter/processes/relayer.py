@@ -36,6 +36,12 @@ validator keys it holds and delivers it to the origin's Mailbox
 holds the root of a message that reports its record (the proof is the
 order's Merkle path in that message), whoever reported or delivered it.
 
+Before any of that, each round carries kills (:mod:`charter.processes.propagate`,
+M2): the confirmed home state of each agent it keeps represented is
+delivered to every chain whose mirror lacks it (attested by its attester
+keys, or reported over Hyperlane), and revocations accounts signed once for
+every chain are applied on each chain it watches.
+
 Everything it learns is in SQLite (:class:`~charter.processes.store.Store`),
 written with the scan cursor in one transaction, so a restart between a
 fill and its settlement neither loses nor repeats anything. Each chain is
@@ -73,6 +79,7 @@ from .chain import connect as connect_rpc
 from .hyperlane import HyperlaneConfig, Lane, MessageRelay
 from .loop import RoundLoop
 from .preflight import check_relay_chain
+from .propagate import AgentRoute, Propagation
 from .sender import Pipeline
 from .store import Record, Store
 
@@ -100,6 +107,13 @@ class ChainConfig:
     min_inputs: dict[str, int] | None = None
     """(Relayer) When set, only orders opened on this chain with an input of a listed token (address,
     or NATIVE) of at least its amount are relayed: tiny or junk-token orders cost the relayer no gas."""
+    agents_oracle: str | None = None
+    """(Relayer) The AttesterOracle that mirrors agents of other chains here (the committee's inbox):
+    agents' states attested by the relayer's attester keys are delivered to it (:mod:`.propagate`)."""
+    session_manager: str | None = None
+    """(Relayer) The SessionManager whose signed revocations are carried (default: the suite's CREATE2 address)."""
+    registry: str | None = None
+    """(Relayer) The AgentRegistry agents are read from and mirrored in (default: the suite's CREATE2 address)."""
 
 
 @dataclass
@@ -117,6 +131,13 @@ class RelayConfig:
     record_unfilled: bool = True
     validator_keys: list[str] = field(default_factory=list)
     """Hyperlane validator keys: it signs checkpoints of the destination chains' Merkle tree hooks with them."""
+    agents: list[AgentRoute] = field(default_factory=list)
+    """Agents whose home state is kept represented on other chains (:mod:`.propagate`)."""
+    discover_agents: bool = False
+    """Also keep up to date every agent a chain shows represented by one of the configured inboxes."""
+    forward_revocations: bool = False
+    """Carry the revocations accounts signed once for every chain (``revokeAllSigned``,
+    ``revokeGrantsSigned``) from the chain where they were applied to every other chain."""
 
 
 @dataclass
@@ -151,6 +172,14 @@ class StepReport:
     """(Hyperlane) orders whose records were dispatched."""
     delivered: int = 0
     """(Hyperlane) messages delivered."""
+    agents_delivered: int = 0
+    """Agents' states delivered by the committee (one per agent and chain)."""
+    agents_reported: int = 0
+    """Agents' states reported over Hyperlane (one per agent and chain)."""
+    revocations_seen: int = 0
+    """Signed revocations read for the first time."""
+    revocations_forwarded: int = 0
+    """Signed revocations applied on another chain by this relayer."""
     errors: list[str] = field(default_factory=list)
     failed_chains: list[int] = field(default_factory=list)
     """Chains that could not be read or written this round (unreachable, behind, halted)."""
@@ -158,7 +187,8 @@ class StepReport:
     @property
     def busy(self) -> bool:
         return bool(self.opened or self.records or self.proven or self.settled or self.refunded or self.asked_unfilled
-                    or self.reported or self.delivered)
+                    or self.reported or self.delivered or self.agents_delivered or self.agents_reported
+                    or self.revocations_seen or self.revocations_forwarded)
 
 
 class Attester:
@@ -187,8 +217,15 @@ class Relayer(RoundLoop[StepReport]):
         hyperlane = [c for c in config.chains if c.hyperlane is not None]
         if any(c.hyperlane.oracle for c in hyperlane if c.hyperlane) and not config.validator_keys:
             raise CharterError("the relayer needs Hyperlane validator keys to settle over Hyperlane")
-        if not config.oracles and not hyperlane:
-            raise CharterError("nothing to relay: configure a committee oracle or a chain's Hyperlane contracts")
+        if any(c.hyperlane.agents for c in hyperlane if c.hyperlane) and not config.validator_keys:
+            raise CharterError("the relayer needs Hyperlane validator keys to carry agents' states over Hyperlane")
+        if any(c.agents_oracle for c in config.chains) and not config.attester_keys:
+            raise CharterError("the relayer needs attester keys (members of the `agents_oracle` committees) to "
+                               "deliver agents' states")
+        kills = config.agents or config.discover_agents or config.forward_revocations
+        if not config.oracles and not hyperlane and not kills:
+            raise CharterError("nothing to relay: configure a committee oracle or a chain's Hyperlane contracts, "
+                               "agents to keep represented, or forward_revocations")
         if not 1 <= config.batch <= MAX_SETTLE:
             raise CharterError(f"the batch size is 1 to {MAX_SETTLE}, got {config.batch}")
         if config.poll_interval <= 0:
@@ -219,6 +256,8 @@ class Relayer(RoundLoop[StepReport]):
         self._warned: set[tuple[str, str]] = set()
         validators = [Account.from_key(k) for k in config.validator_keys]
         self.messages = MessageRelay(self.store, self.sender, validators, {}, self._backoff)
+        self.propagation = Propagation.configure(self)
+        """Agents' states and signed revocations, carried first in every round (None: nothing to carry)."""
         super().__init__(config.poll_interval)
 
     # ------------------------------------------------------------ running
@@ -242,6 +281,10 @@ class Relayer(RoundLoop[StepReport]):
         if not any(w.is_alive() for w in self.workers):
             self.store.close()
 
+    def _phases(self) -> tuple[Callable[[_Chain, StepReport], None], ...]:
+        phases = (self._phase_read, self._phase_prove, self._phase_send)
+        return phases if self.propagation is None else (self._phase_kill, *phases)
+
     name = "relayer"
 
     def _check_chain(self, chain_id: int) -> list[str]:
@@ -264,9 +307,10 @@ class Relayer(RoundLoop[StepReport]):
         return problems
 
     def step(self) -> StepReport:
-        """One round of every chain, phase by phase (scan all, then prove, then send)."""
+        """One round of every chain, phase by phase (kills first: agents' states and signed
+        revocations; then scan all, prove, send)."""
         report = StepReport()
-        for phase in (self._phase_read, self._phase_prove, self._phase_send):
+        for phase in self._phases():
             for chain in self.chains.values():
                 self._guarded(chain, report, phase)
         if report.busy:
@@ -277,18 +321,28 @@ class Relayer(RoundLoop[StepReport]):
         """One round of one chain's work (its worker thread in :meth:`run`)."""
         report = StepReport()
         chain = self.chains[chain_id]
-        for phase in (self._phase_read, self._phase_prove, self._phase_send):
+        for phase in self._phases():
             self._guarded(chain, report, phase)
         if report.busy:
             log.info("chain %s round: %s", chain_id, self.progress())
         return report
 
-    def _phase_read(self, chain: _Chain, report: StepReport) -> None:
+    def _usable(self, chain: _Chain) -> None:
+        """Check `chain` against the configuration (once) and its identity (now and then); raises if unusable."""
         if chain.chain_id not in self._checked:
             problems = self._preflight(chain)
             if problems:
                 raise chain.link.halt("its configuration does not match the chain: " + "; ".join(problems))
         chain.link.verify(every=self.config.poll_interval * 5)
+
+    def _phase_kill(self, chain: _Chain, report: StepReport) -> None:
+        """Kills before anything else: agents' states and signed revocations (:mod:`.propagate`)."""
+        assert self.propagation is not None
+        self._usable(chain)
+        self.propagation.round(chain, report)
+
+    def _phase_read(self, chain: _Chain, report: StepReport) -> None:
+        self._usable(chain)
         self._scan(chain, report)
 
     def _phase_prove(self, chain: _Chain, report: StepReport) -> None:
@@ -702,9 +756,15 @@ class Relayer(RoundLoop[StepReport]):
         chain_failed(chain.link, report, exc)
 
     def _warn_once(self, subject: str, kind: str, message: str) -> None:
-        if (subject, kind) not in self._warned:
-            self._warned.add((subject, kind))
+        if not self._warned_before(subject, kind):
             log.warning("%s", message)
+
+    def _warned_before(self, subject: str, kind: str) -> bool:
+        """Whether (subject, kind) was already reported (it is now)."""
+        if (subject, kind) in self._warned:
+            return True
+        self._warned.add((subject, kind))
+        return False
 
     def _backoff(self, attempts: int) -> float:
         return float(min(MAX_BACKOFF, self.config.poll_interval * 2 ** min(attempts, 10)))

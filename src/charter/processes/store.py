@@ -4,7 +4,10 @@ One file per process. Every scan of a block range writes what it found and
 moves the chain's cursor in one transaction, so a restart resumes exactly
 where the last committed scan ended: nothing is lost and nothing is seen
 twice. Orders move through states (:data:`RELAY_STATES`); a settlement is
-only marked done once the chain shows it.
+only marked done once the chain shows it. The relayer's kills
+(:mod:`charter.processes.propagate`) keep the agents found represented, the
+transaction sent for each agent's state (written before it is broadcast), and
+each signed revocation with its state per destination (:data:`REVOCATION_STATES`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,13 @@ MESSAGE_STATES = (
     "verified",  # (Hyperlane) dispatched at a confirmed block, in the Merkle tree the hook reports
     "delivered",  # the destination Mailbox shows it delivered (by us or anyone)
     "refused",  # it cannot be verified against its origin chain: never signed
+)
+
+REVOCATION_STATES = (
+    "pending",  # to be carried to this chain (or checked there)
+    "sent",  # our transaction is mined there, not yet `confirmations` deep
+    "done",  # the chain shows it applied at the confirmation depth (by us or anyone), or it was seen there
+    "refused",  # the chain refuses it for good (its SessionManager is another, or missing): logged once
 )
 
 _SCHEMA = """
@@ -106,6 +116,49 @@ CREATE TABLE IF NOT EXISTS reports (
     proof BLOB NOT NULL,
     PRIMARY KEY (order_id, message_id)
 );
+CREATE TABLE IF NOT EXISTS agents (
+    home_chain INTEGER NOT NULL,
+    agent_id TEXT NOT NULL,
+    dest_chain INTEGER NOT NULL,
+    via TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    PRIMARY KEY (home_chain, agent_id, dest_chain, via)
+);
+CREATE TABLE IF NOT EXISTS agent_sends (
+    dest_chain INTEGER NOT NULL,
+    via TEXT NOT NULL,
+    home_chain INTEGER NOT NULL,
+    agent_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    status INTEGER NOT NULL,
+    tx_chain INTEGER NOT NULL,
+    tx_hash TEXT NOT NULL,
+    sent_at REAL NOT NULL,
+    PRIMARY KEY (dest_chain, via, home_chain, agent_id, sequence, status)
+);
+CREATE TABLE IF NOT EXISTS revocations (
+    revocation_id BLOB PRIMARY KEY,
+    kind TEXT NOT NULL,
+    account TEXT NOT NULL,
+    nonce TEXT,
+    grants BLOB,
+    signature BLOB NOT NULL,
+    source_chain INTEGER NOT NULL,
+    block INTEGER NOT NULL,
+    seen_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS revocation_targets (
+    revocation_id BLOB NOT NULL,
+    dest_chain INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    tx_hash TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retry_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    done_at REAL,
+    PRIMARY KEY (revocation_id, dest_chain)
+);
+CREATE INDEX IF NOT EXISTS revocation_targets_state ON revocation_targets (state, dest_chain);
 CREATE TABLE IF NOT EXISTS seen (
     order_id TEXT PRIMARY KEY,
     origin_chain INTEGER NOT NULL,
@@ -167,6 +220,51 @@ class MessageRow:
     tx_hash: str | None = None
     attempts: int = 0
     last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentSend:
+    """A transaction sent to carry an agent's state: the chain it was sent on, its hash, when."""
+
+    tx_chain: int
+    tx_hash: str
+    sent_at: float
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A revocation an account signed once for every chain, seen applied on `source_chain`:
+    ``revokeAllSigned(account, nonce, signature)`` (kind ``all``) or
+    ``revokeGrantsSigned(account, grants, signature)`` (kind ``grants``)."""
+
+    revocation_id: bytes
+    kind: str
+    account: str
+    nonce: int | None
+    grants: tuple[bytes, ...] | None
+    signature: bytes
+    source_chain: int
+    block: int
+    seen_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class RevocationTarget:
+    """A revocation to carry to `dest_chain`, and how far it got there."""
+
+    revocation: Revocation
+    dest_chain: int
+    state: str
+    tx_hash: str | None
+    attempts: int
+    last_error: str | None
+
+
+def _revocation(r: Any) -> Revocation:
+    grants = bytes(r[4]) if r[4] is not None else None
+    return Revocation(bytes(r[0]), str(r[1]), str(r[2]), None if r[3] is None else int(r[3]),
+                      tuple(grants[i : i + 32] for i in range(0, len(grants), 32)) if grants is not None else None,
+                      bytes(r[5]), int(r[6]), int(r[7]), float(r[8]))
 
 
 _MESSAGE_COLUMNS = "message_id, origin_chain, dest_chain, message, leaf_index, root, block, state, tx_hash, " \
@@ -347,7 +445,14 @@ class Store:
                 "DELETE FROM records WHERE dest_chain = ? AND order_id IN (SELECT order_id FROM orders WHERE state "
                 "NOT IN ('settled', 'refunded'))", (chain_id,)).rowcount
             db.execute("DELETE FROM trees WHERE chain_id = ?", (chain_id,))
-        return {"cursors": cursors, "proofs": proofs, "records": records}
+            # what was sent to the chain, or seen done there, is looked at again (read from its state)
+            sends = db.execute("DELETE FROM agent_sends WHERE dest_chain = ? OR tx_chain = ?",
+                               (chain_id, chain_id)).rowcount
+            revocations = db.execute(
+                "UPDATE revocation_targets SET state = 'pending', tx_hash = NULL, done_at = NULL, attempts = 0, "
+                "retry_at = 0 WHERE dest_chain = ? AND state != 'pending'", (chain_id,)).rowcount
+        return {"cursors": cursors, "proofs": proofs, "records": records, "agent deliveries": sends,
+                "revocations": revocations}
 
     # ------------------------------------------------------------ relayer orders
 
@@ -481,6 +586,115 @@ class Store:
             (error[:500], time.time() + backoff, bytes(message_id)),
         )
 
+    # ------------------------------------------------------------ agents (propagation)
+
+    @staticmethod
+    def add_agent(db: _Locked, home_chain: int, agent_id: int, dest_chain: int, via: str, block: int) -> bool:
+        """Keep agent `agent_id` of `home_chain` represented on `dest_chain` through `via` (False if it was)."""
+        cur = db.execute("INSERT OR IGNORE INTO agents VALUES (?, ?, ?, ?, ?)",
+                         (home_chain, str(agent_id), dest_chain, via, block))
+        return cur.rowcount == 1
+
+    def agents(self) -> list[tuple[int, int, int, str]]:
+        """(home chain, agent id, destination chain, via) of every agent found represented."""
+        rows = self.db.execute("SELECT home_chain, agent_id, dest_chain, via FROM agents ORDER BY home_chain, "
+                               "CAST(agent_id AS INTEGER), dest_chain, via").fetchall()
+        return [(int(h), int(a), int(d), str(v)) for h, a, d, v in rows]
+
+    def agent_send(self, dest_chain: int, via: str, home_chain: int, agent_id: int, sequence: int,
+                   status: int) -> AgentSend | None:
+        """The transaction sent to deliver (or, over Hyperlane, report) this state to `dest_chain`, if any."""
+        row = self.db.execute(
+            "SELECT tx_chain, tx_hash, sent_at FROM agent_sends WHERE dest_chain = ? AND via = ? AND home_chain = ? "
+            "AND agent_id = ? AND sequence = ? AND status = ?",
+            (dest_chain, via, home_chain, str(agent_id), sequence, status)).fetchone()
+        return AgentSend(int(row[0]), str(row[1]), float(row[2])) if row else None
+
+    def set_agent_send(self, dest_chain: int, via: str, home_chain: int, agent_id: int, sequence: int, status: int,
+                       tx_chain: int, tx_hash: str) -> None:
+        """Remember the transaction (written before it is broadcast: a restart finds it by its hash)."""
+        self.db.execute(
+            "INSERT INTO agent_sends VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dest_chain, via, home_chain, "
+            "agent_id, sequence, status) DO UPDATE SET tx_chain = excluded.tx_chain, tx_hash = excluded.tx_hash, "
+            "sent_at = excluded.sent_at",
+            (dest_chain, via, home_chain, str(agent_id), sequence, status, tx_chain, tx_hash, time.time()))
+
+    def drop_agent_send(self, dest_chain: int, via: str, home_chain: int, agent_id: int, sequence: int,
+                        status: int) -> None:
+        self.db.execute(
+            "DELETE FROM agent_sends WHERE dest_chain = ? AND via = ? AND home_chain = ? AND agent_id = ? AND "
+            "sequence = ? AND status = ?", (dest_chain, via, home_chain, str(agent_id), sequence, status))
+
+    # ------------------------------------------------------------ signed revocations (propagation)
+
+    @staticmethod
+    def add_revocation(db: _Locked, revocation: Revocation, chains: list[int]) -> bool:
+        """Record a revocation seen applied on its `source_chain` (False if it was known), to be
+        carried to every chain of `chains`; it is done on the chain it was seen on."""
+        cur = db.execute(
+            "INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (revocation.revocation_id, revocation.kind, revocation.account,
+             None if revocation.nonce is None else str(revocation.nonce),
+             b"".join(revocation.grants) if revocation.grants is not None else None, revocation.signature,
+             revocation.source_chain, revocation.block, time.time()))
+        for chain in chains:
+            db.execute("INSERT OR IGNORE INTO revocation_targets (revocation_id, dest_chain, state) VALUES "
+                       "(?, ?, 'pending')", (revocation.revocation_id, chain))
+        db.execute(
+            "INSERT INTO revocation_targets (revocation_id, dest_chain, state, done_at) VALUES (?, ?, 'done', ?) "
+            "ON CONFLICT (revocation_id, dest_chain) DO UPDATE SET state = 'done', done_at = COALESCE(done_at, "
+            "excluded.done_at)", (revocation.revocation_id, revocation.source_chain, time.time()))
+        return cur.rowcount == 1
+
+    def add_revocation_targets(self, chains: list[int]) -> int:
+        """Give every known revocation a target on each of `chains` it has none on (a chain added
+        to the configuration later); the number added."""
+        added = 0
+        with self.transaction() as db:
+            for chain in chains:
+                added += db.execute(
+                    "INSERT OR IGNORE INTO revocation_targets (revocation_id, dest_chain, state) SELECT "
+                    "revocation_id, ?, 'pending' FROM revocations", (chain,)).rowcount
+        return added
+
+    def revocation_targets(self, dest_chain: int, *states: str, ready: bool = False) -> list[RevocationTarget]:
+        """The revocations to carry to `dest_chain` in `states` (due now if `ready`), oldest first."""
+        query = (
+            "SELECT r.revocation_id, r.kind, r.account, r.nonce, r.grants, r.signature, r.source_chain, r.block, "
+            "r.seen_at, t.state, t.tx_hash, t.attempts, t.last_error FROM revocation_targets t JOIN revocations r "
+            "ON r.revocation_id = t.revocation_id WHERE t.dest_chain = ? AND t.state IN "
+            f"({', '.join('?' * len(states))})"
+        )
+        args: list[Any] = [dest_chain, *states]
+        if ready:
+            query += " AND t.retry_at <= ?"
+            args.append(time.time())
+        rows = self.db.execute(query + " ORDER BY r.seen_at, r.revocation_id", args).fetchall()
+        return [RevocationTarget(_revocation(r[:9]), dest_chain, str(r[9]), r[10], int(r[11]), r[12]) for r in rows]
+
+    def revocation(self, revocation_id: bytes) -> Revocation | None:
+        row = self.db.execute(
+            "SELECT revocation_id, kind, account, nonce, grants, signature, source_chain, block, seen_at FROM "
+            "revocations WHERE revocation_id = ?", (bytes(revocation_id),)).fetchone()
+        return _revocation(row) if row else None
+
+    def revocation_state(self, revocation_id: bytes, dest_chain: int) -> str | None:
+        row = self.db.execute("SELECT state FROM revocation_targets WHERE revocation_id = ? AND dest_chain = ?",
+                              (bytes(revocation_id), dest_chain)).fetchone()
+        return str(row[0]) if row else None
+
+    def update_revocation_target(self, revocation_id: bytes, dest_chain: int, **fields: Any) -> None:
+        names = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE revocation_targets SET {names} WHERE revocation_id = ? AND dest_chain = ?",
+                        (*fields.values(), bytes(revocation_id), dest_chain))
+
+    def revocation_failed(self, revocation_id: bytes, dest_chain: int, error: str, backoff: float) -> None:
+        """Count a failed attempt on `dest_chain` and hold it back for `backoff` seconds."""
+        self.db.execute(
+            "UPDATE revocation_targets SET attempts = attempts + 1, last_error = ?, retry_at = ? WHERE "
+            "revocation_id = ? AND dest_chain = ?",
+            (error[:500], time.time() + backoff, bytes(revocation_id), dest_chain))
+
     # ------------------------------------------------------------ solver
 
     def seen_state(self, order_id: str) -> str | None:
@@ -520,4 +734,5 @@ class Store:
         return {state: int(n) for state, n in rows}
 
 
-__all__ = ["MESSAGE_STATES", "RELAY_STATES", "MessageRow", "Record", "Row", "Store"]
+__all__ = ["MESSAGE_STATES", "RELAY_STATES", "REVOCATION_STATES", "AgentSend", "MessageRow", "Record", "Revocation",
+           "RevocationTarget", "Row", "Store"]
