@@ -35,13 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ROOT / "contracts"
 OUT = ROOT / "src" / "charter" / "abi"
 DEPLOYABLE = (
-    "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AgentAccount", "IntentView", "IntentSettler",
-    "AttesterOracle", "HyperlaneReporter", "HyperlaneOracle", "HyperlaneAgents",
+    "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AgentAccount",
+    "IntentView", "IntentSettler", "AttesterOracle", "HyperlaneReporter", "HyperlaneOracle", "HyperlaneAgents",
 )
 # A contract whose fallback runs another's code on its own storage
 # (DELEGATECALL) answers that contract's functions and emits its events too:
 # its shipped ABI lists them, so callers use one ABI at one address.
-RUNS_CODE_OF = {"SessionExtension": "SessionActivator", "SessionManager": "SessionExtension", "IntentSettler": "IntentView"}
+RUNS_CODE_OF = {
+    "SessionExtension": "SessionActivator", "SessionManager": "SessionExtension", "IntentSettler": "IntentView",
+}
 # Not part of the suite: the ERC-20 `make demo` and `charter demo` deploy.
 EXTRA = {"DemoToken": "tests/mocks/Token.vy"}
 COMPILER = "vyper-0.4.3"
