@@ -12,9 +12,11 @@ grant names the represented id (an EIP-7702 principal that owns the agent at hom
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from web3 import Web3
 from charter import Call, Charter, LocalSigner
 from charter._core.artifacts import abi
 from charter._core.deployments import create2_address, deploy_code, deployment_code
+from charter.cli import cli
 from charter.devchain import local_anvil
 from charter.exceptions import AgentChangedHands, AgentNotActive, AgentRetired, AgentStateRefused, GrantRevoked
 from charter.hyperlane import AgentsRoute, deploy_hyperlane_agents
@@ -42,6 +45,7 @@ from charter.sessions import SignedGrant
 from charter.sessions.revocations import sign_revoke_all, sign_revoke_grants
 
 from .conftest import CHAIN_A, CHAIN_B, COMMITTEE, CONFIRMATIONS, VALIDATORS, Side, World, until
+from .test_multi_chain_grants import _runner
 
 ETH = 10**18
 TRANSFER = "transfer(address to,uint256 amount)"
@@ -522,3 +526,71 @@ def test_a_pause_on_a_reaches_b_over_hyperlane_reported_once(world: World, princ
         (sequence - 1, int(AgentStatus.ACTIVE)), (sequence, int(AgentStatus.PAUSED))]
     for event in reported:
         assert world.hyperlane[1].mailbox.functions.delivered(event.args.messageId).call()
+
+
+# ---------------------------------------------------------------- charter agent pause --everywhere
+
+def _agent_cli(world: World, p: Principal, *args: str) -> Any:
+    env = {"CHARTER_PRIVATE_KEY": p.key.key.to_0x_hex(), "CHARTER_RPC": None, "CHARTER_MANIFEST": None,
+           f"CHARTER_RPC_{CHAIN_B}": world.b.chain.url}
+    return _runner().invoke(cli, ["--rpc", world.a.chain.url, *args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def running() -> Iterator[Callable[[Relayer], None]]:
+    """Run a relayer's rounds in the background while a command waits."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start(r: Relayer) -> None:
+        def loop() -> None:
+            while not stop.is_set():
+                r.step()
+                stop.wait(0.3)
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        threads.append(thread)
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def test_pause_everywhere_reports_what_each_chain_shows(
+    world: World, principal: Principal, inbox: str, committee_relayer: Callable[..., Relayer],
+    running: Callable[[Relayer], None],
+) -> None:
+    agent = principal.agent()
+    r = committee_relayer(agent)
+    until(shows(world, inbox, agent, AgentStatus.ACTIVE), r.step)
+
+    # Nobody carries it within --wait 0: the pause is made at home, B is reported as not yet paused.
+    early = _agent_cli(world, principal, "agent", "pause", str(agent), "--everywhere", f"{CHAIN_A},{CHAIN_B}",
+                 "--inbox", inbox, "--wait", "0")
+    out = early.stdout + early.stderr
+    assert early.exit_code != 0 and "Traceback" not in out, out
+    assert f"chain {CHAIN_B} through {inbox}: NOT YET: still Active" in out
+    assert principal.a.registry.status(agent) is AgentStatus.PAUSED
+
+    # With the relayer running, resume is watched until B shows it.
+    running(r)
+    done = _agent_cli(world, principal, "agent", "resume", str(agent), "--everywhere", f"{CHAIN_A},{CHAIN_B}",
+                "--inbox", inbox, "--wait", "60", "--json")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert report["observed_everywhere"] is True
+    (row,) = report["chains"]
+    assert (row["chain_id"], row["status"], row["sequence"]) == (CHAIN_B, "Active", report["home_sequence"])
+
+
+def test_everywhere_needs_an_inbox_and_another_chain(world: World, principal: Principal, inbox: str) -> None:
+    agent = principal.agent()
+    no_inbox = _agent_cli(world, principal, "agent", "pause", str(agent), "--everywhere", f"{CHAIN_A},{CHAIN_B}")
+    assert no_inbox.exit_code != 0 and "--everywhere needs the inboxes" in no_inbox.stdout + no_inbox.stderr
+    only_home = _agent_cli(world, principal, "agent", "pause", str(agent), "--everywhere", f"{CHAIN_A}",
+                           "--inbox", inbox)
+    assert only_home.exit_code != 0 and "names no chain but the agent's home chain" in (
+        only_home.stdout + only_home.stderr)
+    assert principal.a.registry.status(agent) is AgentStatus.ACTIVE  # refused before anything was sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
@@ -11,10 +12,14 @@ from .._core.checks import check_address
 from .._core.display import jsonable
 from .._core.signers import LocalSigner
 from ..exceptions import CharterError, EffectNotObserved, InvalidInput
+from ..registry import Registry
 from ..registry.models import AgentInfo
+from ..registry.represent import AgentState, HyperlaneAgents, MirrorState, represented_id
 from ._common import (
+    EXIT_NOT_CONFIRMED,
     WALLET_KEY_ENV,
     CharterGroup,
+    chain_states,
     confirm,
     display_bytes,
     get_state,
@@ -170,20 +175,125 @@ def list_agents(ctx: click.Context, owner: str | None, from_block: int, as_json:
 
 def _lifecycle(verb: str, past: str, doc: str) -> click.Command:
     @click.argument("agent_id", type=int)
+    @click.option(
+        "--everywhere", "chains", metavar="ID[=URL],...",
+        help="Then watch every chain listed (RPCs as for grant create --chains) until its mirror of the agent "
+        "shows the change, and report what each shows; exit 0 only when every one does. Name the inboxes the "
+        "agent is represented through with --inbox / --hyperlane.",
+    )
+    @click.option(
+        "--inbox", "inboxes", multiple=True, metavar="ADDRESS",
+        help="An inbox (a committee's AttesterOracle) the agent is represented through: its relayer carries "
+        "the change (repeatable).",
+    )
+    @click.option(
+        "--hyperlane", metavar="ADDRESS",
+        help="A HyperlaneAgents the agent is represented through: the change is reported through it at once "
+        "(the sender pays the Mailbox fees), then Hyperlane delivers it.",
+    )
+    @click.option("--wait", type=click.IntRange(min=0), default=60, show_default=True, metavar="SECONDS",
+                  help="With --everywhere: how long to watch the other chains.")
     @json_option
     @click.pass_context
-    def command(ctx: click.Context, agent_id: int, as_json: bool) -> None:
-        registry = get_state(ctx).charter(verb).registry
+    def command(ctx: click.Context, agent_id: int, chains: str | None, inboxes: tuple[str, ...],
+                hyperlane: str | None, wait: int, as_json: bool) -> None:
+        state = get_state(ctx)
+        if chains is None and (inboxes or hyperlane):
+            raise InvalidInput("--inbox and --hyperlane go with --everywhere ID[=URL],...")
+        if chains is not None and not (inboxes or hyperlane):
+            raise InvalidInput(
+                "--everywhere needs the inboxes the agent is represented through: --inbox ORACLE (a committee) "
+                "and/or --hyperlane HYPERLANE_AGENTS"
+            )
+        targets = chain_states(state, chains, option="--everywhere") if chains is not None else []
+        charter = state.charter(verb)
+        registry = charter.registry
+        if chains is not None and all(t.chain_id == registry.chain_id for t in targets):
+            raise InvalidInput(f"--everywhere names no chain but the agent's home chain {registry.chain_id}")
         with sending(verb):
             result = getattr(registry, verb)(agent_id)
         status = registry.status(agent_id)
-        if wants_json(ctx, as_json):
-            print_json(tx_json(verb, result, status=status))
-        else:
-            click.echo(tx_line(f"agent {agent_id} {past}, now {status.label}", result))
+        if chains is None:
+            if wants_json(ctx, as_json):
+                print_json(tx_json(verb, result, status=status))
+            else:
+                click.echo(tx_line(f"agent {agent_id} {past}, now {status.label}", result))
+            return
+        _watch_everywhere(ctx, charter, agent_id, targets, inboxes, hyperlane, wait, as_json,
+                          tx_json(verb, result, status=status), tx_line(f"agent {agent_id} {past} on chain "
+                                                                         f"{registry.chain_id}, now {status.label}",
+                                                                         result))
 
     command.__doc__ = doc
     return agent.command(name=verb)(command)
+
+
+def _watch_everywhere(
+    ctx: click.Context, charter: Any, agent_id: int, targets: list[Any], inboxes: tuple[str, ...],
+    hyperlane: str | None, wait: int, as_json: bool, home_json: dict[str, Any], home_line: str,
+) -> None:
+    """Report the change through `hyperlane` (if given), then watch each chain's mirror through each
+    inbox until it holds the home chain's state (its sequence or a newer one): only what a chain
+    shows counts."""
+    registry = charter.registry
+    home = AgentState.read(registry, agent_id)
+    others = [t for t in targets if t.chain_id != registry.chain_id]
+    reported = None
+    if hyperlane is not None:
+        with sending("report over Hyperlane"):
+            reported = HyperlaneAgents(registry.w3, hyperlane, charter.signer).report(
+                agent_id, [t.chain_id for t in others]
+            )
+    watched = [check_address(i, "--inbox") for i in inboxes] + (
+        [check_address(hyperlane, "--hyperlane")] if hyperlane is not None else []
+    )
+    rows = [{"chain_id": t.chain_id, "inbox": inbox, "agent_id": represented_id(inbox, home.home_chain_id, agent_id),
+             "observed": False, "status": None, "sequence": None, "block": None, "error": None, "chain": t}
+            for t in others for inbox in watched]
+    deadline = time.monotonic() + wait
+    while True:
+        for row in rows:
+            if row["observed"]:
+                continue
+            try:
+                mirror_registry = Registry(row["chain"].w3, registry.address)
+                block = int(row["chain"].w3.eth.block_number)
+                mirror = MirrorState.read(mirror_registry, row["agent_id"], block)
+                row["error"] = None
+                if mirror is None:
+                    row["error"] = "no mirror of the agent through this inbox on this chain (yet)"
+                    continue
+                row.update(status=mirror.status.label, sequence=mirror.sequence, block=block,
+                           observed=not home.newer_than(mirror))
+            except CharterError as exc:
+                row["error"] = " ".join(str(exc).split())
+        if all(row["observed"] for row in rows) or time.monotonic() >= deadline:
+            break
+        time.sleep(1.0)
+    failed = [row for row in rows if not row["observed"]]
+    shown = [{k: v for k, v in row.items() if k != "chain"} for row in rows]
+    if wants_json(ctx, as_json):
+        print_json({**home_json, "home_sequence": home.sequence, "reported": jsonable(reported),
+                    "chains": shown, "observed_everywhere": not failed})
+    else:
+        click.echo(home_line)
+        if reported is not None:
+            click.echo(f"  reported over Hyperlane (tx {reported.tx_hash})")
+        for row in rows:
+            where = f"chain {row['chain_id']} through {row['inbox']}"
+            if row["observed"]:
+                click.echo(f"  {where}: {row['status']} at sequence {row['sequence']} (read at block {row['block']})")
+            elif row["status"] is not None:
+                click.echo(f"  {where}: NOT YET: still {row['status']} at sequence {row['sequence']} (home is at "
+                           f"{home.sequence}; the relayer or Hyperlane delivers it)")
+            else:
+                click.echo(f"  {where}: NOT YET: {row['error']}")
+    if failed:
+        listed = ", ".join(str(row["chain_id"]) for row in failed)
+        click.echo(f"error: chain {listed} does not show the change yet after {wait} s; to stop the agent's sessions "
+                   "there at once, the principals revoke on every chain (charter grant revoke-all --everywhere)",
+                   err=True)
+        raise click.exceptions.Exit(EXIT_NOT_CONFIRMED)
 
 
 _lifecycle("pause", "paused", "Pause agent AGENT_ID: every Charter contract stops honouring it.")
