@@ -594,3 +594,43 @@ def test_everywhere_needs_an_inbox_and_another_chain(world: World, principal: Pr
     assert only_home.exit_code != 0 and "names no chain but the agent's home chain" in (
         only_home.stdout + only_home.stderr)
     assert principal.a.registry.status(agent) is AgentStatus.ACTIVE  # refused before anything was sent
+
+
+# ---------------------------------------------------------------- charter relay --config
+
+
+def test_cli_relay_carries_a_pause_from_its_file(world: World, principal: Principal, inbox: str,
+                                                 start: tuple[int, int], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`charter relay --config` with only kills to carry: [[agents]] and B's `agents_oracle`."""
+    import json
+
+    from click.testing import CliRunner
+
+    from charter.cli import cli
+
+    for i, member in enumerate(COMMITTEE):
+        monkeypatch.setenv(f"TEST_ATTESTER_{i}", member.key.hex())
+    monkeypatch.setenv("TEST_RELAYER_KEY", world.relayer_key)
+    agent = principal.agent()
+    principal.a.registry.pause(agent)
+    world.a.mine(CONFIRMATIONS + 1)  # confirmed before the relayer first looks: the mirror is born paused
+    toml = tmp_path / "relay.toml"
+    toml.write_text(
+        f'db = "{tmp_path / "relay.sqlite"}"\nsender_key_env = "TEST_RELAYER_KEY"\npoll_interval = 0.2\n'
+        'attester_keys_env = ["TEST_ATTESTER_0", "TEST_ATTESTER_1", "TEST_ATTESTER_2"]\n'
+        f'\n[[chains]]\nchain_id = {CHAIN_A}\nrpc = "{world.a.chain.url}"\nstart_block = {start[0]}\n'
+        f'\n[[chains]]\nchain_id = {CHAIN_B}\nrpc = "{world.b.chain.url}"\nstart_block = {start[1]}\n'
+        f'agents_oracle = "{inbox}"\n'
+        f'\n[[agents]]\nhome_chain = {CHAIN_A}\nagent_id = {agent}\n'
+    )
+    runner = CliRunner()
+    rounds: list[dict[str, Any]] = []
+
+    def relay() -> None:
+        result = runner.invoke(cli, ["relay", "--config", str(toml), "--once", "--json", "--quiet"])
+        assert result.exit_code == 0, result.output
+        rounds.extend(json.loads(line)["round"] for line in result.output.splitlines() if '"round"' in line)
+
+    until(shows(world, inbox, agent, AgentStatus.PAUSED), relay)
+    assert sum(r["agents_delivered"] for r in rounds) == 1

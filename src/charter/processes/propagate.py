@@ -185,6 +185,14 @@ class Propagation:
             self.relayer.messages.scan(chain.chain_id, chain.link.safe_block())
             report.delivered += self.relayer.messages.deliver(chain.chain_id, agents_only=True)
 
+    def progress(self) -> str:
+        """What the kills stand at, in a few words (the relayer's summary)."""
+        text = f"{len({(r.home_chain, r.agent_id) for r in self.all_routes()})} agent(s) kept represented"
+        if self.config.forward_revocations:
+            counts = self.store.revocation_counts()
+            text += ", revocations: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none yet")
+        return text
+
     def all_routes(self) -> list[_Route]:
         """The configured routes and the discovered ones (whose home chain is watched)."""
         routes = list(self.routes)

@@ -274,6 +274,8 @@ class Relayer(RoundLoop[StepReport]):
     def progress(self) -> str:
         counts = self.store.counts()
         text = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no orders yet"
+        if self.propagation is not None:
+            text += f"; {self.propagation.progress()}"
         troubled = [f"chain {c.chain_id} {c.link.state}" for c in self.chains.values() if c.link.state != "ok"]
         return text + (f" ({', '.join(troubled)})" if troubled else "")
 

@@ -672,6 +672,11 @@ class Store:
         rows = self.db.execute(query + " ORDER BY r.seen_at, r.revocation_id", args).fetchall()
         return [RevocationTarget(_revocation(r[:9]), dest_chain, str(r[9]), r[10], int(r[11]), r[12]) for r in rows]
 
+    def revocation_counts(self) -> dict[str, int]:
+        """Targets (a revocation on one chain) by state."""
+        rows = self.db.execute("SELECT state, COUNT(*) FROM revocation_targets GROUP BY state").fetchall()
+        return {str(state): int(n) for state, n in rows}
+
     def revocation(self, revocation_id: bytes) -> Revocation | None:
         row = self.db.execute(
             "SELECT revocation_id, kind, account, nonce, grants, signature, source_chain, block, seen_at FROM "
