@@ -512,8 +512,9 @@ def deployer(path: Path):
 def deploy_manager(registry) -> SessionManagerPair:
     """A SessionExtension and a SessionManager on `registry`, used as one
     contract (see `unit.helpers.deploy_session_manager`), compiled once."""
+    activator = deployer(CONTRACTS / "SessionActivator.vy").deploy(registry)
     extensions = deployer(CONTRACTS / "SessionExtension.vy")
-    extension = extensions.deploy(registry)
+    extension = extensions.deploy(registry, activator.address)
     manager = deployer(CONTRACTS / "SessionManager.vy").deploy(registry, extension.address)
     return SessionManagerPair(manager, extensions.at(manager.address), extension)
 

@@ -227,9 +227,6 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
 PATTERNS: tuple[()] = ()
 """No numbered reasons in the registry."""
 
-register_reverts("registry", REVERTS, PATTERNS)
-
-
 def _represented(ctx: RevertContext) -> str:
     return (
         f"{agent_label(ctx)} represents an agent of another chain: its owner, wallet, status and URI "
@@ -288,4 +285,4 @@ REPRESENT_REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
 }
 """Representation on other chains: the registry's mirror, the committee's and Hyperlane's inboxes."""
 
-register_reverts("represent", REPRESENT_REVERTS, ())
+register_reverts("registry", {**REVERTS, **REPRESENT_REVERTS}, PATTERNS)

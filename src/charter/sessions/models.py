@@ -391,6 +391,12 @@ class SignedGrant(_Portable):
     grants: tuple[Bytes32, ...] = Field(default=(), exclude_if=lambda grants: not grants)
     """A multi-chain grant's entry: every entry's grant hash, in the order signed; empty for a grant of one chain."""
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # A grant of one chain prints as it always did: the empty list of entries is left out.
+        for name, value in super().__repr_args__():
+            if name != "grants" or self.grants:
+                yield name, value
+
     @model_validator(mode="after")
     def _listed(self) -> Self:
         if self.grants and self.hash not in self.grants:

@@ -40,7 +40,13 @@ def test_zero_registry_refused(world):
     with boa.reverts("sessions: zero registry"):
         world.manager_deployer.deploy(ZERO_ADDRESS, world.manager.EXTENSION())
     with boa.reverts("sessions: zero registry"):
-        world.extension_deployer.deploy(ZERO_ADDRESS)
+        activator = world.extension_deployer.at(world.manager.EXTENSION()).ACTIVATOR()
+        world.extension_deployer.deploy(ZERO_ADDRESS, activator)
+
+
+def test_extension_without_activator_refused(world, registry):
+    with boa.reverts("sessions: no activator"):
+        world.extension_deployer.deploy(registry.address, ZERO_ADDRESS)
 
 
 def test_manager_without_extension_refused(world, registry):
