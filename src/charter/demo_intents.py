@@ -10,7 +10,9 @@ intent settles over Hyperlane instead of the committee: Hyperlane's own
 Mailbox, Merkle tree hook and 2-of-3 MessageId multisig ISM on each chain,
 the relayer acting as its validators and relayer. An intent beyond the
 session's token cap is refused. No human acts between opening and
-settlement.
+settlement. Last, Alice's agent is represented on B through the committee:
+a session on B names it, and a pause on A stops it there once the relayer
+has carried it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from web3 import Web3
 from web3.types import RPCEndpoint, Wei
 
 from ._core.signers import LocalSigner
+from .accounts.models import Call
 from .client import Charter
 from .devchain import DEV_KEYS, local_anvils
 from .exceptions import CharterError
@@ -34,8 +37,12 @@ from .hyperlane import deploy_local
 from .hyperlane.settlement import Remote, deploy_hyperlane_oracle, deploy_reporter
 from .intents import FillRecord, Input, Intents, Order, OrderStatus, Output, deploy_oracle
 from .processes.hyperlane import HyperlaneConfig
+from .processes.propagate import AgentRoute
 from .processes.relayer import ChainConfig, RelayConfig, Relayer
 from .processes.solver import Policy, Route, Solver, SolverConfig
+from .registry import AgentStatus
+from .registry.represent import MirrorState, represented_id
+from .sessions.builder import equals
 
 CHAIN_A, CHAIN_B = 901, 902
 COMMITTEE = [Account.from_key(Web3.keccak(text=f"charter demo attester {i}")) for i in range(3)]
@@ -92,8 +99,6 @@ def intents_story(
         step(n, "Alice lets her agent open intents for her account: approve and open only, 150 DEMO at most")
         sessions = on_a.sessions
         open_selector = "0x" + Web3.keccak(text="open((uint32,bytes32,bytes))")[:4].hex()
-        from .sessions.builder import equals  # noqa: PLC0415 - the sessions layer's rule helpers
-
         grant = sessions.prepare(
             sessions.builder(account, trader, agent_key.address)
             .allow(token_a.address, "approve(address spender,uint256 amount)", spender=equals(settler))
@@ -198,10 +203,70 @@ def intents_story(
                 agent_sessions.execute_batch(signed, intents.open_calls(greedy), key=agent_key)
             except CharterError as exc:
                 console.print(f"the agent opens 100 DEMO more (150 of 150 used): [red]refused[/red] — {exc}")
+
+            n += 1
+            step(n, "One agent on both chains: paused on A, it stops on B")
+            n = _one_agent_everywhere(console, a, b, chain_a.url, chain_b.url, deployer, alice, bob, agent_key,
+                                      trader, oracle, token_b, send, relayer_key, Path(tmp), n)
         finally:
             solver.close()
             relayer.close()
     return n + 1
+
+
+def _one_agent_everywhere(
+    console: Console, a: Web3, b: Web3, url_a: str, url_b: str, deployer: LocalSigner, alice: LocalSigner,
+    bob: LocalSigner, agent_key: LocalSigner, trader: int, oracle: str, token_b: Any,
+    send: Callable[[Web3, LocalSigner, Any], None], relayer_key: str, tmp: Path, n: int,
+) -> int:
+    """Alice's trading agent, registered on A, is represented on B through the committee (the same
+    AttesterOracle address on B); a session on B names it; a pause on A reaches B through the relayer
+    and the next session call on B is refused."""
+    inbox = deploy_oracle(b, deployer, [m.address for m in COMMITTEE], 2)
+    mirrored = represented_id(inbox, CHAIN_A, trader)
+    chains = [ChainConfig(CHAIN_A, url_a, confirmations=2, start_block=a.eth.block_number),
+              ChainConfig(CHAIN_B, url_b, confirmations=2, start_block=b.eth.block_number, agents_oracle=inbox)]
+    relayer = Relayer(RelayConfig(
+        chains=chains, oracles={}, attester_keys=[m.key.hex() for m in COMMITTEE], sender_key=relayer_key,
+        db=str(tmp / "kills.sqlite"), agents=[AgentRoute(CHAIN_A, trader, (CHAIN_B,), ("committee",))],
+    ))
+    try:
+        registry_b = Charter.connect(b).registry
+        _until(lambda: MirrorState.read(registry_b, mirrored) is not None, relayer.step)
+        console.print(f"the relayer's committee carried agent {trader} of A to B: there it is agent "
+                      f"{hex(mirrored)[:12]}… (representedId of the committee's oracle, A and {trader}: the same on "
+                      "every chain it reaches), owner alice, Active")
+        on_b = Charter.connect(b, signer=alice)
+        account_b = on_b.accounts.deploy(owner=alice.address, salt=1)
+        send(b, deployer, token_b.functions.mint(account_b, 100))
+        b.eth.wait_for_transaction_receipt(deployer.send_transaction(b, {"to": agent_key.address,
+                                                                          "value": Wei(10**17)}))
+        sessions_b = on_b.sessions
+        grant_b = sessions_b.sign(sessions_b.prepare(
+            sessions_b.builder(account_b, mirrored, agent_key.address)
+            .allow(token_b.address, "transfer(address to,uint256 amount)", to=equals(bob.address))
+            .token_budget(token_b.address, cap=50).valid_for(hours=1)
+        ), alice)
+        agent_b = Charter.connect(b, signer=agent_key).sessions
+        pay = Call.to(token_b.address, "transfer(address,uint256)", bob.address, 5)
+        paid = agent_b.execute(grant_b, pay, key=agent_key)
+        console.print(f"alice's account on B lets the agent pay bob up to 50 DEMO; it pays 5 ({paid.gas_used:,} gas)")
+        Charter.connect(a, signer=alice).registry.pause(trader)
+        began = time.monotonic()
+        def paused_on_b() -> bool:
+            held = MirrorState.read(registry_b, mirrored)
+            return held is not None and held.status is AgentStatus.PAUSED
+
+        _until(paused_on_b, relayer.step)
+        console.print(f"alice pauses the agent on A; {time.monotonic() - began:.1f} s later B shows it Paused "
+                      "(two confirmations on A, the committee attests, one transaction on B)")
+        try:
+            agent_b.execute(grant_b, pay, key=agent_key)
+        except CharterError as exc:
+            console.print(f"the agent pays bob again on B: [red]refused[/red] — {exc}")
+    finally:
+        relayer.close()
+    return n
 
 
 def _until(done: Callable[[], bool], step: Callable[[], Any], timeout: float = 90) -> None:
