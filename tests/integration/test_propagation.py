@@ -224,6 +224,36 @@ def test_every_kill_reaches_b_once_and_a_session_there_follows(world: World, pri
         session_on_b(world, principal, represented)
 
 
+def test_an_intent_on_b_naming_the_agent_obeys_its_home(world: World, principal: Principal, inbox: str,
+                                                         committee_relayer: Callable[..., Relayer]) -> None:
+    """Intents on B that name the represented agent: opened while A says Active, refused once A's
+    pause is delivered, opened again after the resume."""
+    from charter.exceptions import IntentAgentInactive
+    from charter.intents import Input, Output
+
+    agent = principal.agent()
+    r = committee_relayer(agent)
+    represented = represented_id(inbox, CHAIN_A, agent)
+    until(shows(world, inbox, agent, AgentStatus.ACTIVE), r.step)
+    intents = principal.b.intents
+
+    def order() -> Any:
+        return intents.order(
+            user=principal.address, agent_id=represented, inputs=[Input(token=world.b.token.address, amount=10)],
+            outputs=[Output(token=world.a.token.address, amount=9, recipient=principal.address, chain_id=CHAIN_A)],
+            destination_chain_id=CHAIN_A, oracle=inbox, fill_within=600,
+        )
+
+    intents.open(order(), principal.signer)
+    principal.a.registry.pause(agent)
+    until(shows(world, inbox, agent, AgentStatus.PAUSED), r.step)
+    with pytest.raises(IntentAgentInactive):
+        intents.open(order(), principal.signer)
+    principal.a.registry.resume(agent)
+    until(shows(world, inbox, agent, AgentStatus.ACTIVE, home(world, agent).sequence), r.step)
+    intents.open(order(), principal.signer)
+
+
 def test_replayed_stale_tied_and_forged_states_change_nothing(world: World, principal: Principal, inbox: str,
                                                               committee_relayer: Callable[..., Relayer],
                                                               start: tuple[int, int]) -> None:
