@@ -89,8 +89,8 @@ interface IERC20:
 
 # ---------------------------------------------------------------- storage
 
-# Origin: orderId -> STATUS_*.
-orderStatus: public(HashMap[bytes32, uint256])
+# Origin: orderId -> STATUS_* (low byte) | a settled order's receipt (the 248 bits above).
+_orders: HashMap[bytes32, uint256]
 # Destination: orderId -> record hash (a fill, or UNFILLED_RECORD).
 fillRecords: public(HashMap[bytes32, bytes32])
 # Gasless orders: user -> word position -> bitmap of used nonces.
@@ -308,9 +308,11 @@ def fill(
 
     local: bool = order.originChainId == chain.id and order.originSettler == self
     if local:
-        if self.orderStatus[orderId] != intent_types.STATUS_OPEN:
+        if self._orders[orderId] != intent_types.STATUS_OPEN:
             intent_orders._fail("intents: not open")
-        self.orderStatus[orderId] = intent_types.STATUS_SETTLED
+        self._orders[orderId] = intent_hashing._receipt_word(
+            orderId, order.user, order.data.agentId, filler_agent_id, chain.id, payout, order.data.inputs
+        ) | intent_types.STATUS_SETTLED
     else:
         self.fillRecords[orderId] = record
 
@@ -346,7 +348,7 @@ def recordUnfilled(orderId: bytes32, originData: Bytes[intent_types.ORIGIN_DATA_
     """
     order: intent_types.Order = self._destination_order(orderId, originData)
     # Opened here means local: an order's id covers its origin settler and chain.
-    if self.orderStatus[orderId] != intent_types.STATUS_NONE:
+    if self._orders[orderId] != intent_types.STATUS_NONE:
         intent_orders._fail("intents: local order")
     if block.timestamp <= convert(order.fillDeadline, uint256):
         intent_orders._fail("intents: fill deadline not passed")
@@ -394,7 +396,10 @@ def settle(settlements: DynArray[intent_types.Settlement, intent_types.MAX_SETTL
             last = skip
             log SettleSkipped(orderId=order_id, reason=skip)
             continue
-        self.orderStatus[order_id] = intent_types.STATUS_SETTLED
+        self._orders[order_id] = intent_hashing._receipt_word(
+            order_id, settlements[i].order.user, data.agentId, filler_agent_id, data.destinationChainId, payout,
+            data.inputs,
+        ) | intent_types.STATUS_SETTLED
         self._release(data.inputs, payout)
         log Settled(orderId=order_id, openerAgentId=data.agentId, fillerAgentId=filler_agent_id, payout=payout, inputs=data.inputs)
         settled |= 1 << i
@@ -439,13 +444,46 @@ def refund(refunds: DynArray[intent_types.Refund, intent_types.MAX_SETTLE]) -> u
             log RefundSkipped(orderId=order_id, reason=skip)
             continue
         user: address = refunds[i].order.user
-        self.orderStatus[order_id] = intent_types.STATUS_REFUNDED
+        self._orders[order_id] = intent_types.STATUS_REFUNDED
         self._release(data.inputs, user)
         log Refunded(orderId=order_id, user=user, openerAgentId=data.agentId, inputs=data.inputs)
         refunded |= 1 << i
     if refunded == 0:
         self._refuse(last, n, False)
     return refunded
+
+
+@external
+@view
+def orderStatus(orderId: bytes32) -> uint256:
+    """
+    @notice An order's state on its origin settler: 0 unknown, 1 Open,
+            2 Settled, 3 Refunded.
+    @param orderId The order id.
+    @return uint256 The status.
+    """
+    return self._orders[orderId] & 255
+
+
+@external
+@view
+def settlementReceipt(orderId: bytes32) -> bytes32:
+    """
+    @notice What a settled order leaves behind: the top 248 bits of
+            keccak256(abi.encode(orderId, user, openerAgentId,
+            fillerAgentId, fillerChainId, payout,
+            keccak256(abi.encode(inputs)))), the low byte zero; zero for an
+            order that is not settled. Whoever shows those fields proves
+            who dealt with whom and what was paid (receipt-backed
+            reputation); `fillerChainId` is the chain whose registry issued
+            the filler's agent id (the order's destination).
+    @param orderId The order id.
+    @return bytes32 The receipt, or zero.
+    """
+    word: uint256 = self._orders[orderId]
+    if word & 255 != intent_types.STATUS_SETTLED:
+        return empty(bytes32)
+    return convert(word & ~convert(255, uint256), bytes32)
 
 
 @external
@@ -483,9 +521,9 @@ def _open(order: intent_types.Order, payer: address, paid: uint256):
     self._require_agent(order.user, order.data.agentId)
     resolved: intent_types.ResolvedCrossChainOrder = intent_orders._resolved(order)
     order_id: bytes32 = resolved.orderId
-    if self.orderStatus[order_id] != intent_types.STATUS_NONE:
+    if self._orders[order_id] != intent_types.STATUS_NONE:
         intent_orders._fail("intents: order exists")
-    self.orderStatus[order_id] = intent_types.STATUS_OPEN
+    self._orders[order_id] = intent_types.STATUS_OPEN
 
     native: uint256 = 0
     for item: intent_types.Input in order.data.inputs:
@@ -538,7 +576,7 @@ def _not_open(order_id: bytes32) -> uint8:
     @dev 0 if the order is Open here, else why a settle or refund skips
          it: SKIP_UNKNOWN, SKIP_SETTLED or SKIP_REFUNDED.
     """
-    status: uint256 = self.orderStatus[order_id]
+    status: uint256 = self._orders[order_id] & 255
     if status == intent_types.STATUS_OPEN:
         return 0
     if status == intent_types.STATUS_NONE:

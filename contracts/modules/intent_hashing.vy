@@ -111,6 +111,31 @@ def _charter_order_hash(data: intent_types.CharterOrder) -> bytes32:
 
 @internal
 @pure
+def _receipt_word(
+    order_id: bytes32,
+    user: address,
+    opener_agent_id: uint256,
+    filler_agent_id: uint256,
+    filler_chain_id: uint256,
+    payout: address,
+    inputs: DynArray[intent_types.Input, intent_types.MAX_INPUTS],
+) -> uint256:
+    """
+    @dev A settled order's receipt, as the origin settler keeps it (in the
+         order's status word, above the status byte): the top 248 bits of
+         keccak256(abi.encode(orderId, user, openerAgentId, fillerAgentId,
+         fillerChainId, payout, keccak256(abi.encode(inputs)))). Whoever
+         shows the fields can prove what was settled between whom.
+    """
+    inputs_hash: bytes32 = keccak256(abi_encode(inputs))
+    digest: bytes32 = keccak256(
+        abi_encode(order_id, user, opener_agent_id, filler_agent_id, filler_chain_id, payout, inputs_hash)
+    )
+    return convert(digest, uint256) & ~convert(255, uint256)
+
+
+@internal
+@pure
 def _record_hash(kind: uint256, payout: address, filler_agent_id: uint256) -> bytes32:
     """
     @dev What a destination settler records for an order:
