@@ -100,6 +100,11 @@ def test_relayer_restart_between_fill_and_settle(world: World, relayer, tmp_path
     second.step()
     assert len(world.a.user.intents.contract.events.Settled().get_logs(
         from_block=start, argument_filters={"orderId": order.order_id})) == 1
+    # the settled order's receipt on A, as the SDK computes it from the order and its fill
+    fill = FillRecord(payout=world.filler.address, filler_agent_id=world.filler_agent)
+    assert world.a.user.intents.settlement_receipt(order.order_id) == order.receipt(fill)
+    other = FillRecord(payout=world.deployer.address, filler_agent_id=world.filler_agent)
+    assert order.receipt(other) != order.receipt(fill)
 
 
 def test_reorg_before_attestation_does_not_settle(world: World, relayer) -> None:

@@ -475,6 +475,12 @@ class Intents(ChainClient):
         """UNKNOWN, OPEN, SETTLED or REFUNDED, as this settler (the origin) holds it."""
         return OrderStatus(int(self._read("orderStatus", bytes(order_id), block=block)))
 
+    def settlement_receipt(self, order_id: bytes, block: BlockIdentifier = "latest") -> bytes | None:
+        """The receipt this settler (the origin) keeps of a settled order (:meth:`Order.receipt`),
+        or None when the order is not settled here."""
+        receipt = bytes(self._read("settlementReceipt", bytes(order_id), block=block))
+        return receipt if any(receipt) else None
+
     def record_of(self, order_id: bytes, block: BlockIdentifier = "latest") -> bytes:
         """The record this settler (the destination) holds for `order_id` (32 zero bytes if none)."""
         return bytes(self._read("fillRecords", bytes(order_id), block=block))

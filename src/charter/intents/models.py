@@ -220,6 +220,20 @@ class Order(Readable):
     def order_id_hex(self) -> str:
         return "0x" + self.order_id.hex()
 
+    def receipt(self, fill: FillRecord) -> bytes:
+        """The settlement receipt the origin settler keeps once this order is settled with `fill`
+        (``settlementReceipt(orderId)``): the top 248 bits of keccak256(abi.encode(orderId, user,
+        openerAgentId, fillerAgentId, fillerChainId, payout, keccak256(abi.encode(inputs)))), the
+        low byte zero. ``fillerChainId`` is the destination (the chain whose registry issued the
+        filler's agent id)."""
+        inputs = keccak(abi_encode(["(address,uint256)[]"], [[i.as_tuple() for i in self.data.inputs]]))
+        digest = keccak(abi_encode(
+            ["bytes32", "address", "uint256", "uint256", "uint256", "address", "bytes32"],
+            [self.order_id, self.user, self.data.agent_id, fill.filler_agent_id, self.data.destination_chain_id,
+             fill.payout, inputs],
+        ))
+        return (int.from_bytes(digest, "big") & ~0xFF).to_bytes(32, "big")
+
     @property
     def is_local(self) -> bool:
         """Whether the destination is the origin settler itself (filled and settled in one step)."""
