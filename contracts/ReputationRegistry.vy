@@ -49,12 +49,15 @@
         ("registry: unknown agent" from Charter's AgentRegistry; the
         reference's ERC721NonexistentToken).
 @dev Per feedback, one word packs the value (int128, biased by 2**127 into
-     the low 128 bits), the decimals, the revoked flag and the two tag
-     lengths; the tags themselves are raw 32-byte words, written only when
+     the low 128 bits), the decimals, the revoked flag, the two tag
+     lengths and, when they fit in the 12 bytes left (the common short
+     tags: "starred", "uptime", "successRate" with an empty tag2), the
+     tags themselves; longer tags are raw 32-byte words, written only when
      non-empty. A client has given feedback to an agent exactly when its
-     last index is non-zero (feedback is never deleted), and a responder
-     has answered a feedback exactly when its response count is non-zero,
-     so neither needs an "exists" flag of its own.
+     last index is non-zero (feedback is never deleted), so it needs no
+     "exists" flag; responses are counted per responder and in total per
+     feedback entry, which is all `getResponseCount` asks (no responder
+     list).
 @custom:security Anyone may give feedback: the registry only refuses the
                  agent's own owner, operators and approved address. Which
                  clients to trust is the reader's choice, which is why
@@ -88,15 +91,21 @@ MAX_ABS_VALUE: constant(int128) = 10**38
 VERSION: constant(String[5]) = "2.0.0"
 
 # The packed feedback word: value + 2**127 (128 bits) | decimals (8) |
-# revoked (1, at bit 136) | tag1 length (8, at 144) | tag2 length (8, at 152).
+# revoked (1, at bit 136) | tags inline (1, at 137) | tag1 length (8, at
+# 144) | tag2 length (8, at 152) | the tags themselves (96, at 160) when
+# they fit: tag1 then tag2, at most 12 bytes together.
 _VALUE_BIAS: constant(int256) = 2**127
 _LOW_128: constant(uint256) = (1 << 128) - 1
 _DECIMALS_SHIFT: constant(uint256) = 128
 _REVOKED: constant(uint256) = 1 << 136
+_INLINE: constant(uint256) = 1 << 137
 _TAG1_SHIFT: constant(uint256) = 144
 _TAG2_SHIFT: constant(uint256) = 152
+_INLINE_MAX: constant(uint256) = 12
+_LOW_160: constant(uint256) = (1 << 160) - 1
 _BYTE: constant(uint256) = 255
-# Words per tag, and where each tag starts in a feedback's tag words.
+# Words per tag, and where each tag starts in a feedback's tag words
+# (used when the tags do not fit in the feedback word).
 _TAG_WORDS: constant(uint256) = TAG_MAX // 32
 _TAG1_AT: constant(uint256) = 0
 _TAG2_AT: constant(uint256) = _TAG_WORDS
@@ -111,12 +120,15 @@ IDENTITY: immutable(IAgentRegistry)
 
 # ---------------------------------------------------------------- structs
 
-# A view's tag filters, as lengths (0: no filter) and zero-padded words.
+# A view's tag filters: lengths (0: no filter), zero-padded words (to
+# compare with stored words) and hashes (to compare with inline tags).
 struct TagFilters:
     length1: uint256
     words1: bytes32[_TAG_WORDS]
+    hash1: bytes32
     length2: uint256
     words2: bytes32[_TAG_WORDS]
+    hash2: bytes32
 
 
 # ---------------------------------------------------------------- storage
@@ -132,9 +144,9 @@ _feedback: HashMap[uint256, HashMap[address, HashMap[uint64, uint256]]]
 _tag_words: HashMap[uint256, HashMap[address, HashMap[uint64, bytes32[2 * _TAG_WORDS]]]]
 # agentId => client => feedback index => responder => responses it appended.
 _response_count: HashMap[uint256, HashMap[address, HashMap[uint64, HashMap[address, uint64]]]]
-# agentId => client => feedback index => position => responder, in order of their first response.
-_responders: HashMap[uint256, HashMap[address, HashMap[uint64, HashMap[uint256, address]]]]
-_responder_count: HashMap[uint256, HashMap[address, HashMap[uint64, uint256]]]
+# agentId => client => feedback index => responses appended by anyone (the
+# sum over responders, which the reference computes from a responder list).
+_responses: HashMap[uint256, HashMap[address, HashMap[uint64, uint64]]]
 
 
 # ---------------------------------------------------------------- events
@@ -232,16 +244,25 @@ def giveFeedback(
 
     n1: uint256 = len(tag1)
     n2: uint256 = len(tag2)
-    self._feedback[agentId][msg.sender][index] = (
+    word: uint256 = (
         convert(convert(value_, int256) + _VALUE_BIAS, uint256)
         | (convert(valueDecimals, uint256) << _DECIMALS_SHIFT)
         | (n1 << _TAG1_SHIFT)
         | (n2 << _TAG2_SHIFT)
     )
-    if n1 != 0:
-        self._write_tag(agentId, msg.sender, index, _TAG1_AT, tag1)
-    if n2 != 0:
-        self._write_tag(agentId, msg.sender, index, _TAG2_AT, tag2)
+    # Cannot overflow: both lengths are at most TAG_MAX.
+    if unsafe_add(n1, n2) <= _INLINE_MAX:
+        # The tags' bytes, left-aligned: the top 12 bytes of the word.
+        both: Bytes[2 * TAG_MAX + 32] = concat(
+            convert(tag1, Bytes[TAG_MAX]), convert(tag2, Bytes[TAG_MAX]), empty(bytes32)
+        )
+        word = word | _INLINE | (convert(extract32(both, 0), uint256) & ~_LOW_160)
+    else:
+        if n1 != 0:
+            self._write_tag(agentId, msg.sender, index, _TAG1_AT, tag1)
+        if n2 != 0:
+            self._write_tag(agentId, msg.sender, index, _TAG2_AT, tag2)
+    self._feedback[agentId][msg.sender][index] = word
 
     log NewFeedback(
         agentId=agentId,
@@ -296,13 +317,8 @@ def appendResponse(
     assert feedbackIndex != 0, "reputation: index zero"
     assert len(responseURI) != 0, "reputation: empty URI"
     assert feedbackIndex <= self._last_index[agentId][clientAddress], "reputation: index out of bounds"
-    responses: uint64 = self._response_count[agentId][clientAddress][feedbackIndex][msg.sender]
-    if responses == 0:
-        position: uint256 = self._responder_count[agentId][clientAddress][feedbackIndex]
-        self._responders[agentId][clientAddress][feedbackIndex][position] = msg.sender
-        # Cannot overflow: one responder per position, far below 2**256.
-        self._responder_count[agentId][clientAddress][feedbackIndex] = unsafe_add(position, 1)
-    self._response_count[agentId][clientAddress][feedbackIndex][msg.sender] = responses + 1
+    self._response_count[agentId][clientAddress][feedbackIndex][msg.sender] += 1
+    self._responses[agentId][clientAddress][feedbackIndex] += 1
     log ResponseAppended(
         agentId=agentId,
         clientAddress=clientAddress,
@@ -375,8 +391,8 @@ def readFeedback(
     return (
         self._value_of(word),
         self._decimals_of(word),
-        self._read_tag(agentId, clientAddress, feedbackIndex, _TAG1_AT, (word >> _TAG1_SHIFT) & _BYTE),
-        self._read_tag(agentId, clientAddress, feedbackIndex, _TAG2_AT, (word >> _TAG2_SHIFT) & _BYTE),
+        self._tag(agentId, clientAddress, feedbackIndex, word, False),
+        self._tag(agentId, clientAddress, feedbackIndex, word, True),
         word & _REVOKED != 0,
     )
 
@@ -517,8 +533,8 @@ def readAllFeedback(
             out_indexes.append(index)
             out_values.append(self._value_of(word))
             out_decimals.append(self._decimals_of(word))
-            out_tag1s.append(self._read_tag(agentId, client, index, _TAG1_AT, (word >> _TAG1_SHIFT) & _BYTE))
-            out_tag2s.append(self._read_tag(agentId, client, index, _TAG2_AT, (word >> _TAG2_SHIFT) & _BYTE))
+            out_tag1s.append(self._tag(agentId, client, index, word, False))
+            out_tag2s.append(self._tag(agentId, client, index, word, True))
             out_revoked.append(revoked)
     return out_clients, out_indexes, out_values, out_decimals, out_tag1s, out_tag2s, out_revoked
 
@@ -541,7 +557,9 @@ def getResponseCount(
             responder listed twice counts twice).
     @dev Revoked feedback counts. An index past the client's last one has
          no responses (0), as in the reference. Each feedback entry visited
-         and each response counter read is one of the READ_MAX records.
+         is one of the READ_MAX records, and so is each listed responder's
+         counter read for it; every responder's count is one total per
+         feedback entry.
     @param agentId The agent.
     @param clientAddress The client, or zero for all clients.
     @param feedbackIndex The feedback index, or 0 for all the client's.
@@ -629,9 +647,25 @@ def _write_tag(agent_id: uint256, client: address, index: uint64, at: uint256, t
 
 @internal
 @view
-def _read_tag(agent_id: uint256, client: address, index: uint64, at: uint256, length: uint256) -> String[TAG_MAX]:
+def _tag(agent_id: uint256, client: address, index: uint64, word: uint256, second: bool) -> String[TAG_MAX]:
+    """
+    @dev Tag1 (or tag2 if `second`) of a feedback whose packed word is `word`.
+    """
+    n1: uint256 = (word >> _TAG1_SHIFT) & _BYTE
+    length: uint256 = n1
+    if second:
+        length = (word >> _TAG2_SHIFT) & _BYTE
     if length == 0:
         return ""
+    if word & _INLINE != 0:
+        start: uint256 = 0
+        if second:
+            start = n1
+        # start + length <= _INLINE_MAX: within the word's top 12 bytes.
+        return convert(slice(convert(word & ~_LOW_160, bytes32), start, length), String[TAG_MAX])
+    at: uint256 = _TAG1_AT
+    if second:
+        at = _TAG2_AT
     buffer: bytes32[_TAG_WORDS] = empty(bytes32[_TAG_WORDS])
     # Cannot overflow: length <= TAG_MAX.
     words: uint256 = unsafe_div(unsafe_add(length, 31), 32)
@@ -646,17 +680,24 @@ def _read_tag(agent_id: uint256, client: address, index: uint64, at: uint256, le
 def _tags_match(agent_id: uint256, client: address, index: uint64, word: uint256, filters: TagFilters) -> bool:
     """
     @dev Whether the feedback's tags equal the non-empty filters. Compares
-         lengths (in `word`) first, then the stored words with the filter's.
+         lengths (in `word`) first, then the inline bytes or the stored
+         words with the filter's.
     """
     if filters.length1 != 0:
         if (word >> _TAG1_SHIFT) & _BYTE != filters.length1:
             return False
-        if not self._words_equal(agent_id, client, index, _TAG1_AT, filters.length1, filters.words1):
+        if word & _INLINE != 0:
+            if keccak256(self._tag(agent_id, client, index, word, False)) != filters.hash1:
+                return False
+        elif not self._words_equal(agent_id, client, index, _TAG1_AT, filters.length1, filters.words1):
             return False
     if filters.length2 != 0:
         if (word >> _TAG2_SHIFT) & _BYTE != filters.length2:
             return False
-        if not self._words_equal(agent_id, client, index, _TAG2_AT, filters.length2, filters.words2):
+        if word & _INLINE != 0:
+            if keccak256(self._tag(agent_id, client, index, word, True)) != filters.hash2:
+                return False
+        elif not self._words_equal(agent_id, client, index, _TAG2_AT, filters.length2, filters.words2):
             return False
     return True
 
@@ -678,7 +719,14 @@ def _words_equal(
 @internal
 @pure
 def _filters(tag1: String[TAG_MAX], tag2: String[TAG_MAX]) -> TagFilters:
-    return TagFilters(length1=len(tag1), words1=self._as_words(tag1), length2=len(tag2), words2=self._as_words(tag2))
+    return TagFilters(
+        length1=len(tag1),
+        words1=self._as_words(tag1),
+        hash1=keccak256(tag1),
+        length2=len(tag2),
+        words2=self._as_words(tag2),
+        hash2=keccak256(tag2),
+    )
 
 
 @internal
@@ -708,19 +756,15 @@ def _count_responses(
 ) -> (uint64, uint256):
     """
     @dev `count` plus the responses to one feedback entry by `responders`
-         (all responders if empty), and `reads` plus the counters read.
+         (all responders if empty), and `reads` plus the responders' counters
+         read (the total of all responders is read with the entry's visit).
     """
+    if len(responders) == 0:
+        return count + self._responses[agent_id][client][index], reads
+    spent: uint256 = self._spend(reads, len(responders))
     total: uint64 = count
-    spent: uint256 = reads
-    if len(responders) != 0:
-        spent = self._spend(spent, len(responders))
-        for responder: address in responders:
-            total += self._response_count[agent_id][client][index][responder]
-        return total, spent
-    n: uint256 = self._responder_count[agent_id][client][index]
-    spent = self._spend(spent, n)
-    for i: uint256 in range(n, bound=READ_MAX):
-        total += self._response_count[agent_id][client][index][self._responders[agent_id][client][index][i]]
+    for responder: address in responders:
+        total += self._response_count[agent_id][client][index][responder]
     return total, spent
 
 

@@ -29,6 +29,7 @@ from .conftest import (
 )
 
 VIEW_GAS_CEILING = 30_000_000
+TAG2 = "quality-of-service"
 
 
 def _fill(reputation, agent: int, client: str, n: int, start: int = 2) -> None:
@@ -49,8 +50,10 @@ def _fill(reputation, agent: int, client: str, n: int, start: int = 2) -> None:
 
 @pytest.fixture
 def seeded(give, client):
-    """`client` gave one real entry (value 3, decimals 1, tags "starred" / "q")."""
-    give(client, 3, 1, "starred", "q")
+    """`client` gave one real entry (value 3, decimals 1, tags "starred" / TAG2:
+    too long together to sit in the feedback word, so each visit with tag
+    filters reads the stored tag words, the costlier case)."""
+    give(client, 3, 1, "starred", TAG2)
     return client
 
 
@@ -86,7 +89,7 @@ def test_exactly_list_max_clients(reputation, agent, seeded, gas_of):
 
 def test_read_budget_at_and_past_the_bound(reputation, agent, seeded, gas_of):
     _fill(reputation, agent, seeded, READ_MAX)
-    assert reputation.getSummary(agent, [seeded], "starred", "q") == (READ_MAX, 3, 1)
+    assert reputation.getSummary(agent, [seeded], "starred", TAG2) == (READ_MAX, 3, 1)
     assert gas_of(reputation) < VIEW_GAS_CEILING
     assert reputation.getResponseCount(agent, seeded, 0, []) == 0
     assert gas_of(reputation) < VIEW_GAS_CEILING
@@ -98,7 +101,7 @@ def test_read_budget_at_and_past_the_bound(reputation, agent, seeded, gas_of):
     with boa.reverts("reputation: too many to read"):
         reputation.getResponseCount(agent, seeded, 0, [])
     # single entries stay readable
-    assert reputation.readFeedback(agent, seeded, READ_MAX) == (3, 1, "starred", "q", False)
+    assert reputation.readFeedback(agent, seeded, READ_MAX) == (3, 1, "starred", TAG2, False)
 
 
 def test_read_budget_is_per_call_across_clients(reputation, agent, give, clients):
@@ -120,10 +123,8 @@ def test_response_counters_count_towards_the_budget(reputation, agent, give, cli
     assert reputation.getResponseCount(agent, client, 0, [stranger] * 511) == 511
     with boa.reverts("reputation: too many to read"):
         reputation.getResponseCount(agent, client, 0, [stranger] * 512)
-    # every responder of one feedback
-    poke(reputation, "_responder_count", [("uint256", agent), ("address", client), ("uint64", 2)], READ_MAX + 1)
-    with boa.reverts("reputation: too many to read"):
-        reputation.getResponseCount(agent, client, 2, [])
+    # every responder's responses: one total per entry, whatever the number of responders
+    assert reputation.getResponseCount(agent, client, 0, []) == 1
 
 
 # ---------------------------------------------------------------- reputation: results
@@ -133,7 +134,7 @@ def test_read_all_feedback_results_bound(reputation, agent, seeded, gas_of):
     _fill(reputation, agent, seeded, FEEDBACK_MAX)
     result = reputation.readAllFeedback(agent, [], "", "", True)
     assert len(result[0]) == FEEDBACK_MAX
-    assert result[4][-1] == "starred" and result[5][-1] == "q" and result[1][-1] == FEEDBACK_MAX
+    assert result[4][-1] == "starred" and result[5][-1] == TAG2 and result[1][-1] == FEEDBACK_MAX
     assert gas_of(reputation) < VIEW_GAS_CEILING
     _fill(reputation, agent, seeded, FEEDBACK_MAX + 1, start=FEEDBACK_MAX + 1)
     with boa.reverts("reputation: too many results"):
@@ -150,11 +151,11 @@ def test_read_all_feedback_worst_case(reputation, agent, seeded, gas_of):
     _fill(reputation, agent, seeded, READ_MAX)
     for index in range(FEEDBACK_MAX + 1, READ_MAX + 1):
         tag2 = slot_of(reputation, "_tag_words", ("uint256", agent), ("address", seeded), ("uint64", index)) + 2
-        boa.env.set_storage(reputation.address, tag2, int.from_bytes(b"Q".ljust(32, b"\x00"), "big"))
-    result = reputation.readAllFeedback(agent, [], "starred", "q", True)
+        boa.env.set_storage(reputation.address, tag2, int.from_bytes(TAG2.upper().encode().ljust(32, b"\x00"), "big"))
+    result = reputation.readAllFeedback(agent, [], "starred", TAG2, True)
     assert len(result[0]) == FEEDBACK_MAX and result[1][-1] == FEEDBACK_MAX
     assert gas_of(reputation) < VIEW_GAS_CEILING
-    assert reputation.readFeedback(agent, seeded, READ_MAX)[3] == "Q"
+    assert reputation.readFeedback(agent, seeded, READ_MAX)[3] == TAG2.upper()
 
 
 # ---------------------------------------------------------------- reputation: ABI bounds

@@ -8,7 +8,7 @@ import pytest
 from eth_utils import keccak
 
 from ..helpers import Event
-from .conftest import MAX_ABS_VALUE, TAG_MAX, URI_MAX, ZERO_ADDRESS, ZERO_HASH, call_raw
+from .conftest import MAX_ABS_VALUE, TAG_MAX, URI_MAX, ZERO_ADDRESS, ZERO_HASH, call_raw, slot_of
 
 DIGEST = keccak(text="feedback file")
 
@@ -112,6 +112,38 @@ def test_values_round_trip(reputation, give, agent, client, value, decimals):
 def test_tags_round_trip(reputation, give, agent, client, tag1, tag2):
     give(client, 1, 0, tag1, tag2)
     assert reputation.readFeedback(agent, client, 1)[2:4] == (tag1, tag2)
+
+
+@pytest.mark.parametrize(
+    "tag1, tag2, inline",
+    [
+        ("starred", "", True),
+        ("x" * 12, "", True),
+        ("", "y" * 12, True),
+        ("abcdef", "ghijkl", True),
+        ("ü" * 6, "", True),
+        ("x" * 12, "y", False),
+        ("x" * 13, "", False),
+        ("ü" * 6, "a", False),
+        ("tradingYield", "day", False),
+    ],
+)
+def test_short_tags_live_in_the_feedback_word(reputation, give, agent, client, tag1, tag2, inline):
+    """Tags of at most 12 bytes together sit in the feedback word (no tag
+    word written); longer ones in tag words. Reads and filters see no
+    difference."""
+    give(client, 1, 0, tag1, tag2)
+    assert reputation.readFeedback(agent, client, 1)[2:4] == (tag1, tag2)
+    base = slot_of(reputation, "_tag_words", ("uint256", agent), ("address", client), ("uint64", 1))
+    words = [int(boa.env.get_storage(reputation.address, base + i)) for i in range(4)]
+    assert (words == [0] * 4) == inline
+    assert reputation.getSummary(agent, [client], tag1, tag2) == (1, 1, 0)
+    for tag in (tag1, tag2):
+        if tag:
+            other = tag[:-1] + chr(ord(tag[-1]) ^ 1)  # same length, one byte off
+            query = (other, tag2) if tag is tag1 else (tag1, other)
+            assert reputation.getSummary(agent, [client], *query)[0] == 0
+            assert reputation.getSummary(agent, [client], tag[:-1] or "?", "")[0] == 0
 
 
 def test_shorter_tags_after_longer_ones_read_back_exactly(reputation, give, agent, client):

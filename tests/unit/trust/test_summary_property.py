@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from .conftest import MAX_ABS_VALUE, ZERO_HASH, reference_summary
 
-TAGS = ["", "a", "b", "x" * 40]
+TAGS = ["", "a", "b", "twelve-bytes", "x" * 40]  # inline (<= 12 bytes together) and in tag words
 # Filters: mostly none, so that most queries count something.
 FILTERS = st.one_of(st.just(""), st.just(""), st.sampled_from(TAGS))
 
