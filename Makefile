@@ -15,8 +15,13 @@ export APE_DATA_FOLDER ?= $(HOME)/.ape
 
 VENV_STAMP := $(VENV)/.charter-installed
 NODE_STAMP := node_modules/.charter-installed
+# agent0-sdk, the third-party ERC-8004 client tests/erc8004 drives Charter with,
+# lives in a virtualenv of its own: it brings a newer web3 than ape's.
+AGENT0_VENV := .venv-agent0
+AGENT0_REQUIREMENTS := tests/erc8004/requirements-agent0.txt
+AGENT0_STAMP := $(AGENT0_VENV)/.charter-installed
 
-.PHONY: help setup compile artifacts test test-fast test-long fork-test chaos demo bench bench-update bench-long lint docs clean
+.PHONY: help setup agent0 compile artifacts test test-fast test-long fork-test chaos demo bench bench-update bench-long lint docs clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "; printf "Charter — make targets\n\n"} \
@@ -28,6 +33,16 @@ $(VENV_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
+
+# Exactly the pinned list (--no-deps: nothing else is resolved); pip check
+# confirms the list is complete. Rebuilt when the list changes.
+$(AGENT0_STAMP): $(AGENT0_REQUIREMENTS)
+	@test -x $(AGENT0_VENV)/bin/python || $(PYTHON) -m venv $(AGENT0_VENV)
+	$(AGENT0_VENV)/bin/python -m pip install --quiet --no-deps -r $(AGENT0_REQUIREMENTS)
+	$(AGENT0_VENV)/bin/python -m pip check
+	@touch $@
+
+agent0: $(AGENT0_STAMP) ## Create .venv-agent0 (agent0-sdk, pinned) for the third-party client tests
 
 # `npm ci`: exactly the lock, which it never rewrites (a fresh clone stays
 # clean). The lock lists every platform's optional anvil binary, as
@@ -43,7 +58,7 @@ $(HYPERLANE_STAMP): $(VENV_STAMP) $(NODE_STAMP) tools/hyperlane_artifacts.py
 	$(BIN)/python tools/hyperlane_artifacts.py
 	@touch $@
 
-setup: $(VENV_STAMP) $(NODE_STAMP) $(HYPERLANE_STAMP) ## Create .venv and node_modules, extract Hyperlane's contracts, if missing
+setup: $(VENV_STAMP) $(NODE_STAMP) $(HYPERLANE_STAMP) $(AGENT0_STAMP) ## Create .venv, .venv-agent0 and node_modules, extract Hyperlane's contracts, if missing
 
 compile: setup ## Compile the contracts with ape
 	ape compile
@@ -116,5 +131,5 @@ lint: setup ## ruff + mypy
 docs: setup ## Build the documentation site into .build/site/ (mkdocs --strict)
 	$(BIN)/mkdocs build --strict
 
-clean: ## Remove build outputs (keeps .venv and node_modules)
+clean: ## Remove build outputs (keeps .venv, .venv-agent0 and node_modules)
 	rm -rf .build .pytest_cache .hypothesis benchmarks/results/*.tmp

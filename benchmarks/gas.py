@@ -13,6 +13,10 @@ speed in ``benchmarks/intents.py``.
 Conditions (documented so numbers stay comparable across runs):
 - every "register" is the caller's first agent (its ERC-721 balance goes 0 -> 1);
 - registry.register_uri uses a 59-character ipfs:// URI;
+- registry.register_uri_16k registers a 16,384-byte agent card inlined as a
+  ``data:application/json;base64,`` URI, registry.register_uri_max a URI of
+  URI_MAX (20,480) bytes: both must fit EIP-7825's 2**24 gas cap on one
+  transaction;
 - registry.set_agent_uri replaces that URI with another 59-character one;
 - registry.set_metadata writes a new 8-byte key with a 32-byte value;
 - registry.set_agent_wallet is a first proof from a fresh EOA wallet;
@@ -22,6 +26,7 @@ Conditions (documented so numbers stay comparable across runs):
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
 from collections.abc import Callable
@@ -47,6 +52,15 @@ from sessions import bench_sessions, derived, session_checks
 RESULTS = Path(__file__).resolve().parent.parent / ".build" / "bench" / "gas.json"
 URI_59 = "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa"
 URI_59_B = "ipfs://bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquv"
+URI_MAX = 20_480
+TX_GAS_CAP = 2**24  # EIP-7825: the most gas one transaction may use
+
+
+def data_uri(size: int) -> str:
+    """A ``data:application/json;base64,`` agent card of exactly `size` bytes."""
+    prefix = "data:application/json;base64,"
+    body = base64.b64encode(json.dumps({"name": "agent", "description": "x" * size}).encode()).decode()
+    return (prefix + body)[:size]
 
 
 def _gas(w3: Web3, send: Callable[[], bytes]) -> int:
@@ -86,6 +100,19 @@ def bench_registry(w3: Web3, registry: Contract) -> dict[str, int]:
     out["registry.transfer"] = _gas(
         w3, lambda: fn.transferFrom(owner, a[4].address, agent_id).transact({"from": owner})
     )
+    # The deployer's and a fresh account's first agents: cards inlined on chain.
+    out["registry.register_uri_16k"] = _gas(
+        w3, lambda: fn.register(data_uri(16_384)).transact({"from": a[0].address, "gas": TX_GAS_CAP})
+    )
+    big = w3.eth.account.create()
+    funding = w3.eth.send_transaction({"from": a[0].address, "to": big.address, "value": 10**18})
+    w3.eth.wait_for_transaction_receipt(funding)
+    out["registry.register_uri_max"] = _gas(
+        w3, lambda: w3.eth.send_raw_transaction(big.sign_transaction({
+            "to": registry.address, "data": fn.register(data_uri(URI_MAX))._encode_transaction_data(),
+            "gas": TX_GAS_CAP, "gasPrice": w3.eth.gas_price * 2, "nonce": 0, "chainId": w3.eth.chain_id,
+        }).raw_transaction)
+    )
     return out
 
 
@@ -110,7 +137,10 @@ def size_checks(sizes: dict[str, dict[str, int]]) -> list[tuple[str, int, int]]:
 
 
 def registry_checks(r: dict[str, int]) -> list[tuple[str, int, int]]:
-    return [("registry.register_uri", r["registry.register_uri"], 140_000)]
+    return [
+        ("registry.register_uri", r["registry.register_uri"], 140_000),
+        ("registry.register_uri_max", r["registry.register_uri_max"], TX_GAS_CAP),
+    ]
 
 
 def main() -> int:

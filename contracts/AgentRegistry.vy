@@ -57,10 +57,27 @@ exports: (
 
 # ---------------------------------------------------------------- constants
 
-URI_MAX: constant(uint256) = 4_096
+# The limits. A URI of URI_MAX bytes (a 16 KiB agent card as a base64
+# `data:` URI, with room to spare) costs ~15M gas to register: within
+# EIP-7825's 2**24 gas cap on one transaction.
+URI_MAX: constant(uint256) = 20_480
 KEY_MAX: constant(uint256) = 64
 VALUE_MAX: constant(uint256) = 1_024
 ENTRIES_MAX: constant(uint256) = 16
+
+# What a call may carry. An input past a limit but within these bounds is
+# refused with a reason ("registry: uri too long", ...); only an input past
+# them is refused by the ABI decoder, without one. A call reserves memory
+# for its arguments' bounds and pays for it once it touches memory past
+# them, so `register`'s are tight: its metadata array reserves
+# entries * (key + value), and its cost with a short URI stays in budget.
+_URI_INPUT_MAX: constant(uint256) = 24_576
+_ENTRIES_INPUT_MAX: constant(uint256) = 20
+_ENTRY_KEY_INPUT_MAX: constant(uint256) = 128
+_ENTRY_VALUE_INPUT_MAX: constant(uint256) = 1_280
+# setMetadata / getMetadata take one key and one value: looser bounds.
+_KEY_INPUT_MAX: constant(uint256) = 1_024
+_VALUE_INPUT_MAX: constant(uint256) = 8_192
 
 STATUS_ACTIVE: constant(uint8) = 0
 STATUS_PAUSED: constant(uint8) = 1
@@ -102,9 +119,10 @@ _IERC721_METADATA_ID: constant(bytes4) = 0x5b5e139f
 
 # ---------------------------------------------------------------- structs
 
+# As `register` takes it (the bounds of a call; the limits are checked).
 struct MetadataEntry:
-    metadataKey: String[KEY_MAX]
-    metadataValue: Bytes[VALUE_MAX]
+    metadataKey: String[_ENTRY_KEY_INPUT_MAX]
+    metadataValue: Bytes[_ENTRY_VALUE_INPUT_MAX]
 
 
 # ---------------------------------------------------------------- storage
@@ -220,8 +238,18 @@ def tokenURI(tokenId: uint256) -> String[URI_MAX]:
     @param tokenId The agent id; must exist.
     @return String The URI, empty if none was set.
     """
-    record: uint256 = self._existing(tokenId)
-    return self._read_uri(tokenId, record)
+    n: uint256 = (erc721_packed._data_in(self._existing(tokenId)) >> _URI_LEN_SHIFT) & _URI_LEN_MASK
+    if n == 0:
+        return ""
+    # A dynamic array, not a zeroed fixed one: only the URI's own words are
+    # written. The buffers below are still spaced by the bound, so a read
+    # pays for ~60 KB of memory (~11,000 gas) whatever the URI's length.
+    words: DynArray[bytes32, _URI_WORDS_MAX] = []
+    # Cannot overflow: n <= URI_MAX.
+    for i: uint256 in range(unsafe_div(unsafe_add(n, 31), 32), bound=_URI_WORDS_MAX):
+        words.append(self._uri_words[tokenId][i])
+    # abi_encode(words, ensure_tuple=False) is the word count, then the words.
+    return convert(slice(abi_encode(words, ensure_tuple=False), 32, n), String[URI_MAX])
 
 
 @external
@@ -269,7 +297,7 @@ def safeTransferFrom(owner: address, to: address, tokenId: uint256, data: Bytes[
 
 @external
 def register(
-    agentURI: String[URI_MAX] = "", metadata: DynArray[MetadataEntry, ENTRIES_MAX] = []
+    agentURI: String[_URI_INPUT_MAX] = "", metadata: DynArray[MetadataEntry, _ENTRIES_INPUT_MAX] = []
 ) -> uint256:
     """
     @notice Register a new agent owned by the caller (ERC-8004: `register()`,
@@ -277,18 +305,39 @@ def register(
     @dev The agent starts Active with the caller as its agent wallet,
          as ERC-8004 specifies; that default wallet is not entered in the
          reverse lookup (an owner may hold many agents).
-    @param agentURI The agent URI (may be empty and set later).
-    @param metadata Initial metadata entries; the key `agentWallet` is reserved.
+    @param agentURI The agent URI, up to 20,480 bytes (may be empty and
+           set later).
+    @param metadata Up to 16 initial metadata entries (keys of 1 to 64
+           bytes, values up to 1,024 bytes); the key `agentWallet` is
+           reserved.
     @return uint256 The new agent id.
     """
+    uri_len: uint256 = len(agentURI)
+    assert uri_len <= URI_MAX, "registry: uri too long"
+    assert len(metadata) <= ENTRIES_MAX, "registry: too many entries"
     agent_id: uint256 = self._next_id
     # Cannot overflow: one id per transaction, far below 2**256.
     self._next_id = unsafe_add(agent_id, 1)
-    uri_len: uint256 = len(agentURI)
     erc721_packed._mint(msg.sender, agent_id, (uri_len << _URI_LEN_SHIFT) | _FLAG_OWNER_WALLET)
-    if uri_len != 0:
-        self._write_uri_words(agent_id, agentURI)
-    log Registered(agentId=agent_id, agentURI=agentURI, owner=msg.sender)
+    # The URI's words are written here rather than in a helper, which would
+    # take a copy of the URI (and reserve memory for its bound) on every
+    # call; `setAgentURI` does the same.
+    if uri_len >= 32:
+        last: uint256 = uri_len - 32
+        # Cannot overflow: uri_len <= URI_MAX.
+        for i: uint256 in range(unsafe_div(unsafe_add(uri_len, 31), 32), bound=_URI_WORDS_MAX):
+            # A partial last word is read as the URI's last 32 bytes and
+            # shifted so that its tail leads, zero-padded. i * 32 < uri_len
+            # and start <= i * 32: no overflow, no underflow.
+            start: uint256 = min(unsafe_mul(i, 32), last)
+            self._uri_words[agent_id][i] = convert(
+                convert(extract32(convert(agentURI, Bytes[_URI_INPUT_MAX]), start), uint256)
+                << unsafe_mul(unsafe_sub(unsafe_mul(i, 32), start), 8),
+                bytes32,
+            )
+    elif uri_len != 0:
+        self._uri_words[agent_id][0] = convert(convert(agentURI, Bytes[32]), bytes32)
+    log Registered(agentId=agent_id, agentURI=convert(agentURI, String[URI_MAX]), owner=msg.sender)
     log MetadataSet(
         agentId=agent_id,
         indexedMetadataKey=AGENT_WALLET_KEY,
@@ -296,39 +345,59 @@ def register(
         metadataValue=self._packed(msg.sender),
     )
     for entry: MetadataEntry in metadata:
-        self._write_metadata(agent_id, entry.metadataKey, entry.metadataValue)
+        self._check_metadata(len(entry.metadataKey), len(entry.metadataValue), keccak256(entry.metadataKey))
+        # Within the limits (checked above): the conversions copy nothing.
+        self._write_metadata(
+            agent_id, convert(entry.metadataKey, String[KEY_MAX]), convert(entry.metadataValue, Bytes[VALUE_MAX])
+        )
     return agent_id
 
 
 # ---------------------------------------------------------------- ERC-8004: URI and metadata
 
 @external
-def setAgentURI(agentId: uint256, newURI: String[URI_MAX]):
+def setAgentURI(agentId: uint256, newURI: String[_URI_INPUT_MAX]):
     """
     @notice Change an agent's URI (also its `tokenURI`).
     @param agentId The agent id.
-    @param newURI The new URI.
+    @param newURI The new URI, up to 20,480 bytes.
     @custom:security Owner, operator or approved address only.
     """
+    uri_len: uint256 = len(newURI)
+    assert uri_len <= URI_MAX, "registry: uri too long"
     record: uint256 = self._mutable(agentId)
     owner: address = erc721_packed._owner_in(record)
     self._require_authorized(owner, agentId)
     data: uint256 = erc721_packed._data_in(record)
-    data = (data & ~(_URI_LEN_MASK << _URI_LEN_SHIFT)) | (len(newURI) << _URI_LEN_SHIFT)
+    data = (data & ~(_URI_LEN_MASK << _URI_LEN_SHIFT)) | (uri_len << _URI_LEN_SHIFT)
     erc721_packed._set_data(agentId, owner, data)
-    self._write_uri_words(agentId, newURI)
-    log URIUpdated(agentId=agentId, newURI=newURI, updatedBy=msg.sender)
+    # As in `register`; words past the new end are left as they are.
+    if uri_len >= 32:
+        last: uint256 = uri_len - 32
+        # Cannot overflow: uri_len <= URI_MAX.
+        for i: uint256 in range(unsafe_div(unsafe_add(uri_len, 31), 32), bound=_URI_WORDS_MAX):
+            # i * 32 < uri_len and start <= i * 32: no overflow, no underflow.
+            start: uint256 = min(unsafe_mul(i, 32), last)
+            self._uri_words[agentId][i] = convert(
+                convert(extract32(convert(newURI, Bytes[_URI_INPUT_MAX]), start), uint256)
+                << unsafe_mul(unsafe_sub(unsafe_mul(i, 32), start), 8),
+                bytes32,
+            )
+    elif uri_len != 0:
+        self._uri_words[agentId][0] = convert(convert(newURI, Bytes[32]), bytes32)
+    log URIUpdated(agentId=agentId, newURI=convert(newURI, String[URI_MAX]), updatedBy=msg.sender)
 
 
 @external
 @view
 @reentrant
-def getMetadata(agentId: uint256, metadataKey: String[KEY_MAX]) -> Bytes[VALUE_MAX]:
+def getMetadata(agentId: uint256, metadataKey: String[_KEY_INPUT_MAX]) -> Bytes[VALUE_MAX]:
     """
     @notice Read a metadata value. The reserved key `agentWallet` returns
             the agent wallet as 20 packed bytes (empty when unset).
     @param agentId The agent id (an unknown id reads as empty).
-    @param metadataKey The key.
+    @param metadataKey The key (a key longer than 64 bytes, which no
+           value can have, reads as empty).
     @return Bytes The value, empty if unset.
     """
     if keccak256(metadataKey) == keccak256(AGENT_WALLET_KEY):
@@ -336,11 +405,15 @@ def getMetadata(agentId: uint256, metadataKey: String[KEY_MAX]) -> Bytes[VALUE_M
         if wallet == empty(address):
             return b""
         return self._packed(wallet)
-    return self._metadata[agentId][metadataKey]
+    if len(metadataKey) > KEY_MAX:
+        return b""
+    return self._metadata[agentId][convert(metadataKey, String[KEY_MAX])]
 
 
 @external
-def setMetadata(agentId: uint256, metadataKey: String[KEY_MAX], metadataValue: Bytes[VALUE_MAX]):
+def setMetadata(
+    agentId: uint256, metadataKey: String[_KEY_INPUT_MAX], metadataValue: Bytes[_VALUE_INPUT_MAX]
+):
     """
     @notice Set a metadata value; the key `agentWallet` is reserved.
     @param agentId The agent id.
@@ -350,7 +423,9 @@ def setMetadata(agentId: uint256, metadataKey: String[KEY_MAX], metadataValue: B
     """
     record: uint256 = self._mutable(agentId)
     self._require_authorized(erc721_packed._owner_in(record), agentId)
-    self._write_metadata(agentId, metadataKey, metadataValue)
+    self._check_metadata(len(metadataKey), len(metadataValue), keccak256(metadataKey))
+    # Within the limits (checked above): the conversions copy nothing.
+    self._write_metadata(agentId, convert(metadataKey, String[KEY_MAX]), convert(metadataValue, Bytes[VALUE_MAX]))
 
 
 # ---------------------------------------------------------------- ERC-8004: agent wallet
@@ -864,40 +939,22 @@ def _set_status(agent_id: uint256, expected: uint256, new_status: uint8, reason:
 
 
 @internal
+@pure
+def _check_metadata(key_len: uint256, value_len: uint256, key_hash: bytes32):
+    """
+    @dev The limits of one metadata entry, from its lengths and its key's
+         hash, so that the entry itself is not copied to be checked.
+    """
+    assert key_len != 0, "registry: empty key"
+    assert key_len <= KEY_MAX, "registry: key too long"
+    assert value_len <= VALUE_MAX, "registry: value too long"
+    assert key_hash != keccak256(AGENT_WALLET_KEY), "registry: reserved key"
+
+
+@internal
 def _write_metadata(agent_id: uint256, key: String[KEY_MAX], val: Bytes[VALUE_MAX]):
-    assert len(key) != 0, "registry: empty key"
-    assert keccak256(key) != keccak256(AGENT_WALLET_KEY), "registry: reserved key"
     self._metadata[agent_id][key] = val
     log MetadataSet(agentId=agent_id, indexedMetadataKey=key, metadataKey=key, metadataValue=val)
-
-
-@internal
-def _write_uri_words(agent_id: uint256, uri: String[URI_MAX]):
-    """
-    @dev Store the URI as ceil(len / 32) raw words; its length lives in
-         the token record. Words past the end are left as they are.
-    """
-    n: uint256 = len(uri)
-    padded: Bytes[URI_MAX + 32] = concat(convert(uri, Bytes[URI_MAX]), empty(bytes32))
-    # Cannot overflow: n <= URI_MAX.
-    words: uint256 = unsafe_div(unsafe_add(n, 31), 32)
-    for i: uint256 in range(words, bound=_URI_WORDS_MAX):
-        # Cannot overflow: i < 128, so i * 32 < 4_096.
-        self._uri_words[agent_id][i] = extract32(padded, unsafe_mul(i, 32))
-
-
-@internal
-@view
-def _read_uri(agent_id: uint256, record: uint256) -> String[URI_MAX]:
-    n: uint256 = (erc721_packed._data_in(record) >> _URI_LEN_SHIFT) & _URI_LEN_MASK
-    if n == 0:
-        return ""
-    buffer: bytes32[_URI_WORDS_MAX] = empty(bytes32[_URI_WORDS_MAX])
-    # Cannot overflow: n <= URI_MAX.
-    words: uint256 = unsafe_div(unsafe_add(n, 31), 32)
-    for i: uint256 in range(words, bound=_URI_WORDS_MAX):
-        buffer[i] = self._uri_words[agent_id][i]
-    return convert(slice(abi_encode(buffer), 0, n), String[URI_MAX])
 
 
 @internal
@@ -910,5 +967,5 @@ def _wallet_digest(agent_id: uint256, wallet: address, owner: address, deadline:
 
 @internal
 @pure
-def _packed(wallet: address) -> Bytes[VALUE_MAX]:
+def _packed(wallet: address) -> Bytes[20]:
     return slice(convert(wallet, bytes32), 12, 20)

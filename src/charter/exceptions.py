@@ -185,6 +185,14 @@ class ReservedMetadataKey(ContractRevert):
     """The metadata key ``agentWallet`` is reserved."""
 
 
+class AgentURITooLong(ContractRevert):
+    """The agent URI is longer than the registry stores (20,480 bytes)."""
+
+
+class MetadataTooLarge(ContractRevert):
+    """A metadata key or value is too long, or ``register`` was given too many entries."""
+
+
 class WrongOwner(ContractRevert):
     """A transfer named an address that does not own the agent."""
 

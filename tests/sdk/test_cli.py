@@ -202,7 +202,7 @@ def test_stranger_is_refused(invoke: Invoke, agent_id: int, mallory: LocalSigner
 
 def test_invalid_input_is_one_line(invoke: Invoke, agent_id: int) -> None:
     assert "keys must be 1 to 64 bytes" in _refused(invoke("agent", "set-metadata", str(agent_id), "", "v"))
-    assert "at most 4,096" in _refused(invoke("agent", "set-uri", str(agent_id), "x" * 5_000))
+    assert "at most 20,480" in _refused(invoke("agent", "set-uri", str(agent_id), "x" * 20_481))
     assert "not KEY=VALUE" in _refused(invoke("register", "--meta", "novalue"))
     assert "not hex bytes" in _refused(invoke("agent", "set-metadata", str(agent_id), "k", "zz", "--hex"))
     assert "not a valid address" in _refused(invoke("agent", "show", "--wallet", "0x1234"))

@@ -14,12 +14,14 @@ from charter import (
     AgentNotActive,
     AgentNotPaused,
     AgentRetired,
+    AgentURITooLong,
     CharterError,
     ContractRevert,
     EmptyMetadataKey,
     InvalidApproval,
     InvalidInput,
     LocalSigner,
+    MetadataTooLarge,
     MissingSigner,
     NodeSigner,
     NodeUnreachable,
@@ -225,6 +227,25 @@ def test_empty_key_refused_by_the_contract_maps_to_its_exception(
         call.call({"from": alice.address})
 
 
+def test_size_limits_refused_by_the_contract_map_to_their_exceptions(
+    w3: Web3, registry: Registry, alice: LocalSigner, agent_id: int
+) -> None:
+    # The SDK checks the limits itself; raw calls show the contract's reasons are mapped too.
+    fns = registry.contract.functions
+    refusals = [
+        (fns.register("x" * 20_481), AgentURITooLong, "20,480 bytes"),
+        (fns.setAgentURI(agent_id, "x" * 20_481), AgentURITooLong, "20,480 bytes"),
+        (fns.setMetadata(agent_id, "k" * 65, b"v"), MetadataTooLarge, "1 to 64 bytes"),
+        (fns.setMetadata(agent_id, "k", b"v" * 1_025), MetadataTooLarge, "1,024 bytes"),
+        (fns.register("", [("k", b"v" * 1_025)]), MetadataTooLarge, "1,024 bytes"),
+        (fns.register("", [(f"k{i}", b"v") for i in range(17)]), MetadataTooLarge, "at most 16"),
+    ]
+    for call, cls, fragment in refusals:
+        with pytest.raises(cls) as info, translate(w3):
+            call.call({"from": alice.address})
+        assert fragment in str(info.value)
+
+
 def test_erc721_refusals_through_raw_calls(
     w3: Web3, registry: Registry, alice: LocalSigner, bob: NodeSigner, agent_id: int
 ) -> None:
@@ -245,9 +266,9 @@ def test_erc721_refusals_through_raw_calls(
 @pytest.mark.parametrize(
     ("attempt", "fragment"),
     [
-        (lambda r, a: r.register("x" * 4_097), "4,097 bytes"),
-        (lambda r, a: r.register("é" * 2_049), "4,098 bytes"),
-        (lambda r, a: r.set_uri(a, "x" * 4_097), "at most 4,096"),
+        (lambda r, a: r.register("x" * 20_481), "20,481 bytes"),
+        (lambda r, a: r.register("é" * 10_241), "20,482 bytes"),
+        (lambda r, a: r.set_uri(a, "x" * 20_481), "at most 20,480"),
         (lambda r, a: r.set_metadata(a, "", b"v"), "1 to 64 bytes"),
         (lambda r, a: r.set_metadata(a, "k" * 65, b"v"), "65 bytes"),
         (lambda r, a: r.set_metadata(a, "k", b"v" * 1_025), "1,025 bytes"),

@@ -209,7 +209,8 @@ def map_revert(reason: str, context: RevertContext | None = None) -> ContractRev
     if not reason:
         return ContractRevert(
             f"the contract refused{doing} without giving a reason{where(ctx)}; check the "
-            "sizes of the arguments (URI <= 4,096 bytes, metadata key <= 64 bytes, value <= "
+            "sizes of the arguments (the registry gives reasons for inputs a little past its limits, "
+            "none for far larger ones: URI <= 20,480 bytes, metadata key <= 64 bytes, value <= "
             "1,024 bytes, <= 16 entries) and that the address is a Charter registry",
             reason,
         )

@@ -278,6 +278,14 @@ def display_bytes(value: bytes) -> str:
     return text if text.isprintable() else "0x" + value.hex()
 
 
+def display_uri(uri: str, width: int = 96) -> str:
+    """An agent URI for a table or a line: whole if short, else its start and its size
+    (an agent card inlined as a ``data:`` URI runs to kilobytes; ``--json`` gives it whole)."""
+    if len(uri) <= width:
+        return uri
+    return f"{uri[: width - 24]}… ({len(uri.encode()):,} bytes)"
+
+
 def sending(action: str) -> AbstractContextManager[Callable[[str], None]]:
     """:func:`progress` while `action`'s transaction is simulated, sent and confirmed."""
     return progress(f"{action}: sending and waiting for the receipt…")

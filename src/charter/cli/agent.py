@@ -22,6 +22,7 @@ from ._common import (
     chain_states,
     confirm,
     display_bytes,
+    display_uri,
     get_state,
     json_option,
     key_from_env,
@@ -58,7 +59,7 @@ def _agent_table(info: AgentInfo, metadata: dict[str, bytes]) -> Table:
         ("status", info.status.label),
         ("owner", info.owner),
         ("wallet", wallet),
-        ("uri", info.uri or "-"),
+        ("uri", display_uri(info.uri) or "-"),
         ("chain", str(info.chain_id)),
         ("registry", info.registry),
         ("block", str(info.block)),
@@ -73,7 +74,13 @@ def agent() -> None:
 
 
 @agent.command()
-@click.option("--uri", default="", metavar="URI", help="The agent URI (its agent card).")
+@click.option(
+    "--uri",
+    default="",
+    metavar="URI",
+    help="The agent URI, up to 20,480 bytes: its agent card's https:// or ipfs:// address, or the card "
+    "itself as a data:application/json;base64,… URI.",
+)
 @click.option(
     "--meta",
     "meta",
@@ -169,7 +176,7 @@ def list_agents(ctx: click.Context, owner: str | None, from_block: int, as_json:
         table.add_column(column, overflow="fold")
     for info in infos:
         wallet = "-" if info.wallet is None else info.wallet + ("" if info.wallet_verified else " (owner default)")
-        table.add_row(str(info.agent_id), info.status.label, wallet, info.uri or "-")
+        table.add_row(str(info.agent_id), info.status.label, wallet, display_uri(info.uri) or "-")
     make_console().print(table)
 
 
@@ -345,14 +352,14 @@ def transfer(ctx: click.Context, agent_id: int, to: str, assume_yes: bool, as_js
 @json_option
 @click.pass_context
 def set_uri(ctx: click.Context, agent_id: int, uri: str, as_json: bool) -> None:
-    """Set the URI (agent card) of agent AGENT_ID."""
+    """Set the URI (agent card) of agent AGENT_ID: up to 20,480 bytes, a link or a data: URI."""
     registry = get_state(ctx).charter("set-uri").registry
     with sending("set-uri"):
         result = registry.set_uri(agent_id, uri)
     if wants_json(ctx, as_json):
         print_json(tx_json("set-uri", result, uri=uri))
     else:
-        click.echo(tx_line(f"agent {agent_id} URI set to {uri!r}", result))
+        click.echo(tx_line(f"agent {agent_id} URI set to {display_uri(uri)!r}", result))
 
 
 @agent.command("set-metadata")

@@ -21,9 +21,11 @@ from ..exceptions import (
     AgentNotPaused,
     AgentRetired,
     AgentStateRefused,
+    AgentURITooLong,
     ContractRevert,
     EmptyMetadataKey,
     InvalidApproval,
+    MetadataTooLarge,
     NotERC721Receiver,
     RepresentedAgent,
     ReservedMetadataKey,
@@ -38,6 +40,7 @@ from ..exceptions import (
     ZeroAddress,
     ZeroWallet,
 )
+from .models import ENTRIES_MAX, KEY_MAX, URI_MAX, VALUE_MAX
 
 MAX_DEADLINE_DELAY = 300
 """The registry refuses wallet proofs valid for longer than this (seconds)."""
@@ -149,7 +152,32 @@ def _zero_wallet(ctx: RevertContext) -> str:
 
 
 def _empty_key(ctx: RevertContext) -> str:
-    return "metadata keys must be 1 to 64 bytes long; pass a non-empty key"
+    return f"metadata keys must be 1 to {KEY_MAX} bytes long; pass a non-empty key"
+
+
+def _uri_too_long(ctx: RevertContext) -> str:
+    return (
+        f"the agent URI is longer than {URI_MAX:,} bytes (UTF-8), the most the registry stores; "
+        "shorten the agent card, or point to it (ipfs://, https://) instead of inlining it"
+    )
+
+
+def _key_too_long(ctx: RevertContext) -> str:
+    return f"a metadata key is longer than {KEY_MAX} bytes (UTF-8); use a key of 1 to {KEY_MAX} bytes"
+
+
+def _value_too_long(ctx: RevertContext) -> str:
+    return (
+        f"a metadata value is longer than {VALUE_MAX:,} bytes, the most the registry stores; "
+        "store a URI or a hash of larger data instead"
+    )
+
+
+def _too_many_entries(ctx: RevertContext) -> str:
+    return (
+        f"register takes at most {ENTRIES_MAX} metadata entries; register with {ENTRIES_MAX} and set the "
+        "others afterwards with set_metadata"
+    )
 
 
 def _reserved_key(ctx: RevertContext) -> str:
@@ -208,6 +236,10 @@ REVERTS: dict[str, tuple[type[ContractRevert], Message]] = {
     "registry: bad wallet proof": (WalletProofInvalid, _bad_proof),
     "registry: empty key": (EmptyMetadataKey, _empty_key),
     "registry: reserved key": (ReservedMetadataKey, _reserved_key),
+    "registry: uri too long": (AgentURITooLong, _uri_too_long),
+    "registry: key too long": (MetadataTooLarge, _key_too_long),
+    "registry: value too long": (MetadataTooLarge, _value_too_long),
+    "registry: too many entries": (MetadataTooLarge, _too_many_entries),
     "erc721: invalid token ID": (UnknownAgent, _unknown),
     "erc721: transfer from incorrect owner": (WrongOwner, _wrong_owner),
     "erc721: caller is not token owner or approved": (Unauthorized, _unauthorized),

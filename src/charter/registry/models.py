@@ -78,10 +78,13 @@ class MetadataEntry(Readable):
 
 # ---------------------------------------------------------------- limits and input checks
 
-URI_MAX = 4_096
+URI_MAX = 20_480
+"""The longest agent URI the registry stores, in UTF-8 bytes: a 16 KiB agent card
+inlined as a ``data:application/json;base64,`` URI fits."""
 KEY_MAX = 64
 VALUE_MAX = 1_024
 ENTRIES_MAX = 16
+"""The most metadata entries ``register`` takes (set more afterwards with set_metadata)."""
 RESERVED_KEY = "agentWallet"
 
 
@@ -105,7 +108,7 @@ def check_uri(uri: Any) -> str:
     if size > URI_MAX:
         raise InvalidInput(
             f"the agent URI is {size:,} bytes (UTF-8); the registry stores at most {URI_MAX:,}: "
-            "point to a registration file (ipfs://, https://) instead of inlining it"
+            "shorten the agent card, or point to it (ipfs://, https://) instead of inlining it"
         )
     return uri
 

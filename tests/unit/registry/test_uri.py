@@ -5,7 +5,8 @@ import pytest
 
 from ..helpers import Event
 
-EDGE_LENGTHS = [0, 1, 31, 32, 33, 63, 64, 65, 4096]
+EDGE_LENGTHS = [0, 1, 31, 32, 33, 63, 64, 65, 4096, 4097, 20_479, 20_480]
+URI_MAX = 20_480
 
 
 def uri_of(length: int, fill: str = "a") -> str:
@@ -100,7 +101,7 @@ def test_register_uri_lengths_read_back(registry, register_agent, owner, length)
 @pytest.mark.parametrize("length", EDGE_LENGTHS)
 def test_longer_shorter_longer(registry, agent, owner, length):
     """Shrinking leaves stale words behind; they must never be read back."""
-    long_uri = uri_of(4096, "x")
+    long_uri = uri_of(URI_MAX, "x")
     set_uri(registry, owner, agent, long_uri)
     assert registry.tokenURI(agent) == long_uri
 
@@ -108,7 +109,7 @@ def test_longer_shorter_longer(registry, agent, owner, length):
     set_uri(registry, owner, agent, short_uri)
     assert registry.tokenURI(agent) == short_uri
 
-    medium_uri = uri_of(min(length + 33, 4096), "m")
+    medium_uri = uri_of(min(length + 33, URI_MAX), "m")
     set_uri(registry, owner, agent, medium_uri)
     assert registry.tokenURI(agent) == medium_uri
 
@@ -123,9 +124,9 @@ def test_every_edge_length_in_sequence(registry, agent, owner):
 def test_uri_is_per_agent(registry, register_agent, owner):
     first = register_agent(owner, uri_of(65, "p"))
     second = register_agent(owner, uri_of(33, "q"))
-    set_uri(registry, owner, first, uri_of(4096, "r"))
+    set_uri(registry, owner, first, uri_of(URI_MAX, "r"))
     assert registry.tokenURI(second) == uri_of(33, "q")
-    assert registry.tokenURI(first) == uri_of(4096, "r")
+    assert registry.tokenURI(first) == uri_of(URI_MAX, "r")
 
 
 def test_utf8_uri(registry, agent, owner):
@@ -137,7 +138,7 @@ def test_utf8_uri(registry, agent, owner):
 def test_uri_change_keeps_status_and_wallet(registry, agent, owner):
     with boa.env.prank(owner):
         registry.pause(agent)
-    set_uri(registry, owner, agent, uri_of(4096))
+    set_uri(registry, owner, agent, uri_of(URI_MAX))
     assert registry.statusOf(agent) == 1
     assert registry.getAgentWallet(agent) == owner
     set_uri(registry, owner, agent, "")
