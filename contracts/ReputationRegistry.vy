@@ -19,10 +19,13 @@
         existing ERC-8004 clients work unchanged. The differences:
           - no proxy, owner or `initialize`: the identity registry is fixed
             at deployment and nothing can be changed afterwards;
-          - bounds (Vyper needs them). Inputs have ABI bounds: tags up to
-            64 bytes, URIs up to 4,096 bytes, address lists up to 1,024
-            entries; the ABI decoder refuses longer ones, without a reason.
-            What depends on storage is refused with a reason, never
+          - bounds (Vyper needs them). Tags are stored up to 64 bytes:
+            `giveFeedback` refuses longer ones ("reputation: tag too long")
+            up to the tag arguments' ABI bound, 256 bytes; a longer tag
+            filter matches nothing, as in the reference. URIs (only
+            logged) have an ABI bound of 4,096 bytes and address lists one
+            of 1,024 entries; the ABI decoder refuses longer inputs, without
+            a reason. What depends on storage is refused with a reason, never
             silently truncated: `getClients` and the views that read every
             client of an agent refuse an agent with more than 1,024 clients
             ("reputation: too many clients"; page with `getClientCount` /
@@ -72,8 +75,10 @@ from interfaces import IAgentRegistry
 
 # ---------------------------------------------------------------- constants
 
-# Longest tag (tag1, tag2 and the tag filters), in bytes.
+# Longest tag stored (tag1, tag2), in bytes; longer ones are refused with
+# a reason up to TAG_INPUT_MAX, the tag arguments' ABI bound.
 TAG_MAX: constant(uint256) = 64
+TAG_INPUT_MAX: constant(uint256) = 256
 # Longest endpoint, feedback URI or response URI, in bytes (as AgentRegistry's URIs).
 URI_MAX: constant(uint256) = 4_096
 # Longest address list: the clients and responders a view is given, and the
@@ -158,9 +163,9 @@ event NewFeedback:
     feedbackIndex: uint64
     value: int128
     valueDecimals: uint8
-    indexedTag1: indexed(String[TAG_MAX])
-    tag1: String[TAG_MAX]
-    tag2: String[TAG_MAX]
+    indexedTag1: indexed(String[TAG_INPUT_MAX])
+    tag1: String[TAG_INPUT_MAX]
+    tag2: String[TAG_INPUT_MAX]
     endpoint: String[URI_MAX]
     feedbackURI: String[URI_MAX]
     feedbackHash: bytes32
@@ -204,8 +209,8 @@ def giveFeedback(
     agentId: uint256,
     value_: int128,
     valueDecimals: uint8,
-    tag1: String[TAG_MAX],
-    tag2: String[TAG_MAX],
+    tag1: String[TAG_INPUT_MAX],
+    tag2: String[TAG_INPUT_MAX],
     endpoint: String[URI_MAX],
     feedbackURI: String[URI_MAX],
     feedbackHash: bytes32,
@@ -220,7 +225,8 @@ def giveFeedback(
     @param value_ The signed fixed-point value, |value| <= 10**38 (the
            reference names it `value`, a reserved word in Vyper).
     @param valueDecimals Its decimals, 0 to 18.
-    @param tag1 Optional tag (<= 64 bytes); also logged as the indexed topic.
+    @param tag1 Optional tag (<= 64 bytes, "reputation: tag too long");
+           also logged as the indexed topic.
     @param tag2 Optional second tag (<= 64 bytes).
     @param endpoint Optional endpoint the feedback is about.
     @param feedbackURI Optional URI of an off-chain feedback file.
@@ -231,6 +237,7 @@ def giveFeedback(
     """
     assert valueDecimals <= MAX_DECIMALS, "reputation: too many decimals"
     assert value_ >= -MAX_ABS_VALUE and value_ <= MAX_ABS_VALUE, "reputation: value too large"
+    assert len(tag1) <= TAG_MAX and len(tag2) <= TAG_MAX, "reputation: tag too long"
     # Reverts for an unknown agent (inside the identity registry).
     assert not staticcall IDENTITY.isAuthorizedOrOwner(msg.sender, agentId), "reputation: self-feedback"
 
@@ -253,8 +260,8 @@ def giveFeedback(
     # Cannot overflow: both lengths are at most TAG_MAX.
     if unsafe_add(n1, n2) <= _INLINE_MAX:
         # The tags' bytes, left-aligned: the top 12 bytes of the word.
-        both: Bytes[2 * TAG_MAX + 32] = concat(
-            convert(tag1, Bytes[TAG_MAX]), convert(tag2, Bytes[TAG_MAX]), empty(bytes32)
+        both: Bytes[2 * TAG_INPUT_MAX + 32] = concat(
+            convert(tag1, Bytes[TAG_INPUT_MAX]), convert(tag2, Bytes[TAG_INPUT_MAX]), empty(bytes32)
         )
         word = word | _INLINE | (convert(extract32(both, 0), uint256) & ~_LOW_160)
     else:
@@ -403,8 +410,8 @@ def readFeedback(
 def getSummary(
     agentId: uint256,
     clientAddresses: DynArray[address, LIST_MAX],
-    tag1: String[TAG_MAX],
-    tag2: String[TAG_MAX],
+    tag1: String[TAG_INPUT_MAX],
+    tag2: String[TAG_INPUT_MAX],
 ) -> (uint64, int128, uint8):
     """
     @notice Count and average of the unrevoked feedback the given clients
@@ -418,8 +425,8 @@ def getSummary(
     @param agentId The agent.
     @param clientAddresses The clients whose feedback counts; required
            (choosing whom to trust is the reader's job).
-    @param tag1 Tag1 filter, or "".
-    @param tag2 Tag2 filter, or "".
+    @param tag1 Tag1 filter, or "" (longer than 64 bytes: matches nothing).
+    @param tag2 Tag2 filter, or "" (likewise).
     @return count The number of entries counted.
     @return summaryValue The average, with `summaryValueDecimals` decimals.
     @return summaryValueDecimals The most frequent decimals (0 if count is 0).
@@ -470,8 +477,8 @@ def getSummary(
 def readAllFeedback(
     agentId: uint256,
     clientAddresses: DynArray[address, LIST_MAX],
-    tag1: String[TAG_MAX],
-    tag2: String[TAG_MAX],
+    tag1: String[TAG_INPUT_MAX],
+    tag2: String[TAG_INPUT_MAX],
     includeRevoked: bool,
 ) -> (
     DynArray[address, FEEDBACK_MAX],
@@ -493,8 +500,8 @@ def readAllFeedback(
          and more than FEEDBACK_MAX results.
     @param agentId The agent.
     @param clientAddresses The clients, or empty for all.
-    @param tag1 Tag1 filter, or "".
-    @param tag2 Tag2 filter, or "".
+    @param tag1 Tag1 filter, or "" (longer than 64 bytes: matches nothing).
+    @param tag2 Tag2 filter, or "" (likewise).
     @param includeRevoked Whether to list revoked entries.
     @return clients The client of each entry.
     @return feedbackIndexes Its index.
@@ -632,13 +639,13 @@ def getClientsFrom(agentId: uint256, start: uint256) -> DynArray[address, LIST_M
 # ---------------------------------------------------------------- internal
 
 @internal
-def _write_tag(agent_id: uint256, client: address, index: uint64, at: uint256, tag: String[TAG_MAX]):
+def _write_tag(agent_id: uint256, client: address, index: uint64, at: uint256, tag: String[TAG_INPUT_MAX]):
     """
     @dev Store a non-empty tag as ceil(len / 32) raw words from word `at`;
          its length lives in the feedback word.
     """
-    padded: Bytes[TAG_MAX + 32] = concat(convert(tag, Bytes[TAG_MAX]), empty(bytes32))
-    # Cannot overflow: len(tag) <= TAG_MAX.
+    padded: Bytes[TAG_INPUT_MAX + 32] = concat(convert(tag, Bytes[TAG_INPUT_MAX]), empty(bytes32))
+    # Cannot overflow: len(tag) <= TAG_MAX (checked by the caller).
     words: uint256 = unsafe_div(unsafe_add(len(tag), 31), 32)
     for i: uint256 in range(words, bound=_TAG_WORDS):
         # Cannot overflow: i < _TAG_WORDS and at <= _TAG_WORDS.
@@ -718,7 +725,7 @@ def _words_equal(
 
 @internal
 @pure
-def _filters(tag1: String[TAG_MAX], tag2: String[TAG_MAX]) -> TagFilters:
+def _filters(tag1: String[TAG_INPUT_MAX], tag2: String[TAG_INPUT_MAX]) -> TagFilters:
     return TagFilters(
         length1=len(tag1),
         words1=self._as_words(tag1),
@@ -731,12 +738,16 @@ def _filters(tag1: String[TAG_MAX], tag2: String[TAG_MAX]) -> TagFilters:
 
 @internal
 @pure
-def _as_words(tag: String[TAG_MAX]) -> bytes32[_TAG_WORDS]:
+def _as_words(tag: String[TAG_INPUT_MAX]) -> bytes32[_TAG_WORDS]:
     """
-    @dev The tag as zero-padded 32-byte words, as `_write_tag` stores them.
+    @dev The tag's first _TAG_WORDS zero-padded 32-byte words, as
+         `_write_tag` stores them (a filter longer than TAG_MAX matches no
+         stored tag: its length differs).
     """
     # At least TAG_MAX (= _TAG_WORDS words) long, whatever the tag's length.
-    padded: Bytes[2 * TAG_MAX] = concat(convert(tag, Bytes[TAG_MAX]), empty(bytes32), empty(bytes32))
+    padded: Bytes[TAG_INPUT_MAX + TAG_MAX] = concat(
+        convert(tag, Bytes[TAG_INPUT_MAX]), empty(bytes32), empty(bytes32)
+    )
     words: bytes32[_TAG_WORDS] = empty(bytes32[_TAG_WORDS])
     for i: uint256 in range(_TAG_WORDS):
         # Cannot overflow: i < _TAG_WORDS.

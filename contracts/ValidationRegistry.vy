@@ -20,10 +20,14 @@
         clients work unchanged. The differences:
           - no proxy, owner or `initialize`: the identity registry is fixed
             at deployment and nothing can be changed afterwards;
-          - bounds (Vyper needs them). Inputs have ABI bounds: tags up to
-            64 bytes, URIs up to 4,096 bytes, the validator filter up to 64
-            addresses; the ABI decoder refuses longer ones, without a
-            reason. What depends on storage is refused with a reason, never
+          - bounds (Vyper needs them). Tags are stored up to 64 bytes:
+            `validationResponse` refuses longer ones ("validation: tag too
+            long") up to the tag argument's ABI bound, 256 bytes; a longer
+            tag filter matches nothing, as in the reference. URIs (only
+            logged) have an ABI bound of 4,096 bytes and the validator
+            filter one of 64 addresses; the ABI decoder refuses longer
+            inputs, without a reason. What depends on storage is refused
+            with a reason, never
             silently truncated: `getAgentValidations` and
             `getValidatorRequests` refuse lists longer than 1,024
             ("validation: too many requests"; page with the `...Count` /
@@ -58,8 +62,10 @@ from interfaces import IAgentRegistry
 
 # ---------------------------------------------------------------- constants
 
-# Longest tag (responses and the summary filter), in bytes.
+# Longest tag stored (responses), in bytes; longer ones are refused with a
+# reason up to TAG_INPUT_MAX, the tag arguments' ABI bound.
 TAG_MAX: constant(uint256) = 64
+TAG_INPUT_MAX: constant(uint256) = 256
 # Longest request or response URI, in bytes (as AgentRegistry's URIs).
 URI_MAX: constant(uint256) = 4_096
 # Longest list of request hashes a view returns.
@@ -127,7 +133,7 @@ event ValidationResponse:
     response: uint8
     responseURI: String[URI_MAX]
     responseHash: bytes32
-    tag: String[TAG_MAX]
+    tag: String[TAG_INPUT_MAX]
 
 
 # ---------------------------------------------------------------- constructor
@@ -182,7 +188,11 @@ def validationRequest(validatorAddress: address, agentId: uint256, requestURI: S
 
 @external
 def validationResponse(
-    requestHash: bytes32, response: uint8, responseURI: String[URI_MAX], responseHash: bytes32, tag: String[TAG_MAX]
+    requestHash: bytes32,
+    response: uint8,
+    responseURI: String[URI_MAX],
+    responseHash: bytes32,
+    tag: String[TAG_INPUT_MAX],
 ):
     """
     @notice Answer request `requestHash` as its validator. A later answer
@@ -193,7 +203,8 @@ def validationResponse(
     @param response The score, 0 to 100.
     @param responseURI Where the evidence is.
     @param responseHash Optional keccak256 of the evidence.
-    @param tag Optional tag (<= 64 bytes), e.g. the kind of check.
+    @param tag Optional tag (<= 64 bytes, "validation: tag too long"), e.g.
+           the kind of check.
     @custom:security Only the validator the request names may answer.
     """
     word: uint256 = self._status[requestHash]
@@ -201,6 +212,7 @@ def validationResponse(
     validator: address = convert(word & _ADDRESS_MASK, address)
     assert msg.sender == validator, "validation: not validator"
     assert response <= MAX_RESPONSE, "validation: response over 100"
+    assert len(tag) <= TAG_MAX, "validation: tag too long"
 
     n: uint256 = len(tag)
     self._status[requestHash] = (
@@ -212,7 +224,7 @@ def validationResponse(
     )
     self._response_hash[requestHash] = responseHash
     if n != 0:
-        padded: Bytes[TAG_MAX + 32] = concat(convert(tag, Bytes[TAG_MAX]), empty(bytes32))
+        padded: Bytes[TAG_INPUT_MAX + 32] = concat(convert(tag, Bytes[TAG_INPUT_MAX]), empty(bytes32))
         # Cannot overflow: n <= TAG_MAX.
         words: uint256 = unsafe_div(unsafe_add(n, 31), 32)
         for i: uint256 in range(words, bound=_TAG_WORDS):
@@ -286,7 +298,7 @@ def getValidationStatus(requestHash: bytes32) -> (address, uint256, uint8, bytes
 @view
 @reentrant
 def getSummary(
-    agentId: uint256, validatorAddresses: DynArray[address, VALIDATORS_MAX], tag: String[TAG_MAX]
+    agentId: uint256, validatorAddresses: DynArray[address, VALIDATORS_MAX], tag: String[TAG_INPUT_MAX]
 ) -> (uint64, uint8):
     """
     @notice Count and average score (rounded down) of the answered requests
@@ -296,7 +308,7 @@ def getSummary(
          too many to read").
     @param agentId The agent.
     @param validatorAddresses The validators to count, or empty for all.
-    @param tag The tag filter, or "".
+    @param tag The tag filter, or "" (longer than 64 bytes: matches nothing).
     @return count The number of answered requests counted.
     @return avgResponse Their average score (0 if none).
     """

@@ -36,6 +36,7 @@ ZERO_HASH = b"\x00" * 32
 
 # Documented bounds (contracts' NatSpec; docs/trust.md).
 TAG_MAX = 64
+TAG_INPUT_MAX = 256  # the tag arguments' ABI bound
 URI_MAX = 4_096
 LIST_MAX = 1_024
 READ_MAX = 2_048

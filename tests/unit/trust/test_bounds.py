@@ -18,6 +18,8 @@ from .conftest import (
     FEEDBACK_MAX,
     LIST_MAX,
     READ_MAX,
+    TAG_INPUT_MAX,
+    TAG_MAX,
     VALIDATION_READ_MAX,
     VALIDATORS_MAX,
     ZERO_ADDRESS,
@@ -158,6 +160,18 @@ def test_read_all_feedback_worst_case(reputation, agent, seeded, gas_of):
     assert reputation.readFeedback(agent, seeded, READ_MAX)[3] == TAG2.upper()
 
 
+def test_filters_longer_than_any_stored_tag_match_nothing(reputation, validation, agent, seeded, validator,
+                                                          request_validation, answer):
+    """As the reference: a filter no stored tag can equal is not an error."""
+    long_tag = "s" * TAG_INPUT_MAX
+    assert reputation.getSummary(agent, [seeded], long_tag, "") == (0, 0, 0)
+    assert reputation.getSummary(agent, [seeded], "", "starred" + "x" * TAG_MAX) == (0, 0, 0)
+    assert reputation.readAllFeedback(agent, [], long_tag, "", True) == ([], [], [], [], [], [], [])
+    answer(validator, request_validation(validator, "job"), 80, "t" * TAG_MAX)
+    assert validation.getSummary(agent, [], "t" * TAG_MAX) == (1, 80)
+    assert validation.getSummary(agent, [], "t" * (TAG_MAX + 1)) == (0, 0)
+
+
 # ---------------------------------------------------------------- reputation: ABI bounds
 
 
@@ -223,11 +237,14 @@ def test_validator_filter_past_its_abi_bound(validation, agent, validators):
     assert refused.is_error and refused.output == b""
 
 
-def test_tags_and_uris_past_their_abi_bounds(validation, agent, owner, validator, request_validation):
+def test_validation_tags_and_uris_past_their_bounds(validation, agent, owner, validator, request_validation):
     request = request_validation(validator, "job")
     respond = "validationResponse(bytes32,uint8,string,bytes32,string)"
-    assert not call_raw(validation, respond, [request, 1, "", ZERO_HASH, "t" * 64], sender=validator).is_error
-    refused = call_raw(validation, respond, [request, 1, "", ZERO_HASH, "t" * 65], sender=validator)
+    assert not call_raw(validation, respond, [request, 1, "", ZERO_HASH, "t" * TAG_MAX], sender=validator).is_error
+    for length in (TAG_MAX + 1, TAG_INPUT_MAX):
+        with boa.reverts("validation: tag too long"), boa.env.prank(validator):
+            validation.validationResponse(request, 1, "", ZERO_HASH, "t" * length)
+    refused = call_raw(validation, respond, [request, 1, "", ZERO_HASH, "t" * (TAG_INPUT_MAX + 1)], sender=validator)
     assert refused.is_error and refused.output == b""
     ask = "validationRequest(address,uint256,string,bytes32)"
     refused = call_raw(validation, ask, [validator, agent, "u" * 4_097, keccak(text="x")], sender=owner)

@@ -8,7 +8,7 @@ import pytest
 from eth_utils import keccak
 
 from ..helpers import Event
-from .conftest import MAX_ABS_VALUE, TAG_MAX, URI_MAX, ZERO_ADDRESS, ZERO_HASH, call_raw, slot_of
+from .conftest import MAX_ABS_VALUE, TAG_INPUT_MAX, TAG_MAX, URI_MAX, ZERO_ADDRESS, ZERO_HASH, call_raw, slot_of
 
 DIGEST = keccak(text="feedback file")
 
@@ -219,17 +219,27 @@ GIVE = "giveFeedback(uint256,int128,uint8,string,string,string,string,bytes32)"
 
 
 @pytest.mark.parametrize(
+    "tag1, tag2", [("x" * (TAG_MAX + 1), ""), ("", "y" * (TAG_MAX + 1)), ("z" * TAG_INPUT_MAX, "")]
+)
+def test_tag_too_long(reputation, agent, client, tag1, tag2):
+    """Tags are stored up to 64 bytes; longer ones, up to the 256-byte ABI
+    bound, are refused with a reason."""
+    with boa.reverts("reputation: tag too long"), boa.env.prank(client):
+        reputation.giveFeedback(agent, 1, 0, tag1, tag2, "", "", ZERO_HASH)
+
+
+@pytest.mark.parametrize(
     "tag1, tag2, endpoint, uri",
     [
-        ("x" * (TAG_MAX + 1), "", "", ""),
-        ("", "y" * (TAG_MAX + 1), "", ""),
+        ("x" * (TAG_INPUT_MAX + 1), "", "", ""),
+        ("", "y" * (TAG_INPUT_MAX + 1), "", ""),
         ("", "", "e" * (URI_MAX + 1), ""),
         ("", "", "", "u" * (URI_MAX + 1)),
     ],
 )
 def test_inputs_past_their_abi_bound_are_refused_by_the_decoder(reputation, agent, client, tag1, tag2, endpoint, uri):
-    """Tags and URIs have ABI bounds (64 / 4,096 bytes): the decoder refuses
-    longer ones, without a reason; at the bound they pass."""
+    """Past their ABI bounds (tags 256 bytes, URIs 4,096) the decoder
+    refuses inputs without a reason; URIs at the bound pass."""
     refused = call_raw(reputation, GIVE, [agent, 1, 0, tag1, tag2, endpoint, uri, ZERO_HASH], sender=client)
     assert refused.is_error and refused.output == b""
     at_bound = [agent, 1, 0, tag1[:TAG_MAX], tag2[:TAG_MAX], endpoint[:URI_MAX], uri[:URI_MAX], ZERO_HASH]
