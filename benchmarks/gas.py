@@ -8,7 +8,8 @@ bench UPDATE=1`` writes the reference copy, benchmarks/results/gas.json, see
 benchmarks/README.md) and prints both as tables. Exits 1
 if a cost target of DESIGN.md is missed. Session conditions are described in
 ``benchmarks/sessions.py``, intent conditions (two anvils) and the relayer's
-speed in ``benchmarks/intents.py``.
+speed in ``benchmarks/intents.py``, the ERC-8004 trust registries' in
+``benchmarks/trust.py``.
 
 Conditions (documented so numbers stay comparable across runs):
 - every "register" is the caller's first agent (its ERC-721 balance goes 0 -> 1);
@@ -48,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hyperlane import hyperlane_checks
 from intents import bench_intents, intent_checks
 from sessions import bench_sessions, derived, session_checks
+from trust import bench_trust
 
 RESULTS = Path(__file__).resolve().parent.parent / ".build" / "bench" / "gas.json"
 URI_59 = "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa"
@@ -155,6 +157,7 @@ def main() -> int:
         sizes = contract_sizes(w3)
         results = bench_registry(w3, registry)
         sessions = bench_sessions(w3)
+        results.update(bench_trust(w3))
     results.update(sessions)
     results.update(derived(sessions))
     intents = bench_intents()

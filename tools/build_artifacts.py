@@ -37,6 +37,7 @@ OUT = ROOT / "src" / "charter" / "abi"
 DEPLOYABLE = (
     "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AgentAccount",
     "IntentView", "IntentSettler", "AttesterOracle", "HyperlaneReporter", "HyperlaneOracle", "HyperlaneAgents",
+    "ReputationRegistry", "ValidationRegistry",
 )
 # A contract whose fallback runs another's code on its own storage
 # (DELEGATECALL) answers that contract's functions and emits its events too:

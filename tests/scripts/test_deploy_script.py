@@ -189,7 +189,8 @@ def test_standard_json_compiles_to_the_shipped_bytecode(dev: LocalChain, tmp_pat
     workdir.mkdir()
     # every distinct contract of the suite (AccountDelegate is an AgentAccount)
     _check_verification_input(verify, "prague", ("AgentRegistry", "SessionManager", "SessionView",
-                                                 "AccountDelegate", "IntentView", "IntentSettler"), workdir)
+                                                 "AccountDelegate", "IntentView", "IntentSettler",
+                                                 "ReputationRegistry", "ValidationRegistry"), workdir)
 
 
 def test_bad_evm_version_is_refused_in_one_line(dev: LocalChain, dev_run: Run) -> None:

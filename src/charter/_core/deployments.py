@@ -20,7 +20,10 @@ Every Charter contract is deployed through the CREATE2 deployer at
   the suite's registry, manager and that view (the shipped ABI lists the
   view's functions: call them on the settler). Settlement oracles are not
   part of the suite: an AttesterOracle's address follows from its committee
-  (:func:`charter.intents.oracle_address`).
+  (:func:`charter.intents.oracle_address`);
+- ``ReputationRegistry`` and ``ValidationRegistry``, the ERC-8004 trust
+  registries (the reference deployment's interface), bound to the suite's
+  registry.
 
 Constructor arguments are part of the init code and only name other suite
 addresses, so the same release has the same addresses on every chain.
@@ -80,7 +83,7 @@ ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
 # Suite entries in deployment order; each names the contract it deploys.
 CONTRACTS: tuple[str, ...] = (
     "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate",
-    "IntentView", "IntentSettler",
+    "IntentView", "IntentSettler", "ReputationRegistry", "ValidationRegistry",
 )
 CONTRACT_OF = {
     "AgentRegistry": "AgentRegistry",
@@ -91,6 +94,8 @@ CONTRACT_OF = {
     "AccountDelegate": "AgentAccount",
     "IntentView": "IntentView",
     "IntentSettler": "IntentSettler",
+    "ReputationRegistry": "ReputationRegistry",
+    "ValidationRegistry": "ValidationRegistry",
 }
 MANIFEST_ENV = "CHARTER_MANIFEST"
 SCHEMA = 1
@@ -141,7 +146,7 @@ def constructor_args(name: str, evm_version: str | None = None) -> bytes:
     def at(other: str) -> ChecksumAddress:
         return create2_address(other, evm_version=evm_version)
 
-    if name == "SessionActivator":
+    if name in ("SessionActivator", "ReputationRegistry", "ValidationRegistry"):
         return abi_encode(["address"], [at("AgentRegistry")])
     if name == "SessionExtension":
         return abi_encode(["address", "address"], [at("AgentRegistry"), at("SessionActivator")])
