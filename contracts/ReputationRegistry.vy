@@ -72,6 +72,9 @@
 
 from interfaces import IAgentRegistry
 
+from .modules import intent_hashing
+from .modules import intent_types
+
 
 # ---------------------------------------------------------------- constants
 
@@ -118,9 +121,17 @@ _TAG2_AT: constant(uint256) = _TAG_WORDS
 _WAD_DECIMALS: constant(uint256) = 18
 
 
+# The settler's receipt of a settled order (IntentSettler.settlementReceipt).
+interface ISettler:
+    def settlementReceipt(orderId: bytes32) -> bytes32: view
+
+
 # ---------------------------------------------------------------- immutables
 
 IDENTITY: immutable(IAgentRegistry)
+# Zero: anyone may give feedback (the ERC-8004 registry). Otherwise the
+# IntentSettler whose settled orders back every feedback (see `recordReceipt`).
+SETTLER: public(immutable(address))
 
 
 # ---------------------------------------------------------------- structs
@@ -134,6 +145,18 @@ struct TagFilters:
     length2: uint256
     words2: bytes32[_TAG_WORDS]
     hash2: bytes32
+
+
+# What a settled order proves: who dealt with whom, and what was paid (its
+# first input: token and amount).
+struct Receipt:
+    user: address
+    openerAgentId: uint256
+    fillerAgentId: uint256
+    fillerChainId: uint256
+    payout: address
+    token: address
+    amount: uint256
 
 
 # ---------------------------------------------------------------- storage
@@ -154,7 +177,24 @@ _response_count: HashMap[uint256, HashMap[address, HashMap[uint64, HashMap[addre
 _responses: HashMap[uint256, HashMap[address, HashMap[uint64, uint64]]]
 
 
+# orderId => its settlement receipt, once recorded (receipt-backed registry only).
+_receipts: HashMap[bytes32, Receipt]
+# orderId => the directions its receipt backed feedback in: 1 on the filler, 2 on the opener.
+_receipt_used: HashMap[bytes32, uint256]
+# agentId => client => feedback index => the order that backs it.
+_backing: HashMap[uint256, HashMap[address, HashMap[uint64, bytes32]]]
+
+
 # ---------------------------------------------------------------- events
+
+# A settled order's receipt was recorded: feedback between its parties may cite it.
+event ReceiptRecorded:
+    orderId: indexed(bytes32)
+    openerAgentId: indexed(uint256)
+    fillerAgentId: indexed(uint256)
+    fillerChainId: uint256
+    token: address
+    amount: uint256
 
 # A client gave an agent feedback; `indexedTag1` is keccak256(tag1).
 event NewFeedback:
@@ -191,15 +231,21 @@ event ResponseAppended:
 # ---------------------------------------------------------------- constructor
 
 @deploy
-def __init__(identityRegistry: address):
+def __init__(identityRegistry: address, settler: address):
     """
     @notice Deploy the registry for the agents of `identityRegistry`. The
             binding is permanent: there is no owner and no upgrade path.
     @param identityRegistry The ERC-8004 identity registry (Charter's
            AgentRegistry); it must have code.
+    @param settler Zero for the ERC-8004 registry anyone may review in; an
+           IntentSettler for the receipt-backed registry, where every
+           feedback cites one of its settled orders (`feedbackHash` = the
+           order id) and comes from a counterparty of that order.
     """
     assert identityRegistry.is_contract, "reputation: no identity registry"
+    assert settler == empty(address) or settler.is_contract, "reputation: no settler"
     IDENTITY = IAgentRegistry(identityRegistry)
+    SETTLER = settler
 
 
 # ---------------------------------------------------------------- writes
@@ -243,6 +289,8 @@ def giveFeedback(
 
     index: uint64 = self._last_index[agentId][msg.sender] + 1
     self._last_index[agentId][msg.sender] = index
+    if SETTLER != empty(address):
+        self._back(agentId, feedbackHash, index)
     if index == 1:
         count: uint256 = self._client_count[agentId]
         self._clients[agentId][count] = msg.sender
@@ -283,6 +331,59 @@ def giveFeedback(
         endpoint=endpoint,
         feedbackURI=feedbackURI,
         feedbackHash=feedbackHash,
+    )
+
+
+@external
+def recordReceipt(
+    orderId: bytes32,
+    user: address,
+    openerAgentId: uint256,
+    fillerAgentId: uint256,
+    fillerChainId: uint256,
+    payout: address,
+    inputs: DynArray[intent_types.Input, intent_types.MAX_INPUTS],
+):
+    """
+    @notice Record a settled order's receipt (receipt-backed registry only),
+            checked against the settler's `settlementReceipt(orderId)`.
+            Anyone may send it (the relayer that settled, a party of the
+            order); then its parties may give feedback citing it: the
+            opener's side on the filler's agent, the filler's side on the
+            opener's agent, once each.
+    @param orderId The settled order.
+    @param user The order's user.
+    @param openerAgentId The agent it was opened for (0: none).
+    @param fillerAgentId The filler's agent (0: none), in the registry of
+           `fillerChainId`.
+    @param fillerChainId The chain the order was filled on.
+    @param payout Where its escrow went.
+    @param inputs Its inputs (the first one is recorded as its value).
+    """
+    assert SETTLER != empty(address), "reputation: not receipt-backed"
+    assert len(inputs) != 0, "reputation: no inputs"
+    held: bytes32 = staticcall ISettler(SETTLER).settlementReceipt(orderId)
+    shown: uint256 = intent_hashing._receipt_word(
+        orderId, user, openerAgentId, fillerAgentId, fillerChainId, payout, inputs
+    )
+    assert held != empty(bytes32) and convert(held, uint256) == shown, "reputation: no such settlement"
+    assert self._receipts[orderId].user == empty(address), "reputation: receipt recorded"
+    self._receipts[orderId] = Receipt(
+        user=user,
+        openerAgentId=openerAgentId,
+        fillerAgentId=fillerAgentId,
+        fillerChainId=fillerChainId,
+        payout=payout,
+        token=inputs[0].token,
+        amount=inputs[0].amount,
+    )
+    log ReceiptRecorded(
+        orderId=orderId,
+        openerAgentId=openerAgentId,
+        fillerAgentId=fillerAgentId,
+        fillerChainId=fillerChainId,
+        token=inputs[0].token,
+        amount=inputs[0].amount,
     )
 
 
@@ -636,7 +737,86 @@ def getClientsFrom(agentId: uint256, start: uint256) -> DynArray[address, LIST_M
     return self._clients_between(agentId, start, min(total - start, LIST_MAX))
 
 
+# ---------------------------------------------------------------- receipt-backed views
+
+@external
+@view
+def receiptOf(orderId: bytes32) -> Receipt:
+    """
+    @notice A recorded receipt (zeros if none): the order's parties and its
+            value (first input).
+    @param orderId The order.
+    @return Receipt The receipt.
+    """
+    return self._receipts[orderId]
+
+
+@external
+@view
+def backingOf(agentId: uint256, clientAddress: address, feedbackIndex: uint64) -> (bytes32, address, uint256):
+    """
+    @notice The settled order a feedback cites and what it paid (token,
+            amount of its first input); zeros in the ERC-8004 registry.
+    @param agentId The agent.
+    @param clientAddress The client.
+    @param feedbackIndex The feedback's index.
+    @return bytes32 The order id.
+    @return address The token (zero: native value).
+    @return uint256 The amount.
+    """
+    order_id: bytes32 = self._backing[agentId][clientAddress][feedbackIndex]
+    if order_id == empty(bytes32):
+        return empty(bytes32), empty(address), 0
+    r: Receipt = self._receipts[order_id]
+    return order_id, r.token, r.amount
+
+
 # ---------------------------------------------------------------- internal
+
+@internal
+def _back(agent_id: uint256, order_id: bytes32, index: uint64):
+    """
+    @dev Receipt-backed feedback: `order_id` is a recorded settled order,
+         the caller is a party of it on the other side from `agent_id`, and
+         this direction was not used yet. On the filler's agent (its id
+         here is itself when it lives on this chain, or the agent that
+         represents it here): the opener's user, or its agent's owner or
+         wallet. On the opener's agent: the payout the fill named, or the
+         filler agent's owner or wallet when it lives on this chain.
+    """
+    r: Receipt = self._receipts[order_id]
+    assert r.user != empty(address), "reputation: no receipt"
+    home_chain: uint256 = 0
+    home_id: uint256 = 0
+    inbox: address = empty(address)
+    home_chain, home_id, inbox = staticcall IDENTITY.homeOf(agent_id)
+    direction: uint256 = 0
+    if r.fillerAgentId != 0 and home_chain == r.fillerChainId and home_id == r.fillerAgentId:
+        assert msg.sender == r.user or self._signs_for(r.openerAgentId), "reputation: not a counterparty"
+        direction = 1
+    elif r.openerAgentId != 0 and agent_id == r.openerAgentId:
+        assert msg.sender == r.payout or (r.fillerChainId == chain.id and self._signs_for(r.fillerAgentId)), (
+            "reputation: not a counterparty"
+        )
+        direction = 2
+    else:
+        raise "reputation: agent not in the order"
+    used: uint256 = self._receipt_used[order_id]
+    assert used & direction == 0, "reputation: receipt used"
+    self._receipt_used[order_id] = used | direction
+    self._backing[agent_id][msg.sender][index] = order_id
+
+
+@internal
+@view
+def _signs_for(agent_id: uint256) -> bool:
+    if agent_id == 0:
+        return False
+    owner: address = empty(address)
+    wallet: address = empty(address)
+    owner, wallet = staticcall IDENTITY.consentSigners(agent_id)
+    return msg.sender == owner or (wallet != empty(address) and msg.sender == wallet)
+
 
 @internal
 def _write_tag(agent_id: uint256, client: address, index: uint64, at: uint256, tag: String[TAG_INPUT_MAX]):

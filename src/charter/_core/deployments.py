@@ -23,7 +23,10 @@ Every Charter contract is deployed through the CREATE2 deployer at
   (:func:`charter.intents.oracle_address`);
 - ``ReputationRegistry`` and ``ValidationRegistry``, the ERC-8004 trust
   registries (the reference deployment's interface), bound to the suite's
-  registry.
+  registry;
+- ``BackedReputationRegistry``: a second ``ReputationRegistry`` bound to the
+  suite's registry and IntentSettler, where every feedback cites a settled
+  order (its receipt) between the client and the agent.
 
 Constructor arguments are part of the init code and only name other suite
 addresses, so the same release has the same addresses on every chain.
@@ -83,7 +86,7 @@ ZERO_ADDRESS: ChecksumAddress = Web3.to_checksum_address("0x" + "00" * 20)
 # Suite entries in deployment order; each names the contract it deploys.
 CONTRACTS: tuple[str, ...] = (
     "AgentRegistry", "SessionActivator", "SessionExtension", "SessionManager", "SessionView", "AccountDelegate",
-    "IntentView", "IntentSettler", "ReputationRegistry", "ValidationRegistry",
+    "IntentView", "IntentSettler", "ReputationRegistry", "ValidationRegistry", "BackedReputationRegistry",
 )
 CONTRACT_OF = {
     "AgentRegistry": "AgentRegistry",
@@ -96,6 +99,7 @@ CONTRACT_OF = {
     "IntentSettler": "IntentSettler",
     "ReputationRegistry": "ReputationRegistry",
     "ValidationRegistry": "ValidationRegistry",
+    "BackedReputationRegistry": "ReputationRegistry",
 }
 MANIFEST_ENV = "CHARTER_MANIFEST"
 SCHEMA = 1
@@ -146,8 +150,12 @@ def constructor_args(name: str, evm_version: str | None = None) -> bytes:
     def at(other: str) -> ChecksumAddress:
         return create2_address(other, evm_version=evm_version)
 
-    if name in ("SessionActivator", "ReputationRegistry", "ValidationRegistry"):
+    if name in ("SessionActivator", "ValidationRegistry"):
         return abi_encode(["address"], [at("AgentRegistry")])
+    if name == "ReputationRegistry":
+        return abi_encode(["address", "address"], [at("AgentRegistry"), ZERO_ADDRESS])
+    if name == "BackedReputationRegistry":
+        return abi_encode(["address", "address"], [at("AgentRegistry"), at("IntentSettler")])
     if name == "SessionExtension":
         return abi_encode(["address", "address"], [at("AgentRegistry"), at("SessionActivator")])
     if name == "SessionManager":

@@ -135,7 +135,7 @@ def validation_deployer():
 
 @pytest.fixture
 def reputation(reputation_deployer, registry):
-    return reputation_deployer.deploy(registry.address)
+    return reputation_deployer.deploy(registry.address, ZERO_ADDRESS)
 
 
 @pytest.fixture

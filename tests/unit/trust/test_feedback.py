@@ -23,9 +23,9 @@ def test_deployment_binds_the_identity_registry(reputation, registry):
 
 def test_deployment_refuses_an_identity_registry_without_code(reputation_deployer, stranger):
     with boa.reverts("reputation: no identity registry"):
-        reputation_deployer.deploy(stranger)
+        reputation_deployer.deploy(stranger, ZERO_ADDRESS)
     with boa.reverts("reputation: no identity registry"):
-        reputation_deployer.deploy(ZERO_ADDRESS)
+        reputation_deployer.deploy(ZERO_ADDRESS, ZERO_ADDRESS)
 
 
 def test_no_owner_no_upgrade(reputation):
