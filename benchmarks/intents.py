@@ -46,6 +46,7 @@ from charter.intents import FillRecord, Input, Order, Output, attest, deploy_ora
 from charter.intents.models import MIN_REFUND_DELAY, UNFILLED_RECORD
 from charter.intents.typed_data import gasless_order_digest
 from charter.processes.relayer import ChainConfig, RelayConfig, Relayer
+from charter.registry.represent import represented_id
 
 COMMITTEE = [Account.from_key(bytes([0x21 * (i + 1)]) * 32) for i in range(3)]
 ORIGIN, DESTINATION = 31_501, 31_502
@@ -136,6 +137,21 @@ def bench_intents() -> dict[str, Any]:
         out["intents.fill"] = fill(order)
         out["intents.settle"] = settle([order])
         out["intents.end_to_end"] = out["intents.open"] + out["intents.fill"] + out["intents.settle"]
+
+        # Receipt-backed feedback on the settled order (issue 21): the receipt recorded once, then the
+        # opener's side reviews the filler's agent. The filler's agent lives on B: here it is the agent that
+        # represents it (the funder acts as the inbox), as a reviewer on A finds it.
+        backed = a.w3.eth.contract(address=create2_address("BackedReputationRegistry"),
+                                   abi=abi("ReputationRegistry"))
+        owner, wallet, _, generation, sequence = b.registry.functions.agentState(filler_agent).call()
+        a.tx(a.registry.functions.represent(DESTINATION, filler_agent, owner, wallet, 0, generation, sequence),
+             a.accounts[0])
+        filler_here = represented_id(a.accounts[0], DESTINATION, filler_agent)
+        inputs = [i.as_tuple() for i in order.data.inputs]
+        out["trust.record_receipt"] = a.tx(backed.functions.recordReceipt(
+            order.order_id, user, agent, filler_agent, DESTINATION, record.payout, inputs), a.accounts[5])
+        out["trust.give_feedback_backed"] = a.tx(backed.functions.giveFeedback(
+            filler_here, 95, 0, "settled", "", "", "", order.order_id), user)
 
         # gasless: the user signed; a relayer opens it. Nonce word already in use.
         g = gasless_key.address
