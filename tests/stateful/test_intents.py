@@ -308,7 +308,7 @@ def deploy() -> Deployment:
             for settler in (origin, dest):  # fillers fill local orders on the origin
                 assert not transact(token, calldata("approve", settler, MAX), who).is_error
     layout = settlers.compiler_data.storage_layout["storage_layout"]
-    slots = {name: layout[name]["slot"] for name in ("orderStatus", "fillRecords", "nonceBitmap")}
+    slots = {name: layout[name]["slot"] for name in ("_orders", "fillRecords", "nonceBitmap")}
     slots["balanceOf"] = token_deployer.compiler_data.storage_layout["storage_layout"]["balanceOf"]["slot"]
     # The model's hashing agrees with the contracts' own views (a mismatch
     # would make every proof and signature fail, so fail fast instead).
@@ -1503,12 +1503,14 @@ class IntentsMachine(RuleBasedStateMachine):
             return  # no transaction since the last check (time travel alone changes no state)
         self.checked_at = self.calls
         m, slots = self.model, self.slots
-        status_slot, record_slot, nonce_slot = slots["orderStatus"], slots["fillRecords"], slots["nonceBitmap"]
+        status_slot, record_slot, nonce_slot = slots["_orders"], slots["fillRecords"], slots["nonceBitmap"]
         escrow = {token: 0 for token in (*self.tokens, NATIVE)}
         allowed = {(0, 0), (0, 1), (1, 1), (1, 2), (1, 3), (2, 2), (3, 3)}
         for order_id, rec in self.by_id.items():
-            status = self.read(self.origin, map_slot(status_slot, order_id))
+            word = self.read(self.origin, map_slot(status_slot, order_id))
+            status = word & 0xFF  # a settled order's receipt sits above the status byte
             assert status == m.status.get(order_id, STATUS_NONE), (rec, status)
+            assert (word >> 8 != 0) == (status == STATUS_SETTLED), (rec, hex(word))
             # I2: None -> Open -> Settled | Refunded, and no other move.
             assert (self.seen_status.get(order_id, 0), status) in allowed, (self.seen_status.get(order_id), status)
             self.seen_status[order_id] = status
