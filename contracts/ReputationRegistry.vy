@@ -784,20 +784,24 @@ def _back(agent_id: uint256, order_id: bytes32, index: uint64):
          wallet. On the opener's agent: the payout the fill named, or the
          filler agent's owner or wallet when it lives on this chain.
     """
-    r: Receipt = self._receipts[order_id]
-    assert r.user != empty(address), "reputation: no receipt"
+    # Field by field: a direction reads only the words it needs (each a cold storage read).
+    user: address = self._receipts[order_id].user
+    assert user != empty(address), "reputation: no receipt"
     home_chain: uint256 = 0
     home_id: uint256 = 0
     inbox: address = empty(address)
     home_chain, home_id, inbox = staticcall IDENTITY.homeOf(agent_id)
+    filler_agent: uint256 = self._receipts[order_id].fillerAgentId
+    filler_chain: uint256 = self._receipts[order_id].fillerChainId
+    opener_agent: uint256 = self._receipts[order_id].openerAgentId
     direction: uint256 = 0
-    if r.fillerAgentId != 0 and home_chain == r.fillerChainId and home_id == r.fillerAgentId:
-        assert msg.sender == r.user or self._signs_for(r.openerAgentId), "reputation: not a counterparty"
+    if filler_agent != 0 and home_chain == filler_chain and home_id == filler_agent:
+        assert msg.sender == user or self._signs_for(opener_agent), "reputation: not a counterparty"
         direction = 1
-    elif r.openerAgentId != 0 and agent_id == r.openerAgentId:
-        assert msg.sender == r.payout or (r.fillerChainId == chain.id and self._signs_for(r.fillerAgentId)), (
-            "reputation: not a counterparty"
-        )
+    elif opener_agent != 0 and agent_id == opener_agent:
+        assert msg.sender == self._receipts[order_id].payout or (
+            filler_chain == chain.id and self._signs_for(filler_agent)
+        ), "reputation: not a counterparty"
         direction = 2
     else:
         raise "reputation: agent not in the order"

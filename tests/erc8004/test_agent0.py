@@ -22,7 +22,6 @@ import pytest
 from eth_account import Account
 
 from charter import Charter, LocalSigner
-from charter._core.deployments import CONTRACTS
 from charter.deployments import Manifest, create2_address
 from charter.devchain import DEV_KEYS, local_anvil
 
@@ -60,13 +59,11 @@ def suite() -> Iterator[dict[str, Any]]:
     with local_anvil(chain_id=CHAIN_ID) as chain:
         manifest = Manifest(path=None)
         Charter.deploy(chain.w3, LocalSigner.from_key(DEV_KEYS[0]), manifest=manifest)
-        registries = {"IDENTITY": create2_address("AgentRegistry")}
-        for name, role in (("ReputationRegistry", "REPUTATION"), ("ValidationRegistry", "VALIDATION")):
-            if name in CONTRACTS:
-                registries[role] = create2_address(name)
-        if "REPUTATION" not in registries:
-            # agent0 needs some address to start (see EXPECTED_REFUSALS); nothing is sent to it.
-            registries["REPUTATION"] = "0x" + "00" * 20
+        registries = {
+            "IDENTITY": create2_address("AgentRegistry"),
+            "REPUTATION": create2_address("ReputationRegistry"),
+            "VALIDATION": create2_address("ValidationRegistry"),
+        }
         yield {
             "rpc": chain.url,
             "chain_id": CHAIN_ID,
@@ -113,13 +110,6 @@ def test_identity_registry(suite: dict[str, Any], tmp_path: Path) -> None:
     assert steps["a card past the limit: built"]["detail"]["bytes"] > 20_480
 
 
-@pytest.mark.skipif(
-    not {"ReputationRegistry", "ValidationRegistry"} <= set(CONTRACTS),
-    reason="the Charter suite has no "
-    + " and no ".join(sorted({"ReputationRegistry", "ValidationRegistry"} - set(CONTRACTS)))
-    + " yet (contracts/ReputationRegistry.vy, contracts/ValidationRegistry.vy not in "
-    "charter._core.deployments.CONTRACTS): agent0's feedback and validation steps need them",
-)
 def test_reputation_and_validation_registries(suite: dict[str, Any], tmp_path: Path) -> None:
     """Feedback given, read, searched, summarised, answered and revoked; a validation requested and answered."""
     steps = run_driver("trust", suite, tmp_path)

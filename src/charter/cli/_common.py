@@ -356,6 +356,26 @@ class Declined(CharterError):
     """The user did not confirm (or could not be asked to confirm) an action; nothing was done."""
 
 
+@contextmanager
+def chain_part(row: dict[str, Any], codes: list[int]) -> Iterator[None]:
+    """One chain's part of a command that acts on several chains: a :class:`CharterError` becomes
+    the row's one-line ``error`` and its exit code in `codes`, and the command goes on with the next chain."""
+    try:
+        yield
+    except CharterError as exc:
+        row["error"] = " ".join(str(exc).split())
+        codes.append(exit_code_for(exc))
+
+
+def exit_unless_every_chain(rows: Sequence[dict[str, Any]], key: str, codes: Sequence[int], message: str) -> None:
+    """Exit non-zero (the first chain's failure code, else "not confirmed") when a row's `key` is false,
+    saying `message` with ``{chains}`` replaced by those chains' ids."""
+    failed = [str(row["chain_id"]) for row in rows if not row[key]]
+    if failed:
+        click.echo("error: " + message.format(chains=", ".join(failed)), err=True)
+        raise click.exceptions.Exit(codes[0] if codes else EXIT_NOT_CONFIRMED)
+
+
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code of a failure."""
     if isinstance(exc, Declined):

@@ -16,13 +16,13 @@ from ..registry import Registry
 from ..registry.models import AgentInfo
 from ..registry.represent import AgentState, HyperlaneAgents, MirrorState, represented_id
 from ._common import (
-    EXIT_NOT_CONFIRMED,
     WALLET_KEY_ENV,
     CharterGroup,
     chain_states,
     confirm,
     display_bytes,
     display_uri,
+    exit_unless_every_chain,
     get_state,
     json_option,
     key_from_env,
@@ -277,11 +277,10 @@ def _watch_everywhere(
         if all(row["observed"] for row in rows) or time.monotonic() >= deadline:
             break
         time.sleep(1.0)
-    failed = [row for row in rows if not row["observed"]]
     shown = [{k: v for k, v in row.items() if k != "chain"} for row in rows]
     if wants_json(ctx, as_json):
         print_json({**home_json, "home_sequence": home.sequence, "reported": jsonable(reported),
-                    "chains": shown, "observed_everywhere": not failed})
+                    "chains": shown, "observed_everywhere": all(row["observed"] for row in rows)})
     else:
         click.echo(home_line)
         if reported is not None:
@@ -295,12 +294,9 @@ def _watch_everywhere(
                            f"{home.sequence}; the relayer or Hyperlane delivers it)")
             else:
                 click.echo(f"  {where}: NOT YET: {row['error']}")
-    if failed:
-        listed = ", ".join(str(row["chain_id"]) for row in failed)
-        click.echo(f"error: chain {listed} does not show the change yet after {wait} s; to stop the agent's sessions "
-                   "there at once, the principals revoke on every chain (charter grant revoke-all --everywhere)",
-                   err=True)
-        raise click.exceptions.Exit(EXIT_NOT_CONFIRMED)
+    exit_unless_every_chain(rows, "observed", (), f"chain {{chains}} does not show the change yet after {wait} s; "
+                            "to stop the agent's sessions there at once, the principals revoke on every chain "
+                            "(charter grant revoke-all --everywhere)")
 
 
 _lifecycle("pause", "paused", "Pause agent AGENT_ID: every Charter contract stops honouring it.")

@@ -48,10 +48,11 @@ from ._common import (
     ChainState,
     Declined,
     DefaultGroup,
+    chain_part,
     chain_state,
     chain_states,
     check_out_path,
-    exit_code_for,
+    exit_unless_every_chain,
     get_state,
     json_option,
     key_from_env,
@@ -647,7 +648,7 @@ def _revoke_everywhere(ctx: click.Context, file: str, multi: MultiChainGrant, as
     for entry in multi.signed_entries():
         row: dict[str, Any] = {"chain_id": entry.chain_id, "grant_hash": entry.hash, "revoked": False,
                                "status": None, "block": None, "transaction": None, "error": None}
-        try:
+        with chain_part(row, codes):
             sessions = state.charter_on(chain_state(state, entry.chain_id, option=None), "revoke").sessions
             bound_here(entry, sessions.chain_id, sessions.address, file)
             if sessions.state(entry).status not in _REVOKED:
@@ -658,14 +659,10 @@ def _revoke_everywhere(ctx: click.Context, file: str, multi: MultiChainGrant, as
             if not row["revoked"]:
                 row["error"] = f"chain {entry.chain_id} shows the grant {after.status.label} after its revocation"
                 codes.append(EXIT_NOT_CONFIRMED)
-        except CharterError as exc:
-            row["error"] = " ".join(str(exc).split())
-            codes.append(exit_code_for(exc))
         rows.append(row)
-    failed = [row for row in rows if not row["revoked"]]
     if wants_json(ctx, as_json):
         print_json({"action": "revoke-everywhere", "account": multi.account, "digest": multi.digest, "chains": rows,
-                    "revoked_everywhere": not failed})
+                    "revoked_everywhere": all(row["revoked"] for row in rows)})
     else:
         click.echo(f"multi-chain grant 0x{multi.digest.hex()} of {multi.account}, as each chain shows it now:")
         for row in rows:
@@ -675,11 +672,8 @@ def _revoke_everywhere(ctx: click.Context, file: str, multi: MultiChainGrant, as
                 click.echo(f"  chain {row['chain_id']}: {row['status']} (read at block {row['block']}; {how})")
             else:
                 click.echo(f"  chain {row['chain_id']}: NOT REVOKED: {row['error']}")
-    if failed:
-        chains = ", ".join(str(row["chain_id"]) for row in failed)
-        click.echo(f"error: the grant is not known to be revoked on chain {chains}; fix what is said above and run "
-                   "the command again (the chains shown revoked stay revoked)", err=True)
-        raise click.exceptions.Exit(codes[0])  # the first chain's failure, as `error:` lines report it
+    exit_unless_every_chain(rows, "revoked", codes, "the grant is not known to be revoked on chain {chains}; fix "
+                            "what is said above and run the command again (the chains shown revoked stay revoked)")
 
 
 @grant.command("revoke-all")
@@ -722,7 +716,7 @@ def _revoke_all_everywhere(ctx: click.Context, account: str | None, spec: str, a
     for chain in chains:
         row: dict[str, Any] = {"chain_id": chain.chain_id, "revoked": False, "how": None, "epoch": None,
                                "block": None, "transaction": None, "error": None}
-        try:
+        with chain_part(row, codes):
             sessions = state.charter_on(chain, "revoke-all").sessions
             before = sessions.epoch_of(account)
             if sessions.accounts.kind(account) is AccountKind.DEPLOYED:
@@ -747,14 +741,10 @@ def _revoke_all_everywhere(ctx: click.Context, account: str | None, spec: str, a
             if not row["revoked"]:
                 row["error"] = f"chain {chain.chain_id} still shows epoch {after} for {account}"
                 codes.append(EXIT_NOT_CONFIRMED)
-        except CharterError as exc:
-            row["error"] = " ".join(str(exc).split())
-            codes.append(exit_code_for(exc))
         rows.append(row)
-    failed = [row for row in rows if not row["revoked"]]
     if wants_json(ctx, as_json):
         print_json({"action": "revoke-all-everywhere", "account": account, "chains": rows,
-                    "revoked_everywhere": not failed,
+                    "revoked_everywhere": all(row["revoked"] for row in rows),
                     "signed_revocation": json.loads(revocation.to_json()) if revocation is not None else None})
     else:
         click.echo(f"every grant of {account}, as each chain shows it now:")
@@ -766,11 +756,8 @@ def _revoke_all_everywhere(ctx: click.Context, account: str | None, spec: str, a
                            f"{row['block']}; {row['how']}, {sent})")
             else:
                 click.echo(f"  chain {row['chain_id']}: NOT REVOKED: {row['error']}")
-    if failed:
-        listed = ", ".join(str(row["chain_id"]) for row in failed)
-        click.echo(f"error: not known to be revoked on chain {listed}; fix what is said above and run the command "
-                   "again (the chains shown revoked stay revoked)", err=True)
-        raise click.exceptions.Exit(codes[0])
+    exit_unless_every_chain(rows, "revoked", codes, "not known to be revoked on chain {chains}; fix what is said "
+                            "above and run the command again (the chains shown revoked stay revoked)")
 
 
 # ---------------------------------------------------------------- a grant an agent asked for

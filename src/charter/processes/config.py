@@ -409,6 +409,14 @@ def _min_inputs(table: dict[str, Any], where: str) -> dict[str, int] | None:
     return minimums
 
 
+def _configured(chain_id: int, name: str, where: str, ids: list[int]) -> int:
+    """`chain_id` (the key `name`), refused unless it is one of the [[chains]] (`ids`)."""
+    if chain_id not in ids:
+        raise InvalidInput(f"{where}: `{name}` {chain_id} is not one of the [[chains]] "
+                           f"({', '.join(map(str, ids))}): add a [[chains]] table for it or fix the id")
+    return chain_id
+
+
 def _routes(data: dict[str, Any], file: _File, chains: list[ChainConfig]) -> list[Route]:
     ids = [c.chain_id for c in chains]
     routes = []
@@ -418,9 +426,7 @@ def _routes(data: dict[str, Any], file: _File, chains: list[ChainConfig]) -> lis
         _check_keys(table, "route", file, part)
         origin, dest = _integer(table, "origin_chain", where, low=1), _integer(table, "dest_chain", where, low=1)
         for name, chain_id in (("origin_chain", origin), ("dest_chain", dest)):
-            if chain_id not in ids:
-                raise InvalidInput(f"{where}: `{name}` {chain_id} is not one of the [[chains]] "
-                                   f"({', '.join(map(str, ids))}): add a [[chains]] table for it or fix the id")
+            _configured(chain_id, name, where, ids)
         routes.append(Route(
             origin, _token(table.get("input_token", _MISSING), "input_token", where),
             dest, _token(table.get("output_token", _MISSING), "output_token", where),
@@ -438,10 +444,7 @@ def _agents(data: dict[str, Any], file: _File, chains: list[ChainConfig]) -> lis
         part = f"agents[{i}]"
         where = file.where(part)
         _check_keys(table, "agent", file, part)
-        home = _integer(table, "home_chain", where, low=1)
-        if home not in ids:
-            raise InvalidInput(f"{where}: `home_chain` {home} is not one of the [[chains]] "
-                               f"({', '.join(map(str, ids))}): add a [[chains]] table for it or fix the id")
+        home = _configured(_integer(table, "home_chain", where, low=1), "home_chain", where, ids)
         agent_id = _integer(table, "agent_id", where, low=1)
         to = table.get("to", [])
         if not isinstance(to, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in to):

@@ -94,7 +94,6 @@ class AgentState(Readable):
         context = RevertContext(agent_id=agent_id, chain_id=registry.chain_id, registry=registry.address)
         with translate(registry.w3, context):
             home = registry.contract.functions.homeOf(agent_id).call(block_identifier=block)
-            raw = registry.contract.functions.agentState(agent_id).call(block_identifier=block)
         if int(home[0]) != registry.chain_id:
             if int(home[0]) == 0:
                 raise InvalidInput(f"agent {agent_id} is not registered on chain {registry.chain_id}")
@@ -102,17 +101,8 @@ class AgentState(Readable):
                 f"agent {agent_id} on chain {registry.chain_id} represents agent {int(home[1])} of chain "
                 f"{int(home[0])}: its state comes from there, read it on chain {int(home[0])}"
             )
-        owner, wallet, status, generation, sequence = raw
-        return cls(
-            home_chain_id=registry.chain_id,
-            registry=registry.address,
-            agent_id=agent_id,
-            owner=Web3.to_checksum_address(owner),
-            wallet=Web3.to_checksum_address(wallet),
-            status=AgentStatus(int(status)),
-            generation=int(generation),
-            sequence=int(sequence),
-        )
+        return cls(home_chain_id=registry.chain_id, registry=registry.address, agent_id=agent_id,
+                   **_state_fields(registry, agent_id, block))
 
     def as_tuple(self) -> tuple[Any, ...]:
         """The ``AgentState`` struct as the AttesterOracle takes it."""
@@ -158,17 +148,23 @@ class MirrorState(Readable):
         """The mirror `agent_id` in `registry`, or None when this chain holds no such mirror yet."""
         with translate(registry.w3):
             home = registry.contract.functions.homeOf(agent_id).call(block_identifier=block)
-            if int(home[0]) in (0, registry.chain_id):
-                return None
-            owner, wallet, status, generation, sequence = registry.contract.functions.agentState(agent_id).call(
-                block_identifier=block
-            )
-        return cls(
-            chain_id=registry.chain_id, agent_id=agent_id, home_chain_id=int(home[0]), home_agent_id=int(home[1]),
-            inbox=Web3.to_checksum_address(home[2]), owner=Web3.to_checksum_address(owner),
-            wallet=Web3.to_checksum_address(wallet), status=AgentStatus(int(status)), generation=int(generation),
-            sequence=int(sequence),
+        if int(home[0]) in (0, registry.chain_id):
+            return None
+        return cls(chain_id=registry.chain_id, agent_id=agent_id, home_chain_id=int(home[0]),
+                   home_agent_id=int(home[1]), inbox=Web3.to_checksum_address(home[2]),
+                   **_state_fields(registry, agent_id, block))
+
+
+def _state_fields(registry: Any, agent_id: int, block: BlockIdentifier) -> dict[str, Any]:
+    """What `registry`'s ``agentState`` holds for `agent_id` at `block`, as model fields."""
+    with translate(registry.w3):
+        owner, wallet, status, generation, sequence = registry.contract.functions.agentState(agent_id).call(
+            block_identifier=block
         )
+    return {
+        "owner": Web3.to_checksum_address(owner), "wallet": Web3.to_checksum_address(wallet),
+        "status": AgentStatus(int(status)), "generation": int(generation), "sequence": int(sequence),
+    }
 
 
 # ---------------------------------------------------------------- the committee

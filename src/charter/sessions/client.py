@@ -601,15 +601,7 @@ class Sessions(SessionsView):
         A principal who is itself the agent's owner or wallet (say, the owner of a deployed
         account granting its own agent) consents with the same key."""
         grant = self._current(grant)
-        if isinstance(given, (bytes, bytearray, str)):
-            try:
-                raw = bytes(HexBytes(given))
-            except (ValueError, TypeError):
-                raise InvalidInput(
-                    "agent_consent must be a 0x-hex signature of the grant (or the consenting signer)"
-                ) from None
-            # 32 bytes is a private key, not a signature: the key consents.
-            given = LocalSigner.from_key(raw) if len(raw) == 32 else raw
+        given = consent_given(given, "the grant")
         owner, wallet = self.agent_signers(grant.agent_id)
         if _implied(grant, owner, wallet):
             return b""
@@ -698,6 +690,18 @@ def _hash32(value: bytes | str) -> bytes:
     if len(data) != 32:
         raise InvalidInput(f"a grant hash is 32 bytes (0x + 64 hex digits), got {value!r}")
     return data
+
+
+def consent_given(given: bytes | str | SignerLike | None, what: str) -> bytes | SignerLike | None:
+    """`agent_consent` as a caller passes it: a signer, None, or a signature as bytes or 0x-hex
+    text (of `what`, named in the error); 32 bytes are a private key, not a signature: the key consents."""
+    if not isinstance(given, (bytes, bytearray, str)):
+        return given
+    try:
+        raw = bytes(HexBytes(given))
+    except (ValueError, TypeError):
+        raise InvalidInput(f"agent_consent must be a 0x-hex signature of {what} (or the consenting signer)") from None
+    return LocalSigner.from_key(raw) if len(raw) == 32 else raw
 
 
 def _implied(grant: Grant, owner: str, wallet: str) -> bool:

@@ -20,16 +20,15 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from hexbytes import HexBytes
 from web3 import Web3
 
 from .._core.deployments import ZERO_ADDRESS
 from .._core.eip712 import recover_signer, sign_typed
-from .._core.signers import LocalSigner, Signer, SignerLike, as_signer
+from .._core.signers import Signer, SignerLike, as_signer
 from ..accounts.models import AccountKind
 from ..exceptions import AgentConsentMissing, InvalidInput
 from .builder import GrantBuilder, ensure_grant
-from .client import NotYetACharterAccountWarning, Sessions, _consenters, _implied
+from .client import NotYetACharterAccountWarning, Sessions, _consenters, _implied, consent_given
 from .models import MAX_CHAINS, ChainGrant, Grant, MultiChainGrant
 
 Entries = Sequence[tuple[Sessions, Grant]]
@@ -190,14 +189,7 @@ def _consent(
             needed.append((sessions, grant, owner, wallet))
     if not needed:
         return b""
-    if isinstance(given, bytes | bytearray | str):
-        try:
-            raw = bytes(HexBytes(given))
-        except (ValueError, TypeError):
-            raise InvalidInput(
-                "agent_consent must be a 0x-hex signature of the multi-chain grant (or the consenting signer)"
-            ) from None
-        given = LocalSigner.from_key(raw) if len(raw) == 32 else raw  # 32 bytes: a private key, which consents
+    given = consent_given(given, "the multi-chain grant")
     if given is None and all(principal.address in (owner, wallet) for _, _, owner, wallet in needed):
         given = principal
     if given is None:

@@ -21,20 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def multi_digest(manager, grants: list[bytes]) -> bytes:
-    typed = {
-        "types": {
-            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                             {"name": "verifyingContract", "type": "address"}],
-            "MultiChainGrant": [{"name": "grants", "type": "bytes32[]"}],
-        },
-        "primaryType": "MultiChainGrant",
-        "domain": {"name": "Charter SessionManager", "version": "1", "verifyingContract": str(manager)},
-        "message": {"grants": grants},
-    }
-    message = encode_typed_data(full_message=typed)
-    from eth_utils import keccak
-
-    return keccak(b"\x19" + message.version + message.header + message.body)
+    return agnostic_digest(manager, "MultiChainGrant", [{"name": "grants", "type": "bytes32[]"}], {"grants": grants})
 
 
 @pytest.fixture
