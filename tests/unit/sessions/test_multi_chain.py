@@ -94,6 +94,27 @@ def test_consent_is_over_the_same_digest(world, entries) -> None:
         activate(world, grant, signature, grants, sign_digest(AGENT_OWNER_KEY, grants[0]))
 
 
+def test_an_expired_entry_acts_never(world, entries, execute, refused) -> None:
+    """The window is checked on every use, as for an issued grant: past it, an activated entry cannot act."""
+    grant, grants = entries
+    signature = sign_digest(EOA7702, multi_digest(world.manager.address, grants))
+    activate(world, grant, signature, grants, consent_for(world.manager.address, grants))
+    boa.env.time_travel(seconds=grant.valid_until - boa.env.timestamp + 1)
+    with refused("sessions: expired", grants[0]):
+        execute(grant, world.target.address, 0, poke(), raw=b"")
+
+
+def test_an_entry_of_an_older_epoch_acts_never(world, entries, execute, refused) -> None:
+    """Signed before the account revoked everything: it activates, and never acts."""
+    grant, grants = entries
+    with boa.env.prank(str(EOA7702.address)):
+        world.manager.revokeAll()
+    signature = sign_digest(EOA7702, multi_digest(world.manager.address, grants))
+    activate(world, grant, signature, grants, consent_for(world.manager.address, grants))
+    with refused("sessions: revoked by revokeAll", grants[0]):
+        execute(grant, world.target.address, 0, poke(), raw=b"")
+
+
 def test_an_entry_activates_once_and_a_revoked_one_never(world, entries, make_grant, grant_hash) -> None:
     grant, grants = entries
     signature = sign_digest(EOA7702, multi_digest(world.manager.address, grants))
