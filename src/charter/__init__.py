@@ -57,6 +57,7 @@ _EXCEPTIONS = (
     "TransactionFailed",
     "Unauthorized",
     "UnknownAgent",
+    "Validation",
     "WalletProofDeadlineTooFar",
     "WalletProofExpired",
     "WalletProofInvalid",
@@ -102,6 +103,9 @@ _EXPORTS: dict[str, str] = {
     "equals": "charter.sessions.builder",
     "not_equal": "charter.sessions.builder",
     "one_of": "charter.sessions.builder",
+    # trust
+    "Reputation": "charter.trust.client",
+    "Validation": "charter.trust.client",
     # errors
     **dict.fromkeys(_EXCEPTIONS, "charter.exceptions"),
 }
@@ -152,6 +156,7 @@ __all__ = [
     "OverBudget",
     "PaymentRefused",
     "Registry",
+    "Reputation",
     "RequestInvalid",
     "ReservedMetadataKey",
     "SessionAgentInactive",
@@ -281,3 +286,4 @@ from .accounts import errors as _accounts_errors  # noqa: E402, F401
 from .intents import errors as _intents_errors  # noqa: E402, F401
 from .registry import errors as _registry_errors  # noqa: E402, F401
 from .sessions import errors as _sessions_errors  # noqa: E402, F401
+from .trust import errors as _trust_errors  # noqa: E402, F401

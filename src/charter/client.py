@@ -14,6 +14,7 @@ deterministic CREATE2 address (see :mod:`charter.deployments`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from web3 import Web3
 
@@ -24,6 +25,7 @@ from .accounts.client import Accounts
 from .intents.client import Intents
 from .registry.client import Registry
 from .sessions.client import Sessions
+from .trust.client import Reputation, Validation
 
 
 class Charter:
@@ -45,6 +47,7 @@ class Charter:
         self._accounts: Accounts | None = None
         self._sessions: Sessions | None = None
         self._intents: Intents | None = None
+        self._trust: dict[str, Reputation | Validation] = {}
 
     @property
     def accounts(self) -> Accounts:
@@ -72,6 +75,29 @@ class Charter:
                 settler = resolve_address(self.w3, "IntentSettler", self.manifest)
             self._intents = Intents(self.w3, settler, self.signer, chain_id=self.chain_id)
         return self._intents
+
+    def _trust_registry(self, name: str, kind: type[Reputation] | type[Validation]) -> Any:
+        if name not in self._trust:
+            with translate(self.w3):
+                address = resolve_address(self.w3, name, self.manifest)
+            self._trust[name] = kind(self.w3, address, self.signer, chain_id=self.chain_id)
+        return self._trust[name]
+
+    @property
+    def reputation(self) -> Reputation:
+        """The ERC-8004 ReputationRegistry: anyone may review any agent (resolved on first use)."""
+        return self._trust_registry("ReputationRegistry", Reputation)  # type: ignore[no-any-return]
+
+    @property
+    def backed_reputation(self) -> Reputation:
+        """The receipt-backed ReputationRegistry: every feedback cites a settled order of this chain's
+        IntentSettler and comes from its other side (resolved on first use)."""
+        return self._trust_registry("BackedReputationRegistry", Reputation)  # type: ignore[no-any-return]
+
+    @property
+    def validation(self) -> Validation:
+        """The ERC-8004 ValidationRegistry (resolved on first use)."""
+        return self._trust_registry("ValidationRegistry", Validation)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"<Charter chain {self.chain_id}: AgentRegistry {self.registry.address}>"

@@ -388,3 +388,58 @@ class NoCredit(IntentRefused):
 
 class OracleRefused(ContractRevert):
     """An AttesterOracle refused a committee or a hand-over to a successor."""
+
+
+# ---------------------------------------------------------------- trust (ERC-8004 reputation and validation)
+
+
+class TrustRefused(ContractRevert):
+    """A ReputationRegistry or ValidationRegistry refused a feedback, a receipt, a response or a
+    request (base class)."""
+
+
+class FeedbackInvalid(TrustRefused, InvalidInput):
+    """A feedback, response or validation argument is out of the registry's bounds: value, decimals,
+    tag length, an empty response URI, an index that does not exist, a validator or score out of range."""
+
+
+class SelfFeedback(TrustRefused, Unauthorized):
+    """The sender is the agent's owner, an operator of its owner or its approved address: an agent
+    may not review itself."""
+
+
+class FeedbackAlreadyRevoked(TrustRefused):
+    """That feedback was already revoked."""
+
+
+class ReceiptMissing(TrustRefused):
+    """Receipt-backed feedback cites no recorded settled order (its ``feedbackHash``), or a receipt
+    does not match what the settler holds (not settled there, refunded, other fields)."""
+
+
+class ReceiptUsed(TrustRefused):
+    """The settled order already backs a feedback in this direction (each order backs one feedback
+    on the filler's agent and one on the opener's agent), or its receipt was already recorded."""
+
+
+class NotACounterparty(TrustRefused, Unauthorized):
+    """The sender is not on the other side of the cited settled order from the reviewed agent, or
+    the agent is not a party of that order."""
+
+
+class TooMuchToRead(TrustRefused):
+    """A view would read more entries than one call may (an agent with more than 1,024 clients or
+    requests, more than 2,048 records to visit): page, or pass the clients or validators explicitly."""
+
+
+class ValidationUnauthorized(TrustRefused, Unauthorized):
+    """Only the agent's owner, an operator of its owner or its approved address may ask for a
+    validation; only the named validator may answer it."""
+
+
+class ValidationRequestExists(TrustRefused):
+    """A validation request with that hash exists already (request hashes are global, first come)."""
+
+
+class UnknownValidationRequest(TrustRefused):
+    """No validation request has that hash."""

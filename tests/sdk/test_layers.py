@@ -39,6 +39,7 @@ RANKS: dict[str, int] = {
     "sessions": 3,  # grants execute through accounts
     "intents": 4,  # orders opened through accounts and sessions
     "hyperlane": 5,  # settles intents over Hyperlane
+    "trust": 5,  # ERC-8004 reputation and validation; feedback backed by settled intents
     "client": 6,  # Charter: the protocol layers of one chain, together
     "processes": 7,  # relayer, solver, their store and loop: drive intents and hyperlane
     # the edges
@@ -152,6 +153,7 @@ LAYER_REASONS = {
     "accounts": ("account: not the owner", "Unauthorized"),
     "sessions": ("sessions: call 2 argument 1", "OutOfScope"),
     "intents": ("intents: order exists", "OrderExists"),
+    "trust": ("reputation: receipt used", "ReceiptUsed"),
 }
 
 _PROBE = """

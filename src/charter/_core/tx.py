@@ -45,6 +45,10 @@ class TxResult(BaseModel):
     """The intent order the transaction concerned, as 0x-hex."""
     count: int | None = None
     """How many orders a batch settled or refunded."""
+    index: int | None = None
+    """The feedback's index for its client (``giveFeedback``: 1 for the client's first feedback)."""
+    request_hash: str | None = None
+    """The validation request the transaction concerned, as 0x-hex."""
     sent: bool = True
     """False when nothing needed sending (``tx_hash`` is then empty): see ``note``."""
     note: str | None = None

@@ -481,6 +481,33 @@ class Intents(ChainClient):
         receipt = bytes(self._read("settlementReceipt", bytes(order_id), block=block))
         return receipt if any(receipt) else None
 
+    def settled(self, order_id: bytes, from_block: int = 0) -> tuple[Order, FillRecord] | None:
+        """A settled order and the fill it was settled with, from this settler's (the origin's)
+        ``Open`` and ``Settled`` logs since `from_block`, checked against its receipt
+        (:meth:`settlement_receipt`); None while the order is not settled here."""
+        order_id = bytes(order_id)
+        held = self.settlement_receipt(order_id)
+        if held is None:
+            return None
+        with translate(self.w3, RevertContext(chain_id=self._chain_id)):
+            opened = self.contract.events.Open().get_logs(from_block=from_block, argument_filters={"orderId": order_id})
+            settled = self.contract.events.Settled().get_logs(from_block=from_block,
+                                                              argument_filters={"orderId": order_id})
+        orders = [Order.from_origin_data(log["args"]["resolvedOrder"]["fillInstructions"][0]["originData"])
+                  for log in opened if len(log["args"]["resolvedOrder"]["fillInstructions"]) == 1]
+        order = next((o for o in orders if o.order_id == order_id), None)
+        if order is None or not settled:
+            raise InvalidInput(
+                f"order 0x{order_id.hex()} is settled on chain {self.chain_id} but its Open or Settled log is not "
+                f"in blocks {from_block}..latest; give the block it was opened in (from_block)"
+            )
+        args = settled[-1]["args"]
+        fill = FillRecord(payout=args["payout"], filler_agent_id=args["fillerAgentId"])
+        if order.receipt(fill) != held:
+            raise InvalidInput(f"the logs of order 0x{order_id.hex()} do not match its settlement receipt; "
+                               "check the settler address")
+        return order, fill
+
     def record_of(self, order_id: bytes, block: BlockIdentifier = "latest") -> bytes:
         """The record this settler (the destination) holds for `order_id` (32 zero bytes if none)."""
         return bytes(self._read("fillRecords", bytes(order_id), block=block))

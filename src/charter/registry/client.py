@@ -120,6 +120,21 @@ class Registry(ChainClient):
         agent_id = int(self._call("agentOfWallet", check_address(wallet, "wallet")))
         return agent_id or None
 
+    def home_of(self, agent_id: int) -> tuple[int, int, ChecksumAddress | None] | None:
+        """Where the agent lives: (home chain id, its id there, the inbox that writes it here or None
+        for an agent registered here); None for an unknown id."""
+        agent_id = check_agent_id(agent_id)
+        chain, home_id, inbox = self._call("homeOf", agent_id, agent_id=agent_id)
+        if int(chain) == 0:
+            return None
+        return int(chain), int(home_id), None if int(inbox, 16) == 0 else Web3.to_checksum_address(inbox)
+
+    def consent_signers(self, agent_id: int) -> tuple[ChecksumAddress, ChecksumAddress | None]:
+        """Who speaks for the agent: its owner and its proved wallet (None if unset)."""
+        agent_id = check_agent_id(agent_id)
+        owner, wallet = self._call("consentSigners", agent_id, agent_id=agent_id)
+        return Web3.to_checksum_address(owner), None if int(wallet, 16) == 0 else Web3.to_checksum_address(wallet)
+
     def get_metadata(self, agent_id: int, key: str) -> bytes:
         """A metadata value; empty if unset (also for unknown agents, as in ERC-8004)."""
         agent_id = check_agent_id(agent_id)
