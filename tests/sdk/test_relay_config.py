@@ -4,6 +4,7 @@ misplaced or mistyped key is refused in one line naming it, where it is and the 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -272,6 +273,11 @@ def test_rpc_timeout_and_min_inputs(env, tmp_path: Path) -> None:
     ("agent_id = 2", "min_reward_bps = -5", "`min_reward_bps` is an integer ≥ 0"),
     ("agent_id = 2", "min_time_left = 1.5", "`min_time_left` is an integer ≥ 0"),
     ("agent_id = 2", 'min_proof_window = "1d"', "`min_proof_window` is an integer ≥ 0"),
+    ("agent_id = 2", "min_opener_orders = -1", "`min_opener_orders` is an integer ≥ 0"),
+    ("agent_id = 2", 'min_opener_score = "high"', "`min_opener_score` is the least average backed score"),
+    ("agent_id = 2", "min_opener_score = true", "`min_opener_score` is the least average backed score"),
+    ("agent_id = 2", "min_backing_value = 0.5", "`min_backing_value` is an integer ≥ 0"),
+    ("agent_id = 2", "rate_openers = 101", "`rate_openers` is an integer from 0 to 100, got 101"),
     ('key_env = "T_SOLVER"', 'key_env = ["T_SOLVER"]', "`key_env` must name an environment variable"),
     ("dest_chain = 2", "dest_chain = 3", "routes[0]: `dest_chain` 3 is not one of the [[chains]] (1, 2)"),
     (f'input_token = "{TOKEN_A}"', "input_token = 7", "routes[0]: `input_token`"),
@@ -289,6 +295,16 @@ def test_solver_keys_and_native_routes(env, tmp_path: Path) -> None:
     config = load_solver_config(write(tmp_path, text))
     assert config.agent_id == 0 and config.max_pending == 500 and config.payout == Web3.to_checksum_address(TOKEN_B)
     assert config.policy.routes[0].input_token == "0x" + "00" * 20
+    assert not config.policy.checks_openers and config.policy.rate_openers is None
+
+
+def test_solver_trust_keys(env, tmp_path: Path) -> None:
+    text = SOLVE.replace("agent_id = 2", "agent_id = 2\nmin_opener_orders = 3\nmin_opener_score = 92.5\n"
+                         "min_backing_value = 1000000\nrate_openers = 100")
+    policy = load_solver_config(write(tmp_path, text)).policy
+    assert (policy.min_opener_orders, policy.min_opener_score, policy.min_backing_value, policy.rate_openers) == (
+        3, Decimal("92.5"), 10**6, 100)
+    assert policy.checks_openers
 
 
 # ---------------------------------------------------------------- docs/intents.md documents every key

@@ -79,6 +79,7 @@ import dataclasses
 import difflib
 import math
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,8 @@ MAX_PENDING = 500
 RELAY_KEYS = ("db", "sender_key_env", "attester_keys_env", "validator_keys_env", "poll_interval", "batch",
               "record_unfilled", "forward_revocations", "discover_agents", "chains", "agents")
 SOLVER_KEYS = ("db", "key_env", "agent_id", "payout", "min_reward_bps", "min_proof_window", "min_time_left",
-               "poll_interval", "max_pending", "chains", "routes")
+               "min_opener_orders", "min_opener_score", "min_backing_value", "rate_openers", "poll_interval",
+               "max_pending", "chains", "routes")
 CHAIN_KEYS = ("chain_id", "rpc", "confirmations", "start_block", "oracle", "settler", "rpc_timeout", "hyperlane")
 RELAY_CHAIN_KEYS = (*CHAIN_KEYS[:-1], "min_inputs", "agents_oracle", "session_manager", "registry", "hyperlane")
 HYPERLANE_KEYS = ("mailbox", "oracle", "reporter", "merkle_tree_hook", "agents")
@@ -535,8 +537,17 @@ def load_solver_config(path: str | Path) -> SolverConfig:
         raise InvalidInput(f"{path}: `agent_id` is the solver's registered agent (an integer ≥ 1), or 0 to fill "
                            f"without naming one, got {agent_id!r}")
     payout = data.get("payout")
-    policy_numbers = {name: _integer(data, name, file.path, default) for name, default in (
-        ("min_reward_bps", 0), ("min_proof_window", MIN_REFUND_DELAY), ("min_time_left", 30))}
+    policy_numbers: dict[str, Any] = {name: _integer(data, name, file.path, default) for name, default in (
+        ("min_reward_bps", 0), ("min_proof_window", MIN_REFUND_DELAY), ("min_time_left", 30),
+        ("min_opener_orders", 0), ("min_backing_value", 0))}
+    score = data.get("min_opener_score")
+    if score is not None:
+        if not isinstance(score, int | float) or isinstance(score, bool) or score != score:
+            raise InvalidInput(f"{path}: `min_opener_score` is the least average backed score of an order's opener "
+                               f"agent (a number, e.g. 80 or 92.5), got {score!r}")
+        policy_numbers["min_opener_score"] = Decimal(str(score))
+    if "rate_openers" in data:
+        policy_numbers["rate_openers"] = _integer(data, "rate_openers", file.path, low=0, high=100)
     max_pending = _integer(data, "max_pending", file.path, 50, low=1, high=MAX_PENDING)
     chains, committee = _chains(data, file)
     oracles: dict[int, str | list[str]] = {}

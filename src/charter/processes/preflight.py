@@ -43,7 +43,8 @@ from web3.contract import Contract
 from web3.exceptions import BadFunctionCallOutput, ContractLogicError
 
 from .._core.artifacts import abi
-from .._core.deployments import create2_address
+from .._core.deployments import create2_address, resolve_address
+from ..exceptions import NotDeployed
 from ..intents.models import ORDER_DATA_TYPE
 
 if TYPE_CHECKING:  # relayer.py and solver.py import this module
@@ -113,6 +114,15 @@ def check_solver_chain(w3: Web3, chain: ChainConfig, config: SolverConfig, where
         fills_here = fills_here or route.dest_chain == chain.chain_id
     if fills_here and config.agent_id != 0 and settler is not None:
         _agent(w3, chain.chain_id, settler, config.agent_id, Account.from_key(config.key).address, where, problems)
+    policy = config.policy
+    origin_here = any(route.origin_chain == chain.chain_id for route in policy.routes)
+    if origin_here and (policy.checks_openers or policy.rate_openers is not None):
+        try:
+            resolve_address(w3, "BackedReputationRegistry")
+        except NotDeployed:
+            uses = "`min_opener_orders` / `min_opener_score`" if policy.checks_openers else "`rate_openers`"
+            problems.append(f"{where}: {uses} read the receipt-backed reputation registry, which is not deployed on "
+                            f"chain {chain.chain_id}: deploy the suite there (`charter deploy`) or drop {uses}")
     return problems
 
 

@@ -19,24 +19,37 @@ order is marked ``filled`` only once the destination holds its record,
 and one whose fill failed is retried while it can still be filled.
 Settlement is the relayer's job: the solver's escrow arrives at `payout`
 once the fill is proven.
+
+Trust between agents (docs/trust.md): the policy may require the order's
+opener agent to have been reviewed for at least `min_opener_orders` settled
+orders in the origin's receipt-backed registry, each of at least
+`min_backing_value`, with an average of at least `min_opener_score`
+(anyone else's say-so counts for nothing there: every review cites a settled
+order and comes from its other side). With `rate_openers` set, the solver
+reviews the opener's agent once each order it filled is settled (from its
+payout, the order's counterparty), which is how openers earn that record.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from web3 import Web3
 
-from .._core.deployments import create2_address
+from .._core.deployments import create2_address, resolve_address
 from .._core.revert import RevertContext
 from .._core.signers import LocalSigner
 from .._core.tx import send_checked
-from ..exceptions import CharterError, ContractRevert
+from ..exceptions import CharterError, ContractRevert, ReceiptUsed
 from ..intents.client import ERC20_ABI, Intents
 from ..intents.models import MIN_REFUND_DELAY, NATIVE, FillRecord, Order
+from ..trust.client import Reputation
+from ..trust.models import BackedSummary
 from .chain import Link, guarded
 from .chain import connect as connect_rpc
 from .loop import RoundLoop
@@ -72,6 +85,22 @@ class Policy:
     """Seconds between the fill deadline and refundAfter it needs to have its fill proven."""
     min_time_left: int = 30
     """Seconds before the fill deadline below which it does not start a fill."""
+    min_opener_orders: int = 0
+    """Settled orders the opener's agent must have been reviewed for in the origin chain's
+    receipt-backed registry (0: no requirement; an order opened for no agent then has none)."""
+    min_opener_score: Decimal | None = None
+    """The least average of those reviews (None: any); an agent without reviews passes only when
+    `min_opener_orders` is 0."""
+    min_backing_value: int = 0
+    """Only reviews backed by an order that moved at least this much (its first input, in base
+    units) count: dust orders between Sybils count for nothing."""
+    rate_openers: int | None = None
+    """When set (0 to 100), the score it gives the opener's agent once an order it filled is
+    settled: receipt-backed feedback from its payout (which must be its own address)."""
+
+    @property
+    def checks_openers(self) -> bool:
+        return self.min_opener_orders > 0 or self.min_opener_score is not None
 
 
 @dataclass
@@ -93,6 +122,7 @@ class SolveReport:
     seen: int = 0
     filled: int = 0
     skipped: int = 0
+    rated: int = 0
     errors: list[str] = field(default_factory=list)
     failed_chains: list[int] = field(default_factory=list)
     """Chains that could not be read or written this round (unreachable, behind, halted)."""
@@ -130,6 +160,15 @@ class Solver(RoundLoop[SolveReport]):
         self._short: dict[str, str] = {}  # order id -> the last inventory shortfall logged
         self._decoded: dict[int, dict[str, Order]] = {}  # per chain's worker: the pending orders, decoded once
         self._record = FillRecord(payout=self.payout, filler_agent_id=config.agent_id)
+        policy = config.policy
+        if policy.rate_openers is not None:
+            if not 0 <= policy.rate_openers <= 100:
+                raise CharterError(f"rate_openers is a score from 0 to 100, got {policy.rate_openers}")
+            if self.payout != self.signer.address:
+                raise CharterError("rate_openers needs the payout to be the solver's own address: only the order's "
+                                   "counterparty (the payout) may review the opener's agent")
+        self._reputations: dict[int, Reputation] = {}
+        self._opener_cache: dict[tuple[int, int], tuple[float, BackedSummary]] = {}
         super().__init__(config.poll_interval)
 
     def close(self) -> None:
@@ -172,16 +211,21 @@ class Solver(RoundLoop[SolveReport]):
     def step(self) -> SolveReport:
         """One round of every chain: read new orders on each, then fill on each."""
         report = SolveReport()
-        for phase in (self._phase_read, self._phase_fill):
+        for phase in self._phases():
             for chain_id in self.chains:
                 self._guarded(chain_id, report, phase)
         return report
 
     def round(self, chain_id: int) -> SolveReport:
         report = SolveReport()
-        for phase in (self._phase_read, self._phase_fill):
+        for phase in self._phases():
             self._guarded(chain_id, report, phase)
         return report
+
+    def _phases(self) -> tuple[Callable[[int, SolveReport], None], ...]:
+        if self.config.policy.rate_openers is None:
+            return (self._phase_read, self._phase_fill)
+        return (self._phase_read, self._phase_fill, self._phase_rate)
 
     def _guarded(self, chain_id: int, report: SolveReport, work: Callable[[int, SolveReport], None]) -> None:
         guarded(self.links[chain_id], report, lambda: work(chain_id, report))
@@ -357,6 +401,8 @@ class Solver(RoundLoop[SolveReport]):
                 reward_ok = False
         if not reward_ok:
             return f"the escrow does not pay the minimum reward of {policy.min_reward_bps} bps"
+        if policy.checks_openers and (short := self._opener_short(order)) is not None:
+            return short
         held = dest.record_of(order.order_id)
         if held == self._record.hash:
             return "filled by us already (a fill sent before a restart)"
@@ -367,6 +413,83 @@ class Solver(RoundLoop[SolveReport]):
         if d.exclusive_filler not in (NATIVE, self.signer.address) and now <= d.exclusivity_deadline:
             return f"retry: exclusive to {d.exclusive_filler} until {d.exclusivity_deadline}"
         return None
+
+    # ------------------------------------------------------------ trust
+
+    def _reputation(self, chain_id: int) -> Reputation:
+        """The receipt-backed registry of `chain_id` (an origin), as the solver's signer."""
+        if chain_id not in self._reputations:
+            _, intents = self.chains[chain_id]
+            address = resolve_address(intents.w3, "BackedReputationRegistry")
+            self._reputations[chain_id] = Reputation(intents.w3, address, self.signer, chain_id=chain_id,
+                                                     timeout=self._wait)
+        return self._reputations[chain_id]
+
+    def _opener_record(self, chain_id: int, agent_id: int) -> BackedSummary:
+        """The opener agent's backed record on its chain, read at most every 30 s."""
+        key = (chain_id, agent_id)
+        cached = self._opener_cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < 30:
+            return cached[1]
+        summary = self._reputation(chain_id).backed_summary(agent_id, min_value=self.config.policy.min_backing_value)
+        self._opener_cache[key] = (time.monotonic(), summary)
+        return summary
+
+    def _opener_short(self, order: Order) -> str | None:
+        """Why the opener's backed record does not meet the policy, or None."""
+        policy = self.config.policy
+        agent = order.data.agent_id
+        if agent == 0:
+            return "opened for no agent: no backed reputation to check"
+        record = self._opener_record(order.origin_chain_id, agent)
+        counted = (f"review(s) backed by settled orders of at least {policy.min_backing_value:,}"
+                   if policy.min_backing_value else "review(s) backed by settled orders")
+        if record.count < policy.min_opener_orders:
+            return (f"opener agent {agent} has {record.count} {counted} on chain {order.origin_chain_id}, the "
+                    f"policy needs {policy.min_opener_orders}")
+        if policy.min_opener_score is not None and record.average is not None \
+                and record.average < policy.min_opener_score:
+            return (f"opener agent {agent} averages {record.average:.2f} over {record.count} {counted}, the "
+                    f"policy needs {policy.min_opener_score}")
+        return None
+
+    def _phase_rate(self, chain_id: int, report: SolveReport) -> None:
+        """Review the opener's agent of every order this solver filled from `chain_id` (the origin)
+        once it is settled there: receipt-backed feedback from the payout, once per order."""
+        link = self.links[chain_id]
+        if link.behind:
+            return
+        _, origin = self.chains[chain_id]
+        score = self.config.policy.rate_openers
+        assert score is not None
+        for order_id, data in self.store.seen_orders("filled"):
+            order = Order.from_origin_data(data)
+            if order.origin_chain_id != chain_id:
+                continue
+            status = origin.origin_status(order.order_id)
+            if status.name == "REFUNDED":
+                self.store.mark_seen(order_id, "refunded", "refunded on its origin")
+                continue
+            if status.name != "SETTLED":
+                continue
+            if order.data.agent_id == 0:
+                self.store.mark_seen(order_id, "settled", "settled; opened for no agent: nobody to review")
+                continue
+            try:
+                done = self._reputation(chain_id).give_for_order(order.order_id, score, about="opener",
+                                                                 from_block=self.chains[chain_id][0].start_block)
+            except ReceiptUsed:
+                done = None  # reviewed before a restart
+            except CharterError as exc:
+                report.errors.append(str(exc))
+                log.warning("order %s: reviewing its opener refused: %s", order_id[:10], exc)
+                continue
+            self.store.mark_seen(order_id, "settled", f"opener agent {order.data.agent_id} reviewed {score}",
+                                 done.tx_hash if done is not None else None)
+            report.rated += 1
+            if done is not None:
+                log.info("order %s settled: reviewed opener agent %s with %s (tx %s)", order_id[:10],
+                         order.data.agent_id, score, done.tx_hash)
 
     def _inventory(self, order: Order, dest: Intents, balances: dict[str, int], reserved: dict[str, int]) -> str | None:
         """Set aside what `order` delivers, or say what is missing (with the fills in flight counted)."""
