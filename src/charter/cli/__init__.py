@@ -15,10 +15,13 @@
         --oracle 0xOracle --out order.json
     charter relay --config relay.toml    # prove fills, settle and refund intents
     charter solve --config solve.toml    # fill intents by policy
+    charter feedback give 0xOrderId 92.5 # receipt-backed feedback on the other side of a settled order
+    charter agent reputation 1 --entries # what the reputation registries hold about an agent
 
 Groups: ``agent`` (agent.py), ``account`` (account.py), ``grant`` (grant.py:
 the account's side), ``session`` (session.py: the agent's side), ``intent``
-(intent.py), ``relay`` and ``solve`` (processes.py), ``deploy``. The verbs of earlier
+(intent.py), ``feedback`` and ``validation`` (trust.py, with ``agent reputation``),
+``relay`` and ``solve`` (processes.py), ``deploy``. The verbs of earlier
 releases still work, hidden from the help: ``charter register`` (agent
 register), ``charter sessions`` and ``charter session list`` (grant list),
 ``charter revoke`` / ``charter session revoke`` (grant revoke),
@@ -63,6 +66,7 @@ from .intent import intent
 from .mcp import mcp_command
 from .processes import relay, solve
 from .session import session
+from .trust import feedback, validation
 
 
 @click.group(cls=CharterCLI, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_EPILOG)
@@ -124,6 +128,8 @@ cli.add_command(grant)
 cli.add_command(session)
 cli.add_command(account)
 cli.add_command(intent)
+cli.add_command(feedback)
+cli.add_command(validation)
 cli.add_command(relay)
 cli.add_command(solve)
 cli.add_command(mcp_command)

@@ -70,7 +70,8 @@ def _agent_table(info: AgentInfo, metadata: dict[str, bytes]) -> Table:
 
 @click.group(cls=CharterGroup)
 def agent() -> None:
-    """Agents: register, show, list by owner, pause / resume / retire, transfer, set the URI, metadata and wallet."""
+    """Agents: register, show, list by owner, pause / resume / retire, transfer, set the URI, metadata and wallet;
+    read their reputation."""
 
 
 @agent.command()
@@ -463,3 +464,8 @@ def _wallet_signer() -> LocalSigner:
         f"the wallet must sign its proof: set ${WALLET_KEY_ENV} to its private key, or pass a "
         "proof signed elsewhere with --address, --signature and --deadline",
     )
+
+
+from .trust import reputation  # noqa: E402 - defined with the other trust commands
+
+agent.add_command(reputation)

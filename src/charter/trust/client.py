@@ -184,6 +184,12 @@ class Reputation(_Registry):
             raise InvalidInput(f"{self.address} is the plain ERC-8004 registry: feedback for an order goes to "
                                "the receipt-backed one (Charter.backed_reputation)")
         chosen = self._signer(signer, "give feedback")
+        # Refuse bad arguments before the receipt is recorded (a transaction of its own).
+        check_value(value, decimals)
+        check_tag(tag1, "tag1")
+        check_tag(tag2, "tag2")
+        check_uri(endpoint, "endpoint")
+        check_uri(feedback_uri, "feedback URI")
         note = None
         receipt = self.receipt(order_id)
         if receipt is None:
