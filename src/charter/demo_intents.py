@@ -5,7 +5,11 @@ intent: 100 DEMO in escrow on A for 99 DEMO delivered to Alice on chain B.
 Bob's solver agent fills it on B; Charter's relayer waits for two
 confirmations, has a 2-of-3 committee attest the fill and settles: the
 escrow goes to the solver on A. A second intent that no solver takes is
-recorded as unfilled on B after its deadline and refunded on A. A third
+recorded as unfilled on B after its deadline and refunded on A. Once the
+first settles, each side reviews the other in the receipt-backed
+reputation registry, citing the settled order (strangers and second tries
+are refused), and Bob's solver from then on fills only for openers with
+such a record. A third
 intent settles over Hyperlane instead of the committee: Hyperlane's own
 Mailbox, Merkle tree hook and 2-of-3 MessageId multisig ISM on each chain,
 the relayer acting as its validators and relayer. An intent beyond the
@@ -20,6 +24,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +46,7 @@ from .processes.propagate import AgentRoute
 from .processes.relayer import ChainConfig, RelayConfig, Relayer
 from .processes.solver import Policy, Route, Solver, SolverConfig
 from .registry import AgentStatus
-from .registry.represent import MirrorState, represented_id
+from .registry.represent import AgentState, CommitteeInbox, MirrorState, represented_id
 from .sessions.builder import equals
 
 CHAIN_A, CHAIN_B = 901, 902
@@ -137,7 +142,7 @@ def intents_story(
         solver = Solver(SolverConfig(
             chains=chains, key=DEV_KEYS[2], agent_id=solver_agent, db=str(Path(tmp) / "solver.sqlite"),
             policy=Policy(routes=[Route(CHAIN_A, token_a.address, CHAIN_B, token_b.address)],
-                          oracles={CHAIN_A: [oracle, hyperlane_oracle]}, min_reward_bps=50),
+                          oracles={CHAIN_A: [oracle, hyperlane_oracle]}, min_reward_bps=50, rate_openers=100),
         ))
         relayer = Relayer(RelayConfig(
             chains=chains, oracles={CHAIN_A: oracle}, attester_keys=[m.key.hex() for m in COMMITTEE],
@@ -160,6 +165,10 @@ def intents_story(
             console.print(f"settled on A {time.monotonic() - began:.1f} s after the fill; bob received "
                           f"{token_a.functions.balanceOf(bob.address).call()} DEMO on A; status "
                           f"{intents.status(wanted, dest)}")
+
+            n += 1
+            step(n, "Each side reviews the other, backed by the settled order; then Bob's solver asks for a record")
+            _trust(console, a, b, deployer, alice, solver, wanted, trader, solver_agent, oracle)
 
             n += 1
             step(n, "A second intent no solver takes (it pays less than it asks) is refunded")
@@ -187,6 +196,9 @@ def intents_story(
             agent_sessions.execute_batch(signed, intents.open_calls(relayed), key=agent_key)
             console.print("opened: 20 DEMO on A for 19 DEMO on B, naming the HyperlaneOracle")
             _until(lambda: solver.store.seen_state(relayed.order_id_hex) == "filled", solver.step)
+            record = Charter.connect(a).backed_reputation.backed_summary(trader, min_value=10)
+            console.print(f"the solver checked alice's agent first: {record.count} settled order(s) of at least 10 "
+                          f"DEMO behind its reviews, average {record.average}; it fills")
             began = time.monotonic()
             _until(lambda: intents.origin_status(relayed.order_id) == OrderStatus.SETTLED, relayer.step)
             (message,) = relayer.store.messages("delivered")
@@ -212,6 +224,42 @@ def intents_story(
             solver.close()
             relayer.close()
     return n + 1
+
+
+def _trust(
+    console: Console, a: Web3, b: Web3, deployer: LocalSigner, alice: LocalSigner, solver: Solver, wanted: Order,
+    trader: int, solver_agent: int, oracle: str,
+) -> None:
+    """Both sides of the settled order review each other in A's receipt-backed registry: Bob's solver
+    (rate_openers) the trader, Alice the solver's agent (represented on A by the committee); a
+    stranger and a second review are refused; the solver then requires a backed record of openers."""
+    _until(lambda: solver.store.seen_state(wanted.order_id_hex) == "settled", solver.step)
+    backed = Charter.connect(a, signer=alice).backed_reputation
+    (review,) = backed.feedbacks(trader)
+    console.print(f"bob's solver reviewed alice's agent {trader}: score {review.score}, backed by order "
+                  f"{wanted.order_id_hex[:10]}… ({review.backing.amount if review.backing else 0} DEMO settled)")
+    state = AgentState.read(Charter.connect(b).registry, solver_agent)
+    inbox = CommitteeInbox(a, oracle, deployer)
+    mirrored = int(inbox.deliver(state, inbox.proof(state, COMMITTEE[:2])).agent_id or 0)
+    given = backed.give_for_order(wanted.order_id, 95)
+    console.print(f"alice reviews bob's solver agent (agent {hex(mirrored)[:12]}… on A, its committee-carried "
+                  f"mirror): score 95 with the order id as feedbackHash, as any ERC-8004 client sends it "
+                  f"({given.gas_used:,} gas; the receipt was recorded {'by her first' if given.note else 'already'})")
+    for who, attempt in (("a stranger", lambda: backed.with_signer(deployer).give(mirrored, 100,
+                                                                                  feedback_hash=wanted.order_id)),
+                         ("alice again", lambda: backed.give_for_order(wanted.order_id, 100))):
+        try:
+            attempt()
+        except CharterError as exc:
+            console.print(f"{who} cites the same order: [red]refused[/red] — {exc}")
+    for name, agent in (("alice's agent", trader), ("bob's solver agent", mirrored)):
+        record = backed.backed_summary(agent)
+        console.print(f"{name}: {record.count} review(s), each a settled order, average {record.average}, "
+                      f"{sum(record.volume.values())} DEMO settled behind them")
+    policy = solver.config.policy
+    policy.min_opener_orders, policy.min_opener_score, policy.min_backing_value = 1, Decimal(80), 10
+    console.print("bob's solver now fills only for openers reviewed for at least 1 settled order of 10 DEMO or "
+                  "more, averaging 80 or better")
 
 
 def _one_agent_everywhere(

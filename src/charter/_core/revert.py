@@ -83,7 +83,10 @@ Pattern: TypeAlias = Callable[[str, RevertContext], ContractRevert | None]
 
 
 def agent_label(ctx: RevertContext) -> str:
-    return f"agent {ctx.agent_id}" if ctx.agent_id is not None else "the agent"
+    """``agent 7``; an id too long to read (an agent represented from another chain) as ``agent 0xca8f6c55d2…``."""
+    if ctx.agent_id is None:
+        return "the agent"
+    return f"agent {ctx.agent_id}" if ctx.agent_id < 2**64 else f"agent {hex(ctx.agent_id)[:12]}…"
 
 
 def where(ctx: RevertContext) -> str:
