@@ -1,6 +1,6 @@
 """Drive Charter's ERC-8004 registries with agent0-sdk, unmodified.
 
-    .venv-agent0/bin/python tests/erc8004/agent0_driver.py identity|trust CONFIG.json
+    .venv-agent0/bin/python tests/erc8004/agent0_driver.py identity|trust|backed CONFIG.json
 
 Runs in the agent0 virtualenv (``make setup`` makes it; agent0-sdk needs a
 newer web3 than ape's), never imports ``charter``, and prints one JSON
@@ -336,6 +336,35 @@ def trust(config: dict[str, Any]) -> None:
                                          vw3.call_contract(validation, "getIdentityRegistry")))
 
 
+def backed(config: dict[str, Any]) -> None:
+    """The receipt-backed registry, as agent0 sees it when pointed at it as its REPUTATION registry:
+    the opener's owner gives feedback on the filler's agent with the settled order's id as
+    feedbackHash (through agent0's own registry binding: its giveFeedback method computes the hash
+    itself), then agent0's usual reads; without a settled order, or citing it twice, it is refused."""
+    order = config["backed"]
+    pointed = {**config, "registries": {**config["registries"], "REPUTATION": order["registry"]}}
+    alice = Account.from_key(config["keys"]["alice"])
+    opener_sdk = make_sdk(pointed, config["keys"]["alice"])
+    stranger_sdk = make_sdk(pointed, config["keys"]["carol"])
+    n = order["filler_agent"]
+    agent_id = f"{config['chain_id']}:{n}"
+    w3c, reputation = opener_sdk.web3_client, opener_sdk.reputation_registry
+    order_id = bytes.fromhex(order["order_id"][2:])
+
+    def cite() -> None:
+        w3c.wait_for_transaction(w3c.transact_contract(reputation, "giveFeedback", n, 95, 0, "settled", "", "", "",
+                                                       order_id))
+
+    step("backed: giveFeedback citing the settled order", cite)
+    step("backed: getFeedback", lambda: _feedback(opener_sdk.getFeedback(agent_id, alice.address, 1)))
+    step("backed: searchFeedback", lambda: [_feedback(f) for f in stranger_sdk.searchFeedback(agentId=agent_id)])
+    step("backed: getReputationSummary naming the clients",
+         lambda: stranger_sdk.feedback_manager.getReputationSummary(agent_id, clientAddresses=[alice.address]))
+    step("backed: giveFeedback without a settled order",
+         lambda: mined(stranger_sdk.giveFeedback(agent_id, 100, "settled")))
+    step("backed: the same order again", cite)
+
+
 # ---------------------------------------------------------------- checks
 
 
@@ -367,7 +396,7 @@ def _feedback(feedback: Any) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     part, config_path = argv
     config = json.loads(Path(config_path).read_text())
-    {"identity": identity, "trust": trust}[part](config)
+    {"identity": identity, "trust": trust, "backed": backed}[part](config)
     print(json.dumps({"steps": STEPS}))
     return 0
 

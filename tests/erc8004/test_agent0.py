@@ -24,6 +24,7 @@ from eth_account import Account
 from charter import Charter, LocalSigner
 from charter.deployments import Manifest, create2_address
 from charter.devchain import DEV_KEYS, local_anvil
+from charter.intents import NATIVE, FillRecord, Input, OrderStatus, Output
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENT0_PYTHON = ROOT / ".venv-agent0" / "bin" / "python"
@@ -48,6 +49,11 @@ EXPECTED_REFUSALS = {
         # agent0's ABI has the draft's five outputs; ERC-8004 v1 (and Charter) return responseHash too.
         "getValidationStatus": "Could not decode contract function call to getValidationStatus",
     },
+    "backed": {
+        # The receipt-backed registry: feedback must cite a settled order of its counterparty, once.
+        "backed: giveFeedback without a settled order": "reputation: no receipt",
+        "backed: the same order again": "reputation: receipt used",
+    },
 }
 
 
@@ -59,6 +65,7 @@ def suite() -> Iterator[dict[str, Any]]:
     with local_anvil(chain_id=CHAIN_ID) as chain:
         manifest = Manifest(path=None)
         Charter.deploy(chain.w3, LocalSigner.from_key(DEV_KEYS[0]), manifest=manifest)
+        settled = _settled_local_order(chain.w3)
         registries = {
             "IDENTITY": create2_address("AgentRegistry"),
             "REPUTATION": create2_address("ReputationRegistry"),
@@ -75,7 +82,26 @@ def suite() -> Iterator[dict[str, Any]]:
                 "dave": DEV_KEYS[4],
                 "wallet": Account.create().key.to_0x_hex(),
             },
+            "backed": settled,
         }
+
+
+def _settled_local_order(w3: Any) -> dict[str, Any]:
+    """A local order of alice's agent filled (so settled) by bob's agent, its receipt recorded in the
+    receipt-backed registry: what agent0 then cites."""
+    alice, bob = Charter.connect(w3, signer=DEV_KEYS[1]), Charter.connect(w3, signer=DEV_KEYS[2])
+    opener = alice.registry.register("ipfs://charter-test/opener.json")
+    filler = bob.registry.register("ipfs://charter-test/filler.json")
+    order = alice.intents.order(user=alice.signer.address, agent_id=opener, destination_chain_id=CHAIN_ID,
+                                inputs=[Input(token=NATIVE, amount=10**15)],
+                                outputs=[Output(token=NATIVE, amount=10**15, recipient=alice.signer.address,
+                                                chain_id=CHAIN_ID)])
+    alice.intents.open(order)
+    bob.intents.fill(order, FillRecord(payout=bob.signer.address, filler_agent_id=filler))
+    assert alice.intents.origin_status(order.order_id) == OrderStatus.SETTLED
+    alice.backed_reputation.record_receipt(order.order_id)
+    return {"registry": create2_address("BackedReputationRegistry"), "order_id": order.order_id_hex,
+            "filler_agent": filler}
 
 
 def run_driver(part: str, config: dict[str, Any], tmp_path: Path) -> dict[str, dict[str, Any]]:
@@ -123,3 +149,13 @@ def test_reputation_and_validation_registries(suite: dict[str, Any], tmp_path: P
     assert steps["validation getSummary"]["detail"] == [1, 95]
     assert len(steps["getAgentValidations"]["detail"]) == 1
     assert steps["getValidatorRequests"]["detail"] == steps["getAgentValidations"]["detail"]
+
+
+def test_an_unmodified_client_reads_only_backed_feedback(suite: dict[str, Any], tmp_path: Path) -> None:
+    """agent0 pointed at the receipt-backed registry: the opener's owner cites the settled order as
+    feedbackHash; agent0's reads see it; without a settled order, or twice, it is refused."""
+    steps = run_driver("backed", suite, tmp_path)
+    check("backed", steps)
+    assert steps["backed: getFeedback"]["detail"]["value"] == 95
+    assert steps["backed: getReputationSummary naming the clients"]["detail"]["count"] == 1
+    assert [f["value"] for f in steps["backed: searchFeedback"]["detail"]] == [95]
