@@ -88,7 +88,7 @@ def test_state_carries_between_blocks_and_files_are_written(tmp_path):
 
 
 def test_the_tutorials_are_these():
-    assert [p.name for p in TUTORIALS] == ["cross-chain-intent.md", "first-session.md"]
+    assert [p.name for p in TUTORIALS] == ["backed-reputation.md", "cross-chain-intent.md", "first-session.md"]
 
 
 def test_readme_tours_run_as_written(tmp_path):
@@ -125,6 +125,20 @@ def test_cross_chain_tutorial_runs_as_written(tmp_path):
         assert "solver: 1 filled" in out and "relayer: 1 settled" in out  # stopped cleanly, with their summaries
 
     run_document(ROOT / "docs" / "tutorials" / "cross-chain-intent.md", tmp_path, check)
+
+
+def test_backed_reputation_tutorial_runs_as_written(tmp_path):
+    def check(run: Run) -> None:
+        assert run.python >= 5 and run.bash >= 1 and run.substitutions >= 1
+        ns = run.namespace
+        backed = ns["backed"]
+        assert (backed.count, backed.clients, backed.average) == (1, 1, 92.5)
+        out = "".join(run.output)
+        assert "SETTLED" in out and "recorded the order's receipt first" in out
+        assert "alice again: ReceiptUsed" in out and "carol: NotACounterparty" in out
+        assert "plain: 1 review(s), average 20" in out
+
+    run_document(ROOT / "docs" / "tutorials" / "backed-reputation.md", tmp_path, check)
 
 
 def test_multichain_page_runs_as_written(tmp_path):
