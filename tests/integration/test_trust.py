@@ -94,9 +94,10 @@ def test_backed_feedback_is_refused_without_a_settled_counterparty(
 ) -> None:
     order = _settled(world)
     backed = world.a.user.backed_reputation.with_signer(stranger)
-    backed.record_receipt(order.order_id)  # anyone may record it
-    with pytest.raises(NotACounterparty, match="not a counterparty"):
+    with pytest.raises(NotACounterparty, match="not a counterparty"):  # refused before anything is sent
         backed.give_for_order(order.order_id, 100)
+    assert backed.receipt(order.order_id) is None
+    backed.record_receipt(order.order_id)  # anyone may record it
     with pytest.raises(NotACounterparty, match=stranger.address):  # the contract says the same
         backed.give(filler_on_a, 100, feedback_hash=order.order_id)
     with pytest.raises(SelfFeedback):  # the filler owns the mirror of its agent on A as well

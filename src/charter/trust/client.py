@@ -31,6 +31,7 @@ from .._core.revert import RevertContext, translate
 from .._core.signers import SignerLike
 from .._core.tx import TxResult, expect_event, result, send_checked
 from ..exceptions import InvalidInput, NotACounterparty, ReceiptMissing
+from ..intents.models import FillRecord, Order
 from ..registry.models import check_agent_id
 from . import errors as _errors  # noqa: F401  (registers the trust reverts)
 from .models import (
@@ -191,17 +192,37 @@ class Reputation(_Registry):
         check_uri(endpoint, "endpoint")
         check_uri(feedback_uri, "feedback URI")
         note = None
-        receipt = self.receipt(order_id)
-        if receipt is None:
-            recorded = self.record_receipt(order_id, from_block=from_block, signer=chosen)
-            note = f"recorded the order's receipt first (tx {recorded.tx_hash})"
-            receipt = self.receipt(order_id)
-            assert receipt is not None
+        receipt = self.receipt(order_id) or self._settled_receipt(order_id, from_block)
+        # The side is worked out (and a stranger refused) before anything is sent.
         side = about or self._side(receipt, chosen.address)
         target = agent_id if agent_id is not None else self._agent_on(receipt, side, inboxes, from_block)
+        if self.receipt(order_id) is None:
+            recorded = self.record_receipt(order_id, from_block=from_block, signer=chosen)
+            note = f"recorded the order's receipt first (tx {recorded.tx_hash})"
         done = self.give(target, value, decimals, tag1=tag1, tag2=tag2, endpoint=endpoint,
                          feedback_uri=feedback_uri, feedback_hash=order_id, signer=chosen)
         return done.model_copy(update={"order_id": "0x" + order_id.hex(), "note": note})
+
+    def _settled_order(self, order_id: bytes, from_block: int) -> tuple[Order, FillRecord]:
+        """Settled order `order_id` and its fill, from the settler's logs; :class:`ReceiptMissing`
+        while it is not settled there."""
+        from ..intents.client import Intents
+
+        assert self.settler is not None
+        found = Intents(self.w3, self.settler, chain_id=self._chain_id).settled(order_id, from_block)
+        if found is None:
+            raise ReceiptMissing(
+                f"order 0x{order_id.hex()} is not settled on chain {self.chain_id} (settler {self.settler}); "
+                "feedback backed by it can be given once it is settled there (its origin chain)")
+        return found
+
+    def _settled_receipt(self, order_id: bytes, from_block: int) -> Receipt:
+        """The receipt settled order `order_id` will have once recorded, from the settler's logs."""
+        order, fill = self._settled_order(order_id, from_block)
+        first = order.data.inputs[0]
+        return Receipt(order_id=order_id, user=order.user, opener_agent_id=order.data.agent_id,
+                       filler_agent_id=fill.filler_agent_id, filler_chain_id=order.data.destination_chain_id,
+                       payout=fill.payout, token=first.token, amount=first.amount)
 
     def record_receipt(
         self, order_id: bytes | str, *, from_block: int = 0, signer: SignerLike | None = None,
@@ -209,21 +230,13 @@ class Reputation(_Registry):
         """Record settled order `order_id`'s receipt here (anyone may; once), its fields read from
         the settler's logs since `from_block` and checked against its ``settlementReceipt``.
         Nothing is sent when it is already recorded (``sent`` False)."""
-        from ..intents.client import Intents
-
         order_id = _order_id(order_id)
         if not self.backed:
             raise InvalidInput(f"{self.address} is the plain ERC-8004 registry: it keeps no receipts")
         if self.receipt(order_id) is not None:
             return TxResult(tx_hash="", block_number=0, gas_used=0, sent=False, order_id="0x" + order_id.hex(),
                             note="the receipt is already recorded")
-        assert self.settler is not None
-        found = Intents(self.w3, self.settler, chain_id=self._chain_id).settled(order_id, from_block)
-        if found is None:
-            raise ReceiptMissing(
-                f"order 0x{order_id.hex()} is not settled on chain {self.chain_id} (settler {self.settler}); "
-                "feedback backed by it can be given once it is settled there (its origin chain)")
-        order, fill = found
+        order, fill = self._settled_order(order_id, from_block)
         args = (order_id, order.user, order.data.agent_id, fill.filler_agent_id, order.data.destination_chain_id,
                 fill.payout, [i.as_tuple() for i in order.data.inputs])
         receipt, _ = self._send(signer, "record a receipt", "recordReceipt", *args,
@@ -402,7 +415,7 @@ class Reputation(_Registry):
             or (receipt.filler_chain_id == self.chain_id and signs_for(receipt.filler_agent_id)))
         if opener_side and filler_side:
             raise InvalidInput(f"{sender} is on both sides of order 0x{receipt.order_id.hex()}: say which agent the "
-                               "feedback is about (about='filler' or 'opener')")
+                               "feedback is about: the filler's or the opener's agent (about=, or --about)")
         if opener_side and receipt.filler_agent_id != 0:
             return "filler"
         if filler_side:
