@@ -435,3 +435,69 @@ def test_a_hyperlane_route_needs_the_same_agents_contract_everywhere(env, tmp_pa
     text = KILLS.replace(f'mailbox = "{MAILBOX_B}"\nagents = "{HL_AGENTS}"', f'mailbox = "{MAILBOX_B}"\nagents = '
                                                                            f'"{AGENTS_B}"')
     assert "chain 2's HyperlaneAgents is not at the home chain's address" in refused(load_relay_config, tmp_path, text)
+
+
+# ---------------------------------------------------------------- trust work (issue 21)
+
+REGISTRY_A = "0x" + "e1" * 20
+
+
+def test_trust_work_is_on_by_default_and_each_part_turns_off(env, tmp_path: Path) -> None:
+    config = load_relay_config(write(tmp_path, RELAY))
+    assert config.record_receipts and config.answer_validations
+    assert all(c.backed_reputation is None and c.validation_registry is None for c in config.chains)
+    off = "poll_interval = 1.0\nrecord_receipts = false\nanswer_validations = false"
+    named = f'confirmations = 2\nbacked_reputation = "{REGISTRY_A}"\nvalidation_registry = false'
+    text = RELAY.replace("poll_interval = 1.0", off).replace("confirmations = 2", named)
+    config = load_relay_config(write(tmp_path, text))
+    assert not config.record_receipts and not config.answer_validations
+    a, b = config.chains
+    assert (a.backed_reputation, a.validation_registry) == (Web3.to_checksum_address(REGISTRY_A), False)
+    assert (b.backed_reputation, b.validation_registry) == (None, None)
+    text = RELAY.replace("confirmations = 2", "confirmations = 2\nbacked_reputation = true")
+    assert load_relay_config(write(tmp_path, text)).chains[0].backed_reputation is True  # the suite's, as absent
+    # --oracle hyperlane keeps no attester keys: nothing to answer from
+    assert not load_relay_config(write(tmp_path, BOTH), "hyperlane").answer_validations
+    assert load_relay_config(write(tmp_path, BOTH)).answer_validations
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("poll_interval = 1.0", 'record_receipts = "yes"', "`record_receipts` is true or false, got 'yes'"),
+    ("poll_interval = 1.0", "answer_validations = 1", "`answer_validations` is true or false, got 1"),
+    ("confirmations = 2", 'backed_reputation = "no"',
+     "chains[0]: `backed_reputation` is the chain's receipt-backed ReputationRegistry (settled orders' receipts are "
+     "recorded there): an address, or false to use none on this chain (leave the key out for the suite's), got 'no'"),
+    ("confirmations = 2", "validation_registry = 0",
+     "chains[0]: `validation_registry` is the chain's ValidationRegistry (fill requests to the attesters are "
+     "answered there): an address, or false"),
+    ("confirmations = 2", 'validation_registry = "0x12"', "chains[0]: `validation_registry` is the chain's"),
+    ("confirmations = 2", f'backed_reputation = "0x{"00" * 20}"',
+     "chains[0]: `backed_reputation` is the zero address: write false to use none on this chain"),
+    # misplaced and misspelled
+    ("confirmations = 2", "record_receipts = false", "chains[0]: `record_receipts` is a top-level key"),
+    ("poll_interval = 1.0", "backed_reputation = false",
+     "`backed_reputation` is a key of each [[chains]] table, not of the top level"),
+    ("poll_interval = 1.0", "record_receipt = false", "unknown key `record_receipt` at the top level; did you mean "
+                                                      "`record_receipts`?"),
+    ("confirmations = 2", "validation_regsitry = false", "chains[0]: unknown key `validation_regsitry`; did you "
+                                                        "mean `validation_registry`?"),
+])
+def test_trust_keys_are_checked(env, tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in RELAY
+    assert message in refused(load_relay_config, tmp_path, RELAY.replace(old, new, 1))
+
+
+def test_answering_validations_needs_attester_keys(env, tmp_path: Path) -> None:
+    revocations_only = ('sender_key_env = "T_SENDER"\nforward_revocations = true\n\n[[chains]]\nchain_id = 1\n'
+                        'rpc = "http://127.0.0.1:1"\n')
+    assert not load_relay_config(write(tmp_path, revocations_only)).attester_keys  # no committee: none to answer
+    text = revocations_only.replace("forward_revocations = true", "forward_revocations = true\n"
+                                    "answer_validations = true")
+    assert "`answer_validations` answers from the attester keys" in refused(load_relay_config, tmp_path, text)
+
+
+def test_a_solver_file_refuses_the_relayers_trust_keys(env, tmp_path: Path) -> None:
+    assert "`record_receipts` is a key of charter relay's file" in refused(
+        load_solver_config, tmp_path, SOLVE.replace("agent_id = 2", "record_receipts = true"))
+    assert "`backed_reputation` is a key of charter relay's" in refused(
+        load_solver_config, tmp_path, SOLVE.replace('oracle = ', 'backed_reputation = false\noracle = '))

@@ -57,6 +57,16 @@ optional: a file without them relays as before)::
     to = [31338]                # default: every other chain with an inbox for `via`
     via = "committee"           # "hyperlane", or both: ["committee", "hyperlane"]
 
+The relayer's trust work (issue 21) is on by default: it records settled
+orders' receipts in each origin's receipt-backed registry and answers fill
+requests naming its attesters in each chain's ValidationRegistry::
+
+    record_receipts = true      # default; false: record no receipts
+    answer_validations = true   # default with attester keys; each attester pays for its answers
+    [[chains]]
+    backed_reputation = "0x…"   # or false; default: the suite's, when deployed there
+    validation_registry = "0x…" # or false; default: the suite's, when deployed there
+
 Every key is checked when the file is read, and :class:`InvalidInput` says
 in one line which key, where (``chains[0]``, ``routes[1]``,
 ``chains[1].hyperlane``, ``agents[0]``) and what to write instead: an unknown key names the
@@ -104,12 +114,14 @@ MAX_PENDING = 500
 
 # The keys of each table, in the order the docs list them.
 RELAY_KEYS = ("db", "sender_key_env", "attester_keys_env", "validator_keys_env", "poll_interval", "batch",
-              "record_unfilled", "forward_revocations", "discover_agents", "chains", "agents")
+              "record_unfilled", "forward_revocations", "discover_agents", "record_receipts", "answer_validations",
+              "chains", "agents")
 SOLVER_KEYS = ("db", "key_env", "agent_id", "payout", "min_reward_bps", "min_proof_window", "min_time_left",
                "min_opener_orders", "min_opener_score", "min_backing_value", "rate_openers", "poll_interval",
                "max_pending", "chains", "routes")
 CHAIN_KEYS = ("chain_id", "rpc", "confirmations", "start_block", "oracle", "settler", "rpc_timeout", "hyperlane")
-RELAY_CHAIN_KEYS = (*CHAIN_KEYS[:-1], "min_inputs", "agents_oracle", "session_manager", "registry", "hyperlane")
+RELAY_CHAIN_KEYS = (*CHAIN_KEYS[:-1], "min_inputs", "agents_oracle", "session_manager", "registry",
+                    "backed_reputation", "validation_registry", "hyperlane")
 HYPERLANE_KEYS = ("mailbox", "oracle", "reporter", "merkle_tree_hook", "agents")
 AGENT_KEYS = ("home_chain", "agent_id", "to", "via")
 ROUTE_KEYS = ("origin_chain", "input_token", "dest_chain", "output_token", "max_amount")
@@ -149,7 +161,8 @@ class _File:
 
 
 _RELAY_OTHER = frozenset(SOLVER_KEYS) | set(ROUTE_KEYS)
-_SOLVER_OTHER = frozenset(RELAY_KEYS) | {"min_inputs", "agents_oracle", "session_manager", "registry"} | set(AGENT_KEYS)
+_SOLVER_OTHER = frozenset(RELAY_KEYS) | {"min_inputs", "agents_oracle", "session_manager", "registry",
+                                         "backed_reputation", "validation_registry"} | set(AGENT_KEYS)
 
 
 def _file(path: str | Path, process: str) -> _File:
@@ -350,6 +363,8 @@ def _chains(data: dict[str, Any], file: _File) -> tuple[list[ChainConfig], dict[
                                  f"above 0 and at most {MAX_RPC_TIMEOUT:g} (how long one RPC request may take)"),
             min_inputs=_min_inputs(table, where),
             **{k: _address(table[k], k, where, fix) for k, fix in _CHAIN_CONTRACTS.items() if k in table},
+            backed_reputation=_registry(table, "backed_reputation", where),
+            validation_registry=_registry(table, "validation_registry", where),
         ))
         if "oracle" in table:
             oracles[chain_id] = _address(table["oracle"], "oracle", where, "name the chain's AttesterOracle")
@@ -362,6 +377,26 @@ _CHAIN_CONTRACTS = {
     "registry": "leave it out for the suite's CREATE2 address",
 }
 """The relayer's optional contract keys of a [[chains]] table, and what to write instead of zero."""
+
+_TRUST_REGISTRIES = {
+    "backed_reputation": "the chain's receipt-backed ReputationRegistry (settled orders' receipts are recorded there)",
+    "validation_registry": "the chain's ValidationRegistry (fill requests to the attesters are answered there)",
+}
+"""The relayer's trust registry keys of a [[chains]] table: an address, or false (none), or true (the suite's)."""
+
+
+def _registry(table: dict[str, Any], name: str, where: str) -> str | bool | None:
+    """A trust registry key: its address, False (none here), or True / None (absent: the suite's)."""
+    if name not in table:
+        return None
+    value = table[name]
+    if isinstance(value, bool):
+        return value
+    if not (isinstance(value, str) and Web3.is_address(value) and len(value) == 42):
+        raise InvalidInput(f"{where}: `{name}` is {_TRUST_REGISTRIES[name]}: an address, or false to use none on "
+                           f"this chain (leave the key out for the suite's), got {value!r}")
+    return _address(value, name, where, "write false to use none on this chain, or leave the key out for the "
+                    "suite's")
 
 
 def _hyperlane(table: dict[str, Any], where: str, file: _File, part: str) -> HyperlaneConfig | None:
@@ -488,6 +523,8 @@ def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
     record_unfilled = _flag(data, "record_unfilled", file.path, True)
     forward_revocations = _flag(data, "forward_revocations", file.path, False)
     discover_agents = _flag(data, "discover_agents", file.path, False)
+    record_receipts = _flag(data, "record_receipts", file.path, True)
+    answer_validations = _flag(data, "answer_validations", file.path, True)
     chains, oracles = _chains(data, file)
     agents = _agents(data, file, chains)
     if oracle == "hyperlane":
@@ -503,6 +540,11 @@ def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
         raise InvalidInput(f"{path}: {exc}") from None
     hyperlane = any(c.hyperlane is not None for c in chains)
     committee = bool(oracles) or any(c.agents_oracle for c in chains)
+    if data.get("answer_validations") is True and not committee and oracle != "hyperlane":
+        raise InvalidInput(f"{path}: `answer_validations` answers from the attester keys, and this file uses none "
+                           "(no chain names an `oracle` or `agents_oracle`): leave the key out, or configure the "
+                           "committee")
+    answer_validations = answer_validations and oracle != "hyperlane"
     kills = bool(agents) or discover_agents or forward_revocations
     if not kills and oracle != "hyperlane" and not oracles and (oracle == "committee" or not hyperlane):
         raise InvalidInput(f"{path}: name the AttesterOracle (`oracle`) of at least one origin chain (or carry "
@@ -522,6 +564,8 @@ def load_relay_config(path: str | Path, oracle: str = "all") -> RelayConfig:
         agents=agents,
         discover_agents=discover_agents,
         forward_revocations=forward_revocations,
+        record_receipts=record_receipts,
+        answer_validations=answer_validations,
     )
 
 

@@ -24,6 +24,10 @@ error. Only what is definitely wrong on this chain is reported:
   the HyperlaneAgents this chain's registry; each `min_inputs` token has
   code; the `agents_oracle` is checked as the `oracle` is; the registry has
   code when agents are carried, the SessionManager when revocations are;
+  a named `backed_reputation` has code and is the receipt-backed registry
+  of this chain's settler, a named `validation_registry` has code and
+  answers as a ValidationRegistry (an attester key without gas there is a
+  warning, logged by the relayer, not a problem);
 - solver: each oracle it trusts for orders opened here has code; each route
   token on this chain has code (or is native); on a chain it fills on (a
   route's `dest_chain`), a non-zero `agent_id` is registered in the
@@ -82,6 +86,7 @@ def check_relay_chain(w3: Web3, chain: ChainConfig, config: RelayConfig, where: 
     if chain.hyperlane is not None:
         _hyperlane(w3, chain, where, problems)
     _propagation(w3, chain, config, where, problems)
+    _trust(w3, chain, config, where, problems)
     for token in (chain.min_inputs or {}):
         if int(token, 16) != 0 and not _has_code(w3, token):
             problems.append(f"{where}: `min_inputs`: token {token} has no code on chain {chain.chain_id}: no order "
@@ -274,6 +279,41 @@ def _propagation(w3: Web3, chain: ChainConfig, config: RelayConfig, where: str, 
     elif bound != registry:
         problems.append(f"{where}.hyperlane: `agents` {address} {on} mirrors agents in the registry {bound}, not "
                         f"{named}: name the HyperlaneAgents deployed for it")
+
+
+def _trust(w3: Web3, chain: ChainConfig, config: RelayConfig, where: str, problems: list[str]) -> None:
+    """The trust registries the relayer writes to on `chain`, when named (the suite's are looked up
+    by the relayer itself: a chain without them is no problem)."""
+    on = f"on chain {chain.chain_id}"
+    if config.record_receipts and isinstance(chain.backed_reputation, str):
+        address = Web3.to_checksum_address(chain.backed_reputation)
+        settler = Web3.to_checksum_address(chain.settler or create2_address("IntentSettler"))
+        if not _has_code(w3, address):
+            problems.append(f"{where}: `backed_reputation` {address} has no code {on}: name the chain's "
+                            "BackedReputationRegistry, or write false to record no receipts there")
+        else:
+            try:
+                bound = Web3.to_checksum_address(_call(w3.eth.contract(address=address, abi=abi("ReputationRegistry")),
+                                                       "SETTLER"))
+            except _NoAnswer:
+                bound = None
+            if bound is None or int(bound, 16) == 0:
+                problems.append(f"{where}: `backed_reputation` {address} {on} is not a receipt-backed "
+                                "ReputationRegistry (it names no SETTLER()): name the BackedReputationRegistry")
+            elif bound != settler:
+                problems.append(f"{where}: `backed_reputation` {address} {on} keeps the receipts of the settler "
+                                f"{bound}, not this chain's {settler}: name the registry bound to it")
+    if config.answer_validations and config.attester_keys and isinstance(chain.validation_registry, str):
+        address = Web3.to_checksum_address(chain.validation_registry)
+        if not _has_code(w3, address):
+            problems.append(f"{where}: `validation_registry` {address} has no code {on}: name the chain's "
+                            "ValidationRegistry, or write false to answer no requests there")
+            return
+        try:
+            _call(w3.eth.contract(address=address, abi=abi("ValidationRegistry")), "getIdentityRegistry")
+        except _NoAnswer:
+            problems.append(f"{where}: `validation_registry` {address} {on} is not a ValidationRegistry (it does not "
+                            "answer getIdentityRegistry()): name the chain's ValidationRegistry")
 
 
 def _agent(w3: Web3, chain_id: int, settler: Contract, agent_id: int, solver: str, where: str,

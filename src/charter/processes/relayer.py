@@ -42,6 +42,14 @@ delivered to every chain whose mirror lacks it (attested by its attester
 keys, or reported over Hyperlane), and revocations accounts signed once for
 every chain are applied on each chain it watches.
 
+After the intent work, each round does the trust work of issue 21
+(:mod:`charter.processes.receipts`, :mod:`charter.processes.validate`): the
+receipt of each order the origin shows settled at the confirmation depth is
+recorded in that chain's receipt-backed reputation registry (once; skipped
+when someone recorded it), and validation requests naming one of its
+attesters about a fill (``charter:fill:…``) are answered from that
+attester's key once the order is final on its origin.
+
 Everything it learns is in SQLite (:class:`~charter.processes.store.Store`),
 written with the scan cursor in one transaction, so a restart between a
 fill and its settlement neither loses nor repeats anything. Each chain is
@@ -80,8 +88,10 @@ from .hyperlane import HyperlaneConfig, Lane, MessageRelay
 from .loop import RoundLoop
 from .preflight import check_relay_chain
 from .propagate import AgentRoute, Propagation
+from .receipts import Receipts
 from .sender import Pipeline
 from .store import Record, Store
+from .validate import Validations
 
 log = logging.getLogger("charter.relay")
 
@@ -114,6 +124,12 @@ class ChainConfig:
     """(Relayer) The SessionManager whose signed revocations are carried (default: the suite's CREATE2 address)."""
     registry: str | None = None
     """(Relayer) The AgentRegistry agents are read from and mirrored in (default: the suite's CREATE2 address)."""
+    backed_reputation: str | bool | None = None
+    """(Relayer) The receipt-backed ReputationRegistry settled orders' receipts are recorded in: an address,
+    False (none), or None / True (the suite's BackedReputationRegistry when deployed here)."""
+    validation_registry: str | bool | None = None
+    """(Relayer) The ValidationRegistry whose fill requests to the attesters are answered: an address,
+    False (none), or None / True (the suite's ValidationRegistry when deployed here)."""
 
 
 @dataclass
@@ -138,6 +154,11 @@ class RelayConfig:
     forward_revocations: bool = False
     """Carry the revocations accounts signed once for every chain (``revokeAllSigned``,
     ``revokeGrantsSigned``) from the chain where they were applied to every other chain."""
+    record_receipts: bool = True
+    """Record each settled order's receipt in its origin's receipt-backed registry (:mod:`.receipts`)."""
+    answer_validations: bool = True
+    """Answer fill requests naming one of the attesters in each chain's ValidationRegistry, from
+    that attester's key (:mod:`.validate`; only with attester keys)."""
 
 
 @dataclass
@@ -180,6 +201,12 @@ class StepReport:
     """Signed revocations read for the first time."""
     revocations_forwarded: int = 0
     """Signed revocations applied on another chain by this relayer."""
+    receipts_recorded: int = 0
+    """Settled orders' receipts recorded by this relayer (mined)."""
+    validations_seen: int = 0
+    """Validation requests to the attesters read for the first time."""
+    validations_answered: int = 0
+    """Validation requests answered by the attesters (mined)."""
     errors: list[str] = field(default_factory=list)
     failed_chains: list[int] = field(default_factory=list)
     """Chains that could not be read or written this round (unreachable, behind, halted)."""
@@ -188,7 +215,8 @@ class StepReport:
     def busy(self) -> bool:
         return bool(self.opened or self.records or self.proven or self.settled or self.refunded or self.asked_unfilled
                     or self.reported or self.delivered or self.agents_delivered or self.agents_reported
-                    or self.revocations_seen or self.revocations_forwarded)
+                    or self.revocations_seen or self.revocations_forwarded or self.receipts_recorded
+                    or self.validations_seen or self.validations_answered)
 
 
 class Attester:
@@ -258,6 +286,10 @@ class Relayer(RoundLoop[StepReport]):
         self.messages = MessageRelay(self.store, self.sender, validators, {}, self._backoff)
         self.propagation = Propagation.configure(self)
         """Agents' states and signed revocations, carried first in every round (None: nothing to carry)."""
+        self.receipts = Receipts.configure(self)
+        """Settled orders' receipts, recorded in the backed registries (None: not recorded)."""
+        self.validations = Validations.configure(self)
+        """Fill requests to the attesters, answered (None: not answered)."""
         super().__init__(config.poll_interval)
 
     # ------------------------------------------------------------ running
@@ -274,8 +306,9 @@ class Relayer(RoundLoop[StepReport]):
     def progress(self) -> str:
         counts = self.store.counts()
         text = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no orders yet"
-        if self.propagation is not None:
-            text += f"; {self.propagation.progress()}"
+        for part in (self.propagation, self.receipts, self.validations):
+            if part is not None:
+                text += f"; {part.progress()}"
         troubled = [f"chain {c.chain_id} {c.link.state}" for c in self.chains.values() if c.link.state != "ok"]
         return text + (f" ({', '.join(troubled)})" if troubled else "")
 
@@ -284,7 +317,10 @@ class Relayer(RoundLoop[StepReport]):
             self.store.close()
 
     def _phases(self) -> tuple[Callable[[_Chain, StepReport], None], ...]:
-        phases = (self._phase_read, self._phase_prove, self._phase_send)
+        phases: tuple[Callable[[_Chain, StepReport], None], ...] = (self._phase_read, self._phase_prove,
+                                                                     self._phase_send)
+        if self.receipts is not None or self.validations is not None:
+            phases = (*phases, self._phase_trust)
         return phases if self.propagation is None else (self._phase_kill, *phases)
 
     name = "relayer"
@@ -305,6 +341,9 @@ class Relayer(RoundLoop[StepReport]):
             hl = chain.config.hyperlane
             if hl is not None and chain.chain_id not in self.messages.lanes:
                 self.messages.add_lane(Lane.connect(chain.chain_id, chain.w3, hl, chain.config.start_block))
+            for trust in (self.receipts, self.validations):
+                if trust is not None:
+                    trust.attach(chain)
             self._checked.add(chain.chain_id)
         return problems
 
@@ -358,6 +397,13 @@ class Relayer(RoundLoop[StepReport]):
             self._deliver(chain, report)
         self._ask_unfilled(chain, report)
         self._submit(chain, report)
+
+    def _phase_trust(self, chain: _Chain, report: StepReport) -> None:
+        """After the intent work: receipts of orders settled here, answers to fill requests here."""
+        if self.receipts is not None:
+            self.receipts.round(chain, report)
+        if self.validations is not None:
+            self.validations.round(chain, report)
 
     # ------------------------------------------------------------ scanning
 
@@ -634,7 +680,8 @@ class Relayer(RoundLoop[StepReport]):
             safe.append(chain.link.safe_block())
         if chain.intents.origin_status(order_id, block=safe[0]) == status:
             done = "settled" if status == OrderStatus.SETTLED else "refunded"
-            self.store.update(row.order_id, state=done, done_at=time.time())
+            self.store.finish_order(row.order_id, done, self.receipts is not None
+                                    and self.receipts.records(chain.chain_id))
             log.info("order %s is %s on chain %s (%s)", row.order_id[:10], done, chain.chain_id,
                      f"tx {row.tx_hash}" if row.tx_hash else "by someone else")
         return False

@@ -8,6 +8,10 @@ only marked done once the chain shows it. The relayer's kills
 (:mod:`charter.processes.propagate`) keep the agents found represented, the
 transaction sent for each agent's state (written before it is broadcast), and
 each signed revocation with its state per destination (:data:`REVOCATION_STATES`).
+Its trust work keeps each settled order's receipt to record in the backed
+registry (:data:`RECEIPT_STATES`, :mod:`charter.processes.receipts`) and each
+validation request to its attesters with its answer (:data:`VALIDATION_STATES`,
+:mod:`charter.processes.validate`).
 """
 
 from __future__ import annotations
@@ -53,6 +57,20 @@ REVOCATION_STATES = (
     "sent",  # our transaction is mined there, not yet `confirmations` deep
     "done",  # the chain shows it applied at the confirmation depth (by us or anyone), or it was seen there
     "refused",  # the chain refuses it for good (its SessionManager is another, or missing): logged once
+)
+
+RECEIPT_STATES = (
+    "pending",  # settled at the confirmation depth: its receipt is to be recorded in the backed registry
+    "sent",  # our recordReceipt is sent (its hash written first), not yet shown `confirmations` deep
+    "recorded",  # the registry shows the receipt at the confirmation depth (recorded by us or by anyone)
+    "refused",  # it cannot be recorded (the registry or the logs disagree with the settler): logged, left
+)
+
+VALIDATION_STATES = (
+    "waiting",  # a fill request to one of our attesters, its order not settled or refunded (confirmed) yet
+    "sent",  # our validationResponse is sent (its hash written first), not yet shown `confirmations` deep
+    "answered",  # the registry shows our answer at the confirmation depth
+    "ignored",  # not ours to answer (not a fill request, hash not of its URI, chain not configured): logged
 )
 
 _SCHEMA = """
@@ -159,6 +177,39 @@ CREATE TABLE IF NOT EXISTS revocation_targets (
     PRIMARY KEY (revocation_id, dest_chain)
 );
 CREATE INDEX IF NOT EXISTS revocation_targets_state ON revocation_targets (state, dest_chain);
+CREATE TABLE IF NOT EXISTS receipts (
+    order_id TEXT PRIMARY KEY,
+    origin_chain INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    tx_hash TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retry_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    done_at REAL
+);
+CREATE INDEX IF NOT EXISTS receipts_state ON receipts (state, origin_chain);
+CREATE TABLE IF NOT EXISTS validations (
+    chain_id INTEGER NOT NULL,
+    request_hash BLOB NOT NULL,
+    validator TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    request_uri TEXT NOT NULL,
+    origin_chain INTEGER,
+    order_id BLOB,
+    block INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    score INTEGER,
+    response_uri TEXT,
+    tx_hash TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retry_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    seen_at REAL NOT NULL,
+    done_at REAL,
+    PRIMARY KEY (chain_id, request_hash)
+);
+CREATE INDEX IF NOT EXISTS validations_state ON validations (state, chain_id);
 CREATE TABLE IF NOT EXISTS seen (
     order_id TEXT PRIMARY KEY,
     origin_chain INTEGER NOT NULL,
@@ -258,6 +309,50 @@ class RevocationTarget:
     tx_hash: str | None
     attempts: int
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class ReceiptRow:
+    """A settled order whose receipt is to be recorded in its origin's backed registry."""
+
+    order_id: str
+    origin_chain: int
+    origin_data: bytes
+    state: str
+    tx_hash: str | None
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    """A ``ValidationRequest`` naming one of the relayer's attesters, read at the confirmation depth
+    on `chain_id`'s ValidationRegistry; a fill request names its order (`origin_chain`, `order_id`)."""
+
+    chain_id: int
+    request_hash: bytes
+    validator: str
+    agent_id: int
+    request_uri: str
+    origin_chain: int | None
+    order_id: bytes | None
+    block: int
+    state: str
+    reason: str | None = None
+    score: int | None = None
+    response_uri: str | None = None
+    tx_hash: str | None = None
+    attempts: int = 0
+    last_error: str | None = None
+
+
+_VALIDATION_COLUMNS = "chain_id, request_hash, validator, agent_id, request_uri, origin_chain, order_id, block, " \
+    "state, reason, score, response_uri, tx_hash, attempts, last_error"
+
+
+def _validation_row(r: Any) -> ValidationRow:
+    return ValidationRow(int(r[0]), bytes(r[1]), str(r[2]), int(r[3]), str(r[4]), r[5],
+                         None if r[6] is None else bytes(r[6]), *r[7:])
 
 
 def _revocation(r: Any) -> Revocation:
@@ -451,8 +546,14 @@ class Store:
             revocations = db.execute(
                 "UPDATE revocation_targets SET state = 'pending', tx_hash = NULL, done_at = NULL, attempts = 0, "
                 "retry_at = 0 WHERE dest_chain = ? AND state != 'pending'", (chain_id,)).rowcount
+            # receipts are looked at again (the registry is read before anything is sent); requests are
+            # read again from the chain (an answer it shows already is not sent twice)
+            receipts = db.execute(
+                "UPDATE receipts SET state = 'pending', tx_hash = NULL, done_at = NULL, attempts = 0, retry_at = 0 "
+                "WHERE origin_chain = ? AND state != 'pending'", (chain_id,)).rowcount
+            validations = db.execute("DELETE FROM validations WHERE chain_id = ?", (chain_id,)).rowcount
         return {"cursors": cursors, "proofs": proofs, "records": records, "agent deliveries": sends,
-                "revocations": revocations}
+                "revocations": revocations, "receipts": receipts, "validation requests": validations}
 
     # ------------------------------------------------------------ relayer orders
 
@@ -520,6 +621,16 @@ class Store:
             return
         names = ", ".join(f"{k} = ?" for k in fields)
         self.db.execute(f"UPDATE orders SET {names} WHERE order_id = ?", (*fields.values(), order_id))
+
+    def finish_order(self, order_id: str, state: str, record_receipt: bool = False) -> None:
+        """Write an order down `state` (settled, refunded) and, for a settled one when
+        `record_receipt`, its receipt as to be recorded, in one transaction: a restart between
+        the two finds both or neither."""
+        with self.transaction() as db:
+            db.execute("UPDATE orders SET state = ?, done_at = ? WHERE order_id = ?", (state, time.time(), order_id))
+            if record_receipt and state == "settled":
+                db.execute("INSERT OR IGNORE INTO receipts (order_id, origin_chain, state) SELECT order_id, "
+                           "origin_chain, 'pending' FROM orders WHERE order_id = ?", (order_id,))
 
     def failed(self, order_id: str, error: str, backoff: float) -> None:
         """Count a failed attempt and hold the order back for `backoff` seconds."""
@@ -700,6 +811,85 @@ class Store:
             "revocation_id = ? AND dest_chain = ?",
             (error[:500], time.time() + backoff, bytes(revocation_id), dest_chain))
 
+    # ------------------------------------------------------------ receipts (charter.processes.receipts)
+
+    def receipts(self, origin_chain: int, *states: str, ready: bool = False) -> list[ReceiptRow]:
+        """Settled orders of `origin_chain` whose receipt is in `states` (due now if `ready`), oldest first."""
+        query = (
+            "SELECT r.order_id, r.origin_chain, o.origin_data, r.state, r.tx_hash, r.attempts, r.last_error FROM "
+            "receipts r JOIN orders o ON o.order_id = r.order_id WHERE r.origin_chain = ? AND r.state IN "
+            f"({', '.join('?' * len(states))})"
+        )
+        args: list[Any] = [origin_chain, *states]
+        if ready:
+            query += " AND r.retry_at <= ?"
+            args.append(time.time())
+        rows = self.db.execute(query + " ORDER BY o.done_at, r.order_id", args).fetchall()
+        return [ReceiptRow(str(r[0]), int(r[1]), bytes(r[2]), str(r[3]), r[4], int(r[5]), r[6]) for r in rows]
+
+    def receipt_state(self, order_id: str) -> str | None:
+        row = self.db.execute("SELECT state FROM receipts WHERE order_id = ?", (order_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def receipt_tx(self, order_id: str) -> str | None:
+        """The hash of the recordReceipt this relayer sent for `order_id` (None: none, or recorded by someone else)."""
+        row = self.db.execute("SELECT tx_hash FROM receipts WHERE order_id = ?", (order_id,)).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def update_receipt(self, order_id: str, **fields: Any) -> None:
+        names = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE receipts SET {names} WHERE order_id = ?", (*fields.values(), order_id))
+
+    def receipt_failed(self, order_id: str, error: str, backoff: float) -> None:
+        """Count a failed attempt and hold the receipt back for `backoff` seconds."""
+        self.db.execute(
+            "UPDATE receipts SET attempts = attempts + 1, last_error = ?, retry_at = ? WHERE order_id = ?",
+            (error[:500], time.time() + backoff, order_id))
+
+    def receipt_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM receipts GROUP BY state").fetchall()
+        return {str(state): int(n) for state, n in rows}
+
+    # ------------------------------------------------------------ validation requests (charter.processes.validate)
+
+    @staticmethod
+    def add_validation(db: _Locked, row: ValidationRow) -> bool:
+        """Record a request read on `row.chain_id` (False if it was known)."""
+        cur = db.execute(
+            f"INSERT OR IGNORE INTO validations ({_VALIDATION_COLUMNS}, seen_at) VALUES "
+            f"({', '.join('?' * 16)})",
+            (row.chain_id, row.request_hash, row.validator, str(row.agent_id), row.request_uri, row.origin_chain,
+             row.order_id, row.block, row.state, row.reason, row.score, row.response_uri, row.tx_hash, row.attempts,
+             row.last_error, time.time()))
+        return cur.rowcount == 1
+
+    def validations(self, chain_id: int, *states: str, ready: bool = False) -> list[ValidationRow]:
+        """The requests read on `chain_id` in `states` (due now if `ready`), in the order they were made."""
+        return [_validation_row(r) for r in self._select(_VALIDATION_COLUMNS, "validations", states,
+                                                         "block, request_hash", ready, chain_id=chain_id)]
+
+    def validation(self, chain_id: int, request_hash: bytes) -> ValidationRow | None:
+        row = self.db.execute(f"SELECT {_VALIDATION_COLUMNS} FROM validations WHERE chain_id = ? AND "
+                              "request_hash = ?", (chain_id, bytes(request_hash))).fetchone()
+        return _validation_row(row) if row else None
+
+    def update_validation(self, chain_id: int, request_hash: bytes, **fields: Any) -> None:
+        names = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE validations SET {names} WHERE chain_id = ? AND request_hash = ?",
+                        (*fields.values(), chain_id, bytes(request_hash)))
+
+    def validation_failed(self, chain_id: int, request_hash: bytes, error: str | None, backoff: float) -> None:
+        """Count an attempt (a failure, or a look that found nothing to answer yet: `error` None) and
+        hold the request back for `backoff` seconds."""
+        self.db.execute(
+            "UPDATE validations SET attempts = attempts + 1, last_error = COALESCE(?, last_error), retry_at = ? "
+            "WHERE chain_id = ? AND request_hash = ?",
+            (None if error is None else error[:500], time.time() + backoff, chain_id, bytes(request_hash)))
+
+    def validation_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT state, COUNT(*) FROM validations GROUP BY state").fetchall()
+        return {str(state): int(n) for state, n in rows}
+
     # ------------------------------------------------------------ solver
 
     def seen_state(self, order_id: str) -> str | None:
@@ -739,5 +929,5 @@ class Store:
         return {state: int(n) for state, n in rows}
 
 
-__all__ = ["MESSAGE_STATES", "RELAY_STATES", "REVOCATION_STATES", "AgentSend", "MessageRow", "Record", "Revocation",
-           "RevocationTarget", "Row", "Store"]
+__all__ = ["MESSAGE_STATES", "RECEIPT_STATES", "RELAY_STATES", "REVOCATION_STATES", "VALIDATION_STATES", "AgentSend",
+           "MessageRow", "ReceiptRow", "Record", "Revocation", "RevocationTarget", "Row", "Store", "ValidationRow"]
