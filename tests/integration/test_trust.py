@@ -174,3 +174,19 @@ def test_validation_request_answer_and_read(world: World, stranger: LocalSigner)
     assert summary.count >= 1 and summary.average <= 100
     with pytest.raises(UnknownValidationRequest):
         validation.status(b"\x77" * 32)
+
+
+def test_a_receipt_recorded_meanwhile_does_not_stop_the_feedback(
+    world: World, filler_on_a: int, stranger: LocalSigner, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The relayer records receipts too: if it records one between the client's look and its own
+    recordReceipt, the client's is refused ("receipt recorded") and the feedback still goes out."""
+    from charter.trust import Reputation
+
+    order = _settled(world)
+    world.a.user.backed_reputation.with_signer(stranger).record_receipt(order.order_id)  # the relayer, say
+    seen = Reputation.receipt
+    looks = iter([None, None, None])  # give_for_order's and record_receipt's looks happen "before" it landed
+    monkeypatch.setattr(Reputation, "receipt", lambda self, oid: next(looks, seen(self, oid)))
+    given = world.a.user.backed_reputation.give_for_order(order.order_id, 90)
+    assert given.note is None and given.agent_id == filler_on_a

@@ -478,7 +478,10 @@ class Solver(RoundLoop[SolveReport]):
             try:
                 done = self._reputation(chain_id).give_for_order(order.order_id, score, about="opener",
                                                                  from_block=self.chains[chain_id][0].start_block)
-            except ReceiptUsed:
+            except ReceiptUsed as exc:
+                if exc.reason != "reputation: receipt used":
+                    report.errors.append(str(exc))
+                    continue
                 done = None  # reviewed before a restart
             except CharterError as exc:
                 report.errors.append(str(exc))

@@ -30,7 +30,7 @@ from .._core.checks import check_address
 from .._core.revert import RevertContext, translate
 from .._core.signers import SignerLike
 from .._core.tx import TxResult, expect_event, result, send_checked
-from ..exceptions import InvalidInput, NotACounterparty, ReceiptMissing
+from ..exceptions import InvalidInput, NotACounterparty, ReceiptMissing, ReceiptUsed
 from ..intents.models import FillRecord, Order
 from ..registry.models import check_agent_id
 from . import errors as _errors  # noqa: F401  (registers the trust reverts)
@@ -197,8 +197,13 @@ class Reputation(_Registry):
         side = about or self._side(receipt, chosen.address)
         target = agent_id if agent_id is not None else self._agent_on(receipt, side, inboxes, from_block)
         if self.receipt(order_id) is None:
-            recorded = self.record_receipt(order_id, from_block=from_block, signer=chosen)
-            note = f"recorded the order's receipt first (tx {recorded.tx_hash})"
+            try:
+                recorded = self.record_receipt(order_id, from_block=from_block, signer=chosen)
+                if recorded.sent:
+                    note = f"recorded the order's receipt first (tx {recorded.tx_hash})"
+            except ReceiptUsed as exc:  # someone (the relayer) recorded it meanwhile: give the feedback
+                if exc.reason != "reputation: receipt recorded":
+                    raise
         done = self.give(target, value, decimals, tag1=tag1, tag2=tag2, endpoint=endpoint,
                          feedback_uri=feedback_uri, feedback_hash=order_id, signer=chosen)
         return done.model_copy(update={"order_id": "0x" + order_id.hex(), "note": note})
