@@ -2,7 +2,7 @@
 
     ape console --network ethereum:local:foundry
 
-puts in scope (see docs/console.md):
+puts in scope (see docs/ape.md):
 
 * ``charter``: a :class:`charter.Charter` on ape's connected provider, sending
   as ``sender``; on a development chain the suite is deployed first if it is

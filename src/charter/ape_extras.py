@@ -42,7 +42,7 @@ DEV_CHAIN_IDS = (31337, 1337)
 
 UPGRADE_WITHOUT_APE = (
     "upgrade the EOA without ape: `charter account upgrade` with its private key in $CHARTER_PRIVATE_KEY, "
-    "or charter.accounts.upgrade(LocalSigner.from_key(key)) (see docs/console.md)"
+    "or charter.accounts.upgrade(LocalSigner.from_key(key)) (see docs/ape.md)"
 )
 
 

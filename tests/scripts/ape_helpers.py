@@ -1,5 +1,5 @@
 """Running `ape run` / `ape console` as a user does: one process per command, attached to a
-running anvil through APE_FOUNDRY_HOST (the persistent mode of docs/console.md)."""
+running anvil through APE_FOUNDRY_HOST (the persistent mode of docs/ape.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""docs/console.md's session, replayed in a real `ape console` against a fresh anvil.
+"""docs/ape.md's session, replayed in a real `ape console` against a fresh anvil.
 
 The inputs (``In [n]: ...``) are run in order, one cell each, by ``ape console
 --network ethereum:local:foundry -c`` with ape_console_extras.py loaded from
@@ -16,7 +16,7 @@ from ape_helpers import APE, NETWORK, ROOT, ape_env
 
 from charter.devchain import local_anvil
 
-DOC = ROOT / "docs" / "console.md"
+DOC = ROOT / "docs" / "ape.md"
 _IN = re.compile(r"^In \[(\d+)\]: (.*)$")
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _FEES = re.compile(r"total fees paid = \d+")
@@ -26,7 +26,7 @@ def transcript() -> tuple[list[str], list[str]]:
     """The inputs and the output lines of the page's ```ipython block."""
     text = DOC.read_text()
     blocks = re.findall(r"```ipython\n(.*?)```", text, re.S)
-    assert len(blocks) == 1, "docs/console.md has exactly one ```ipython transcript"
+    assert len(blocks) == 1, "docs/ape.md has exactly one ```ipython transcript"
     inputs, outputs = [], []
     for line in blocks[0].splitlines():
         match = _IN.match(line)

@@ -1,4 +1,4 @@
-"""The two local-node modes of docs/console.md.
+"""The two local-node modes of docs/ape.md.
 
 The README's ape sequence (its ```bash block under "With ape") is the
 persistent mode: tests/docs/test_code_blocks.py runs it as written, one
