@@ -58,7 +58,15 @@ $(HYPERLANE_STAMP): $(VENV_STAMP) $(NODE_STAMP) tools/hyperlane_artifacts.py
 	$(BIN)/python tools/hyperlane_artifacts.py
 	@touch $@
 
-setup: $(VENV_STAMP) $(NODE_STAMP) $(HYPERLANE_STAMP) $(AGENT0_STAMP) ## Create .venv, .venv-agent0 and node_modules, extract Hyperlane's contracts, if missing
+# The headless Chromium that tests/console drive the console in: inflated from the pinned
+# @sparticuz/chromium (it ships the browser, brotli-compressed; nothing is downloaded) into the
+# ignored .build/chromium/ (binary, SwiftShader, NSS libraries, fonts). Linux x64 only.
+CHROMIUM_STAMP := .build/chromium/.extracted
+$(CHROMIUM_STAMP): $(NODE_STAMP) tools/chromium.mjs
+	node tools/chromium.mjs
+	@mkdir -p $(@D) && touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP) $(HYPERLANE_STAMP) $(CHROMIUM_STAMP) $(AGENT0_STAMP) ## Create .venv, .venv-agent0 and node_modules, extract Hyperlane's contracts and the headless Chromium, if missing
 
 compile: setup ## Compile the contracts with ape
 	ape compile
