@@ -11,7 +11,7 @@
 //     .build/chromium/chromium              the chrome-headless-shell binary
 //     .build/chromium/lib*.so, vk_*.json    SwiftShader (software GL), next to the binary
 //     .build/chromium/lib/                  NSS, NSPR and expat, for machines without them
-//     .build/chromium/fonts/                Open Sans, with a fonts.conf for FONTCONFIG_PATH
+//     .build/chromium/fonts/                Open Sans (fonts/), with a fonts.conf for FONTCONFIG_PATH
 //     .build/chromium/VERSION               the package version it came from
 //
 // Idempotent: nothing is done when VERSION already names the pinned version.
@@ -45,12 +45,14 @@ const packageDir = join(ROOT, "node_modules", PACKAGE); // a direct dependency: 
 const version = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")).version;
 const bin = join(packageDir, "bin");
 
-const FONTS_CONF = `<?xml version="1.0"?>
+// The package's fonts.conf names /tmp/fonts: this one names the fonts where they are now (the test
+// driver, tests/console/browser.py, writes its own at each launch).
+const fontsConf = (fonts) => `<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
-<!-- Written by tools/chromium.mjs: the fonts of ${PACKAGE} ${version}, found relative to this file. -->
+<!-- Written by tools/chromium.mjs: the fonts of ${PACKAGE} ${version}. -->
 <fontconfig>
-  <dir prefix="relative">fonts</dir>
-  <cachedir prefix="relative">cache</cachedir>
+  <dir>${join(fonts, "fonts")}</dir>
+  <cachedir>${join(fonts, "cache")}</cachedir>
 </fontconfig>
 `;
 
@@ -99,7 +101,7 @@ async function main() {
     untar(join(bin, "swiftshader.tar.br"), work);
     untar(join(bin, "al2023.tar.br"), work); // lib/
     untar(join(bin, "fonts.tar.br"), join(work, "fonts"));
-    writeFileSync(join(work, "fonts", "fonts.conf"), FONTS_CONF);
+    writeFileSync(join(work, "fonts", "fonts.conf"), fontsConf(join(OUT, "fonts")));
     mkdirSync(join(work, "fonts", "cache"), { recursive: true });
     writeFileSync(join(work, "VERSION"), `${version}\n`);
     rmSync(OUT, { recursive: true, force: true });

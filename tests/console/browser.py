@@ -198,6 +198,17 @@ class _Connection:
 # --------------------------------------------------------------------------- browser
 
 
+# Only the package's fonts (the same rendering on every machine), absolute paths (fontconfig would
+# resolve a relative cache folder against the working directory).
+_FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <dir>{fonts}</dir>
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: the kernel kills it if the test process dies (even by SIGKILL),
     when close() and the finalizer never run. Linux only; elsewhere nothing."""
@@ -272,9 +283,10 @@ class Browser:
         library = path.parent / "lib"  # NSS / NSPR / expat shipped with the package, for machines without them
         if library.is_dir():
             env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(library), env.get("LD_LIBRARY_PATH")]))
-        fonts = path.parent / "fonts"
-        if (fonts / "fonts.conf").is_file():
-            env["FONTCONFIG_PATH"] = str(fonts)
+        fonts = path.parent / "fonts" / "fonts"  # the package's fonts, and a cache for them beside
+        if fonts.is_dir():
+            (Path(profile) / "fonts.conf").write_text(_FONTS_CONF.format(fonts=fonts, cache=fonts.parent / "cache"))
+            env["FONTCONFIG_PATH"] = profile
         with open(Path(profile) / "chromium.log", "wb") as log:  # read back if it fails to start
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
