@@ -1,6 +1,7 @@
 """The page where the principal reviews a grant request in plain words, and signs or refuses it.
 
-Served by ``charter mcp`` (on ``approvals = "HOST:PORT"``, 127.0.0.1 by default):
+Served by ``charter mcp`` (on ``approvals = "HOST:PORT"``, 127.0.0.1 by default), and by
+``charter grant request`` for its one request (any :class:`Requests` can be served):
 
     GET  /grant-requests/ID          the request in plain words, with warnings, and a button that signs it
                                      with the browser's wallet (EIP-1193 ``eth_signTypedData_v4``)
@@ -20,7 +21,7 @@ import html
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from starlette.applications import Starlette
@@ -31,7 +32,22 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..exceptions import CharterError
-from .service import AgentService, Refusal, refusal_of
+from .service import Refusal, refusal_of
+
+
+class Requests(Protocol):
+    """What the approvals site serves: grant requests by id, answered with a signature or a refusal
+    (:class:`~charter.agents.service.AgentService`, or ``charter grant request``'s one request)."""
+
+    approvals_base: str | None
+    """Where the site listens (set by :class:`ApprovalsServer` once it does)."""
+
+    def grant_request(self, request_id: str) -> dict[str, Any]: ...
+
+    def approve(self, request_id: str, signature: str, agent_consent: str = "") -> dict[str, Any]: ...
+
+    def refuse(self, request_id: str) -> dict[str, Any]: ...
+
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Charter grant request {id}</title>
@@ -102,7 +118,7 @@ def _error(exc: BaseException, status: int = 400) -> JSONResponse:
     return JSONResponse(refusal.as_dict(), status_code=404 if refusal.reason == "UnknownRequest" else status)
 
 
-def app(service: AgentService, host: str = "127.0.0.1") -> Starlette:
+def app(service: Requests, host: str = "127.0.0.1") -> Starlette:
     """The approvals site of `service` (a Starlette app). Requests naming another host are refused
     (a page elsewhere cannot reach it by DNS rebinding)."""
 
@@ -152,7 +168,7 @@ def app(service: AgentService, host: str = "127.0.0.1") -> Starlette:
 class ApprovalsServer:
     """The approvals site on its own thread (uvicorn), so it runs beside stdio and HTTP transports alike."""
 
-    def __init__(self, service: AgentService, host: str, port: int) -> None:
+    def __init__(self, service: Requests, host: str, port: int) -> None:
         import uvicorn
 
         self.config = uvicorn.Config(app(service, host), host=host, port=port, log_level="warning", lifespan="off")

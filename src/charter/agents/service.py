@@ -51,6 +51,7 @@ from ..exceptions import (
 from ..intents.models import NATIVE, Input, Order, Output
 from ..processes.chain import connect
 from ..sessions.builder import builder_from_specs
+from ..sessions.client import Sessions
 from ..sessions.describe import (
     TokenLookup,
     grant_summary,
@@ -554,22 +555,13 @@ class AgentService:
                                      budgets=list(token_budgets), native_budget=int(native_budget),
                                      max_calls=int(max_calls))
         grant = sessions.prepare(builder)
-        signed = SignedGrant(grant=grant, chain_id=chain.chain_id, manager=sessions.address)
         signatures = signatures_for(grant, [spec_signature(a) for a in allow])
-        summary, lines = grant_summary(signed, signatures, chain.tokens)
-        request_id = secrets.token_hex(8)
-        typed = sessions.signing_typed_data(grant)
-        record = {
-            "id": request_id, "status": "pending", "created": int(time.time()), "reason": reason,
-            "chain_id": chain.chain_id, "manager": sessions.address, "account": who,
-            "grant": json.loads(grant.model_dump_json()), "signatures": signatures,
-            "grant_hash": "0x" + signed.hash.hex(), "summary": lines, "unbounded": summary["unbounded"],
-            "consent_implied": sessions.consent_implied(grant), "typed_data": json_typed_data(typed),
-        }
+        record = request_record(sessions, grant, signatures, chain.tokens, reason)
+        request_id = record["id"]
         self._write_request(record)
         self.pending.add(request_id)
         return {"request_id": request_id, "status": "pending", "url": self.request_url(request_id),
-                "grant_hash": record["grant_hash"], "summary": lines, "unbounded": summary["unbounded"],
+                "grant_hash": record["grant_hash"], "summary": record["summary"], "unbounded": record["unbounded"],
                 "next": "send the principal to the url (or have them run `charter grant approve URL`); once they "
                         "sign, the grant is in force here and charter_status lists it"}
 
@@ -609,20 +601,8 @@ class AgentService:
             if record["status"] != "pending":
                 raise Refusal("InvalidInput", f"grant request {request_id} is {record['status']}, not pending")
             chain = self._chain(record["chain_id"])
-            sessions = chain.charter.sessions
-            grant = Grant.model_validate(record["grant"])
-            try:
-                signed = SignedGrant(grant=grant, chain_id=chain.chain_id, manager=sessions.address,
-                                     signature=HexBytes(signature), agent_consent=HexBytes(agent_consent or "0x"))
-            except (ValueError, TypeError):
-                raise Refusal("InvalidInput", "the signature is 0x-hex") from None
-            check = sessions.check_signature(signed)
-            if check.valid is not True:
-                raise Refusal("GrantSignatureInvalid", f"the signature does not approve this grant: {check.reason}",
-                              "sign the request's typed data with the account's key (or its owner's)")
-            if not sessions.consent_implied(grant) and not signed.agent_consent:
-                raise Refusal("AgentConsentMissing", "the agent's owner (or wallet) must consent to this session key",
-                              "add agent_consent: the agent owner's signature of the grant")
+            signed = approved_grant(chain.charter.sessions, Grant.model_validate(record["grant"]), signature,
+                                    agent_consent)
             path = self.state_dir / "grants" / f"0x{signed.hash.hex()}.json"
             save_grant(str(path), signed, record.get("signatures") or [])
             entry = self._add(path, "approved")
@@ -639,6 +619,42 @@ class AgentService:
                 self._write_request(record)
                 self.pending.discard(request_id)
         return {"request_id": request_id, "status": record["status"]}
+
+
+def request_record(sessions: Sessions, grant: Grant, signatures: list[str | None], tokens: TokenLookup,
+                   reason: str = "") -> dict[str, Any]:
+    """A grant request as the approvals protocol serves it (``GET …/grant-requests/ID.json``): a fresh id,
+    status ``pending``, the grant with its hash, summary, warnings and the typed data the account signs,
+    and the requester's `reason` (its own words)."""
+    signed = SignedGrant(grant=grant, chain_id=sessions.chain_id, manager=sessions.address)
+    summary, lines = grant_summary(signed, signatures, tokens)
+    return {
+        "id": secrets.token_hex(8), "status": "pending", "created": int(time.time()), "reason": reason,
+        "chain_id": sessions.chain_id, "manager": sessions.address, "account": grant.account,
+        "grant": json.loads(grant.model_dump_json()), "signatures": signatures,
+        "grant_hash": "0x" + signed.hash.hex(), "summary": lines, "unbounded": summary["unbounded"],
+        "consent_implied": sessions.consent_implied(grant),
+        "typed_data": json_typed_data(sessions.signing_typed_data(grant)),
+    }
+
+
+def approved_grant(sessions: Sessions, grant: Grant, signature: str, agent_consent: str = "") -> SignedGrant:
+    """`grant` with the principal's `signature`, once the chain says it is the account's (its own key, or
+    its owner's through ERC-1271); a :class:`Refusal` otherwise, or when the agent's consent is needed
+    and `agent_consent` is empty."""
+    try:
+        signed = SignedGrant(grant=grant, chain_id=sessions.chain_id, manager=sessions.address,
+                             signature=HexBytes(signature), agent_consent=HexBytes(agent_consent or "0x"))
+    except (ValueError, TypeError):
+        raise Refusal("InvalidInput", "the signature is 0x-hex") from None
+    check = sessions.check_signature(signed)
+    if check.valid is not True:
+        raise Refusal("GrantSignatureInvalid", f"the signature does not approve this grant: {check.reason}",
+                      "sign the request's typed data with the account's key (or its owner's)")
+    if not sessions.consent_implied(grant) and not signed.agent_consent:
+        raise Refusal("AgentConsentMissing", "the agent's owner (or wallet) must consent to this session key",
+                      "add agent_consent: the agent owner's signature of the grant")
+    return signed
 
 
 def _checked(value: Any, what: str) -> str:

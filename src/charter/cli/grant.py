@@ -76,16 +76,24 @@ def grant() -> None:
 
 
 def _grant_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options that say what the grant allows (shared by create and issue)."""
-    for option in reversed(_OPTIONS):
+    """The options that say what the grant allows, and where it goes (shared by create and issue)."""
+    for option in reversed([_ACCOUNT_OPTION, *_SPEC_OPTIONS, *_SIGN_OPTIONS]):
         command = option(command)
     return command
 
 
-_OPTIONS = [
-    click.option(
-        "--account", metavar="ADDRESS", help="The account granting (default: the sender, an EIP-7702 account)."
-    ),
+def _grant_spec_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say what the grant allows, but the account (shared by create, issue and request)."""
+    for option in reversed(_SPEC_OPTIONS):
+        command = option(command)
+    return command
+
+
+_ACCOUNT_OPTION = click.option(
+    "--account", metavar="ADDRESS", help="The account granting (default: the sender, an EIP-7702 account)."
+)
+
+_SPEC_OPTIONS = [
     click.option("--agent", "agent_id", type=int, required=True, help="The agent the session key acts for."),
     click.option("--key", "session_key", required=True, metavar="ADDRESS", help="The agent's session key (address)."),
     click.option(
@@ -147,6 +155,9 @@ _OPTIONS = [
         metavar="VAR",
         help="Consent for the agent here: VAR is an environment variable holding its owner's or wallet's key.",
     ),
+]
+
+_SIGN_OPTIONS = [
     click.option(
         "--out",
         type=click.Path(dir_okay=False, writable=True),
@@ -192,11 +203,7 @@ def _run(
         native_budget, max_calls, min_interval, allow_execute_like=bool(extra.get("force_execute_like")),
         guards=guards,
     )
-    consent: Any = agent_consent
-    if agent_key_env is not None:
-        consent = key_from_env(
-            agent_key_env, f"--agent-key-env {agent_key_env}: that environment variable is not set"
-        )
+    consent = _consent_option(agent_consent, agent_key_env)
     if chains is not None:
         _run_multi(ctx, targets, builder, allows, watches, consent, assume_yes, out, as_json)
         return
@@ -232,6 +239,13 @@ def _run(
             "signed off-chain (no transaction)"
             + (f"; saved to {out}" if out else "; use --out FILE or --json to keep it")
         )
+
+
+def _consent_option(agent_consent: str | None, agent_key_env: str | None) -> Any:
+    """The agent's consent as --agent-consent SIG or --agent-key-env VAR give it (a signature, a signer, or None)."""
+    if agent_key_env is not None:
+        return key_from_env(agent_key_env, f"--agent-key-env {agent_key_env}: that environment variable is not set")
+    return agent_consent
 
 
 def _run_multi(
@@ -769,12 +783,12 @@ def _fetch_request(url: str) -> tuple[str, dict[str, Any]]:
     base = url.rstrip("/").removesuffix(".json")
     if "/grant-requests/" not in base or not base.startswith(("http://", "https://")):
         raise InvalidInput(f"{url!r} is not a grant-request URL (http://HOST:PORT/grant-requests/ID, as charter mcp "
-                           "gives it)")
+                           "or charter grant request gives it)")
     try:
         answer = requests.get(base + ".json", timeout=10)
     except requests.RequestException as exc:
         raise InvalidInput(f"could not read the grant request at {base}: {type(exc).__name__} (is charter mcp "
-                           "running?)") from None
+                           "or charter grant request still running?)") from None
     try:
         record = answer.json()
     except ValueError:
@@ -832,7 +846,8 @@ def approve(ctx: click.Context, url: str, assume_yes: bool, as_json: bool) -> No
             agreed = False
         if not agreed:
             raise Declined("not confirmed: nothing was signed")
-    signed = sessions.sign(grant_obj, state.signer("grant approve"))
+    # The requester may carry the agent's consent (charter grant request --agent-key-env): sign checks it.
+    signed = sessions.sign(grant_obj, state.signer("grant approve"), agent_consent=record.get("agent_consent") or None)
     try:
         answer = requests.post(base, json={"signature": "0x" + signed.signature.hex(),
                                            "agent_consent": "0x" + signed.agent_consent.hex()}, timeout=30)
@@ -846,3 +861,137 @@ def approve(ctx: click.Context, url: str, assume_yes: bool, as_json: bool) -> No
         print_json({"approved": True, "grant": body["grant"], "request_id": record["id"]})
     else:
         click.echo(f"signed: grant {body['grant']} is in force for agent {grant_obj.agent_id}")
+
+
+# ---------------------------------------------------------------- asking the principal for a grant
+
+
+DEFAULT_CONSOLE = "http://127.0.0.1:8600"
+MAX_REASON = 500
+
+
+def _listen_address(value: str) -> tuple[str, int]:
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise InvalidInput(f"--listen {value!r} is HOST:PORT with a port from 0 (any free one) to 65535, "
+                           "e.g. 127.0.0.1:0")
+    return host, int(port)
+
+
+def console_link(console: str, url: str) -> str:
+    """The console's approval page for the grant request at `url` (the URL percent-encoded whole)."""
+    from urllib.parse import quote
+
+    return f"{console.rstrip('/')}/approve?request={quote(url, safe='')}"
+
+
+@grant.command("request")
+@click.option(
+    "--account", required=True, metavar="ADDRESS",
+    help="The account asked for the grant: its principal signs it (in the console or with charter grant approve).",
+)
+@_grant_spec_options
+@click.option(
+    "--reason", default="", metavar="TEXT",
+    help=f"Why the grant is asked for, shown to the principal as the requester's words (at most {MAX_REASON} "
+    "characters).",
+)
+@click.option(
+    "--console", "console_url", default=DEFAULT_CONSOLE, show_default=True, metavar="URL",
+    help="The principal's console (charter console): the request opens at URL/approve?request=...",
+)
+@click.option(
+    "--listen", default="127.0.0.1:0", show_default=True, metavar="HOST:PORT",
+    help="Where the request is served (port 0: any free one).",
+)
+@click.option(
+    "--wait", "wait_seconds", type=click.FloatRange(min=0, min_open=True), default=600, show_default=True,
+    metavar="SECONDS", help="How long to wait for the principal's answer.",
+)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+    help="Write the signed grant here once the principal signs (the file grant create writes).",
+)
+@json_option
+@click.pass_context
+def request(
+    ctx: click.Context, account: str, agent_id: int, session_key: str, allows: tuple[str, ...],
+    budgets: tuple[str, ...], guards: tuple[str, ...], watches: tuple[str, ...], native_budget: int, max_calls: int,
+    min_interval: str | None, force_execute_like: bool, valid_for: str, agent_consent: str | None,
+    agent_key_env: str | None, reason: str, console_url: str, listen: str, wait_seconds: float, out: str,
+    as_json: bool,
+) -> None:
+    """Ask the account's principal for a grant, and wait for their signature.
+
+    The same options as "charter grant create", but nothing is signed here
+    and no key is needed: the grant is served as a grant request (the
+    approvals protocol of charter mcp) on --listen, and the principal signs
+    it in the console (the link printed) or with "charter grant approve URL".
+    Their signature is taken once the chain says it is the account's; the
+    signed grant then goes to --out. Exit 0 once signed, 5 when the principal
+    refuses, 1 when no answer comes within --wait seconds.
+    """
+    from ..agents.approvals import ApprovalsServer
+    from ..agents.requester import OneRequest
+
+    check_out_path(out)
+    account = check_address(account, "--account")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"--reason is at most {MAX_REASON} characters (got {len(reason)})")
+    if not console_url.startswith(("http://", "https://")):
+        raise InvalidInput(f"--console {console_url!r} is not an http(s) URL; e.g. {DEFAULT_CONSOLE}")
+    host, port = _listen_address(listen)
+    charter = get_state(ctx).charter()  # reads only: the principal signs elsewhere
+    sessions = charter.sessions
+    builder = builder_from_specs(
+        account, agent_id, session_key, allows, valid_for, budgets, native_budget, max_calls, min_interval,
+        allow_execute_like=force_execute_like, guards=guards,
+    )
+    prepared = sessions.prepare(builder)
+    sessions.check_allowances(prepared, watches)  # a standing allowance is refused before anyone is asked
+    # The agent's consent is settled here (implied, or given and checked): the principal's one signature then
+    # puts the grant in force.
+    consent = sessions._agent_consent(prepared, _consent_option(agent_consent, agent_key_env))
+    if sessions.accounts.kind(account) is None:
+        click.echo(f"warning: {account} is not a Charter account on chain {sessions.chain_id} (yet): the grant is "
+                   "refused on use until it is one", err=True)
+    signatures = signatures_for(prepared, [spec_signature(spec) for spec in allows])
+    requester = OneRequest(sessions, prepared, signatures, TokenLookup(charter.w3), reason, consent,
+                           on_approved=lambda signed: save_grant(out, signed, signatures))
+    server = ApprovalsServer(requester, host, port)
+    record = requester.record
+    to_stderr = wants_json(ctx, as_json)  # stdout carries the JSON answer
+
+    def say(line: str) -> None:
+        click.echo(line, err=to_stderr)
+
+    try:
+        try:
+            server.start()
+        except CharterError:
+            raise InvalidInput(f"could not listen on {host}:{port} (in use?): pass another --listen HOST:PORT; "
+                               "nothing was asked") from None
+        url = str(requester.url)
+        say(f"grant request {record['id']} on chain {sessions.chain_id}, for the principal of {account} to sign:")
+        say("\n".join(record["summary"]))
+        for warning in record["unbounded"]:
+            say(f"  WARNING: unbounded: {warning}")
+        say(f"  the requester says: {reason or '(no reason given)'}")
+        say(f"request:  {url}")
+        say(f"console:  {console_link(console_url, url)}")
+        say(f"terminal: charter grant approve {url}")
+        say(f"waiting up to {wait_seconds:g} s for the principal's answer (Ctrl-C gives up)...")
+        status = requester.wait(wait_seconds)
+    finally:
+        server.stop()
+    if status == "refused":
+        raise Declined(f"the principal refused grant request {record['id']}: nothing was signed")
+    if status != "approved" or requester.signed is None:
+        raise CharterError(f"no answer to grant request {record['id']} within {wait_seconds:g} s: nothing was "
+                           "signed (the request is closed; run the command again to ask again)")
+    signed = requester.signed
+    if wants_json(ctx, as_json):
+        print_json({"approved": True, "request_id": record["id"], "url": url, **signed.summary(), "file": out})
+    else:
+        click.echo(f"approved: grant 0x{signed.hash.hex()} signed by account {account}; saved to {out}")
+
