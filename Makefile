@@ -109,12 +109,13 @@ demo: setup ## Run the story on local anvil chains (one, then two for intents)
 # `charter solve` on two interval-mined anvils (~4 min); agents.py times `charter mcp`
 # tool calls against direct SDK calls (~40 s); propagation.py times a kill from one chain
 # to the other through the relayer (~2 min); attack.py runs and prices a Sybil attack on
-# receipt-backed feedback on titanoboa (~40 s); CHARTER_BENCH_LONG=1 adds
+# receipt-backed feedback on titanoboa (~40 s); console.py times the console's cache with
+# 1,000 grants on two anvils (~25 s); CHARTER_BENCH_LONG=1 adds
 # its 10,000-order run (~15 min), which `make bench-long` runs alone.
 BENCH_OUT = $(if $(UPDATE),benchmarks/results,.build/bench)
 BENCH_LONG = $(BIN)/python benchmarks/processes.py --long --out $(BENCH_OUT)/processes-long.json
 
-bench: setup ## Gas + SDK speed + relayer/solver end to end + charter mcp + kills across chains + Sybil attack price -> .build/bench/*.json; UPDATE=1: benchmarks/results/
+bench: setup ## Gas + SDK speed + relayer/solver end to end + charter mcp + kills across chains + Sybil attack price + console cache -> .build/bench/*.json; UPDATE=1: benchmarks/results/
 	@status=0; \
 	$(BIN)/python benchmarks/gas.py --out $(BENCH_OUT)/gas.json || status=1; \
 	$(BIN)/python benchmarks/sdk.py --out $(BENCH_OUT)/sdk.json || status=1; \
@@ -122,6 +123,7 @@ bench: setup ## Gas + SDK speed + relayer/solver end to end + charter mcp + kill
 	$(BIN)/python benchmarks/agents.py --out $(BENCH_OUT)/agents.json || status=1; \
 	$(BIN)/python benchmarks/propagation.py --out $(BENCH_OUT)/propagation.json || status=1; \
 	$(BIN)/python benchmarks/attack.py --out $(BENCH_OUT)/attack.json || status=1; \
+	$(BIN)/python benchmarks/console.py --out $(BENCH_OUT)/console.json || status=1; \
 	if [ "$${CHARTER_BENCH_LONG:-}" = 1 ]; then $(BENCH_LONG) || status=1; fi; \
 	exit $$status
 

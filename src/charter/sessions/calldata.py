@@ -14,6 +14,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from ..accounts.calldata import EXECUTE as ACCOUNT_EXECUTE
+from ..accounts.calldata import EXECUTE_BATCH as ACCOUNT_EXECUTE_BATCH
 from .models import Grant, grant_from_tuple
 
 GRANT_TYPE = (
@@ -49,12 +50,33 @@ def calldata(function: str, *args: Any) -> bytes:
 
 
 def decode_grant(data: bytes) -> Grant | None:
-    """The grant a transaction's input carries (directly or through ``account.execute``), or None."""
+    """The grant a transaction's input carries (directly or through ``account.execute``), or None
+    (the first one, for an ``account.executeBatch``: :func:`decode_grants` gives them all)."""
+    grants = decode_grants(data)
+    return grants[0] if grants else None
+
+
+def decode_grants(data: bytes) -> list[Grant]:
+    """Every grant a transaction's input carries: one for a direct call to the manager or the
+    owner's ``account.execute``, each call's for the owner's ``account.executeBatch`` (grants
+    issued in a batch); empty when there is none."""
+    if data[:4] == ACCOUNT_EXECUTE_BATCH:
+        try:
+            (calls,) = abi_decode(["(address,uint256,bytes)[]"], data[4:])
+        except Exception:  # noqa: BLE001 - not ours
+            return []
+        return [g for _, _, inner in calls if (g := _manager_grant(bytes(inner))) is not None]
     if data[:4] == ACCOUNT_EXECUTE:
         try:
             _, _, data = abi_decode(["address", "uint256", "bytes"], data[4:])
         except Exception:  # noqa: BLE001 - not ours
-            return None
+            return []
+    grant = _manager_grant(bytes(data))
+    return [grant] if grant is not None else []
+
+
+def _manager_grant(data: bytes) -> Grant | None:
+    """The grant a call to the manager carries (its first argument), or None."""
     for function, selector in SELECTORS.items():
         if data[:4] != selector or not FUNCTIONS[function] or FUNCTIONS[function][0] != GRANT_TYPE:
             continue

@@ -13,8 +13,8 @@ chain whose entry is wanted, :func:`load_grant_file` gives either kind.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,17 @@ from web3 import Web3
 from .._core.abi_types import FunctionSignature, is_dynamic, matching
 from .._core.revert import format_time
 from ..exceptions import InvalidInput
-from .models import GUARDED, TOKEN_SELECTORS, Condition, Grant, MultiChainGrant, Op, Permission, SignedGrant
+from .models import (
+    GUARDED,
+    TOKEN_SELECTORS,
+    Condition,
+    Grant,
+    MultiChainGrant,
+    Op,
+    Permission,
+    SignedGrant,
+    _duration,
+)
 
 KNOWN_SIGNATURES: dict[bytes, str] = {
     FunctionSignature.parse(text).selector: text
@@ -51,6 +61,13 @@ AMOUNT_POSITION: dict[bytes, int] = {
 
 _OPS = {Op.EQ: "==", Op.NE: "!=", Op.LE: "<=", Op.GE: ">="}
 
+Name = Callable[[str], str]
+"""How an address is shown in a grant's words (the console names known contracts, tokens and people)."""
+
+
+def _as_is(address: str) -> str:
+    return address
+
 
 @dataclass(frozen=True)
 class TokenInfo:
@@ -66,24 +83,45 @@ class TokenInfo:
     def display(self, raw: int) -> str:
         if self.decimals is None:
             return f"{raw:,} raw units (decimals unknown)"
+        text = self.number(raw)
+        if self.symbol:
+            return f"{text} {self.symbol} ({raw:,} raw)"
+        return f"{text} ({raw:,} raw, {self.decimals} decimals)"
+
+    def number(self, raw: int) -> str:
+        """`raw` units in decimal with thousands separators (``1,234.5``); the raw figure when the
+        decimals are unknown."""
+        if self.decimals is None:
+            return f"{raw:,}"
         value = Decimal(raw).scaleb(-self.decimals)
         text = format(value.normalize(), "f") if raw else "0"
         if "." in text:
             whole, fraction = text.split(".")
-            text = f"{int(whole):,}.{fraction}"
-        else:
-            text = f"{int(text):,}"
-        if self.symbol:
-            return f"{text} {self.symbol} ({raw:,} raw)"
-        return f"{text} ({raw:,} raw, {self.decimals} decimals)"
+            return f"{int(whole):,}.{fraction}"
+        return f"{int(text):,}"
+
+    def short(self, raw: int) -> str:
+        """`raw` units as a person reads them, without the raw figure: ``1,234.5 USDC``
+        (``1,234.5`` without a symbol, ``1,234,500 raw units`` without decimals)."""
+        if self.decimals is None:
+            return f"{raw:,} raw units"
+        return f"{self.number(raw)} {self.symbol}" if self.symbol else self.number(raw)
+
+
+Tokens = Callable[[str], TokenInfo]
+"""What a token's decimals and symbol are (a :class:`TokenLookup`, or a table of known ones)."""
 
 
 class TokenLookup:
     """``decimals()`` / ``symbol()`` of tokens, read once each; without a node, nothing is known."""
 
-    def __init__(self, w3: Web3 | None) -> None:
+    def __init__(self, w3: Web3 | None, known: Mapping[str, TokenInfo] | None = None) -> None:
         self.w3 = w3
-        self._cache: dict[str, TokenInfo] = {}
+        self._cache: dict[str, TokenInfo] = dict(known or {})
+
+    def known(self) -> dict[str, TokenInfo]:
+        """Every token read so far (or given as `known`), by address."""
+        return dict(self._cache)
 
     def __call__(self, token: str) -> TokenInfo:
         if token not in self._cache:
@@ -240,7 +278,8 @@ def _value(abi_type: str | None, raw: int) -> Any:
 
 
 def _conditions(
-    permission: Permission, conditions: list[Condition], sig: FunctionSignature | None, tokens: TokenLookup
+    permission: Permission, conditions: list[Condition], sig: FunctionSignature | None, tokens: Tokens,
+    show: Name = _as_is,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     amount_at = AMOUNT_POSITION.get(bytes(permission.selector))
     rows: list[dict[str, Any]] = []
@@ -253,6 +292,8 @@ def _conditions(
             "parameter": name, "position": position, "word": c.index, "op": c.op, "value": value,
         }
         shown = str(value) if not isinstance(value, int) or isinstance(value, bool) else f"{value:,}"
+        if isinstance(value, str) and value.startswith("0x"):
+            shown = show(value)
         if amount_at is not None and position == amount_at:
             info = tokens(permission.target)
             row["amount"] = info.amount(c.value)
@@ -277,16 +318,94 @@ def _pretty(signature: str) -> str:
     return f"{sig.name}(" + ", ".join(f"{t} {n}" if n else t for t, n in zip(sig.types, sig.names, strict=True)) + ")"
 
 
-def unbounded_reasons(grant: Grant) -> list[str]:
+def unbounded_reasons(grant: Grant, name: Name = _as_is) -> list[str]:
     """Why `grant` is unbounded: a token function allowed on a token with no budget, and no call limit."""
     if grant.max_calls:
         return []
     reasons = []
     for p in grant.permissions:
-        name = TOKEN_SELECTORS.get(bytes(p.selector))
-        if name is not None and grant.budget_of(p.target) is None:
-            reasons.append(f"{name.split('(')[0]} on {p.target} with no token budget for it and no call limit")
+        function = TOKEN_SELECTORS.get(bytes(p.selector))
+        if function is not None and grant.budget_of(p.target) is None:
+            reasons.append(
+                f"{function.split('(')[0]} on {name(p.target)} with no token budget for it and no call limit"
+            )
     return reasons
+
+
+@dataclass(frozen=True)
+class GrantWords:
+    """A grant in the principal's words, part by part (:func:`grant_words`)."""
+
+    permissions: list[str]
+    """One line per permission: what it may call or send to, its conditions, its value per call."""
+    budgets: list[str]
+    """One line per token budget or guard, then the native budget (if any)."""
+    limits: list[str]
+    """The call limit and the minimum interval between calls (if any)."""
+    window: str
+    """``valid <from> .. <until>``."""
+    unbounded: list[str] = field(default_factory=list)
+    """:func:`unbounded_reasons`."""
+    permission_rows: list[dict[str, Any]] = field(default_factory=list)
+    """Per permission, for machines: target, selector, function, max_value, conditions."""
+    budget_rows: list[dict[str, Any]] = field(default_factory=list)
+    """Per token budget, for machines: token, cap (with its decimal reading), period, guarded."""
+
+    @property
+    def lines(self) -> list[str]:
+        """Every part in order, as :func:`grant_summary` lists them."""
+        return [*self.permissions, *self.budgets, *self.limits, self.window,
+                *(f"UNBOUNDED: {reason}" for reason in self.unbounded)]
+
+
+def grant_words(
+    g: Grant, signatures: Sequence[str | None], tokens: Tokens, *, name: Name = _as_is,
+    native: TokenInfo | None = None,
+) -> GrantWords:
+    """`g` in words: its permissions (with the typed `signatures`' parameter names), budgets (token
+    amounts with decimals from `tokens`; native amounts in `native`'s unit when given, else wei),
+    limits and window. `name` shows an address (a target, a token, a condition's value)."""
+
+    def wei(amount: int) -> str:
+        return native.display(amount) if native is not None else f"{amount:,} wei"
+
+    permissions, budget_rows, lines = [], [], []
+    for i, p in enumerate(g.permissions):
+        signature = signatures[i] if i < len(signatures) else None
+        sig = FunctionSignature.parse(signature) if signature else None
+        rows, phrases = _conditions(p, [c for c in g.conditions if c.permission == i], sig, tokens, name)
+        permissions.append({
+            "target": p.target, "selector": p.selector, "function": signature, "max_value": p.max_value,
+            "conditions": rows,
+        })
+        value = f", up to {wei(p.max_value)} per call" if p.max_value else ""
+        where = f" where {' and '.join(phrases)}" if phrases else ""
+        if bytes(p.selector) == b"\x00" * 4:
+            lines.append(f"send ETH to {name(p.target)}{value}{where}")
+        else:
+            function = _pretty(signature) if signature else "0x" + bytes(p.selector).hex()
+            lines.append(f"call {function} on {name(p.target)}{value}{where}")
+    budgets = []
+    for b in g.token_budgets:
+        info = tokens(b.token)
+        budget_rows.append({"token": b.token, "cap": info.amount(b.cap), "period": b.period, "guarded": b.guarded})
+        if b.guarded:
+            budgets.append(f"token {name(b.token)} {GUARDED}")
+            continue
+        per = f" every {_duration(b.period)}" if b.period else " in total"
+        budgets.append(f"move at most {info.display(b.cap)} of token {name(b.token)}{per}")
+    if g.native_budget:
+        budgets.append(f"send at most {wei(g.native_budget)} in total")
+    limits = []
+    if g.max_calls:
+        limits.append(f"at most {g.max_calls:,} calls")
+    if g.min_interval:
+        limits.append(f"at least {_duration(g.min_interval)} between calls")
+    return GrantWords(
+        permissions=lines, budgets=budgets, limits=limits,
+        window=f"valid {format_time(g.valid_after)} .. {format_time(g.valid_until)}",
+        unbounded=unbounded_reasons(g, name), permission_rows=permissions, budget_rows=budget_rows,
+    )
 
 
 def grant_summary(
@@ -294,55 +413,14 @@ def grant_summary(
 ) -> tuple[dict[str, Any], list[str]]:
     """The grant for machines (JSON) and for humans (lines): what it allows, in the principal's words."""
     g = signed.grant
-    permissions, lines = [], []
-    for i, p in enumerate(g.permissions):
-        signature = signatures[i] if i < len(signatures) else None
-        sig = FunctionSignature.parse(signature) if signature else None
-        rows, phrases = _conditions(p, [c for c in g.conditions if c.permission == i], sig, tokens)
-        permissions.append({
-            "target": p.target, "selector": p.selector, "function": signature, "max_value": p.max_value,
-            "conditions": rows,
-        })
-        value = f", up to {p.max_value:,} wei per call" if p.max_value else ""
-        where = f" where {' and '.join(phrases)}" if phrases else ""
-        if bytes(p.selector) == b"\x00" * 4:
-            lines.append(f"send ETH to {p.target}{value}{where}")
-        else:
-            function = _pretty(signature) if signature else "0x" + bytes(p.selector).hex()
-            lines.append(f"call {function} on {p.target}{value}{where}")
-    budgets = []
-    for b in g.token_budgets:
-        info = tokens(b.token)
-        budgets.append({"token": b.token, "cap": info.amount(b.cap), "period": b.period, "guarded": b.guarded})
-        if b.guarded:
-            lines.append(f"token {b.token} {GUARDED}")
-            continue
-        per = f" every {_duration(b.period)}" if b.period else " in total"
-        lines.append(f"move at most {info.display(b.cap)} of token {b.token}{per}")
-    if g.native_budget:
-        lines.append(f"send at most {g.native_budget:,} wei in total")
-    if g.max_calls:
-        lines.append(f"at most {g.max_calls:,} calls")
-    if g.min_interval:
-        lines.append(f"at least {_duration(g.min_interval)} between calls")
-    lines.append(f"valid {format_time(g.valid_after)} .. {format_time(g.valid_until)}")
-    reasons = unbounded_reasons(g)
-    lines += [f"UNBOUNDED: {reason}" for reason in reasons]
+    words = grant_words(g, signatures, tokens)
     data = {
         "grant_hash": signed.hash, "chain_id": signed.chain_id, "manager": signed.manager,
         "account": g.account, "agent_id": g.agent_id, "session_key": g.session_key,
         "valid_after": g.valid_after, "valid_until": g.valid_until, "epoch": g.epoch,
         "max_calls": g.max_calls, "min_interval": g.min_interval, "native_budget": g.native_budget,
-        "permissions": permissions, "token_budgets": budgets, "unbounded": reasons,
+        "permissions": words.permission_rows, "token_budgets": words.budget_rows, "unbounded": words.unbounded,
         "off_chain_signature": bool(signed.signature),
     }
     header = f"grant 0x{signed.hash.hex()} for agent {g.agent_id}, session key {g.session_key}, account {g.account}"
-    return data, [header, *(f"  - {line}" for line in lines)]
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
-        if seconds % size == 0 and seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} s"
+    return data, [header, *(f"  - {line}" for line in words.lines)]

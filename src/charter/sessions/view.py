@@ -25,7 +25,7 @@ from .._core.revert import format_time, translate
 from .._core.signers import SignerLike
 from ..accounts.client import Accounts
 from ..exceptions import InvalidInput, NotDeployed
-from .calldata import decode_grant
+from .calldata import decode_grants
 from .models import (
     SIGNATURE_MISMATCH,
     Grant,
@@ -198,40 +198,14 @@ class SessionsView(ChainClient):
         with translate(self.w3):
             block = int(self.w3.eth.block_number)
             raw = self.views.functions.grantState(grant.as_tuple()).call(block_identifier=block)
-            tokens = tuple(
-                TokenAllowance(
-                    token=b.token,
-                    cap=b.cap,
-                    period=b.period,
-                    left=int(
-                        self.views.functions.tokenAllowance(grant.as_tuple(), b.token).call(block_identifier=block)
-                    ),
-                )
+            lefts = [
+                int(self.views.functions.tokenAllowance(grant.as_tuple(), b.token).call(block_identifier=block))
                 for b in grant.token_budgets
-            )
+            ]
             problem = self._problem(grant, block)
         if signature is not None and signature.valid is False:
             problem = signature.reason
-        status, used, left, spent, native_left, last, after, until, nonce = raw
-        return GrantState(
-            grant_hash=self.hash(grant).hex(),
-            account=grant.account,
-            agent_id=grant.agent_id,
-            session_key=grant.session_key,
-            status=GrantStatus(status),
-            calls_used=used,
-            calls_left=None if grant.max_calls == 0 else left,
-            native_spent=spent,
-            native_left=native_left,
-            last_call=last or None,
-            valid_after=after,
-            valid_until=until,
-            nonce=nonce,
-            tokens=tokens,
-            block=block,
-            signature=signature,
-            problem=problem,
-        )
+        return grant_state(grant, self.hash(grant), raw, lefts, block, problem=problem, signature=signature)
 
     def require_usable(self, grant: Grant | SignedGrant, purpose: str = "a session call") -> GrantState:
         """The grant's :meth:`state` when a use now would not be refused for the grant itself; else
@@ -263,13 +237,10 @@ class SessionsView(ChainClient):
         functions = self.contract.functions
         epoch = int(functions.epochOf(grant.account).call(block_identifier=block))
         if grant.epoch > epoch:
-            return f"names epoch {grant.epoch} but the account is at epoch {epoch}: refused until then"
+            return grant_problem(grant, epoch, 0, True)
         limit = int(functions.maxSessionLengthOf(grant.account).call(block_identifier=block))
-        if grant.valid_until - grant.valid_after > limit:
-            return f"its window is longer than the account's maximum session length ({limit:,} s): refused on use"
-        if not self.w3.eth.get_code(Web3.to_checksum_address(grant.account), block_identifier=block):
-            return "the account has no code: deploy it or upgrade the EOA (EIP-7702)"
-        return None
+        has_code = bool(self.w3.eth.get_code(Web3.to_checksum_address(grant.account), block_identifier=block))
+        return grant_problem(grant, epoch, limit, has_code)
 
     def grants(self, account: str, from_block: int = 0, with_state: bool = True) -> list[GrantRecord]:
         """Every grant of `account` that was activated (used or issued) or revoked.
@@ -323,5 +294,56 @@ class SessionsView(ChainClient):
             data = bytes(self.w3.eth.get_transaction(tx_hash)["input"])
         except Exception:  # noqa: BLE001 - a node without the transaction only loses the detail
             return None
-        grant = decode_grant(data)
-        return grant if grant is not None and "0x" + self.hash(grant).hex() == grant_hash else None
+        return self.grants_in_input(data).get(grant_hash)
+
+    def grants_in_input(self, data: bytes) -> dict[str, Grant]:
+        """The grants a transaction's input carries (a session call, a relayed one, an activation,
+        the owner's ``account.execute(manager, issue(...))`` or a batch of them), by their hash
+        (0x-hex) on this chain and manager."""
+        return {"0x" + self.hash(grant).hex(): grant for grant in decode_grants(data)}
+
+
+def grant_problem(grant: Grant, epoch: int, max_session_length: int, has_code: bool) -> str | None:
+    """Why a use of `grant` would be refused although the manager's status view does not say
+    so (:attr:`GrantState.problem`), from the account's `epoch`, `max_session_length` and
+    whether it `has_code`; None when nothing stands in the way."""
+    if grant.epoch > epoch:
+        return f"names epoch {grant.epoch} but the account is at epoch {epoch}: refused until then"
+    if grant.valid_until - grant.valid_after > max_session_length:
+        return (f"its window is longer than the account's maximum session length ({max_session_length:,} s): "
+                "refused on use")
+    if not has_code:
+        return "the account has no code: deploy it or upgrade the EOA (EIP-7702)"
+    return None
+
+
+def grant_state(
+    grant: Grant, grant_hash: bytes, raw: Any, lefts: list[int], block: int, *, problem: str | None = None,
+    signature: SignatureCheck | None = None,
+) -> GrantState:
+    """A :class:`GrantState` from the SessionView's ``grantState(grant)`` answer (`raw`: its nine
+    fields) and ``tokenAllowance(grant, token)`` per token budget (`lefts`, in budget order), read at
+    `block`."""
+    status, used, left, spent, native_left, last, after, until, nonce = raw
+    return GrantState(
+        grant_hash=grant_hash.hex(),
+        account=grant.account,
+        agent_id=grant.agent_id,
+        session_key=grant.session_key,
+        status=GrantStatus(status),
+        calls_used=used,
+        calls_left=None if grant.max_calls == 0 else left,
+        native_spent=spent,
+        native_left=native_left,
+        last_call=last or None,
+        valid_after=after,
+        valid_until=until,
+        nonce=nonce,
+        tokens=tuple(
+            TokenAllowance(token=b.token, cap=b.cap, period=b.period, left=amount)
+            for b, amount in zip(grant.token_budgets, lefts, strict=True)
+        ),
+        block=block,
+        signature=signature,
+        problem=problem,
+    )
