@@ -45,6 +45,7 @@ RANKS: dict[str, int] = {
     # the edges
     "agents": 8,  # charter mcp and paid APIs: the SDK for agent runtimes
     "cli": 8,
+    "console": 8,  # charter console: the principal's web application
     "ape_extras": 8,
     "devchain": 8,
     "demo": 8,

@@ -57,6 +57,7 @@ from ._common import (
 )
 from .account import account
 from .agent import agent, register
+from .console import console_command
 from .deploy import deploy
 from .grant import grant
 from .grant import list_command as grant_list
@@ -133,6 +134,7 @@ cli.add_command(validation)
 cli.add_command(relay)
 cli.add_command(solve)
 cli.add_command(mcp_command)
+cli.add_command(console_command)
 # The verbs of earlier releases, hidden from the help.
 cli.add_command(alias(register, "register"))
 cli.add_command(alias(grant_list, "sessions"))
