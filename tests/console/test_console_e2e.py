@@ -10,6 +10,7 @@ of docs/console.md are taken here (CHARTER_SCREENSHOTS=docs/images writes them t
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,16 @@ from charter.agents.requester import OneRequest
 from charter.console.server import Console, ConsoleConfig, ConsoleServer
 from charter.devchain import DEV_KEYS, LocalChain, local_anvils
 from charter.exceptions import AgentNotActive, GrantRevoked
+from charter.intents import deploy_oracle
+from charter.processes.propagate import AgentRoute
+from charter.processes.relayer import ChainConfig, RelayConfig, Relayer
+from charter.registry.represent import MirrorState, represented_id
 from charter.sessions.describe import TokenLookup
 
 from .browser import ROOT, Page
 
 CHAIN_A, CHAIN_B = 31_811, 31_822
+COMMITTEE = [Account.from_key(bytes([0x21 * (i + 1)]) * 32) for i in range(3)]
 SHOTS = Path(os.environ.get("CHARTER_SCREENSHOTS") or ROOT / ".build" / "console-screenshots")
 
 
@@ -174,19 +180,73 @@ def test_a_refused_signature_changes_nothing_and_says_so(world: World, page: Pag
     page.wallet_refuses(False)
 
 
-def test_pause_the_agent(world: World, page: Page) -> None:
+def test_pause_the_agent_everywhere(world: World, page: Page, tmp_path: Path) -> None:
+    """The agent is represented on B (the committee carries its state); one click pauses it at home
+    and the relayer carries the pause to B, where the console shows the mirror paused."""
+    deployer = LocalSigner.from_key(DEV_KEYS[0])
+    inbox = deploy_oracle(world.b.w3, deployer, [m.address for m in COMMITTEE], 2)
+    chains = [ChainConfig(CHAIN_A, world.a.url, confirmations=1, start_block=world.a.w3.eth.block_number),
+              ChainConfig(CHAIN_B, world.b.url, confirmations=1, start_block=world.b.w3.eth.block_number,
+                          agents_oracle=inbox)]
+    relayer = Relayer(RelayConfig(
+        chains=chains, oracles={}, attester_keys=[m.key.hex() for m in COMMITTEE], sender_key=DEV_KEYS[2],
+        db=str(tmp_path / "relay.sqlite"), agents=[AgentRoute(CHAIN_A, world.trader, (CHAIN_B,), ("committee",))]))
+    row = f'tr[data-agent="{world.trader}"][data-chain="{CHAIN_A}"]'
+
+    def carry() -> None:  # these anvils mine only on transactions: a block each, so states confirm
+        for w3 in (world.a.w3, world.b.w3):
+            w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        relayer.step()
+
+    try:
+        _until(lambda: MirrorState.read(Charter.connect(world.b.w3).registry,
+                                        represented_id(inbox, CHAIN_A, world.trader)) is not None, carry)
+        _wallet(page, world)
+        page.goto(world.url)
+        page.wait_for(row, text=f"chain {CHAIN_B}", timeout=20)  # represented on B
+        assert "Trader" in page.text(row)
+        _shot(page, "agents")
+        page.click(f"{row} button[data-action=\"pause\"]")
+        page.wait_for("#notice.ok", text=f"done: pause agent {world.trader}", timeout=20)
+        assert world.charter().registry.status(world.trader).name == "PAUSED"
+        _until(lambda: MirrorState.read(Charter.connect(world.b.w3).registry,
+                                        represented_id(inbox, CHAIN_A, world.trader)).status.name == "PAUSED",
+               carry)
+        page.wait_for(row, text=f"chain {CHAIN_B} (paused)", timeout=20)
+        page.wait_for(f"{row} button[data-action=\"resume\"]", timeout=20)
+        with pytest.raises(AgentNotActive):
+            world.charter(world.alice).registry.pause(world.trader)
+        Charter.connect(world.a.w3, signer=world.alice).registry.resume(world.trader)
+        _until(lambda: MirrorState.read(Charter.connect(world.b.w3).registry,
+                                        represented_id(inbox, CHAIN_A, world.trader)).status.name == "ACTIVE",
+               carry)
+    finally:
+        relayer.close()
+
+
+def test_revoke_all_on_every_chain(world: World, page: Page) -> None:
+    """One button: the wallet sends revokeAll on A, switches to B and sends it there; both epochs move."""
+    before = {c: Charter.connect(w3).accounts.info(world.alice.address).epoch
+              for c, w3 in ((CHAIN_A, world.a.w3), (CHAIN_B, world.b.w3))}
     _wallet(page, world)
     page.goto(world.url)
-    button = f'tr[data-agent="{world.trader}"][data-chain="{CHAIN_A}"] button[data-action="pause"]'
-    page.wait_for(button)
-    assert "Trader" in page.text(f'tr[data-agent="{world.trader}"][data-chain="{CHAIN_A}"]')
+    button = f'button[data-action="revoke-all"][data-everywhere][data-account="{world.alice.address}"]'
     page.click(button)
-    page.wait_for("#notice.ok", text=f"done: pause agent {world.trader}", timeout=20)
-    assert world.charter().registry.status(world.trader).name == "PAUSED"
-    page.wait_for(f'tr[data-agent="{world.trader}"][data-chain="{CHAIN_A}"] button[data-action="resume"]', timeout=20)
-    with pytest.raises(AgentNotActive):
-        world.charter(world.alice).registry.pause(world.trader)
-    Charter.connect(world.a.w3, signer=world.alice).registry.resume(world.trader)
+    notice = page.wait_for("#notice.ok", text=f"on chain {CHAIN_B}", timeout=30)
+    assert f"on chain {CHAIN_A}" in notice
+    after = {c: Charter.connect(w3).accounts.info(world.alice.address).epoch
+             for c, w3 in ((CHAIN_A, world.a.w3), (CHAIN_B, world.b.w3))}
+    assert after == {c: e + 1 for c, e in before.items()}
+    assert {r.params[0]["chainId"] for r in page.wallet_requests("eth_sendTransaction")[-2:]} == {
+        hex(CHAIN_A), hex(CHAIN_B)}
+
+
+def _until(done: Any, step: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "not reached in time"
+        step()
+        time.sleep(0.2)
 
 
 def test_cross_origin_and_foreign_pages_cannot_act(world: World, page: Page, tmp_path: Path) -> None:
