@@ -30,7 +30,11 @@ Conditions (documented so numbers stay comparable across runs):
   again: the first page after a refresh that changed something) and the median of ``--reads``
   (default 20) warm reads of each: ``grants`` (all), ``grants_active`` (status filter),
   ``grant`` (one), ``agents``, ``accounts``, ``intents``, ``totals``, ``overview`` (all five
-  as the overview page asks them);
+  as the overview page asks them); ``page_http_ms`` (the median of 5 ``GET /`` of the overview,
+  all 1,000 grants on it, rendered by the console's server over HTTP), ``page_rows`` and
+  ``page_html_bytes``, and ``page_browser_load_ms`` (the median of 3 loads of that page in the
+  tests' headless Chromium until its load event: fetch, parse, style, layout), when
+  ``make setup`` extracted it;
 - ``readers``: a warm refresh (the grant states read again) with the index reading through
   JSON-RPC batches (``batch``, the default) and through 8 threads of single requests
   (``threads``), the median of 3 each.
@@ -54,6 +58,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import vyper
 from eth_account import Account
 from rich.console import Console
@@ -218,6 +223,7 @@ def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                                             index.totals()), args.reads),
             "grants_shown": len(index.grants()),
         }
+        reads.update({f"page_{name}": value for name, value in _page(index, alice.address, chains).items()})
         index.close()
         database = {"bytes": sum(p.stat().st_size for p in Path(tmp).glob("console.sqlite*"))}
 
@@ -228,6 +234,35 @@ def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
             readers[reader] = {"cold_ms": _ms(cold), "warm_ms": _median(other.refresh, 3)}
             other.close()
     return {"setup": setup, "refresh": refresh, "reads": reads, "readers": readers, "database": database}
+
+
+def _page(index: ConsoleIndex, principal: str, chains: Any) -> dict[str, Any]:
+    """The overview page itself with every grant on it: rendered by the console's server over HTTP,
+    and loaded in the headless Chromium the tests use (until its load event), when it is there."""
+    from charter.console.server import Console as Site
+    from charter.console.server import ConsoleConfig, ConsoleServer
+
+    config = ConsoleConfig(principal=principal, chains=[(c.chain_id, c.url) for c in chains], port=0)
+    server = ConsoleServer(Site(config, index=index, connect=lambda chain_id, url: Web3(Web3.HTTPProvider(url))))
+    url = server.start()
+    try:
+        body = httpx.get(url, timeout=30).text
+        out: dict[str, Any] = {
+            "http_ms": _median(lambda: httpx.get(url, timeout=30).raise_for_status(), 5),
+            "html_bytes": len(body.encode()),
+            "rows": body.count('<tr class="grant"'),
+        }
+        sys.path.insert(0, str(ROOT / "tests"))
+        from console.browser import Browser, default_executable  # the tests' harness (tests/console)
+
+        if default_executable().is_file():
+            with Browser.launch(default_executable()) as browser:
+                page = browser.new_page(width=1280, height=800)
+                page.goto(url)  # warm: fonts, static files
+                out["browser_load_ms"] = _median(lambda: page.goto(url), 3)
+        return out
+    finally:
+        server.stop()
 
 
 def _print(console: Console, body: dict[str, Any]) -> None:
