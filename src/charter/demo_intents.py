@@ -14,9 +14,10 @@ intent settles over Hyperlane instead of the committee: Hyperlane's own
 Mailbox, Merkle tree hook and 2-of-3 MessageId multisig ISM on each chain,
 the relayer acting as its validators and relayer. An intent beyond the
 session's token cap is refused. No human acts between opening and
-settlement. Last, Alice's agent is represented on B through the committee:
-a session on B names it, and a pause on A stops it there once the relayer
-has carried it.
+settlement. Alice's agent is represented on B through the committee: a session on B
+names it, and a pause on A stops it there once the relayer has carried it.
+Last, Alice's console (`charter console`) shows her grants, agents and
+intents on both chains, with what they could still move.
 """
 
 from __future__ import annotations
@@ -220,6 +221,10 @@ def intents_story(
             step(n, "One agent on both chains: paused on A, it stops on B")
             n = _one_agent_everywhere(console, a, b, chain_a.url, chain_b.url, deployer, alice, bob, agent_key,
                                       trader, oracle, token_b, send, relayer_key, Path(tmp), n)
+
+            n += 1
+            step(n, "Alice's console: everything her agents may do, on both chains, in her browser")
+            _principal_console(console, alice, account, [(CHAIN_A, chain_a.url), (CHAIN_B, chain_b.url)], Path(tmp))
         finally:
             solver.close()
             relayer.close()
@@ -315,6 +320,36 @@ def _one_agent_everywhere(
     finally:
         relayer.close()
     return n
+
+
+def _principal_console(console: Console, alice: LocalSigner, account: str, chains: list[tuple[int, str]],
+                       tmp: Path) -> None:
+    """`charter console` for Alice on both chains: started, its overview read over HTTP, stopped."""
+    import httpx
+
+    from .console.server import Console as Site
+    from .console.server import ConsoleConfig, ConsoleServer
+
+    config = ConsoleConfig(principal=alice.address, chains=chains, accounts=(account,), port=0,
+                           db=str(tmp / "console.sqlite"))
+    server = ConsoleServer(Site(config))
+    url = server.start()
+    try:
+        page = httpx.get(url, timeout=30)
+        index = server.console.index
+        grants = index.grants()
+        console.print(f"the console served {url} ({len(page.content):,} bytes): {len(grants)} grant(s), "
+                      f"{len(index.agents())} agent(s), {len(index.intents())} intent(s) across chains "
+                      f"{', '.join(str(c) for c, _ in chains)}")
+        for g in grants:
+            console.print(f"  grant {g.grant_hash[:12]}… on chain {g.chain_id} ({g.agent_label}): {g.status_label}; "
+                          f"at risk: {', '.join(g.value_at_risk) or 'nothing'}")
+        for total in index.totals(grants).accounts:
+            console.print(f"  account {total.label} could still lose: {', '.join(total.risk) or 'nothing'}")
+        console.print("with the chains running, open it yourself: charter console --principal "
+                      f"{alice.address} --chains {','.join(f'{c}={u}' for c, u in chains)} --account {account}")
+    finally:
+        server.stop()
 
 
 def _until(done: Callable[[], bool], step: Callable[[], Any], timeout: float = 90) -> None:

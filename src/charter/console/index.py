@@ -79,6 +79,7 @@ from .words import (
     Names,
     Risk,
     add_up,
+    agent_words,
     ago,
     budget_rows,
     combine,
@@ -1135,12 +1136,12 @@ class ConsoleIndex:
             info = charter.registry.agent(agent_id)
             home = charter.registry.home_of(agent_id)
         except CharterError:
-            return AgentView(chain_id=c.chain_id, agent_id=agent_id, label=f"agent {agent_id}", status="unknown",
+            return AgentView(chain_id=c.chain_id, agent_id=agent_id, label=agent_words(agent_id), status="unknown",
                              owned=owned, formerly_owned=transferred and not owned, acts_for=acts_for)
         card = self._card(info.uri) if info.uri else None
         name = card.name if card else None
         return AgentView(
-            chain_id=c.chain_id, agent_id=agent_id, label=f"agent {agent_id}" + (f" ({name})" if name else ""),
+            chain_id=c.chain_id, agent_id=agent_id, label=agent_words(agent_id) + (f" ({name})" if name else ""),
             status=AgentStatus(info.status).name.lower(), owner=info.owner, wallet=info.wallet,
             wallet_verified=info.wallet_verified, uri=info.uri, owned=info.owner == self.principal,
             formerly_owned=transferred and info.owner != self.principal, acts_for=sorted(set(acts_for)), name=name,
@@ -1195,7 +1196,7 @@ class ConsoleIndex:
                 "chain_id": c.chain_id, "grant_hash": grant_hash, "account": account,
                 "account_label": accounts.get(account) or names(account),
                 "agent_id": int(agent_id) if agent_id is not None else None,
-                "agent_label": agent or (f"agent {agent_id}" if agent_id is not None else "agent ?"),
+                "agent_label": agent or (agent_words(agent_id) if agent_id is not None else "agent ?"),
                 "session_key": key, "activated_block": block_on, "activated_tx": tx, "activated_at": at,
                 "revoked_by": revoked_by, "tracked": bool(tracked),
             }

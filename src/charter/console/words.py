@@ -96,6 +96,14 @@ class Names:
 # ---------------------------------------------------------------- time
 
 
+def agent_words(agent_id: int) -> str:
+    """``agent 7``; an id too long to read (an agent represented from another chain) as ``agent 0xb5b3…6f12``."""
+    if agent_id < 2**64:
+        return f"agent {agent_id}"
+    text = f"{agent_id:x}"
+    return f"agent 0x{text[:4]}…{text[-4:]}"
+
+
 def span(seconds: int) -> str:
     """A duration for people: ``2 d 4 h``, ``3 h 12 min``, ``5 min``, ``40 s``."""
     seconds = max(0, int(seconds))

@@ -322,3 +322,12 @@ def _risk(**kw: Any) -> Risk:
 def test_a_risk_reads_as_text_and_knows_native() -> None:
     assert _risk(token=NATIVE).native and not _risk().native
     assert str(_risk()) == "1 (x)"
+
+
+def test_agent_ids_read_short_when_they_are_represented_ones() -> None:
+    from charter.console.words import agent_words
+
+    assert agent_words(7) == "agent 7"
+    assert agent_words(2**64 - 1) == f"agent {2**64 - 1}"
+    long_id = 0xB5B3_0000_0000_0000_0000_0000_0000_0000_0000_0000_0000_0000_0000_0000_0000_6F12
+    assert agent_words(long_id) == "agent 0xb5b3…6f12"
