@@ -21,7 +21,6 @@ can neither read the pages nor drive the buttons; pages forbid framing and inlin
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 import time
@@ -314,11 +313,6 @@ class ConsoleServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.console.stop()
-
-
-def page_data(value: Any) -> str:
-    """JSON for a ``<script type="application/json">`` block (never closes the tag)."""
-    return json.dumps(value).replace("</", "<\\/")
 
 
 __all__ = ["Console", "ConsoleConfig", "ConsoleServer", "create_app"]
