@@ -229,3 +229,41 @@ def test_the_agents_consent_travels_with_the_request(
     signed = SignedGrant.from_json(ask.out.read_text())
     assert "0x" + signed.agent_consent.hex() == record["agent_consent"]
     assert Charter.connect(w3, manifest=Manifest.load(manifest_path)).sessions.state(signed).usable
+
+
+def test_edited_down_and_issued_on_chain(ask: Ask, w3: Any, manifest_path: Path) -> None:
+    """The principal gives less than asked (a lower cap, fewer calls) and issues it on chain: a wider grant is
+    refused and the request stays pending; the narrower one, once the chain shows it active, is saved (no
+    signature: issued) and its hash printed."""
+    from charter import LocalSigner
+    from charter.sessions import Grant
+
+    running = ask.run("--wait", "60")
+    try:
+        url = _served(running)
+        record = requests.get(url + ".json", timeout=10).json()
+        asked = Grant.model_validate(record["grant"])
+        wider = asked.model_copy(update={"max_calls": 0, "valid_until": asked.valid_until + 1})
+        refused = requests.post(url, json={"signature": "0x" + "11" * 65,
+                                           "grant": json.loads(wider.model_dump_json())}, timeout=30)
+        assert refused.status_code == 400 and refused.json()["reason"] == "WiderThanRequested"
+        assert requests.get(url + ".json", timeout=10).json()["status"] == "pending"
+
+        budget = asked.token_budgets[0].model_copy(update={"cap": 40})
+        given = asked.model_copy(update={"token_budgets": (budget,), "max_calls": 2})
+        sessions = Charter.connect(w3, manifest=Manifest.load(manifest_path)).sessions
+        signed, tx = sessions.issue(given, LocalSigner.from_key(ask.principal))
+        answer = requests.post(url, json={"issued_tx": tx.tx_hash, "grant": json.loads(given.model_dump_json())},
+                               timeout=30)
+        assert answer.status_code == 200, answer.text
+        code, out, err = running.finish()
+    finally:
+        running.stop()
+    assert code == 0, err
+    grant_hash = "0x" + signed.hash.hex()
+    assert f"approved: grant {grant_hash} issued on chain by account {ask.account} (tx {tx.tx_hash})" in out
+    assert f"edited the grant down: it is not the grant requested ({record['grant_hash']})" in out
+    assert "at most 2 calls" in out
+    saved = SignedGrant.from_json(ask.out.read_text())
+    assert saved.grant == given and not saved.signature and saved.hash == signed.hash
+    assert sessions.state(saved).status is GrantStatus.ACTIVE

@@ -8,11 +8,18 @@ Served by ``charter mcp`` (on ``approvals = "HOST:PORT"``, 127.0.0.1 by default)
     GET  /grant-requests/ID.json     the same for scripts (``charter grant approve URL``)
     POST /grant-requests/ID          {"signature": "0x…", "agent_consent": "0x…"}: the grant is in force
                                      once the signature is the account's (checked against the chain)
+                                     {"issued_tx": "0x…"}: the principal issued the grant on chain; in
+                                     force once the chain shows that grant active for the account
+                                     either with "grant": {…}: the grant given instead of the requested
+                                     one, taken only when it is within it (edited down)
     POST /grant-requests/ID/refuse   the principal says no
 
 Nothing here trusts the page's visitor: a grant is in force only with the
-account's signature of exactly the requested grant. The request's `reason`
-is the agent's words and is shown as such.
+account's signature of exactly the grant given, or with the chain showing
+it issued, and only when that grant is the requested one or within it
+(:func:`~charter.sessions.narrow.narrower`). The request's `reason` is the
+agent's words and is shown as such. Approved, the request's JSON records
+the grant given (``approved``: its hash, the grant, how it was given).
 """
 
 from __future__ import annotations
@@ -44,7 +51,8 @@ class Requests(Protocol):
 
     def grant_request(self, request_id: str) -> dict[str, Any]: ...
 
-    def approve(self, request_id: str, signature: str, agent_consent: str = "") -> dict[str, Any]: ...
+    def approve(self, request_id: str, signature: str = "", agent_consent: str = "", *, grant: Any = None,
+                issued_tx: str = "") -> dict[str, Any]: ...
 
     def refuse(self, request_id: str) -> dict[str, Any]: ...
 
@@ -135,21 +143,32 @@ def app(service: Requests, host: str = "127.0.0.1") -> Starlette:
         return HTMLResponse(render(record, str(request.url)))
 
     async def sign(request: Request) -> Response:
+        usage = "send JSON: {\"signature\": \"0x…\"} or {\"issued_tx\": \"0x…\"}, with \"grant\" when it is not " \
+                "the grant requested"
         try:
             body = await request.json()
         except ValueError:
-            return _error(Refusal("InvalidInput", "send JSON: {\"signature\": \"0x…\"}"))
-        if not isinstance(body, dict) or not isinstance(body.get("signature"), str):
-            return _error(Refusal("InvalidInput", "send JSON: {\"signature\": \"0x…\"}"))
+            return _error(Refusal("InvalidInput", usage))
+        if not isinstance(body, dict):
+            return _error(Refusal("InvalidInput", usage))
+        signature, issued_tx = body.get("signature") or "", body.get("issued_tx") or ""
+        if not isinstance(signature, str) or not isinstance(issued_tx, str) or not (signature or issued_tx):
+            return _error(Refusal("InvalidInput", usage))
         consent = body.get("agent_consent") or ""
         if not isinstance(consent, str):
             return _error(Refusal("InvalidInput", "agent_consent is 0x-hex"))
+        grant = body.get("grant")
+        if grant is not None and not isinstance(grant, dict):
+            return _error(Refusal("InvalidInput", "grant is the grant given, as the request's JSON shows one"))
+
+        def answer() -> dict[str, Any]:
+            return service.approve(str(request.path_params["request_id"]), signature, consent, grant=grant,
+                                   issued_tx=issued_tx)
+
         try:
-            answer = await anyio.to_thread.run_sync(
-                service.approve, str(request.path_params["request_id"]), body["signature"], consent)
+            return JSONResponse(await anyio.to_thread.run_sync(answer))
         except CharterError as exc:
             return _error(exc)
-        return JSONResponse(answer)
 
     async def refuse(request: Request) -> Response:
         try:

@@ -7,9 +7,12 @@
     server.stop()
 
 The principal answers in the console (``/approve?request=URL``), on the request's own page or with
-``charter grant approve URL``. A signature is taken only once the chain says it is the account's
-(:func:`~charter.agents.service.approved_grant`, as ``charter mcp`` checks it); anything else leaves
-the request pending. Nothing here holds a key.
+``charter grant approve URL``: with the account's signature, or by issuing the grant on chain, of the
+grant requested or of one they edited down (within it). The answer is taken only once the chain
+bears it out (:func:`~charter.agents.service.answered_grant`, as ``charter mcp`` checks it): the
+signature is the account's, or the grant reads active on chain; anything else leaves the request
+pending. ``requester.signed`` is then the grant in force (an issued one carries no signature; an
+edited one has its own hash). Nothing here holds a key.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from ..sessions.client import Sessions
 from ..sessions.describe import TokenLookup
 from ..sessions.models import Grant, SignedGrant
-from .service import Refusal, approved_grant, request_record
+from .service import Refusal, answered_grant, approval_answer, approval_record, request_record
 
 
 class OneRequest:
@@ -41,6 +44,9 @@ class OneRequest:
         """Called with the signed grant before the request counts as approved (say, to save it): when it
         raises, the request stays pending and the principal is told."""
         self.signed: SignedGrant | None = None
+        """The grant in force once approved: the one requested, or one the principal edited down."""
+        self.issued_tx: str | None = None
+        """The transaction that issued it on chain, when the principal issued it rather than signing it."""
         self.approvals_base: str | None = None
         self._lock = threading.Lock()
         self._answered = threading.Event()
@@ -65,25 +71,29 @@ class OneRequest:
         with self._lock:
             return dict(self.record)
 
-    def approve(self, request_id: str, signature: str, agent_consent: str = "") -> dict[str, Any]:
-        """The principal's signature: checked against the chain; the request is approved only once it holds."""
+    def approve(self, request_id: str, signature: str = "", agent_consent: str = "", *, grant: Any = None,
+                issued_tx: str = "") -> dict[str, Any]:
+        """The principal's answer (a signature, or the transaction that issued the grant on chain; the grant
+        requested or one within it): checked against the chain; the request is approved only once it holds."""
         self.grant_request(request_id)
         with self._lock:
             if self.status != "pending":
                 raise Refusal("InvalidInput", f"grant request {request_id} is {self.status}, not pending")
-            consent = agent_consent or ("0x" + self.agent_consent.hex() if self.agent_consent else "")
-            signed = approved_grant(self.sessions, self.grant, signature, consent)
+            default = "0x" + self.agent_consent.hex() if self.agent_consent else ""
+            signed = answered_grant(self.sessions, self.grant, signature=signature, agent_consent=agent_consent,
+                                    grant=grant, issued_tx=issued_tx, default_consent=default)
             if self.on_approved is not None:
                 try:
                     self.on_approved(signed)
                 except Exception as exc:  # noqa: BLE001 - the principal hears it; the request stays pending
-                    raise Refusal("InvalidInput", f"the signature holds, but the requester could not keep the "
+                    raise Refusal("InvalidInput", f"the answer holds, but the requester could not keep the "
                                   f"grant ({type(exc).__name__}: {exc}); the request is still pending",
                                   "see the requester's terminal") from None
             self.signed = signed
-            self.record["status"] = "approved"
+            self.issued_tx = issued_tx or None
+            self.record.update(approval_record(self.grant, signed, issued_tx))
             self._answered.set()
-        return {"approved": True, "grant": "0x" + signed.hash.hex(), "request_id": request_id}
+        return approval_answer(request_id, self.grant, signed, issued_tx)
 
     def refuse(self, request_id: str) -> dict[str, Any]:
         self.grant_request(request_id)

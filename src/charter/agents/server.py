@@ -168,9 +168,11 @@ def build_server(service: AgentService, paid: PaidAPIs | None = None) -> MCPServ
     @mcp.tool(name="charter_request_grant", annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False),
               description=(
         "Ask the principal for authority: describe the grant you need; the server returns a request with a URL "
-        "where the principal reviews it in plain words and signs it with their own key or wallet (nothing is "
-        "granted until they do). Once signed, the grant is in force here and charter_status lists it. Ask for "
-        "the least you need: a short window, exact recipients, token budgets."))
+        "where the principal reviews it in plain words and signs it with their own key or wallet, or issues it "
+        "on chain (nothing is granted until they do). They may give less than asked (lower caps, fewer calls, a "
+        "shorter window, fewer permissions): the grant in force then has a hash of its own. Once approved, the "
+        "grant is in force here and charter_status lists it. Ask for the least you need: a short window, exact "
+        "recipients, token budgets."))
     async def charter_request_grant(
         ctx: Context,
         chain_id: Annotated[int, Field(ge=1, description="The chain the grant is for.")],

@@ -35,14 +35,16 @@ from web3 import Web3
 from .._core.abi_types import FunctionSignature, canonical_type
 from .._core.checks import check_address
 from .._core.display import jsonable
+from .._core.revert import translate
 from .._core.signers import LocalSigner, json_typed_data
-from .._core.tx import TxResult
+from .._core.tx import TxResult, expect_event, wait_receipt
 from ..accounts.models import Call
 from ..accounts.spec import parse_arg
 from ..client import Charter
 from ..exceptions import (
     CharterError,
     ContractRevert,
+    EffectNotObserved,
     InvalidInput,
     NotConfirmed,
     OutOfScope,
@@ -61,7 +63,8 @@ from ..sessions.describe import (
     signatures_for,
     spec_signature,
 )
-from ..sessions.models import MAX_BATCH, Grant, MultiChainGrant, SignedGrant
+from ..sessions.models import MAX_BATCH, Grant, GrantStatus, MultiChainGrant, SignedGrant
+from ..sessions.narrow import narrower
 from .config import AgentConfig
 
 ERC20_BALANCE = "0x70a08231"
@@ -99,6 +102,10 @@ FIXES: dict[str, str] = {
     "PaymentRefused": "see the message: nothing was paid",
     "StandingAllowance": "the account holds an allowance the grant would let a target pull: the principal must "
                          "revoke it or budget that token",
+    "WiderThanRequested": "give the grant as requested, or one within it (lower caps and budgets, fewer calls, a "
+                          "shorter window, fewer permissions): the requester takes nothing wider",
+    "GrantNotIssued": "issue the requested grant on chain (account.execute(SessionManager, 0, issue(grant))) and "
+                      "answer with that transaction once it is mined, or sign the grant instead",
 }
 
 
@@ -563,7 +570,8 @@ class AgentService:
         return {"request_id": request_id, "status": "pending", "url": self.request_url(request_id),
                 "grant_hash": record["grant_hash"], "summary": record["summary"], "unbounded": record["unbounded"],
                 "next": "send the principal to the url (or have them run `charter grant approve URL`); once they "
-                        "sign, the grant is in force here and charter_status lists it"}
+                        "sign or issue it, the grant is in force here and charter_status lists it (they may give "
+                        "less than asked: then under a hash of its own)"}
 
     def request_url(self, request_id: str) -> str | None:
         if self.approvals_base is None:
@@ -594,22 +602,26 @@ class AgentService:
         record: dict[str, Any] = json.loads(path.read_text())
         return record
 
-    def approve(self, request_id: str, signature: str, agent_consent: str = "") -> dict[str, Any]:
-        """The principal's signature of a requested grant: checked against the chain, then the grant is in force."""
+    def approve(self, request_id: str, signature: str = "", agent_consent: str = "", *, grant: Any = None,
+                issued_tx: str = "") -> dict[str, Any]:
+        """The principal's answer to a grant request (:func:`answered_grant`: their signature, or the transaction
+        that issued the grant on chain; the grant requested or one within it), checked against the chain, then
+        the grant is in force: saved with the approved grants (an issued one without a signature)."""
         with self._lock:
             record = self.grant_request(request_id)
             if record["status"] != "pending":
                 raise Refusal("InvalidInput", f"grant request {request_id} is {record['status']}, not pending")
             chain = self._chain(record["chain_id"])
-            signed = approved_grant(chain.charter.sessions, Grant.model_validate(record["grant"]), signature,
-                                    agent_consent)
+            requested = Grant.model_validate(record["grant"])
+            signed = answered_grant(chain.charter.sessions, requested, signature=signature,
+                                    agent_consent=agent_consent, grant=grant, issued_tx=issued_tx)
             path = self.state_dir / "grants" / f"0x{signed.hash.hex()}.json"
-            save_grant(str(path), signed, record.get("signatures") or [])
-            entry = self._add(path, "approved")
-            record["status"] = "approved"
+            save_grant(str(path), signed, signatures_for(signed.grant, record.get("signatures") or []))
+            self._add(path, "approved")
+            record.update(approval_record(requested, signed, issued_tx))
             self._write_request(record)
             self.pending.discard(request_id)
-        return {"approved": True, "grant": entry.hash, "request_id": request_id}
+        return approval_answer(request_id, requested, signed, issued_tx)
 
     def refuse(self, request_id: str) -> dict[str, Any]:
         with self._lock:
@@ -655,6 +667,95 @@ def approved_grant(sessions: Sessions, grant: Grant, signature: str, agent_conse
         raise Refusal("AgentConsentMissing", "the agent's owner (or wallet) must consent to this session key",
                       "add agent_consent: the agent owner's signature of the grant")
     return signed
+
+
+def answered_grant(sessions: Sessions, requested: Grant, *, signature: str = "", agent_consent: str = "",
+                   grant: Any = None, issued_tx: str = "", default_consent: str = "",
+                   timeout: float = 30) -> SignedGrant:
+    """The grant a principal's answer to a grant request puts in force, checked against the chain; a
+    :class:`Refusal` otherwise (shared by every requester: ``charter mcp``, ``charter grant request``).
+
+    The answer gives the grant `requested` or, as `grant` (its JSON), one within it (the principal edited it
+    down: :func:`~charter.sessions.narrow.narrower` decides; a wider one is refused, ``WiderThanRequested``),
+    and either the account's `signature` of it (:func:`approved_grant`) or `issued_tx`, the transaction that
+    issued it on chain (:func:`issued_grant`: taken only when the chain shows that very grant active for the
+    account). `default_consent` (the agent's consent the request carried) counts only for the grant as
+    requested: it signs that grant's hash."""
+    given = requested
+    if grant is not None:
+        try:
+            given = Grant.model_validate(grant)
+        except ValueError:
+            raise Refusal("InvalidInput", "`grant` is a grant as the request shows it (its JSON)") from None
+    if given != requested:
+        reason = narrower(requested, given)
+        if reason is not None:
+            raise Refusal("WiderThanRequested", f"the grant given is not within the grant requested: it {reason}")
+    if bool(signature) == bool(issued_tx):
+        raise Refusal("InvalidInput", "answer with the account's signature or with the transaction that issued "
+                      "the grant on chain (issued_tx), one of them")
+    if issued_tx:
+        return issued_grant(sessions, given, issued_tx, timeout)
+    consent = agent_consent or (default_consent if given == requested else "")
+    if given != requested and consent and not sessions.consent_implied(given):
+        try:
+            sessions._agent_consent(given, HexBytes(consent))
+        except (ValueError, TypeError):
+            raise Refusal("InvalidInput", "agent_consent is 0x-hex") from None
+    return approved_grant(sessions, given, signature, consent)
+
+
+def issued_grant(sessions: Sessions, grant: Grant, issued_tx: str, timeout: float = 30) -> SignedGrant:
+    """`grant` issued on chain (no signature: the SessionManager holds it), once the chain shows it: the
+    transaction `issued_tx` mined and emitted ``GrantActivated`` for this grant's hash, and the grant reads
+    active and usable for its account now (its state, not the transaction alone, decides)."""
+    try:
+        raw = HexBytes(issued_tx)
+    except (ValueError, TypeError):
+        raw = HexBytes(b"")
+    if len(raw) != 32:
+        raise Refusal("InvalidInput", f"issued_tx is a transaction hash (0x + 64 hex digits), not {_short(issued_tx)}")
+    signed = SignedGrant(grant=grant, chain_id=sessions.chain_id, manager=sessions.address)
+    shown = raw.to_0x_hex()
+    try:
+        with translate(sessions.w3):
+            receipt = wait_receipt(sessions.w3, raw, timeout)
+    except NotConfirmed:
+        raise Refusal("GrantNotIssued", f"transaction {shown} is not in the chain (after {timeout:g} s)") from None
+    if receipt["status"] != 1:
+        raise Refusal("GrantNotIssued", f"transaction {shown} failed: nothing was issued")
+    try:
+        expect_event(receipt, sessions.contract, "GrantActivated", grantHash=signed.hash, account=grant.account,
+                     subject=f"grant 0x{signed.hash.hex()}", effect="it did not issue this grant")
+    except EffectNotObserved as exc:
+        raise Refusal("GrantNotIssued", str(exc)) from None
+    state = sessions.state(signed)
+    if state.status is not GrantStatus.ACTIVE or not state.usable:
+        why = f", but {state.problem}" if state.problem else ""
+        raise Refusal("GrantNotIssued", f"grant 0x{signed.hash.hex()} reads {state.status.label}{why} on chain "
+                      f"{sessions.chain_id}: not in force")
+    return signed
+
+
+def approval_record(requested: Grant, signed: SignedGrant, issued_tx: str = "") -> dict[str, Any]:
+    """What a grant request records once approved: the grant actually given (the requested one, or one the
+    principal edited down), its hash and how it was given."""
+    return {"status": "approved", "approved": {
+        "grant_hash": "0x" + signed.hash.hex(), "grant": json.loads(signed.grant.model_dump_json()),
+        "how": "issued on chain" if issued_tx else "signed", "issued_tx": issued_tx or None,
+        "narrowed": signed.grant != requested}}
+
+
+def approval_answer(request_id: str, requested: Grant, signed: SignedGrant, issued_tx: str = "") -> dict[str, Any]:
+    """The requester's answer to an approval: the grant in force (its hash); when it is not the grant requested
+    (edited down), ``narrowed`` and the requested hash; when issued on chain, the transaction."""
+    answer: dict[str, Any] = {"approved": True, "grant": "0x" + signed.hash.hex(), "request_id": request_id}
+    if signed.grant != requested:
+        answer.update(narrowed=True,
+                      requested_grant=f"0x{requested.hash(signed.chain_id, signed.manager).hex()}")
+    if issued_tx:
+        answer["issued_tx"] = HexBytes(issued_tx).to_0x_hex()
+    return answer
 
 
 def _checked(value: Any, what: str) -> str:

@@ -910,7 +910,8 @@ def console_link(console: str, url: str) -> str:
 )
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-    help="Write the signed grant here once the principal signs (the file grant create writes).",
+    help="Write the grant here once the principal approves it (the file grant create writes; an issued grant "
+    "carries no signature).",
 )
 @json_option
 @click.pass_context
@@ -926,9 +927,13 @@ def request(
     The same options as "charter grant create", but nothing is signed here
     and no key is needed: the grant is served as a grant request (the
     approvals protocol of charter mcp) on --listen, and the principal signs
-    it in the console (the link printed) or with "charter grant approve URL".
-    Their signature is taken once the chain says it is the account's; the
-    signed grant then goes to --out. Exit 0 once signed, 5 when the principal
+    it in the console (the link printed) or with "charter grant approve URL",
+    or issues it on chain from the console. The principal may edit it down
+    first: a grant within the one asked for (lower caps, fewer calls, an
+    earlier end, fewer permissions) is taken, under its own hash, which is
+    printed; a wider one is refused. Their answer is taken once the chain
+    bears it out (the account's signature, or the grant active on chain); the
+    grant then goes to --out. Exit 0 once approved, 5 when the principal
     refuses, 1 when no answer comes within --wait seconds.
     """
     from ..agents.approvals import ApprovalsServer
@@ -957,7 +962,7 @@ def request(
                    "refused on use until it is one", err=True)
     signatures = signatures_for(prepared, [spec_signature(spec) for spec in allows])
     requester = OneRequest(sessions, prepared, signatures, TokenLookup(charter.w3), reason, consent,
-                           on_approved=lambda signed: save_grant(out, signed, signatures))
+                           on_approved=lambda signed: save_grant(out, signed, signatures_for(signed.grant, signatures)))
     server = ApprovalsServer(requester, host, port)
     record = requester.record
     to_stderr = wants_json(ctx, as_json)  # stdout carries the JSON answer
@@ -990,8 +995,18 @@ def request(
         raise CharterError(f"no answer to grant request {record['id']} within {wait_seconds:g} s: nothing was "
                            "signed (the request is closed; run the command again to ask again)")
     signed = requester.signed
+    narrowed = signed.grant != prepared
     if wants_json(ctx, as_json):
-        print_json({"approved": True, "request_id": record["id"], "url": url, **signed.summary(), "file": out})
+        print_json({"approved": True, "request_id": record["id"], "url": url, **signed.summary(), "file": out,
+                    "issued_on_chain": requester.issued_tx is not None, "issued_tx": requester.issued_tx,
+                    "narrowed": narrowed, "requested_grant_hash": record["grant_hash"]})
     else:
-        click.echo(f"approved: grant 0x{signed.hash.hex()} signed by account {account}; saved to {out}")
+        how = (f"issued on chain by account {account} (tx {requester.issued_tx})" if requester.issued_tx
+               else f"signed by account {account}")
+        click.echo(f"approved: grant 0x{signed.hash.hex()} {how}; saved to {out}")
+        if narrowed:
+            click.echo(f"the principal edited the grant down: it is not the grant requested ({record['grant_hash']}), "
+                       "but within it:")
+            click.echo("\n".join(grant_summary(signed, signatures_for(signed.grant, signatures),
+                                               TokenLookup(charter.w3))[1][1:]))
 

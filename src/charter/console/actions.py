@@ -11,6 +11,9 @@ back afterwards must show the effect. The page says "revoked" only after :func:`
     revoke-all      every grant of an account, on one chain or each configured chain (revokeAll)
     pause / resume / retire
                     an agent, on its home chain (its mirrors follow through the relayer)
+    issue           a requested grant (approval page): owner -> account.execute(SessionManager, 0,
+                    issue(grant, agent consent)); confirmed by GrantActivated for its hash and the
+                    grant read back active (:func:`prepare_issue`, :func:`confirm_issue`)
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from .._core.revert import RevertContext, translate
 from .._core.signers import Signer, pad_gas
 from .._core.tx import expect_event, wait_receipt
 from ..accounts.calldata import execute_calldata
+from ..client import Charter
 from ..exceptions import EffectNotObserved, InvalidInput
 from ..registry.models import AgentStatus
 from ..sessions.calldata import calldata
+from ..sessions.models import Grant, GrantStatus, SignedGrant
 from ..sessions.view import _REVOKED
 
 ActionName = Literal["revoke", "revoke-all", "pause", "resume", "retire"]
@@ -184,4 +189,59 @@ def _effect(w3: Web3, action: Action, receipt: Any) -> dict[str, Any]:
     return {"agent_id": action.agent_id, "status": now.name.lower()}
 
 
-__all__ = ["ACTIONS", "Action", "Outcome", "confirm", "prepare", "send_with_key"]
+def prepare_issue(w3: Web3, grant: Grant, consent: bytes, sender: str) -> dict[str, Any]:
+    """The transaction the account's owner `sender` sends to issue `grant` on chain (with the agent's
+    `consent`, empty when implied), simulated first: refused here, with its reason, when it would fail
+    (not the owner, not a Charter account, a standing allowance, the agent unable to act...)."""
+    sender = check_address(sender, "sender")
+    sessions = Charter.connect(w3).sessions
+    sessions.accounts.ensure_charter_account(grant.account)  # elsewhere the call would succeed and do nothing
+    owner = sessions.accounts.owner_of(grant.account)
+    if owner != sender:
+        raise InvalidInput(f"account {grant.account} is owned by {owner}: only its owner can issue its grants, "
+                           f"not {sender}")
+    sessions.check_allowances(grant)
+    chain_id = int(w3.eth.chain_id)
+    signed = SignedGrant(grant=grant, chain_id=chain_id, manager=sessions.address)
+    data = execute_calldata(sessions.address, calldata("issue", grant.as_tuple(), consent), 0)
+    tx = {"from": sender, "to": grant.account, "data": HexBytes(data).to_0x_hex(), "value": "0x0",
+          "chainId": hex(chain_id)}
+    context = RevertContext(action="issue a grant for", account=grant.account, agent_id=grant.agent_id,
+                            session_key=grant.session_key, chain_id=chain_id, sender=sender,
+                            grant_hash="0x" + signed.hash.hex(), valid_after=grant.valid_after,
+                            valid_until=grant.valid_until)
+    with translate(w3, context):
+        w3.eth.estimate_gas({"from": sender, "to": tx["to"], "data": HexBytes(data)})
+    return tx
+
+
+def confirm_issue(w3: Web3, grant: Grant, tx_hash: str, timeout: float = 60) -> Outcome:
+    """Wait for `tx_hash` and read `grant` back: ``GrantActivated`` for its hash, and active now."""
+    try:
+        raw = HexBytes(tx_hash)
+    except ValueError:
+        raise InvalidInput(f"tx_hash {tx_hash!r} is not a transaction hash") from None
+    if len(raw) != 32:
+        raise InvalidInput(f"tx_hash {tx_hash!r} is not a transaction hash")
+    sessions = Charter.connect(w3).sessions
+    signed = SignedGrant(grant=grant, chain_id=int(w3.eth.chain_id), manager=sessions.address)
+    grant_hash = "0x" + signed.hash.hex()
+    with translate(w3):
+        receipt = wait_receipt(w3, raw, timeout)
+    shown, block = raw.to_0x_hex(), int(receipt["blockNumber"])
+    if receipt["status"] != 1:
+        return Outcome(False, f"transaction {shown} failed: nothing was issued", shown, block)
+    try:
+        expect_event(receipt, sessions.contract, "GrantActivated", grantHash=signed.hash, account=grant.account,
+                     subject=f"grant {grant_hash}", effect="nothing was issued")
+    except EffectNotObserved as exc:
+        return Outcome(False, str(exc), shown, block)
+    state = sessions.state(signed)
+    if state.status is not GrantStatus.ACTIVE:
+        return Outcome(False, f"grant {grant_hash} reads {state.status.label} after the transaction, not active",
+                       shown, block)
+    return Outcome(True, f"issued on chain: grant {grant_hash[:12]}… (tx {shown[:12]}…, block {block})", shown,
+                   block, {"grant_hash": grant_hash, "status": "active"})
+
+
+__all__ = ["ACTIONS", "Action", "Outcome", "confirm", "confirm_issue", "prepare", "prepare_issue", "send_with_key"]

@@ -13,6 +13,12 @@ Who acts: the principal's wallet in the browser (EIP-1193 ``window.ethereum``). 
 given the hash the wallet returned, *confirms* it: the expected event and the state read back
 (:mod:`charter.console.actions`). In development mode (``--dev-key-env``) a local key sends instead.
 
+Grant requests (``/approve?request=URL``, :mod:`charter.console.approve`): the principal signs the
+requested grant with the wallet, or issues it on chain (``/api/approve/issue-prepare``, the wallet
+sends, ``/api/approve/issue-confirm``), after editing it down if they like (``/api/approve/edit``
+shows the edited grant; the server rebuilds it from the request and the edits every time), or
+refuses it; the answer goes back to the requester.
+
 Safety of a local server: it listens on 127.0.0.1 unless told otherwise; requests naming another
 Host are refused (DNS rebinding); every POST needs the page's own Origin, a JSON body and the
 per-process token the pages carry (``X-Charter-Token``), so another site open in the same browser
@@ -45,7 +51,15 @@ from .._core.chain import connect_chain
 from .._core.signers import Signer
 from ..exceptions import CharterError, InvalidInput
 from .actions import Action, confirm, prepare, send_with_key
-from .approve import GrantRequest, forward_refusal, forward_signature, load_request
+from .approve import (
+    GrantRequest,
+    confirm_issue,
+    forward_refusal,
+    forward_signature,
+    load_request,
+    prepare_issue,
+    preview,
+)
 from .index import STATUS_KEYS, ConsoleIndex
 
 STATIC = Path(__file__).with_name("static")
@@ -257,9 +271,23 @@ def create_app(console: Console) -> Starlette:
         await anyio.to_thread.run_sync(console.refresh)
         return outcome.as_dict()
 
+    async def approve_edit(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        return await anyio.to_thread.run_sync(preview, str(body.get("request") or ""), body.get("edits"),
+                                              console.w3s)
+
     async def approve_sign(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         return await anyio.to_thread.run_sync(forward_signature, str(body.get("request") or ""),
-                                              str(body.get("signature") or ""), console.w3s)
+                                              str(body.get("signature") or ""), console.w3s, body.get("edits"))
+
+    async def approve_issue_prepare(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        return await anyio.to_thread.run_sync(prepare_issue, str(body.get("request") or ""), body.get("edits"),
+                                              str(body.get("from") or ""), console.w3s)
+
+    async def approve_issue_confirm(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        answer = await anyio.to_thread.run_sync(confirm_issue, str(body.get("request") or ""), body.get("edits"),
+                                                str(body.get("tx_hash") or ""), console.w3s)
+        await anyio.to_thread.run_sync(console.refresh)
+        return answer
 
     async def approve_refuse(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         return await anyio.to_thread.run_sync(forward_refusal, str(body.get("request") or ""))
@@ -274,7 +302,10 @@ def create_app(console: Console) -> Starlette:
             Route("/api/prepare", guarded(prepare_action), methods=["POST"]),
             Route("/api/confirm", guarded(confirm_action), methods=["POST"]),
             Route("/api/dev", guarded(dev_action), methods=["POST"]),
+            Route("/api/approve/edit", guarded(approve_edit), methods=["POST"]),
             Route("/api/approve/sign", guarded(approve_sign), methods=["POST"]),
+            Route("/api/approve/issue-prepare", guarded(approve_issue_prepare), methods=["POST"]),
+            Route("/api/approve/issue-confirm", guarded(approve_issue_confirm), methods=["POST"]),
             Route("/api/approve/refuse", guarded(approve_refuse), methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

@@ -91,7 +91,8 @@ def test_another_host_name_is_refused(console: Console) -> None:
 def test_every_post_needs_the_same_origin_and_the_page_token(
     client: TestClient, headers: dict[str, str], status: int, says: str,
 ) -> None:
-    for path in ("/api/prepare", "/api/confirm", "/api/dev", "/api/approve/sign", "/api/approve/refuse"):
+    for path in ("/api/prepare", "/api/confirm", "/api/dev", "/api/approve/sign", "/api/approve/refuse",
+                 "/api/approve/edit", "/api/approve/issue-prepare", "/api/approve/issue-confirm"):
         answer = _post(client, path, {"action": "pause", "chain_id": 31337, "agent_id": 1}, **headers)
         assert answer.status_code == status, path
         assert says in answer.json()["message"]
@@ -135,3 +136,14 @@ def test_a_development_key_must_be_the_principal() -> None:
 def test_approval_pages_read_only_this_machine(client: TestClient) -> None:
     page = client.get("/approve", params={"request": "http://203.0.113.7/grant-requests/abcd"})
     assert page.status_code == 200 and "not a grant request URL on this machine" in page.text
+
+
+def test_approval_answers_read_only_this_machine(client: TestClient, console: Console) -> None:
+    """Editing, signing and issuing all reload the request first: only from a loopback URL."""
+    foreign = "http://203.0.113.7/grant-requests/abcd"
+    for path, body in (("/api/approve/edit", {"edits": {"max_calls": "1"}}),
+                       ("/api/approve/sign", {"signature": "0x" + "11" * 65}),
+                       ("/api/approve/issue-prepare", {"from": PRINCIPAL}),
+                       ("/api/approve/issue-confirm", {"tx_hash": "0x" + "22" * 32})):
+        answer = _post(client, path, {"request": foreign, **body}, **good(console))
+        assert answer.status_code == 400 and "not a grant request URL on this machine" in answer.json()["message"]

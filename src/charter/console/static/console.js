@@ -109,33 +109,108 @@ async function onAction(button) {
   }
 }
 
-async function onApprove(sign) {
+// The approval page: the grant as requested, or edited down (the server rebuilds it from the edits).
+function editsOf() {
+  const form = document.getElementById("edit-form");
+  if (!form) return null;
+  const edits = {};
+  for (const input of form.querySelectorAll("[data-edit]")) {
+    const changed = input.type === "checkbox" ? input.checked !== input.defaultChecked : input.value !== input.defaultValue;
+    if (!changed) continue;
+    const kind = input.dataset.edit;
+    if (kind === "keep") (edits.remove ||= []).push(Number(input.dataset.index));
+    else if (kind === "max_value") (edits.max_values ||= {})[input.dataset.index] = input.value;
+    else if (kind === "cap") (edits.caps ||= {})[input.dataset.token] = input.value;
+    else edits[kind] = input.value;
+  }
+  return Object.keys(edits).length ? edits : null;
+}
+
+function item(tag, text, className) {
+  const element = document.createElement(tag);
+  element.textContent = text;
+  if (className) element.className = className;
+  return element;
+}
+
+function showGrant(shown) {
+  document.querySelector("ul.scope").replaceChildren(...shown.lines.map((line) => item("li", line)));
+  document.getElementById("warnings").replaceChildren(...shown.warnings.map((w) => item("p", `Warning — ${w}`, "warn")));
+  document.getElementById("typed-data").textContent = JSON.stringify(shown.typed_data);
+  document.getElementById("typed-shown").textContent = JSON.stringify(shown.typed_data, null, 2);
+  const edited = document.getElementById("edited");
+  edited.hidden = !shown.narrowed;
+  edited.textContent = shown.narrowed
+    ? `Edited down (${shown.changes.join("; ")}): the agent gets grant ${shown.grant_hash} instead of the requested ${shown.requested_hash}.`
+    : "";
+}
+
+async function given(request) {
+  const edits = editsOf();
+  if (!edits) return { edits: null, typed: JSON.parse(document.getElementById("typed-data").textContent) };
+  const shown = await post("/api/approve/edit", { request, edits });
+  showGrant(shown);
+  return { edits, typed: shown.typed_data };
+}
+
+async function approveSign(box, request) {
+  if (DEV) throw new Error("development mode signs actions, not grants: approve with a wallet or `charter grant approve URL`");
+  const from = await walletAccount();
+  const { edits, typed } = await given(request);
+  await onChain(box.dataset.chain);
+  let signature;
+  try {
+    signature = await wallet().request({ method: "eth_signTypedData_v4", params: [from, JSON.stringify(typed)] });
+  } catch (error) {
+    if (refusedByWallet(error)) {
+      notice("your wallet refused to sign: the request stays pending and nothing changed", "refused");
+      return null;
+    }
+    throw error;
+  }
+  return post("/api/approve/sign", { request, signature, edits });
+}
+
+async function approveIssue(box, request) {
+  if (DEV) throw new Error("development mode signs actions, not grants: issue it with a wallet or `charter grant issue`");
+  const from = await walletAccount();
+  const { edits } = await given(request);
+  const prepared = await post("/api/approve/issue-prepare", { request, edits, from });
+  notice(`asking your wallet to send: ${prepared.label}…`, "pending");
+  await onChain(box.dataset.chain);
+  let txHash;
+  try {
+    txHash = await wallet().request({ method: "eth_sendTransaction", params: [prepared.tx] });
+  } catch (error) {
+    if (refusedByWallet(error)) {
+      notice("your wallet refused to send: nothing was issued and the request stays pending", "refused");
+      return null;
+    }
+    throw error;
+  }
+  notice(`sent ${txHash}; waiting for the chain to show the grant…`, "pending");
+  return post("/api/approve/issue-confirm", { request, edits, tx_hash: txHash });
+}
+
+async function onApprove(mode) {
   const box = document.querySelector("[data-request]");
   const request = box.dataset.request;
   try {
-    if (!sign) {
-      const answer = await post("/api/approve/refuse", { request });
-      notice(answer.message, "ok");
-    } else {
-      const typed = JSON.parse(document.getElementById("typed-data").textContent);
-      let signature;
-      if (DEV) throw new Error("development mode signs actions, not grants: approve with a wallet or `charter grant approve URL`");
-      const from = await walletAccount();
-      await onChain(box.dataset.chain);
-      try {
-        signature = await wallet().request({ method: "eth_signTypedData_v4", params: [from, JSON.stringify(typed)] });
-      } catch (error) {
-        if (refusedByWallet(error)) {
-          notice("your wallet refused to sign: the request stays pending and nothing changed", "refused");
-          return;
-        }
-        throw error;
-      }
-      const answer = await post("/api/approve/sign", { request, signature });
-      notice(answer.message, answer.done ? "ok" : "error");
+    if (mode === "preview") {
+      const edits = editsOf();
+      if (!edits) { notice("nothing edited: the grant is as requested", "ok"); return; }
+      showGrant(await post("/api/approve/edit", { request, edits }));
+      notice("the edited grant is shown above: sign it or issue it, or edit it further", "ok");
+      return;
     }
-    document.querySelectorAll("#approve-sign, #approve-refuse").forEach((b) => { b.disabled = true; });
-    document.getElementById("request-status").textContent = sign ? "approved" : "refused";
+    let answer;
+    if (mode === "refuse") answer = await post("/api/approve/refuse", { request });
+    else answer = await (mode === "issue" ? approveIssue : approveSign)(box, request);
+    if (answer === null) return;
+    notice(answer.message, answer.done ? "ok" : "error");
+    if (!answer.done) return;
+    document.querySelectorAll("#approve-sign, #approve-issue, #approve-refuse, #approve-preview").forEach((b) => { b.disabled = true; });
+    document.getElementById("request-status").textContent = mode === "refuse" ? "refused" : "approved";
   } catch (error) {
     notice(`not done: ${error.message}`, "error");
   }
@@ -160,8 +235,10 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("button");
   if (!button) return;
   if (button.dataset.action) onAction(button);
-  else if (button.id === "approve-sign") onApprove(true);
-  else if (button.id === "approve-refuse") onApprove(false);
+  else if (button.id === "approve-sign") onApprove("sign");
+  else if (button.id === "approve-issue") onApprove("issue");
+  else if (button.id === "approve-refuse") onApprove("refuse");
+  else if (button.id === "approve-preview") onApprove("preview");
 });
 
 if (document.getElementById("grants")) setTimeout(watch, 2000);
