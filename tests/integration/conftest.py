@@ -25,7 +25,7 @@ from charter._core.artifacts import abi, init_code
 from charter.devchain import DEV_KEYS, LocalChain, local_anvils
 from charter.hyperlane import LocalHyperlane, deploy_local
 from charter.hyperlane.settlement import Remote, deploy_hyperlane_oracle, deploy_reporter
-from charter.intents import Input, Order, Output, deploy_oracle
+from charter.intents import FillRecord, Input, Order, Output, attest, deploy_oracle, fill_attestation
 from charter.processes.hyperlane import HyperlaneConfig
 from charter.processes.relayer import ChainConfig, RelayConfig, Relayer
 from charter.processes.solver import Policy, Route, Solver, SolverConfig
@@ -94,6 +94,21 @@ class World:
         }
         defaults.update(kw)
         return self.a.user.intents.order(**defaults)
+
+    def proof(self, order: Order, record_hash: bytes) -> bytes:
+        """Two of the committee's attestations of `order`'s fill record (ascending by signer)."""
+        members = sorted(COMMITTEE[:2], key=lambda m: int(m.address, 16))
+        return b"".join(attest(m, self.oracle, fill_attestation(order, record_hash)) for m in members)
+
+    def settled(self, amount: int = 10**18, **kw: Any) -> Order:
+        """An order (of the user's agent unless `agent_id` is given) opened on A, filled on B by the
+        filler's agent, proven by the committee and settled on A, without solver or relayer."""
+        order = self.order(amount=amount, **kw)
+        self.a.user.intents.open(order)
+        record = FillRecord(payout=self.filler.address, filler_agent_id=self.filler_agent)
+        self.b.filler.intents.fill(order, record)
+        self.a.user.intents.settle([(order, record, self.proof(order, record.hash))])
+        return order
 
     def chains(self, start: tuple[int, int], hyperlane: HyperlaneRoute | None = None) -> list[ChainConfig]:
         """Both chains, read from blocks `start` on (with their Hyperlane contracts, if given)."""

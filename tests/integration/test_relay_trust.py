@@ -11,18 +11,13 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from charter.intents import FillRecord, Order, OrderStatus, attest, fill_attestation
+from charter.intents import FillRecord, Order, OrderStatus
 from charter.processes.store import ValidationRow
 from charter.processes.validate import TAG
 from charter.registry.represent import AgentState, CommitteeInbox, represented_id
 from charter.trust import fill_request
 
 from .conftest import CHAIN_A, CHAIN_B, COMMITTEE, World, until
-
-
-def _proof(world: World, order: Order, record: FillRecord) -> bytes:
-    members = sorted(COMMITTEE[:2], key=lambda m: int(m.address, 16))
-    return b"".join(attest(m, world.oracle, fill_attestation(order, record.hash)) for m in members)
 
 
 def _recorded(world: World, order: Order, start: int) -> int:
@@ -60,7 +55,7 @@ def test_receipts_are_recorded_once_whatever_happens(world: World, relayer, tmp_
     for order in (ours, theirs, dropped):
         world.b.filler.intents.fill(order, record)
     # someone settles `theirs` at once (before the relayer reads the fill) and records its receipt
-    world.a.user.intents.settle([(theirs, record, _proof(world, theirs, record))])
+    world.a.user.intents.settle([(theirs, record, world.proof(theirs, record.hash))])
     world.a.user.backed_reputation.record_receipt(theirs.order_id, from_block=start[0])
 
     until(lambda: all(first.store.receipt_state(o.order_id_hex) == "pending" for o in (ours, theirs, dropped)),

@@ -6,27 +6,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from charter.intents import FillRecord, OrderStatus, attest, fill_attestation
+from charter.intents import OrderStatus
 from charter.processes.solver import Policy, Route
 
-from .conftest import CHAIN_A, CHAIN_B, COMMITTEE, World, until
+from .conftest import CHAIN_A, CHAIN_B, World, until
 
 
 def _policy(world: World, **kw) -> Policy:
     return Policy(routes=[Route(CHAIN_A, world.a.token.address, CHAIN_B, world.b.token.address)],
                   oracles={CHAIN_A: world.oracle}, **kw)
-
-
-def _settle_by_hand(world: World, agent: int, amount: int) -> bytes:
-    """An order of `agent` filled by the filler's address and settled, without the solver."""
-    order = world.order(amount=amount, agent_id=agent)
-    world.a.user.intents.open(order)
-    record = FillRecord(payout=world.filler.address, filler_agent_id=world.filler_agent)
-    world.b.filler.intents.fill(order, record)
-    members = sorted(COMMITTEE[:2], key=lambda m: int(m.address, 16))
-    proof = b"".join(attest(m, world.oracle, fill_attestation(order, record.hash)) for m in members)
-    world.a.user.intents.settle([(order, record, proof)])
-    return order.order_id
 
 
 def test_solver_fills_only_for_openers_with_a_backed_record(world: World, solver) -> None:
@@ -41,9 +29,9 @@ def test_solver_fills_only_for_openers_with_a_backed_record(world: World, solver
         "SELECT reason FROM seen WHERE order_id = ?", (first.order_id_hex,)).fetchone()[0]
 
     # A dust order and a low score do not count; a real settled order reviewed well does.
-    dust = _settle_by_hand(world, agent, 10**16)
+    dust = world.settled(10**16, agent_id=agent).order_id
     world.a.filler.backed_reputation.give_for_order(dust, 100)
-    low = _settle_by_hand(world, agent, 10**18)
+    low = world.settled(10**18, agent_id=agent).order_id
     world.a.filler.backed_reputation.give_for_order(low, 70)
     record = world.a.user.backed_reputation.backed_summary(agent, min_value=10**17)
     assert (record.count, record.average, record.ignored) == (1, Decimal(70), 1)
@@ -55,7 +43,7 @@ def test_solver_fills_only_for_openers_with_a_backed_record(world: World, solver
     assert "averages 70.00 over 1" in s.store.db.execute(
         "SELECT reason FROM seen WHERE order_id = ?", (second.order_id_hex,)).fetchone()[0]
 
-    good = _settle_by_hand(world, agent, 10**18)
+    good = world.settled(10**18, agent_id=agent).order_id
     world.a.filler.backed_reputation.give_for_order(good, 100)
     third = world.order(agent_id=agent)
     world.a.user.intents.open(third)

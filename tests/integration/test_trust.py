@@ -21,23 +21,10 @@ from charter.exceptions import (
     ValidationRequestExists,
     ValidationUnauthorized,
 )
-from charter.intents import FillRecord, Order, attest, fill_attestation
 from charter.registry.represent import AgentState, CommitteeInbox
 from charter.trust import fill_request, parse_fill_request
 
 from .conftest import COMMITTEE, World
-
-
-def _settled(world: World, amount: int = 10**18) -> Order:
-    """An order of the user's agent opened on A, filled on B by the filler's agent, settled on A."""
-    order = world.order(amount=amount)
-    world.a.user.intents.open(order)
-    record = FillRecord(payout=world.filler.address, filler_agent_id=world.filler_agent)
-    world.b.filler.intents.fill(order, record)
-    members = sorted(COMMITTEE[:2], key=lambda m: int(m.address, 16))
-    proof = b"".join(attest(m, world.oracle, fill_attestation(order, record.hash)) for m in members)
-    world.a.user.intents.settle([(order, record, proof)])
-    return order
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +44,7 @@ def stranger(world: World) -> LocalSigner:
 
 
 def test_both_sides_review_each_other_once_backed_by_the_settled_order(world: World, filler_on_a: int) -> None:
-    order = _settled(world)
+    order = world.settled()
     user, filler = world.a.user.backed_reputation, world.a.filler.backed_reputation
     assert user.backed and user.settler == world.a.user.intents.address
     assert user.receipt(order.order_id) is None
@@ -92,7 +79,7 @@ def test_both_sides_review_each_other_once_backed_by_the_settled_order(world: Wo
 def test_backed_feedback_is_refused_without_a_settled_counterparty(
     world: World, filler_on_a: int, stranger: LocalSigner,
 ) -> None:
-    order = _settled(world)
+    order = world.settled()
     backed = world.a.user.backed_reputation.with_signer(stranger)
     with pytest.raises(NotACounterparty, match="not a counterparty"):  # refused before anything is sent
         backed.give_for_order(order.order_id, 100)
@@ -183,7 +170,7 @@ def test_a_receipt_recorded_meanwhile_does_not_stop_the_feedback(
     recordReceipt, the client's is refused ("receipt recorded") and the feedback still goes out."""
     from charter.trust import Reputation
 
-    order = _settled(world)
+    order = world.settled()
     world.a.user.backed_reputation.with_signer(stranger).record_receipt(order.order_id)  # the relayer, say
     seen = Reputation.receipt
     looks = iter([None, None, None])  # give_for_order's and record_receipt's looks happen "before" it landed

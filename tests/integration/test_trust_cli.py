@@ -14,7 +14,6 @@ from eth_account import Account
 from charter import LocalSigner
 from charter.cli import cli
 from charter.devchain import DEV_KEYS
-from charter.intents import FillRecord, Order, attest, fill_attestation
 from charter.registry.represent import AgentState, CommitteeInbox, represented_id
 
 from .conftest import CHAIN_A, CHAIN_B, COMMITTEE, World
@@ -52,18 +51,6 @@ def refused(result: Result, code: int) -> str:
     return line
 
 
-def _settled(world: World, amount: int = 10**18) -> Order:
-    """An order of the user's agent opened on A, filled on B by the filler's agent, settled on A."""
-    order = world.order(amount=amount)
-    world.a.user.intents.open(order)
-    record = FillRecord(payout=world.filler.address, filler_agent_id=world.filler_agent)
-    world.b.filler.intents.fill(order, record)
-    members = sorted(COMMITTEE[:2], key=lambda m: int(m.address, 16))
-    proof = b"".join(attest(m, world.oracle, fill_attestation(order, record.hash)) for m in members)
-    world.a.user.intents.settle([(order, record, proof)])
-    return order
-
-
 @pytest.fixture(scope="module")
 def filler_on_a(world: World) -> int:
     """The filler's agent (of B) as A knows it: represented through the committee's oracle (once per session)."""
@@ -85,7 +72,7 @@ def stranger(world: World) -> str:
 
 
 def test_backed_feedback_both_ways_read_revoked_and_refused(world: World, filler_on_a: int, stranger: str) -> None:
-    order = _settled(world)
+    order = world.settled()
     oid = order.order_id_hex
     token = world.a.token.address
 

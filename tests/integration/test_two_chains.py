@@ -17,20 +17,15 @@ from charter.exceptions import (
     NotProven,
     OrderNonceUsed,
 )
-from charter.intents import FillRecord, Input, OrderStatus, Output, attest, fill_attestation
+from charter.intents import FillRecord, Input, OrderStatus, Output
 from charter.intents.models import UNFILLED_RECORD
 from charter.processes.solver import Policy, Route
 
-from .conftest import CHAIN_A, CHAIN_B, COMMITTEE, CONFIRMATIONS, HyperlaneRoute, World, until
+from .conftest import CHAIN_A, CHAIN_B, CONFIRMATIONS, HyperlaneRoute, World, until
 
 
 def balance(token, who: str) -> int:
     return int(token.functions.balanceOf(who).call())
-
-
-def proof_for(world: World, order, record_hash: bytes) -> bytes:
-    members = sorted(COMMITTEE[:2], key=lambda m: int(m.address, 16))
-    return b"".join(attest(m, world.oracle, fill_attestation(order, record_hash)) for m in members)
 
 
 @pytest.mark.parametrize("via", ["committee", "hyperlane"])
@@ -134,10 +129,10 @@ def test_attestation_for_one_order_does_not_settle_another(world: World) -> None
     world.b.filler.intents.fill(first, record)
     world.b.filler.intents.fill(second, record)
     with pytest.raises(NotProven):
-        world.a.user.intents.settle([(second, record, proof_for(world, first, record.hash))])
-    world.a.user.intents.settle([(first, record, proof_for(world, first, record.hash))])
+        world.a.user.intents.settle([(second, record, world.proof(first, record.hash))])
+    world.a.user.intents.settle([(first, record, world.proof(first, record.hash))])
     with pytest.raises(AlreadySettled):
-        world.a.user.intents.settle([(first, record, proof_for(world, first, record.hash))])
+        world.a.user.intents.settle([(first, record, world.proof(first, record.hash))])
 
 
 def test_payout_cannot_be_redirected(world: World) -> None:
@@ -149,9 +144,9 @@ def test_payout_cannot_be_redirected(world: World) -> None:
     # A proof of the real record does not cover another payout, and the committee
     # will not sign a record the destination does not hold.
     with pytest.raises(NotProven):
-        world.a.user.intents.settle([(order, thief, proof_for(world, order, record.hash))])
+        world.a.user.intents.settle([(order, thief, world.proof(order, record.hash))])
     with pytest.raises(NotProven):  # one member's signature is below the threshold
-        world.a.user.intents.settle([(order, thief, proof_for(world, order, thief.hash)[:65])])
+        world.a.user.intents.settle([(order, thief, world.proof(order, thief.hash)[:65])])
 
 
 def test_sdk_refuses_the_wrong_chain_before_sending(world: World) -> None:
@@ -232,7 +227,7 @@ def test_native_and_small_orders(world: World, amount: int) -> None:
     world.a.user.intents.open(order)
     record = FillRecord(payout=world.filler.address)
     world.b.filler.intents.fill(order, record)
-    tx = world.a.user.intents.settle([(order, record, proof_for(world, order, record.hash))])
+    tx = world.a.user.intents.settle([(order, record, world.proof(order, record.hash))])
     assert tx.count == 1
 
 
@@ -245,7 +240,7 @@ def test_native_input_and_output(world: World) -> None:
     record = FillRecord(payout=world.filler.address)
     before = world.a.w3.eth.get_balance(world.filler.address)
     world.b.filler.intents.fill(order, record)
-    world.a.user.intents.settle([(order, record, proof_for(world, order, record.hash))], sender=world.user)
+    world.a.user.intents.settle([(order, record, world.proof(order, record.hash))], sender=world.user)
     assert world.a.w3.eth.get_balance(world.filler.address) - before == 10**15
 
 

@@ -130,14 +130,20 @@ def prepare(w3: Web3, action: Action, sender: str) -> dict[str, Any]:
     return tx
 
 
-def confirm(w3: Web3, action: Action, tx_hash: str, timeout: float = 60) -> Outcome:
-    """Wait for `tx_hash` and read the effect of `action` back from the chain."""
+def _tx_hash(tx_hash: str) -> HexBytes:
+    """The transaction hash a page posted, or :class:`InvalidInput`."""
     try:
         raw = HexBytes(tx_hash)
     except ValueError:
         raise InvalidInput(f"tx_hash {tx_hash!r} is not a transaction hash") from None
     if len(raw) != 32:
         raise InvalidInput(f"tx_hash {tx_hash!r} is not a transaction hash")
+    return raw
+
+
+def confirm(w3: Web3, action: Action, tx_hash: str, timeout: float = 60) -> Outcome:
+    """Wait for `tx_hash` and read the effect of `action` back from the chain."""
+    raw = _tx_hash(tx_hash)
     with translate(w3):
         receipt = wait_receipt(w3, raw, timeout)
     shown = raw.to_0x_hex()
@@ -217,12 +223,7 @@ def prepare_issue(w3: Web3, grant: Grant, consent: bytes, sender: str) -> dict[s
 
 def confirm_issue(w3: Web3, grant: Grant, tx_hash: str, timeout: float = 60) -> Outcome:
     """Wait for `tx_hash` and read `grant` back: ``GrantActivated`` for its hash, and active now."""
-    try:
-        raw = HexBytes(tx_hash)
-    except ValueError:
-        raise InvalidInput(f"tx_hash {tx_hash!r} is not a transaction hash") from None
-    if len(raw) != 32:
-        raise InvalidInput(f"tx_hash {tx_hash!r} is not a transaction hash")
+    raw = _tx_hash(tx_hash)
     sessions = Charter.connect(w3).sessions
     signed = SignedGrant(grant=grant, chain_id=int(w3.eth.chain_id), manager=sessions.address)
     grant_hash = "0x" + signed.hash.hex()

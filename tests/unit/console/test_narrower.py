@@ -200,6 +200,18 @@ def test_edits_build_the_narrower_grant() -> None:
     assert edited_grant(ASKED, {}, TOKENS) == (ASKED, [])
 
 
+def test_an_empty_call_field_keeps_a_grant_without_a_call_limit_unlimited() -> None:
+    """The form shows "no limit" as the empty field's placeholder: left empty (or 0), a grant asked
+    without a call limit stays without one; a number sets one."""
+    unlimited = ASKED.model_copy(update={"max_calls": 0})
+    assert edit_form(unlimited, [None, None, None], TOKENS)["max_calls"] == ""
+    for empty in ("", " ", "0"):
+        assert edited_grant(unlimited, {"max_calls": empty}, TOKENS) == (unlimited, [])
+    limited, changes = edited_grant(unlimited, {"max_calls": "5"}, TOKENS)
+    assert limited.max_calls == 5 and changes == ["at most 5 calls instead of no limit"]
+    assert narrower(unlimited, limited) is None
+
+
 @pytest.mark.parametrize("edits, says", [
     ({"caps": {USDC: "300.000001"}}, "may be lowered, not raised"),
     ({"caps": {WETH: "1"}}, "the cap of WETH may be lowered, not raised above 0 WETH"),
@@ -209,6 +221,7 @@ def test_edits_build_the_narrower_grant() -> None:
     ({"max_values": {"9": "0"}}, "no permission"),
     ({"max_calls": "11"}, "would be more"),
     ({"max_calls": "0"}, "at least 1"),
+    ({"max_calls": ""}, "at least 1"),  # an empty field is "no limit": more than the 10 asked for
     ({"valid_until": "2027-01-16T08:00:01"}, "earlier, not later"),
     ({"valid_until": "2020-01-01T00:00:00"}, "before it starts"),
     ({"valid_until": "tomorrow"}, "UTC date and time"),
