@@ -264,3 +264,25 @@ def test_cross_origin_and_foreign_pages_cannot_act(world: World, page: Page, tmp
         assert world.charter().registry.status(world.trader).name == "ACTIVE"
     finally:
         other.stop()
+
+
+def test_the_server_reports_only_what_the_chain_shows(world: World) -> None:
+    """Whatever a page posts: a sender that is not the account's owner is refused before any wallet is
+    asked; a transaction hash of another effect (or of a failed transaction) is never reported done."""
+    from charter.console.actions import Action, confirm, prepare
+    from charter.exceptions import InvalidInput, Unauthorized
+
+    w3 = world.a.w3
+    revoke_all = Action.parse({"action": "revoke-all", "chain_id": CHAIN_A, "account": world.alice.address},
+                              {CHAIN_A})
+    with pytest.raises(Unauthorized):
+        prepare(w3, revoke_all, world.bob)  # bob does not own alice's account
+    pause = Action.parse({"action": "pause", "chain_id": CHAIN_A, "agent_id": world.trader}, {CHAIN_A})
+    with pytest.raises(Unauthorized):
+        prepare(w3, pause, world.bob)
+    other = LocalSigner.from_key(DEV_KEYS[4]).send_transaction(w3, {"to": world.bob, "value": 1})
+    unrelated = confirm(w3, revoke_all, "0x" + bytes(other).hex())
+    assert not unrelated.done and "AllGrantsRevoked" in unrelated.message
+    assert Charter.connect(w3).registry.status(world.trader).name == "ACTIVE"
+    with pytest.raises(InvalidInput, match="not a transaction hash"):
+        confirm(w3, pause, "0x1234")
