@@ -40,6 +40,7 @@ from ..sessions.describe import (
     spec_signature,
     unbounded_reasons,
 )
+from ..sessions.grant_requests import read_request, send_answer
 from ..sessions.models import GUARDED, GrantState, GrantStatus, MultiChainGrant, SignatureCheck, SignedGrant
 from ..sessions.multichain import prepare_on_chains, sign_multi_chain
 from ..sessions.revocations import SignedRevocation, sign_revoke_all
@@ -777,28 +778,6 @@ def _revoke_all_everywhere(ctx: click.Context, account: str | None, spec: str, a
 # ---------------------------------------------------------------- a grant an agent asked for
 
 
-def _fetch_request(url: str) -> tuple[str, dict[str, Any]]:
-    import requests
-
-    base = url.rstrip("/").removesuffix(".json")
-    if "/grant-requests/" not in base or not base.startswith(("http://", "https://")):
-        raise InvalidInput(f"{url!r} is not a grant-request URL (http://HOST:PORT/grant-requests/ID, as charter mcp "
-                           "or charter grant request gives it)")
-    try:
-        answer = requests.get(base + ".json", timeout=10)
-    except requests.RequestException as exc:
-        raise InvalidInput(f"could not read the grant request at {base}: {type(exc).__name__} (is charter mcp "
-                           "or charter grant request still running?)") from None
-    try:
-        record = answer.json()
-    except ValueError:
-        record = None
-    if answer.status_code != 200 or not isinstance(record, dict) or "grant" not in record:
-        message = record.get("message") if isinstance(record, dict) else answer.text[:200]
-        raise InvalidInput(f"{base} did not give a grant request (HTTP {answer.status_code}): {message}")
-    return base, record
-
-
 @grant.command("approve")
 @click.argument("url")
 @click.option("--yes", "assume_yes", is_flag=True, help="Sign without asking (the request is still printed).")
@@ -812,11 +791,9 @@ def approve(ctx: click.Context, url: str, assume_yes: bool, as_json: bool) -> No
     or its owner's) only after you confirm (or with --yes), then sends the
     signature back; the agent's server checks it against the chain.
     """
-    import requests
-
     from ..sessions.models import Grant
 
-    base, record = _fetch_request(url)
+    base, record = read_request(url)
     state = get_state(ctx)
     charter = state.charter("grant approve")
     sessions = charter.sessions
@@ -849,14 +826,13 @@ def approve(ctx: click.Context, url: str, assume_yes: bool, as_json: bool) -> No
     # The requester may carry the agent's consent (charter grant request --agent-key-env): sign checks it.
     signed = sessions.sign(grant_obj, state.signer("grant approve"), agent_consent=record.get("agent_consent") or None)
     try:
-        answer = requests.post(base, json={"signature": "0x" + signed.signature.hex(),
-                                           "agent_consent": "0x" + signed.agent_consent.hex()}, timeout=30)
-        body = answer.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise CharterError(f"signed, but the agent's server did not confirm ({type(exc).__name__}): the grant is "
-                           "not known to be in force there; run the command again") from None
-    if answer.status_code != 200 or not body.get("approved"):
-        raise CharterError(f"the agent's server refused the signature: {body.get('message', answer.text[:200])}")
+        body = send_answer(base, {"signature": "0x" + signed.signature.hex(),
+                                  "agent_consent": "0x" + signed.agent_consent.hex()})
+    except CharterError as exc:
+        raise CharterError(f"signed, but the requester did not take it: {exc}; the grant is not known to be in "
+                           "force there: run the command again") from None
+    if not body.get("approved"):
+        raise CharterError(f"the requester did not approve the signature: {body}")
     if wants_json(ctx, as_json):
         print_json({"approved": True, "grant": body["grant"], "request_id": record["id"]})
     else:

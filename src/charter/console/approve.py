@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 from hexbytes import HexBytes
 from web3 import Web3
 
@@ -33,13 +31,12 @@ from .._core.signers import json_typed_data
 from ..client import Charter
 from ..exceptions import CharterError, InvalidInput
 from ..sessions.describe import TokenInfo, TokenLookup, grant_summary, grant_words, signatures_for
+from ..sessions.grant_requests import read_request, request_base, send_answer
 from ..sessions.models import Condition, Grant, SignedGrant
 from ..sessions.narrow import narrower
 from .actions import Outcome
 from .actions import confirm_issue as _confirm_issue
 from .actions import prepare_issue as _prepare_issue
-
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass(frozen=True)
@@ -74,30 +71,6 @@ class GrantRequest:
         return json.dumps(self.record["typed_data"]).replace("</", "<\\/")
 
 
-def _base(url: str) -> str:
-    """The request's page URL, from its page or JSON URL; refused unless it is on this machine."""
-    parts = urlsplit(url.strip())
-    if parts.scheme != "http" or parts.hostname not in _LOOPBACK or "/grant-requests/" not in parts.path:
-        raise InvalidInput(f"{url!r} is not a grant request URL on this machine "
-                           "(http://127.0.0.1:PORT/grant-requests/ID, as charter mcp or charter grant request print)")
-    path = parts.path.removesuffix(".json").rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-def _call(method: str, url: str, body: Any | None = None) -> Any:
-    try:
-        response = httpx.request(method, url, json=body, timeout=30)
-    except httpx.HTTPError as exc:
-        raise CharterError(f"the requester at {url} did not answer ({exc}); is it still running?") from None
-    try:
-        data = response.json()
-    except ValueError:
-        raise CharterError(f"the requester at {url} answered {response.status_code} without JSON") from None
-    if response.status_code >= 400:
-        raise CharterError(f"the requester refused: {data.get('message') or data}")
-    return data
-
-
 def _words(grant: Grant, record: dict[str, Any], w3: Web3, sessions: Any) -> tuple[list[str], list[str]]:
     """`grant` in the principal's words (a line per rule) and its warnings."""
     from .words import request_warnings
@@ -109,8 +82,7 @@ def _words(grant: Grant, record: dict[str, Any], w3: Web3, sessions: Any) -> tup
 
 def load_request(url: str, w3s: dict[int, Web3]) -> GrantRequest:
     """The request at `url`, in words (token amounts with decimals when the chain is one of `w3s`)."""
-    base = _base(url)
-    record = _call("GET", base + ".json")
+    base, record = read_request(url, loopback_only=True)
     if not isinstance(record, dict) or "grant" not in record or "typed_data" not in record:
         raise CharterError(f"{base} does not serve a Charter grant request")
     grant = Grant.model_validate(record["grant"])
@@ -333,7 +305,7 @@ def forward_signature(url: str, signature: str, w3s: dict[int, Web3], edits: Any
     body: dict[str, Any] = {"signature": signature}
     if given != req.requested:
         body["grant"] = json.loads(given.model_dump_json())
-    return _approved(_call("POST", req.url, body), "signed")
+    return _approved(send_answer(req.url, body), "signed")
 
 
 def _consent(req: GrantRequest, given: Grant, w3: Web3) -> bytes:
@@ -371,7 +343,7 @@ def confirm_issue(url: str, edits: Any, tx_hash: str, w3s: dict[int, Web3]) -> d
     if given != req.requested:
         body["grant"] = json.loads(given.model_dump_json())
     try:
-        answer = _call("POST", req.url, body)
+        answer = send_answer(req.url, body)
     except CharterError as exc:
         return {**outcome.as_dict(), "done": False,
                 "message": f"{outcome.message}, but the requester did not take it ({exc}): the grant is in force on "
@@ -380,7 +352,7 @@ def confirm_issue(url: str, edits: Any, tx_hash: str, w3s: dict[int, Web3]) -> d
 
 
 def forward_refusal(url: str) -> dict[str, Any]:
-    answer = _call("POST", _base(url) + "/refuse")
+    answer = send_answer(request_base(url, loopback_only=True), refuse=True)
     return {"done": answer.get("status") == "refused", "message": f"request {answer.get('status')}", **answer}
 
 
